@@ -1,0 +1,152 @@
+//! Configuration, layered: the built-in defaults (`server/defaults.toml`, enough to run on a laptop), then an
+//! optional TOML file (`caravan.toml`, or the path in `CARAVAN_CONFIG`), then `CARAVAN_*` environment variables.
+//! Every key is documented in docs/CONFIGURATION.md.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Toml},
+};
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+const DEFAULTS: &str = include_str!("../defaults.toml");
+const DEFAULT_FILE: &str = "caravan.toml";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the server listens on.
+    pub addr: SocketAddr,
+    /// Directory for the SQLite database and other files the server writes.
+    pub data_dir: PathBuf,
+    /// The built site: `pkg/<build>/…` and the files of `public/`.
+    pub site_dir: PathBuf,
+    /// Tracing filter (RUST_LOG syntax).
+    pub log: String,
+    /// Seed the demo show on first start.
+    pub demo: bool,
+    /// Database URL; `None` means a SQLite file in `data_dir`.
+    database_url: Option<Secret<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Config {
+    /// Reads the layers from the process environment. `CARAVAN_CONFIG` names the file; without it `caravan.toml` in
+    /// the working directory is read when present.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("CARAVAN_CONFIG").map(PathBuf::from);
+        Self::from_layers(file.as_deref().unwrap_or(Path::new(DEFAULT_FILE)))
+    }
+
+    /// The three layers with `file` as the middle one (a missing file is an empty layer).
+    pub fn from_layers(file: &Path) -> Result<Self, ConfigError> {
+        Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("CARAVAN_").ignore(&["config"]))
+            .extract()
+            .map_err(|e| ConfigError(Box::new(e)))
+    }
+
+    /// The database to open: the configured URL, or `caravan.db` in the data directory.
+    pub fn database_url(&self) -> Secret<String> {
+        self.database_url.clone().unwrap_or_else(|| {
+            Secret::new(format!("sqlite://{}", self.data_dir.join("caravan.db").display()))
+        })
+    }
+
+    /// A configuration for tests: the defaults, with the given data and site directories and an ephemeral port.
+    pub fn for_tests(data_dir: &Path, site_dir: &Path) -> Self {
+        let mut config: Config = Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the built-in defaults are valid");
+        config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.data_dir = data_dir.to_path_buf();
+        config.site_dir = site_dir.to_path_buf();
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use figment::Jail;
+
+    use super::*;
+
+    fn load_in(jail: &Jail) -> Result<Config, ConfigError> {
+        Config::from_layers(&jail.directory().join(DEFAULT_FILE))
+    }
+
+    #[test]
+    fn defaults_run_on_a_laptop() {
+        Jail::expect_with(|jail| {
+            let config = load_in(jail).expect("defaults load");
+            assert_eq!(config.addr, "127.0.0.1:3000".parse().unwrap());
+            assert_eq!(config.data_dir, PathBuf::from("data"));
+            assert_eq!(config.database_url().expose(), "sqlite://data/caravan.db");
+            assert!(config.demo);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                DEFAULT_FILE,
+                r#"
+                    addr = "0.0.0.0:8080"
+                    data_dir = "/var/lib/caravan"
+                    demo = false
+                "#,
+            )?;
+            let config = load_in(jail).expect("file loads");
+            assert_eq!(config.addr, "0.0.0.0:8080".parse().unwrap());
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/caravan"));
+            assert!(!config.demo);
+
+            jail.set_env("CARAVAN_ADDR", "127.0.0.1:4000");
+            jail.set_env("CARAVAN_DATABASE_URL", "sqlite:///tmp/other.db");
+            let config = load_in(jail).expect("env loads");
+            assert_eq!(config.addr, "127.0.0.1:4000".parse().unwrap());
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/caravan"), "file value kept");
+            assert_eq!(config.database_url().expose(), "sqlite:///tmp/other.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_the_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CARAVAN_ADDR", "not an address");
+            let message = load_in(jail).unwrap_err().to_string();
+            assert!(message.contains("addr"), "{message}");
+
+            jail.clear_env();
+            jail.create_file(DEFAULT_FILE, "adress = \"127.0.0.1:1\"")?;
+            let message = load_in(jail).unwrap_err().to_string();
+            assert!(message.contains("adress"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_database_url_is_a_secret() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CARAVAN_DATABASE_URL", "postgres://app:hunter2@db/caravan");
+            let config = load_in(jail).expect("loads");
+            assert!(!format!("{config:?}").contains("hunter2"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,70 @@
+//! The server's HTTP error type. Every variant documents what the client sees; 5xx bodies never carry the cause,
+//! which goes to the log inside the request's span.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400 with `{"error": "<message>"}`: the request could not be understood; the message says why.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404 with `{"error": "not found"}`.
+    #[error("not found")]
+    NotFound,
+    /// 503 with `{"error": "unavailable"}`: a dependency (the database) does not answer.
+    #[error("unavailable: {0}")]
+    Unavailable(#[source] anyhow::Error),
+    /// 500 with `{"error": "internal server error"}`; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let message = match &self {
+            AppError::BadRequest(message) => message.clone(),
+            AppError::NotFound => "not found".into(),
+            AppError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "dependency unavailable");
+                "unavailable".into()
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                "internal server error".into()
+            }
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+/// Turns a failure inside a GraphQL resolver into the opaque error clients see, logging the cause.
+/// (async-graphql converts any `Display` error with `?`, which would send database details to clients.)
+pub trait OrInternal<T> {
+    fn or_internal(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    fn or_internal(self) -> async_graphql::Result<T> {
+        self.map_err(|cause| {
+            tracing::error!(error = %cause, "GraphQL resolver failed");
+            async_graphql::Error::new("Internal server error")
+        })
+    }
+}

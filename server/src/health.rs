@@ -1,0 +1,14 @@
+use axum::{Json, Router, extract::State, routing::get};
+use serde_json::{Value, json};
+
+use crate::{error::AppError, state::AppState, store::Store};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz))
+}
+
+/// `GET /healthz`: 200 `{"status":"ok"}` when the server and its database answer, 503 otherwise.
+async fn healthz(State(store): State<Store>) -> Result<Json<Value>, AppError> {
+    store.ping().await.map_err(|e| AppError::Unavailable(e.into()))?;
+    Ok(Json(json!({ "status": "ok" })))
+}

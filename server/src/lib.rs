@@ -1,0 +1,106 @@
+//! caravan-server: serves the Caravan app (SSR + hydration) and its APIs. `main.rs` only parses the command line;
+//! everything else is here so tests can build the same [`Application`] on a free port.
+
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod health;
+pub mod secret;
+pub mod site;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::{config::Config, state::AppState, store::Store};
+
+/// A server bound to its address, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database (migrating and seeding the demo when configured), binds the address and builds the routes.
+    pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        tokio::fs::create_dir_all(&config.data_dir)
+            .await
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        let store = Store::open(&config.database_url()).await.context("opening the database")?;
+        if config.demo && store.seed_demo().await.context("seeding the demo show")? {
+            tracing::info!("seeded the demo show at /live/{}", store::DEMO_SLUG);
+        }
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("listening on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        let state = AppState {
+            leptos: site::leptos_options(&config.site_dir, addr),
+            schema: graphql::schema(store.clone()),
+            store,
+        };
+        let router = app(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.leptos.site_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets open requests finish.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving")
+    }
+}
+
+/// Every route of the server, with the shared layers.
+pub fn app(state: AppState) -> Router {
+    let router = Router::new()
+        .merge(health::router())
+        .merge(graphql::router())
+        .merge(site::router(&state))
+        .with_state(state);
+    telemetry::layer(router)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

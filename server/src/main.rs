@@ -1,0 +1,47 @@
+use caravan_server::{Application, config::Config, shutdown_signal, telemetry};
+
+const USAGE: &str = "\
+caravan-server: the Caravan live-commerce server
+
+USAGE:
+    caravan-server [serve]    run the server (the default)
+    caravan-server --help     print this help
+
+Configuration: server/defaults.toml, then caravan.toml (or CARAVAN_CONFIG), then CARAVAN_* variables.
+See docs/CONFIGURATION.md.";
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => {}
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    }
+    let config = match Config::load() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init(&config.log);
+    match serve(&config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    tracing::info!("Caravan is running: http://{}/live/demo", app.local_addr());
+    app.serve(shutdown_signal()).await
+}

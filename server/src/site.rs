@@ -1,0 +1,76 @@
+//! The web page: server-side rendering of the app's routes with leptos_axum, the hydrate bundle under
+//! `/pkg/<build>/` (content-hashed, precompressed, cached for a year) and the files of `public/`.
+
+use std::path::Path;
+
+use axum::{
+    Router,
+    handler::HandlerWithoutStateExt,
+    http::{HeaderValue, header},
+};
+use caravan::{App, shell};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
+use serde::Deserialize;
+use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+
+use crate::{graphql, state::AppState};
+
+/// Written by the build next to the bundle: which `pkg/<build>` folder is current.
+#[derive(Deserialize)]
+struct Manifest {
+    pkg: String,
+}
+
+/// The options SSR renders with. `site_pkg_dir` is the built bundle's content-hashed folder; without a built site
+/// (a bare `cargo run`) pages still render, but nothing hydrates, and the log says so.
+pub fn leptos_options(site_dir: &Path, addr: std::net::SocketAddr) -> LeptosOptions {
+    let manifest = std::fs::read_to_string(site_dir.join("manifest.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok());
+    let pkg = match manifest {
+        Some(manifest) => manifest.pkg,
+        None => {
+            tracing::warn!(site = %site_dir.display(), "no built site: pages render but do not hydrate (run ./dev build)");
+            "pkg/unbuilt".to_string()
+        }
+    };
+    LeptosOptions::builder()
+        .output_name("caravan")
+        .site_root(site_dir.to_string_lossy().into_owned())
+        .site_pkg_dir(pkg)
+        .site_addr(addr)
+        .build()
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let executor = graphql::ssr_executor(state.schema.clone());
+    let context = move || provide_context(executor.clone());
+    let options = state.leptos.clone();
+    let app = {
+        let options = options.clone();
+        move || shell(options.clone())
+    };
+    let site_root = options.site_root.to_string();
+
+    // Unknown paths that are not files render the app, whose router answers with the 404 page.
+    let not_found = render_app_to_stream_with_context(context.clone(), app.clone()).into_service();
+    let public = ServeDir::new(&site_root).fallback(not_found);
+
+    let bundle = ServeDir::new(Path::new(&site_root).join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+
+    Router::new()
+        .leptos_routes_with_context(state, generate_route_list(App), context, app)
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ))
+                .service(bundle),
+        )
+        .fallback_service(public)
+}

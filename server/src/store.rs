@@ -1,0 +1,98 @@
+//! The database. One [`Store`] per process wraps the connection pool; each capability adds its queries in a file
+//! of this folder (`store/events.rs`, `store/products.rs`, …) as methods on `Store`.
+
+mod demo;
+pub use demo::DEMO_SLUG;
+mod events;
+mod products;
+
+use std::{str::FromStr, time::Duration};
+
+pub use events::{EventRecord, EventStatus};
+pub use products::ProductRecord;
+use sqlx::{
+    SqlitePool,
+    migrate::Migrator,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::secret::Secret;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating when missing) the database, in WAL mode, and brings its schema up to date.
+    pub async fn open(url: &Secret<String>) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url.expose())?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Answers when the database does: for `/healthz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) async fn fresh_store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = Secret::new(format!("sqlite://{}", dir.path().join("test.db").display()));
+        (Store::open(&url).await.expect("store opens"), dir)
+    }
+
+    #[tokio::test]
+    async fn migrations_create_the_schema_on_a_fresh_database() {
+        let (store, _dir) = fresh_store().await;
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' \
+             AND name NOT LIKE 'sqlite%' ORDER BY name",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(tables, ["events", "products"]);
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(mode, "wal");
+        store.ping().await.expect("ping");
+    }
+
+    #[tokio::test]
+    async fn reopening_applies_no_migration_twice() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = Secret::new(format!("sqlite://{}", dir.path().join("test.db").display()));
+        drop(Store::open(&url).await.expect("first open"));
+        let store = Store::open(&url).await.expect("second open");
+        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(applied, MIGRATOR.iter().count() as i64);
+    }
+}

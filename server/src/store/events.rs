@@ -1,0 +1,139 @@
+use chrono::{DateTime, Utc};
+
+use super::{ProductRecord, Store, StoreError, products::insert_product};
+
+/// A show as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventRecord {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Scheduled,
+    Live,
+    Ended,
+}
+
+impl EventRecord {
+    /// Whether the show is on air at `now`: after its start, and before its end when it has one.
+    pub fn status_at(&self, now: DateTime<Utc>) -> EventStatus {
+        if now < self.starts_at {
+            EventStatus::Scheduled
+        } else if self.ends_at.is_some_and(|end| now >= end) {
+            EventStatus::Ended
+        } else {
+            EventStatus::Live
+        }
+    }
+}
+
+const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at";
+
+impl Store {
+    pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Events on air at `now`, earliest start first.
+    pub async fn live_events(&self, now: DateTime<Utc>) -> Result<Vec<EventRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM events WHERE starts_at <= ?1 AND (ends_at IS NULL OR ends_at > ?1) \
+             ORDER BY starts_at, id"
+        ))
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Creates an event with its products, all or nothing.
+    pub async fn create_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO events (id, slug, title, description, starts_at, ends_at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&event.id)
+        .bind(&event.slug)
+        .bind(&event.title)
+        .bind(&event.description)
+        .bind(event.starts_at)
+        .bind(event.ends_at)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        for product in products {
+            insert_product(&mut tx, product).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    fn event(slug: &str, starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> EventRecord {
+        EventRecord {
+            id: format!("evt-{slug}"),
+            slug: slug.into(),
+            title: slug.to_uppercase(),
+            description: None,
+            starts_at,
+            ends_at,
+        }
+    }
+
+    #[test]
+    fn status_follows_the_clock() {
+        let start = Utc::now();
+        let show = event("a", start, Some(start + Duration::hours(1)));
+        assert_eq!(show.status_at(start - Duration::seconds(1)), EventStatus::Scheduled);
+        assert_eq!(show.status_at(start), EventStatus::Live);
+        assert_eq!(show.status_at(start + Duration::hours(1)), EventStatus::Ended);
+        let open_ended = event("b", start, None);
+        assert_eq!(open_ended.status_at(start + Duration::days(365)), EventStatus::Live);
+    }
+
+    #[tokio::test]
+    async fn finds_events_by_slug_and_lists_the_live_ones() {
+        let (store, _dir) = fresh_store().await;
+        let now = Utc::now();
+        let later = event("later", now + Duration::hours(2), None);
+        let ended = event("ended", now - Duration::hours(3), Some(now - Duration::hours(1)));
+        let second = event("second", now - Duration::minutes(5), Some(now + Duration::hours(1)));
+        let first = event("first", now - Duration::minutes(30), None);
+        for e in [&later, &ended, &second, &first] {
+            store.create_event(e, &[]).await.unwrap();
+        }
+        let found = store.event_by_slug("second").await.unwrap().expect("found");
+        assert_eq!(found.id, second.id);
+        assert_eq!(found.ends_at.map(|t| t.timestamp_micros()), second.ends_at.map(|t| t.timestamp_micros()));
+        assert!(store.event_by_slug("nope").await.unwrap().is_none());
+
+        let live: Vec<_> = store.live_events(now).await.unwrap().into_iter().map(|e| e.slug).collect();
+        assert_eq!(live, ["first", "second"]);
+    }
+
+    #[tokio::test]
+    async fn slugs_are_unique() {
+        let (store, _dir) = fresh_store().await;
+        let now = Utc::now();
+        store.create_event(&event("dup", now, None), &[]).await.unwrap();
+        let mut again = event("dup", now, None);
+        again.id = "another-id".into();
+        assert!(store.create_event(&again, &[]).await.is_err());
+    }
+}

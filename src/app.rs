@@ -1,0 +1,50 @@
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::routes::{HomePage, LivePage, NotFoundPage};
+
+/// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
+/// of this build's bundle, so every file under it can be cached for a year.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
+    view! {
+        <!DOCTYPE html>
+        <html lang="ja">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="color-scheme" content="dark light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=stylesheet />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app's routes. `/live/:slug` renders in `SsrMode::Async` so the server knows the event (and so the status
+/// code: 404 for an unknown slug) before it sends the first byte.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Caravan".to_string() } else { format!("{title} · Caravan") }
+        } />
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                <Route path=path!("/live/:slug") view=LivePage ssr=SsrMode::Async />
+            </Routes>
+        </Router>
+    }
+}

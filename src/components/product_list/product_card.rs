@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use crate::{
+    api::Product,
+    format::{format_price, format_tax_rate},
+};
+
+/// One product: image, titles, price with tax, and whether it is sold out.
+#[component]
+pub fn ProductCard(product: Product) -> impl IntoView {
+    let price = format_price(product.price, &product.currency);
+    let tax = format!("税込 · tax {} incl.", format_tax_rate(product.tax_rate_basis_points));
+    let sold_out = product.sold_out;
+    view! {
+        <article class="product-card" class:sold-out=sold_out data-product-id=product.id.clone()>
+            <img
+                class="product-image"
+                src=product.image_url.clone()
+                alt=""
+                width="160"
+                height="160"
+                loading="lazy"
+                decoding="async"
+            />
+            <div class="product-body">
+                <h3 class="product-title" lang="ja">
+                    {product.title.clone()}
+                </h3>
+                {product.title_en.clone().map(|en| view! { <p class="product-title-en" lang="en">{en}</p> })}
+                <p class="product-price">
+                    <span class="price">{price}</span>
+                    " "
+                    <span class="tax-note">{tax}</span>
+                </p>
+                {sold_out.then(|| view! { <p class="sold-out-badge">"売り切れ · Sold out"</p> })}
+            </div>
+        </article>
+    }
+}

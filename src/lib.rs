@@ -1,0 +1,20 @@
+//! Caravan's Leptos app: the live-commerce page.
+//!
+//! The same crate is built three ways (see `Cargo.toml` features): `ssr` inside `caravan-server`, `hydrate` as the
+//! WebAssembly bundle that brings server-rendered pages to life, and `csr` for designers' `trunk serve`.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod format;
+pub mod routes;
+
+pub use app::{App, shell};
+
+/// Entry point of the hydrate bundle, called by the script that `HydrationScripts` puts in the page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

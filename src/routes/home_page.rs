@@ -1,0 +1,29 @@
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+use crate::{api, components::ErrorNotice};
+
+/// `/`: sends viewers to the show on air now. With nothing on air it says so.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let live = Resource::new(|| (), |_| api::current_live_slug());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match live.await {
+                    Ok(Some(slug)) => view! { <Redirect path=format!("/live/{slug}") /> }.into_any(),
+                    Ok(None) => {
+                        view! {
+                            <main class="page-message">
+                                <h1>"Caravan"</h1>
+                                <p>"No show is on air right now."</p>
+                            </main>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

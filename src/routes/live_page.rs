@@ -1,0 +1,55 @@
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+use crate::{
+    api::{self, Event},
+    components::{ErrorNotice, LikeSlot, PickupSlot, PlayerSlot, ProductList, ShowHeader, SidePanel},
+    routes::NotFoundPage,
+};
+
+/// `/live/:slug`: the show. The server renders it complete (products included) so it reads without JavaScript.
+#[component]
+pub fn LivePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let event = Resource::new(slug, api::live_event);
+
+    view! {
+        <Suspense fallback=|| view! { <p class="page-message">"Loading the show…"</p> }>
+            {move || Suspend::new(async move {
+                match event.await {
+                    Ok(Some(event)) => view! { <LiveShow event /> }.into_any(),
+                    Ok(None) => view! { <NotFoundPage /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The layout of a show: the stage (player, pickup banner, like button) and the side panel (shop and feed).
+#[component]
+fn LiveShow(event: Event) -> impl IntoView {
+    let description = event.description.clone().unwrap_or_default();
+    view! {
+        <Title text=event.title.clone() />
+        <Meta name="description" content=description />
+        <div class="live-layout">
+            <ShowHeader title=event.title.clone() status=event.status.clone() />
+            <section class="stage" aria-label="Live show">
+                <PlayerSlot />
+                <div class="stage-actions">
+                    <PickupSlot />
+                    <LikeSlot />
+                </div>
+            </section>
+            <SidePanel
+                shop=move || view! { <ProductList products=event.products.clone() /> }
+                feed=|| {
+                    view! { <p class="slot-note">"Posts with the show's hashtag appear here."</p> }
+                }
+            />
+        </div>
+    }
+}
