@@ -60,7 +60,10 @@ impl Config {
     /// The database to open: the configured URL, or `caravan.db` in the data directory.
     pub fn database_url(&self) -> Secret<String> {
         self.database_url.clone().unwrap_or_else(|| {
-            Secret::new(format!("sqlite://{}", self.data_dir.join("caravan.db").display()))
+            Secret::new(format!(
+                "sqlite://{}",
+                self.data_dir.join("caravan.db").display()
+            ))
         })
     }
 
@@ -119,7 +122,11 @@ mod tests {
             jail.set_env("CARAVAN_DATABASE_URL", "sqlite:///tmp/other.db");
             let config = load_in(jail).expect("env loads");
             assert_eq!(config.addr, "127.0.0.1:4000".parse().unwrap());
-            assert_eq!(config.data_dir, PathBuf::from("/var/lib/caravan"), "file value kept");
+            assert_eq!(
+                config.data_dir,
+                PathBuf::from("/var/lib/caravan"),
+                "file value kept"
+            );
             assert_eq!(config.database_url().expose(), "sqlite:///tmp/other.db");
             Ok(())
         });

@@ -27,10 +27,12 @@ pub fn ssr_executor(schema: CaravanSchema) -> GraphqlExecutor {
         async move {
             let response = match serde_json::from_value::<async_graphql::Request>(request) {
                 Ok(request) => schema.execute(request).await,
-                Err(e) => async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                    format!("invalid GraphQL request: {e}"),
-                    None,
-                )]),
+                Err(e) => {
+                    async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
+                        format!("invalid GraphQL request: {e}"),
+                        None,
+                    )])
+                }
             };
             serde_json::to_value(response).unwrap_or_else(|e| {
                 serde_json::json!({ "errors": [{ "message": format!("unserializable response: {e}") }] })

@@ -31,8 +31,12 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-        let store = Store::open(&config.database_url()).await.context("opening the database")?;
+            .with_context(|| {
+                format!("creating the data directory {}", config.data_dir.display())
+            })?;
+        let store = Store::open(&config.database_url())
+            .await
+            .context("opening the database")?;
         if config.demo && store.seed_demo().await.context("seeding the demo show")? {
             tracing::info!("seeded the demo show at /live/{}", store::DEMO_SLUG);
         }
@@ -46,7 +50,11 @@ impl Application {
             store,
         };
         let router = app(state.clone());
-        Ok(Self { listener, router, state })
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -58,7 +66,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets open requests finish.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

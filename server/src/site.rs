@@ -55,7 +55,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
     // Unknown paths that are not files render the app, whose router answers with the 404 page.
     let not_found = render_app_to_stream_with_context(context.clone(), app.clone()).into_service();
-    let public = ServeDir::new(&site_root).fallback(not_found);
+    let public = ServeDir::new(&site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_found);
 
     let bundle = ServeDir::new(Path::new(&site_root).join("pkg"))
         .precompressed_br()

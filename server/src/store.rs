@@ -78,7 +78,10 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(tables, ["events", "products"]);
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
         assert_eq!(mode, "wal");
         store.ping().await.expect("ping");
     }

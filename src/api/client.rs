@@ -110,5 +110,7 @@ where
 /// Without a target (a plain `cargo check` of the lib) there is nobody to ask.
 #[cfg(not(any(feature = "ssr", feature = "browser")))]
 async fn transport<V, R>(_body: QueryBody<V>) -> Result<Response<R>, ApiError> {
-    Err(ApiError::Network("built without the ssr, hydrate or csr feature".into()))
+    Err(ApiError::Network(
+        "built without the ssr, hydrate or csr feature".into(),
+    ))
 }

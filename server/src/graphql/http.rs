@@ -20,7 +20,9 @@ async fn execute(State(schema): State<CaravanSchema>, headers: HeaderMap, body: 
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/graphql+json"));
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/graphql+json")
+        });
     if !is_json {
         return bad_request("Content-Type must be application/json".into());
     }

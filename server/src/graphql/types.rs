@@ -40,7 +40,13 @@ impl Event {
 
 pub async fn products_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Vec<Product>> {
     let store = ctx.data::<Store>()?;
-    Ok(store.products_of_event(event_id).await.or_internal()?.into_iter().map(Product::from).collect())
+    Ok(store
+        .products_of_event(event_id)
+        .await
+        .or_internal()?
+        .into_iter()
+        .map(Product::from)
+        .collect())
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,7 +26,10 @@ impl ProductRecord {
 
 impl Store {
     /// An event's products in display order.
-    pub async fn products_of_event(&self, event_id: &str) -> Result<Vec<ProductRecord>, StoreError> {
+    pub async fn products_of_event(
+        &self,
+        event_id: &str,
+    ) -> Result<Vec<ProductRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, event_id, position, title, title_en, description, image_url, price, currency, \
              tax_rate_bp, stock FROM products WHERE event_id = ? ORDER BY position",
@@ -41,7 +44,7 @@ pub(super) async fn insert_product(
     conn: &mut SqliteConnection,
     product: &ProductRecord,
 ) -> Result<(), StoreError> {
-        sqlx::query(
+    sqlx::query(
             "INSERT INTO products (id, event_id, position, title, title_en, description, image_url, price, \
              currency, tax_rate_bp, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
@@ -58,5 +61,5 @@ pub(super) async fn insert_product(
         .bind(product.stock)
         .execute(conn)
         .await?;
-        Ok(())
+    Ok(())
 }

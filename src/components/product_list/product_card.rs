@@ -9,7 +9,10 @@ use crate::{
 #[component]
 pub fn ProductCard(product: Product) -> impl IntoView {
     let price = format_price(product.price, &product.currency);
-    let tax = format!("税込 · tax {} incl.", format_tax_rate(product.tax_rate_basis_points));
+    let tax_rate = format!(
+        "Includes {} consumption tax",
+        format_tax_rate(product.tax_rate_basis_points)
+    );
     let sold_out = product.sold_out;
     view! {
         <article class="product-card" class:sold-out=sold_out data-product-id=product.id.clone()>
@@ -30,7 +33,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                 <p class="product-price">
                     <span class="price">{price}</span>
                     " "
-                    <span class="tax-note">{tax}</span>
+                    <span class="tax-note" title=tax_rate>"(税込)"</span>
                 </p>
                 {sold_out.then(|| view! { <p class="sold-out-badge">"売り切れ · Sold out"</p> })}
             </div>

@@ -1,0 +1,62 @@
+// Browser tests in Debian's Chromium (/usr/bin/chromium: Playwright never downloads a browser here).
+// `./dev test` builds the site and the server and passes them in E2E_*; the server runs on a free port of
+// 127.0.0.1 with a fresh data directory and stops with the run.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defineConfig, devices } from '@playwright/test';
+
+const port = process.env.E2E_PORT ?? '3107';
+const server = process.env.E2E_SERVER ?? resolve('../target/debug/caravan-server');
+const site = process.env.E2E_SITE ?? resolve('../target/site');
+const data = process.env.E2E_DATA ?? mkdtempSync(join(tmpdir(), 'caravan-e2e-'));
+
+const chromium = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+const desktop = { viewport: { width: 1280, height: 800 } };
+const phone = { ...devices['Pixel 7'], defaultBrowserType: 'chromium' as const };
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: true,
+  retries: 0,
+  workers: 2,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: chromium,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    { name: 'desktop', use: desktop, testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: 'phone', use: phone, testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
+    { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
+  ],
+  webServer: {
+    command: `"${server}" serve`,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      CARAVAN_ADDR: `127.0.0.1:${port}`,
+      CARAVAN_DATA_DIR: data,
+      CARAVAN_SITE_DIR: site,
+      CARAVAN_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,113 @@
+//! The live page as the server renders it: what a viewer without JavaScript, and a search engine, gets.
+
+mod support;
+
+use support::TestApp;
+
+const DEMO_TITLES: [&str; 12] = [
+    "オリジナルTシャツ",
+    "キャンバストートバッグ",
+    "抹茶ラテセット",
+    "静岡煎茶 100g",
+    "有田焼マグカップ",
+    "手ぬぐい",
+    "金箔カステラ",
+    "ワイヤレスイヤホン",
+    "北海道ミルクキャラメル",
+    "帆布キャップ",
+    "ドリップコーヒー 10袋",
+    "限定ステッカーパック",
+];
+
+#[tokio::test]
+async fn the_demo_show_is_rendered_with_its_products() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/live/demo").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+
+    assert!(
+        html.contains("<title>Caravan Live Demo · Caravan</title>"),
+        "title in the head"
+    );
+    assert!(html.contains("Caravan Live Demo"));
+    let mut last = 0;
+    for title in DEMO_TITLES {
+        let at = html
+            .find(title)
+            .unwrap_or_else(|| panic!("{title} is missing"));
+        assert!(at > last, "{title} is out of order");
+        last = at;
+    }
+    assert!(html.contains("Original T-shirt"), "English titles too");
+    assert!(html.contains("¥3,300"), "prices formatted in yen");
+    assert!(html.contains("¥648"));
+    assert!(html.contains("(税込)"), "prices marked tax-included");
+    assert_eq!(html.matches("Sold out").count(), 3);
+    assert!(html.contains("/demo/product-01.svg"));
+    for place in ["Video player", "Pick up", "Likes", "panel-feed"] {
+        assert!(html.contains(place), "the layout has a place for {place}");
+    }
+    assert!(
+        html.contains("aria-selected=\"true\""),
+        "the shop tab starts selected"
+    );
+}
+
+#[tokio::test]
+async fn the_page_loads_the_hydrate_bundle_of_the_built_site() {
+    let app = TestApp::spawn_with(|dir| {
+        std::fs::write(dir.join("site/manifest.json"), r#"{"pkg":"pkg/0123abcd"}"#).unwrap();
+    })
+    .await;
+    let html = app.get("/live/demo").await.text().await.unwrap();
+    assert!(
+        html.contains("/pkg/0123abcd/caravan.js"),
+        "hydration script from the build's folder"
+    );
+    assert!(html.contains("/pkg/0123abcd/caravan_bg.wasm"));
+    assert!(html.contains("/pkg/0123abcd/caravan.css"));
+}
+
+#[tokio::test]
+async fn an_unknown_show_is_a_real_404() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/live/no-such-show").await;
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Not found"));
+    assert!(!html.contains("Caravan Live Demo"));
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_real_404() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), 404);
+    assert!(response.text().await.unwrap().contains("Not found"));
+}
+
+#[tokio::test]
+async fn the_root_redirects_to_the_show_on_air() {
+    let app = TestApp::spawn().await;
+    // A browser's navigation (leptos answers 302 to requests that accept HTML).
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_redirection(),
+        "status {}",
+        response.status()
+    );
+    assert_eq!(response.headers()["location"], "/live/demo");
+}
