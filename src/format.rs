@@ -23,7 +23,7 @@ fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -51,7 +51,7 @@ pub fn format_price(minor_units: i64, currency: &str) -> String {
 
 /// A tax rate in basis points as a percentage label: 1000 → "10%", 750 → "7.5%".
 pub fn format_tax_rate(basis_points: i64) -> String {
-    if basis_points % 100 == 0 {
+    if basis_points.rem_euclid(100) == 0 {
         format!("{}%", basis_points / 100)
     } else {
         format!("{}%", basis_points as f64 / 100.0)
