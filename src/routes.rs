@@ -7,3 +7,29 @@ mod not_found_page;
 pub use home_page::HomePage;
 pub use live_page::LivePage;
 pub use not_found_page::NotFoundPage;
+
+/// The address of a show's page. The slug is percent-encoded, so whatever an operator names a show, the path is
+/// valid (and a valid `Location` header for the server-side redirect).
+pub fn live_path(slug: &str) -> String {
+    let mut path = String::from("/live/");
+    for byte in slug.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            path.push(byte as char);
+        } else {
+            path.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::live_path;
+
+    #[test]
+    fn slugs_become_valid_paths() {
+        assert_eq!(live_path("demo"), "/live/demo");
+        assert_eq!(live_path("spring-sale_2026"), "/live/spring-sale_2026");
+        assert_eq!(live_path("春 sale/1"), "/live/%E6%98%A5%20sale%2F1");
+    }
+}

@@ -1,6 +1,6 @@
 //! Logging: one span per request (method, matched route, request id), then the work inside it.
 
-use std::time::Duration;
+use std::{io::IsTerminal, time::Duration};
 
 use axum::{extract::MatchedPath, http::Request};
 use tower_http::{
@@ -15,7 +15,10 @@ pub fn init(default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     // A second init (tests that build several apps) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal())
+        .try_init();
 }
 
 /// Adds the request id (`x-request-id`, made when the client sent none, echoed in the response) and the per-request

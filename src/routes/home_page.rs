@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::{api, components::ErrorNotice};
+use crate::{api, components::ErrorNotice, routes::live_path};
 
 /// `/`: sends viewers to the show on air now. With nothing on air it says so.
 #[component]
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match live.await {
-                    Ok(Some(slug)) => view! { <Redirect path=format!("/live/{slug}") /> }.into_any(),
+                    Ok(Some(slug)) => view! { <Redirect path=live_path(&slug) /> }.into_any(),
                     Ok(None) => {
                         view! {
                             <main class="page-message">
