@@ -4,9 +4,7 @@
 
 use std::{env, fs, path::PathBuf};
 
-use graphql_client_codegen::{
-    CodegenMode, GraphQLClientCodegenOptions, generate_module_token_stream,
-};
+use graphql_client_codegen::{CodegenMode, GraphQLClientCodegenOptions, generate_module_token_stream};
 use syn::Visibility;
 
 fn main() {
@@ -34,12 +32,8 @@ fn main() {
         options.set_custom_scalars_module(syn_path("crate::api::scalars"));
         let tokens = generate_module_token_stream(operation.clone(), &schema_path, options)
             .unwrap_or_else(|e| panic!("{}: {e}", operation.display()));
-        let stem = operation
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("UTF-8 file name");
-        fs::write(out_dir.join(format!("{stem}.rs")), tokens.to_string())
-            .expect("writing generated code");
+        let stem = operation.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name");
+        fs::write(out_dir.join(format!("{stem}.rs")), tokens.to_string()).expect("writing generated code");
     }
 }
 

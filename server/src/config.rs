@@ -33,6 +33,18 @@ pub struct Config {
     pub demo: bool,
     /// Database URL; `None` means a SQLite file in `data_dir`.
     database_url: Option<Secret<String>>,
+    /// The key viewers' requests carry in `x-api-key` (AppSync's API_KEY mode).
+    pub api_key: Secret<String>,
+    /// The token operators' requests carry in `Authorization` (AppSync's AWS_LAMBDA mode).
+    pub operator_token: Secret<String>,
+    /// GraphQL endpoint the page talks to.
+    pub public_graphql_url: String,
+    /// Real-time endpoint the page subscribes at; empty: the page's own host.
+    pub public_realtime_url: String,
+    /// Interval of the real-time keep-alive message.
+    pub realtime_keepalive_ms: u64,
+    /// Idle real-time connections are closed after this long.
+    pub realtime_connection_timeout_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,12 +71,26 @@ impl Config {
 
     /// The database to open: the configured URL, or `caravan.db` in the data directory.
     pub fn database_url(&self) -> Secret<String> {
-        self.database_url.clone().unwrap_or_else(|| {
-            Secret::new(format!(
-                "sqlite://{}",
-                self.data_dir.join("caravan.db").display()
-            ))
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| Secret::new(format!("sqlite://{}", self.data_dir.join("caravan.db").display())))
+    }
+
+    /// The credentials still at their public built-in values, by variable name: fine on a laptop, printed at start
+    /// so nobody mistakes them for secrets.
+    pub fn development_credentials(&self) -> Vec<(&'static str, &str)> {
+        let defaults: Config = Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the built-in defaults are valid");
+        let mut found = Vec::new();
+        if defaults.api_key.matches(self.api_key.expose().as_bytes()) {
+            found.push(("CARAVAN_API_KEY", self.api_key.expose().as_str()));
+        }
+        if defaults.operator_token.matches(self.operator_token.expose().as_bytes()) {
+            found.push(("CARAVAN_OPERATOR_TOKEN", self.operator_token.expose().as_str()));
+        }
+        found
     }
 
     /// A configuration for tests: the defaults, with the given data and site directories and an ephemeral port.
@@ -100,6 +126,27 @@ mod tests {
             assert_eq!(config.data_dir, PathBuf::from("data"));
             assert_eq!(config.database_url().expose(), "sqlite://data/caravan.db");
             assert!(config.demo);
+            assert_eq!(
+                config.development_credentials().len(),
+                2,
+                "the public dev credentials are in use"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn configured_credentials_are_not_reported_as_development_ones() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CARAVAN_API_KEY", "da2-production");
+            let config = load_in(jail).expect("loads");
+            let names: Vec<_> = config
+                .development_credentials()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect();
+            assert_eq!(names, ["CARAVAN_OPERATOR_TOKEN"]);
+            assert!(!format!("{config:?}").contains("da2-production"));
             Ok(())
         });
     }
@@ -124,11 +171,7 @@ mod tests {
             jail.set_env("CARAVAN_DATABASE_URL", "sqlite:///tmp/other.db");
             let config = load_in(jail).expect("env loads");
             assert_eq!(config.addr, "127.0.0.1:4000".parse().unwrap());
-            assert_eq!(
-                config.data_dir,
-                PathBuf::from("/var/lib/caravan"),
-                "file value kept"
-            );
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/caravan"), "file value kept");
             assert_eq!(config.database_url().expose(), "sqlite:///tmp/other.db");
             Ok(())
         });

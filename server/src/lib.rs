@@ -1,23 +1,31 @@
 //! caravan-server: serves the Caravan app (SSR + hydration) and its APIs. `main.rs` only parses the command line;
 //! everything else is here so tests can build the same [`Application`] on a free port.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod realtime;
 pub mod secret;
 pub mod site;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr};
+use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::{config::Config, state::AppState, store::Store};
+use crate::{
+    auth::Credentials,
+    config::Config,
+    realtime::{Hub, Realtime},
+    state::AppState,
+    store::Store,
+};
 
 /// A server bound to its address, ready to serve.
 pub struct Application {
@@ -31,9 +39,7 @@ impl Application {
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
-            .with_context(|| {
-                format!("creating the data directory {}", config.data_dir.display())
-            })?;
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         let store = Store::open(&config.database_url())
             .await
             .context("opening the database")?;
@@ -44,10 +50,23 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let (hub, hub_worker) = Hub::new();
+        let schema = graphql::schema(store.clone(), hub.clone());
+        tokio::spawn(hub_worker.run(schema.clone()));
+        let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
+        let realtime = Realtime {
+            schema: schema.clone(),
+            hub,
+            credentials: credentials.clone(),
+            keepalive: Duration::from_millis(config.realtime_keepalive_ms.max(1)),
+            connection_timeout: Duration::from_millis(config.realtime_connection_timeout_ms.max(1)),
+        };
         let state = AppState {
             leptos: site::leptos_options(&config.site_dir, addr),
-            schema: graphql::schema(store.clone()),
+            schema,
             store,
+            credentials,
+            realtime,
         };
         let router = app(state.clone());
         Ok(Self {
@@ -65,13 +84,14 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then lets open requests finish.
-    pub async fn serve(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    /// Serves until `shutdown` resolves, then closes the real-time connections and lets open requests finish.
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let hub = self.state.realtime.hub.clone();
         axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                hub.close_all();
+            })
             .await
             .context("serving")
     }
@@ -82,6 +102,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(health::router())
         .merge(graphql::router())
+        .merge(realtime::router())
         .merge(site::router(&state))
         .with_state(state);
     telemetry::layer(router)

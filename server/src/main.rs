@@ -42,6 +42,9 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
+    for (name, value) in config.development_credentials() {
+        tracing::warn!("{name} is the public development default `{value}`: set your own outside development");
+    }
     tracing::info!("Caravan is running: http://{}/live/demo", app.local_addr());
     app.serve(shutdown_signal()).await
 }

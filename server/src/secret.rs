@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 /// A configuration value that must never be printed: database URLs with passwords, API keys, signing keys.
 /// `Debug` and `Display` show a placeholder; reading the value takes an explicit [`Secret::expose`].
-#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Deserialize)]
 #[serde(transparent)]
 pub struct Secret<T>(T);
 
@@ -15,6 +15,14 @@ impl<T> Secret<T> {
 
     pub fn expose(&self) -> &T {
         &self.0
+    }
+}
+
+impl<T: AsRef<[u8]>> Secret<T> {
+    /// Whether `candidate` is this secret, in time that does not depend on where they differ.
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_ref().ct_eq(candidate).into()
     }
 }
 
@@ -40,5 +48,14 @@ mod tests {
         assert!(!format!("{secret:?}").contains("hunter2"));
         assert!(!format!("{secret}").contains("hunter2"));
         assert_eq!(secret.expose(), "postgres://app:hunter2@db/caravan");
+    }
+
+    #[test]
+    fn matches_only_itself() {
+        let secret = Secret::new("da2-key".to_string());
+        assert!(secret.matches(b"da2-key"));
+        assert!(!secret.matches(b"da2-kez"));
+        assert!(!secret.matches(b"da2-key "));
+        assert!(!secret.matches(b""));
     }
 }

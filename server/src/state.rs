@@ -1,7 +1,7 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::{graphql::CaravanSchema, store::Store};
+use crate::{auth::Credentials, graphql::CaravanSchema, realtime::Realtime, store::Store};
 
 /// What handlers share. Each handler extracts only the part it needs (`State<Store>`, `State<CaravanSchema>`).
 #[derive(Clone, FromRef)]
@@ -9,4 +9,6 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     pub store: Store,
     pub schema: CaravanSchema,
+    pub credentials: Credentials,
+    pub realtime: Realtime,
 }

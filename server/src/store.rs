@@ -4,11 +4,13 @@
 mod demo;
 pub use demo::DEMO_SLUG;
 mod events;
+mod pickups;
 mod products;
 
 use std::{str::FromStr, time::Duration};
 
 pub use events::{EventRecord, EventStatus};
+pub use pickups::{PickupError, PickupRecord};
 pub use products::ProductRecord;
 use sqlx::{
     SqlitePool,
@@ -77,7 +79,7 @@ mod tests {
         .fetch_all(&store.pool)
         .await
         .unwrap();
-        assert_eq!(tables, ["events", "products"]);
+        assert_eq!(tables, ["events", "pickups", "products"]);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&store.pool)
             .await

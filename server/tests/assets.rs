@@ -53,10 +53,7 @@ async fn the_bundle_is_precompressed_and_immutable() {
 
     let response = app.client.get(&url).send().await.unwrap();
     assert!(!response.headers().contains_key("content-encoding"));
-    assert_eq!(
-        response.text().await.unwrap(),
-        "export default function init() {}"
-    );
+    assert_eq!(response.text().await.unwrap(), "export default function init() {}");
 }
 
 #[tokio::test]

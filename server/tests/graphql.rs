@@ -39,9 +39,7 @@ async fn queries_an_event_and_its_products() {
 #[tokio::test]
 async fn an_unknown_event_is_null() {
     let app = TestApp::spawn().await;
-    let body = app
-        .graphql("{ event(slug: \"nope\") { id } }", json!({}))
-        .await;
+    let body = app.graphql("{ event(slug: \"nope\") { id } }", json!({})).await;
     assert_eq!(body, json!({ "data": { "event": null } }));
 }
 
@@ -56,6 +54,7 @@ async fn a_body_that_is_not_a_graphql_request_is_400_with_a_message() {
         let response = app
             .client
             .post(app.url("/graphql"))
+            .header("x-api-key", &app.api_key)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -64,9 +63,7 @@ async fn a_body_that_is_not_a_graphql_request_is_400_with_a_message() {
         assert_eq!(response.status(), 400, "{content_type} {body}");
         let json: serde_json::Value = response.json().await.unwrap();
         assert!(
-            json["errors"][0]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty()),
+            json["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{json}"
         );
     }

@@ -24,9 +24,7 @@ async fn shuts_down_gracefully_and_restarts_on_the_same_data() {
     let (result, dir) = app.shut_down().await;
     result.expect("clean shutdown");
     assert!(
-        reqwest::get(format!("http://{addr}/healthz"))
-            .await
-            .is_err(),
+        reqwest::get(format!("http://{addr}/healthz")).await.is_err(),
         "nothing listens any more"
     );
 
@@ -36,8 +34,5 @@ async fn shuts_down_gracefully_and_restarts_on_the_same_data() {
         before, after,
         "the restart found the seeded show and seeded no second one"
     );
-    assert_eq!(
-        after["data"]["liveEvents"].as_array().map(Vec::len),
-        Some(1)
-    );
+    assert_eq!(after["data"]["liveEvents"].as_array().map(Vec::len), Some(1));
 }

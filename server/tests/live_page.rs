@@ -39,9 +39,7 @@ async fn the_demo_show_is_rendered_with_its_products() {
     assert!(html.contains("Caravan Live Demo"));
     let mut last = 0;
     for title in DEMO_TITLES {
-        let at = html
-            .find(title)
-            .unwrap_or_else(|| panic!("{title} is missing"));
+        let at = html.find(title).unwrap_or_else(|| panic!("{title} is missing"));
         assert!(at > last, "{title} is out of order");
         last = at;
     }
@@ -54,10 +52,7 @@ async fn the_demo_show_is_rendered_with_its_products() {
     for place in ["Video player", "Pick up", "Likes", "panel-feed"] {
         assert!(html.contains(place), "the layout has a place for {place}");
     }
-    assert!(
-        html.contains("aria-selected=\"true\""),
-        "the shop tab starts selected"
-    );
+    assert!(html.contains("aria-selected=\"true\""), "the shop tab starts selected");
 }
 
 #[tokio::test]
@@ -104,10 +99,6 @@ async fn the_root_redirects_to_the_show_on_air() {
         .send()
         .await
         .unwrap();
-    assert!(
-        response.status().is_redirection(),
-        "status {}",
-        response.status()
-    );
+    assert!(response.status().is_redirection(), "status {}", response.status());
     assert_eq!(response.headers()["location"], "/live/demo");
 }

@@ -16,11 +16,7 @@ where
     let response: Response<Q::ResponseData> = transport(body).await?;
     match (response.data, response.errors) {
         (_, Some(errors)) if !errors.is_empty() => Err(ApiError::Graphql(
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
         )),
         (Some(data), _) => Ok(data),
         (None, _) => Err(ApiError::Decode("no data and no errors".into())),

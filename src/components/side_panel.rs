@@ -30,27 +30,25 @@ pub fn SidePanel(#[prop(into)] shop: ViewFn, #[prop(into)] feed: ViewFn) -> impl
                 Tab::Feed => "tab-feed",
             };
             if let Some(button) = document().get_element_by_id(id) {
-                let _ =
-                    wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(button).focus();
+                let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(button).focus();
             }
         }
     };
-    let tab_button =
-        move |which: Tab, id: &'static str, panel: &'static str, label: &'static str| {
-            view! {
-                <button
-                    type="button"
-                    role="tab"
-                    id=id
-                    aria-controls=panel
-                    aria-selected=move || (tab.get() == which).to_string()
-                    tabindex=move || if tab.get() == which { "0" } else { "-1" }
-                    on:click=move |_| set_tab.set(which)
-                >
-                    {label}
-                </button>
-            }
-        };
+    let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                id=id
+                aria-controls=panel
+                aria-selected=move || (tab.get() == which).to_string()
+                tabindex=move || if tab.get() == which { "0" } else { "-1" }
+                on:click=move |_| set_tab.set(which)
+            >
+                {label}
+            </button>
+        }
+    };
     view! {
         <section class="side-panel" aria-label="Shop and feed">
             <div class="tabs" role="tablist" aria-label="Shop and feed" on:keydown=on_keydown>

@@ -4,9 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{self, Event},
-    components::{
-        ErrorNotice, LikeSlot, PickupSlot, PlayerSlot, ProductList, ShowHeader, SidePanel,
-    },
+    components::{ErrorNotice, LikeSlot, PickupSlot, PlayerSlot, ProductList, ShowHeader, SidePanel},
     routes::NotFoundPage,
 };
 

@@ -9,33 +9,56 @@ use axum::{
 use serde_json::json;
 
 use super::CaravanSchema;
-use crate::state::AppState;
+use crate::{
+    auth::{AuthError, Credentials},
+    state::AppState,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/graphql", post(execute))
 }
 
-/// `POST /graphql`: a JSON GraphQL request. A body that is not one gets 400 with a GraphQL-shaped error.
-async fn execute(State(schema): State<CaravanSchema>, headers: HeaderMap, body: Bytes) -> Response {
+/// `POST /graphql`: a JSON GraphQL request, authorized as AppSync does (`x-api-key` or `Authorization`).
+/// Unauthorized: 401 `UnauthorizedException`; a body that is not a GraphQL request: 400.
+async fn execute(
+    State(schema): State<CaravanSchema>,
+    State(credentials): State<Credentials>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let caller = match credentials.from_headers(&headers) {
+        Ok(caller) => caller,
+        Err(refused) => return unauthorized(refused),
+    };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.starts_with("application/json") || v.starts_with("application/graphql+json")
-        });
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/graphql+json"));
     if !is_json {
-        return bad_request("Content-Type must be application/json".into());
+        return error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            "Content-Type must be application/json",
+        );
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => Json(schema.execute(request).await).into_response(),
-        Err(e) => bad_request(format!("invalid GraphQL request: {e}")),
+        Ok(request) => Json(super::execute(&schema, request, caller).await).into_response(),
+        Err(e) => error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            &format!("invalid GraphQL request: {e}"),
+        ),
     }
 }
 
-fn bad_request(message: String) -> Response {
+fn unauthorized(refused: AuthError) -> Response {
+    error(StatusCode::UNAUTHORIZED, AuthError::ERROR_TYPE, &refused.to_string())
+}
+
+fn error(status: StatusCode, error_type: &str, message: &str) -> Response {
     (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "errors": [{ "errorType": "BadRequestException", "message": message }] })),
+        status,
+        Json(json!({ "errors": [{ "errorType": error_type, "message": message }] })),
     )
         .into_response()
 }

@@ -1,14 +1,18 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
 
-use super::types::{Event, Product, products_of_event};
+use super::{
+    directives::{aws_api_key, aws_lambda},
+    types::{Event, Pickup, Product, pickup_of_event, products_of_event},
+};
 use crate::{error::OrInternal, store::Store};
 
 pub struct QueryRoot;
 
-#[Object]
+#[Object(name = "Query")]
 impl QueryRoot {
     /// The event with this slug, or null when there is none.
+    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
     async fn event(&self, ctx: &Context<'_>, slug: String) -> Result<Option<Event>> {
         Ok(ctx
             .data::<Store>()?
@@ -19,19 +23,21 @@ impl QueryRoot {
     }
 
     /// Events that are live now, earliest start first.
+    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
     async fn live_events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
-        Ok(ctx
-            .data::<Store>()?
-            .live_events(Utc::now())
-            .await
-            .or_internal()?
-            .into_iter()
-            .map(Event)
-            .collect())
+        let events = ctx.data::<Store>()?.live_events(Utc::now()).await.or_internal()?;
+        Ok(events.into_iter().map(Event).collect())
     }
 
     /// The products of an event, in their display order.
+    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
     async fn products(&self, ctx: &Context<'_>, event_id: ID) -> Result<Vec<Product>> {
         products_of_event(ctx, &event_id).await
+    }
+
+    /// What the pick-up banner of an event shows now; null before the operator first sets it.
+    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+    async fn pickup(&self, ctx: &Context<'_>, event_id: ID) -> Result<Option<Pickup>> {
+        pickup_of_event(ctx, &event_id).await
     }
 }

@@ -1,20 +1,24 @@
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::Utc;
 
-use super::scalars::AwsDateTime;
+use super::{
+    directives::{aws_api_key, aws_lambda},
+    scalars::AwsDateTime,
+};
 use crate::{
     error::OrInternal,
-    store::{self, EventRecord, ProductRecord, Store},
+    store::{self, EventRecord, PickupRecord, ProductRecord, Store},
 };
 
 /// `type Event` of the schema.
 pub struct Event(pub EventRecord);
 
-#[Object]
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
 impl Event {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// The event's address on the page: /live/{slug}.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
@@ -30,11 +34,17 @@ impl Event {
     async fn ends_at(&self) -> Option<AwsDateTime> {
         self.0.ends_at.map(AwsDateTime)
     }
+    /// Derived from startsAt and endsAt at the time of the query.
     async fn status(&self) -> EventStatus {
         self.0.status_at(Utc::now()).into()
     }
+    /// The event's products, in display order.
     async fn products(&self, ctx: &Context<'_>) -> Result<Vec<Product>> {
         products_of_event(ctx, &self.0.id).await
+    }
+    /// The pick-up banner now (as Query.pickup).
+    async fn pickup(&self, ctx: &Context<'_>) -> Result<Option<Pickup>> {
+        pickup_of_event(ctx, &self.0.id).await
     }
 }
 
@@ -45,8 +55,12 @@ pub async fn products_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Vec<
         .await
         .or_internal()?
         .into_iter()
-        .map(Product::from)
+        .map(Product)
         .collect())
+}
+
+pub async fn pickup_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Option<Pickup>> {
+    Ok(ctx.data::<Store>()?.pickup(event_id).await.or_internal()?.map(Pickup))
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,43 +82,76 @@ impl From<store::EventStatus> for EventStatus {
 }
 
 /// `type Product` of the schema.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Product {
-    id: ID,
-    event_id: ID,
-    title: String,
-    title_en: Option<String>,
-    description: Option<String>,
-    image_url: String,
-    price: i64,
-    currency: String,
-    tax_rate_basis_points: i64,
-    stock: i64,
-    position: i64,
-}
+pub struct Product(pub ProductRecord);
 
-#[ComplexObject]
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
 impl Product {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn event_id(&self) -> ID {
+        ID(self.0.event_id.clone())
+    }
+    /// Title in Japanese (the shop's primary language).
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Title in English, when the shop has one.
+    async fn title_en(&self) -> Option<&str> {
+        self.0.title_en.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Path or absolute URL of the product image.
+    async fn image_url(&self) -> &str {
+        &self.0.image_url
+    }
+    /// Price including tax, in the currency's minor units.
+    async fn price(&self) -> i64 {
+        self.0.price
+    }
+    /// ISO 4217 currency code.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+    /// Consumption tax rate in basis points.
+    async fn tax_rate_basis_points(&self) -> i64 {
+        self.0.tax_rate_bp
+    }
+    async fn stock(&self) -> i64 {
+        self.0.stock
+    }
     async fn sold_out(&self) -> bool {
-        self.stock == 0
+        self.0.sold_out()
+    }
+    /// Display order within the event, from 0.
+    async fn position(&self) -> i64 {
+        self.0.position
     }
 }
 
-impl From<ProductRecord> for Product {
-    fn from(record: ProductRecord) -> Self {
-        Self {
-            id: ID(record.id),
-            event_id: ID(record.event_id),
-            title: record.title,
-            title_en: record.title_en,
-            description: record.description,
-            image_url: record.image_url,
-            price: record.price,
-            currency: record.currency,
-            tax_rate_basis_points: record.tax_rate_bp,
-            stock: record.stock,
-            position: record.position,
-        }
+/// `type Pickup` of the schema. Its product is read when the field is resolved, so every delivery carries the
+/// product as it is now, not as it was when the operator picked it up.
+pub struct Pickup(pub PickupRecord);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl Pickup {
+    async fn event_id(&self) -> ID {
+        ID(self.0.event_id.clone())
+    }
+    async fn product_id(&self) -> Option<ID> {
+        self.0.product_id.clone().map(ID)
+    }
+    async fn visible(&self) -> bool {
+        self.0.visible
+    }
+    async fn updated_at(&self) -> AwsDateTime {
+        AwsDateTime(self.0.updated_at)
+    }
+    /// The product as it is now (null when no product is set).
+    async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
+        let Some(id) = &self.0.product_id else { return Ok(None) };
+        Ok(ctx.data::<Store>()?.product(id).await.or_internal()?.map(Product))
     }
 }

@@ -17,21 +17,9 @@ const PRODUCTS: [(&str, &str, i64, i64, i64); 12] = [
     ("手ぬぐい", "Tenugui hand towel", 1100, 1000, 0),
     ("金箔カステラ", "Gold-leaf castella", 2160, 800, 18),
     ("ワイヤレスイヤホン", "Wireless earbuds", 9900, 1000, 0),
-    (
-        "北海道ミルクキャラメル",
-        "Hokkaido milk caramels",
-        648,
-        800,
-        150,
-    ),
+    ("北海道ミルクキャラメル", "Hokkaido milk caramels", 648, 800, 150),
     ("帆布キャップ", "Canvas cap", 3960, 1000, 9),
-    (
-        "ドリップコーヒー 10袋",
-        "Drip coffee, 10 bags",
-        1620,
-        800,
-        70,
-    ),
+    ("ドリップコーヒー 10袋", "Drip coffee, 10 bags", 1620, 800, 70),
     ("限定ステッカーパック", "Limited sticker pack", 550, 1000, 0),
 ];
 
@@ -46,37 +34,31 @@ impl Store {
             id: "evt_demo".into(),
             slug: DEMO_SLUG.into(),
             title: "Caravan Live Demo".into(),
-            description: Some(
-                "A live show with a shop: watch and buy without leaving the page.".into(),
-            ),
+            description: Some("A live show with a shop: watch and buy without leaving the page.".into()),
             starts_at: Utc::now(),
             ends_at: None,
         };
         let products: Vec<ProductRecord> = PRODUCTS
             .iter()
             .enumerate()
-            .map(
-                |(i, &(title, title_en, price, tax_rate_bp, stock))| ProductRecord {
-                    id: format!("prd_demo_{:02}", i + 1),
-                    event_id: event.id.clone(),
-                    position: i as i64,
-                    title: title.into(),
-                    title_en: Some(title_en.into()),
-                    description: None,
-                    image_url: format!("/demo/product-{:02}.svg", i + 1),
-                    price,
-                    currency: "JPY".into(),
-                    tax_rate_bp,
-                    stock,
-                },
-            )
+            .map(|(i, &(title, title_en, price, tax_rate_bp, stock))| ProductRecord {
+                id: format!("prd_demo_{:02}", i + 1),
+                event_id: event.id.clone(),
+                position: i as i64,
+                title: title.into(),
+                title_en: Some(title_en.into()),
+                description: None,
+                image_url: format!("/demo/product-{:02}.svg", i + 1),
+                price,
+                currency: "JPY".into(),
+                tax_rate_bp,
+                stock,
+            })
             .collect();
         match self.create_event(&event, &products).await {
             Ok(()) => Ok(true),
             // Another replica seeded it between the check and the insert.
-            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-                Ok(false)
-            }
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -91,26 +73,15 @@ mod tests {
     async fn seeds_a_live_show_with_twelve_products_once() {
         let (store, _dir) = fresh_store().await;
         assert!(store.seed_demo().await.unwrap());
-        assert!(
-            !store.seed_demo().await.unwrap(),
-            "second start seeds nothing"
-        );
+        assert!(!store.seed_demo().await.unwrap(), "second start seeds nothing");
 
-        let event = store
-            .event_by_slug(DEMO_SLUG)
-            .await
-            .unwrap()
-            .expect("seeded");
+        let event = store.event_by_slug(DEMO_SLUG).await.unwrap().expect("seeded");
         assert_eq!(event.title, "Caravan Live Demo");
         assert_eq!(store.live_events(Utc::now()).await.unwrap().len(), 1);
 
         let products = store.products_of_event(&event.id).await.unwrap();
         assert_eq!(products.len(), 12);
-        assert!(
-            products
-                .iter()
-                .all(|p| p.currency == "JPY" && p.title_en.is_some())
-        );
+        assert!(products.iter().all(|p| p.currency == "JPY" && p.title_en.is_some()));
         let rates: std::collections::BTreeSet<_> = products.iter().map(|p| p.tax_rate_bp).collect();
         assert_eq!(rates.into_iter().collect::<Vec<_>>(), [800, 1000]);
         assert_eq!(products.iter().filter(|p| p.sold_out()).count(), 3);

@@ -37,12 +37,10 @@ const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at";
 
 impl Store {
     pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = ?"))
-                .bind(slug)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Events on air at `now`, earliest start first.
@@ -57,11 +55,7 @@ impl Store {
     }
 
     /// Creates an event with its products, all or nothing.
-    pub async fn create_event(
-        &self,
-        event: &EventRecord,
-        products: &[ProductRecord],
-    ) -> Result<(), StoreError> {
+    pub async fn create_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO events (id, slug, title, description, starts_at, ends_at, created_at) \
@@ -106,20 +100,11 @@ mod tests {
     fn status_follows_the_clock() {
         let start = Utc::now();
         let show = event("a", start, Some(start + Duration::hours(1)));
-        assert_eq!(
-            show.status_at(start - Duration::seconds(1)),
-            EventStatus::Scheduled
-        );
+        assert_eq!(show.status_at(start - Duration::seconds(1)), EventStatus::Scheduled);
         assert_eq!(show.status_at(start), EventStatus::Live);
-        assert_eq!(
-            show.status_at(start + Duration::hours(1)),
-            EventStatus::Ended
-        );
+        assert_eq!(show.status_at(start + Duration::hours(1)), EventStatus::Ended);
         let open_ended = event("b", start, None);
-        assert_eq!(
-            open_ended.status_at(start + Duration::days(365)),
-            EventStatus::Live
-        );
+        assert_eq!(open_ended.status_at(start + Duration::days(365)), EventStatus::Live);
     }
 
     #[tokio::test]
@@ -127,16 +112,8 @@ mod tests {
         let (store, _dir) = fresh_store().await;
         let now = Utc::now();
         let later = event("later", now + Duration::hours(2), None);
-        let ended = event(
-            "ended",
-            now - Duration::hours(3),
-            Some(now - Duration::hours(1)),
-        );
-        let second = event(
-            "second",
-            now - Duration::minutes(5),
-            Some(now + Duration::hours(1)),
-        );
+        let ended = event("ended", now - Duration::hours(3), Some(now - Duration::hours(1)));
+        let second = event("second", now - Duration::minutes(5), Some(now + Duration::hours(1)));
         let first = event("first", now - Duration::minutes(30), None);
         for e in [&later, &ended, &second, &first] {
             store.create_event(e, &[]).await.unwrap();
@@ -163,10 +140,7 @@ mod tests {
     async fn slugs_are_unique() {
         let (store, _dir) = fresh_store().await;
         let now = Utc::now();
-        store
-            .create_event(&event("dup", now, None), &[])
-            .await
-            .unwrap();
+        store.create_event(&event("dup", now, None), &[]).await.unwrap();
         let mut again = event("dup", now, None);
         again.id = "another-id".into();
         assert!(store.create_event(&again, &[]).await.is_err());

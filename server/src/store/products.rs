@@ -24,42 +24,45 @@ impl ProductRecord {
     }
 }
 
+const COLUMNS: &str =
+    "id, event_id, position, title, title_en, description, image_url, price, currency, tax_rate_bp, stock";
+
 impl Store {
     /// An event's products in display order.
-    pub async fn products_of_event(
-        &self,
-        event_id: &str,
-    ) -> Result<Vec<ProductRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, event_id, position, title, title_en, description, image_url, price, currency, \
-             tax_rate_bp, stock FROM products WHERE event_id = ? ORDER BY position",
-        )
+    pub async fn products_of_event(&self, event_id: &str) -> Result<Vec<ProductRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM products WHERE event_id = ? ORDER BY position"
+        ))
         .bind(event_id)
         .fetch_all(&self.pool)
         .await?)
     }
+
+    pub async fn product(&self, product_id: &str) -> Result<Option<ProductRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE id = ?"))
+            .bind(product_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
 }
 
-pub(super) async fn insert_product(
-    conn: &mut SqliteConnection,
-    product: &ProductRecord,
-) -> Result<(), StoreError> {
+pub(super) async fn insert_product(conn: &mut SqliteConnection, product: &ProductRecord) -> Result<(), StoreError> {
     sqlx::query(
-            "INSERT INTO products (id, event_id, position, title, title_en, description, image_url, price, \
+        "INSERT INTO products (id, event_id, position, title, title_en, description, image_url, price, \
              currency, tax_rate_bp, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&product.id)
-        .bind(&product.event_id)
-        .bind(product.position)
-        .bind(&product.title)
-        .bind(&product.title_en)
-        .bind(&product.description)
-        .bind(&product.image_url)
-        .bind(product.price)
-        .bind(&product.currency)
-        .bind(product.tax_rate_bp)
-        .bind(product.stock)
-        .execute(conn)
-        .await?;
+    )
+    .bind(&product.id)
+    .bind(&product.event_id)
+    .bind(product.position)
+    .bind(&product.title)
+    .bind(&product.title_en)
+    .bind(&product.description)
+    .bind(&product.image_url)
+    .bind(product.price)
+    .bind(&product.currency)
+    .bind(product.tax_rate_bp)
+    .bind(product.stock)
+    .execute(conn)
+    .await?;
     Ok(())
 }

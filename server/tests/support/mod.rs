@@ -3,15 +3,21 @@
 //! Every test binary compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::{net::SocketAddr, path::Path};
 
-use caravan_server::{Application, config::Config};
+use caravan_server::{Application, config::Config, store::Store};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub api_key: String,
+    pub operator_token: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -19,25 +25,32 @@ pub struct TestApp {
 impl TestApp {
     /// A server with the demo seeded and no built site.
     pub async fn spawn() -> Self {
-        Self::spawn_with(|_| {}).await
+        Self::start(tempdir(), |_| {}).await
     }
 
     /// Like [`TestApp::spawn`], after `prepare` has written what it needs into the temporary folder (a site, …).
     pub async fn spawn_with(prepare: impl FnOnce(&Path)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::create_dir_all(dir.path().join("site")).expect("site dir");
+        let dir = tempdir();
         prepare(dir.path());
-        Self::spawn_in(dir).await
+        Self::start(dir, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with configuration changed by `configure`.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start(tempdir(), configure).await
     }
 
     /// A server on the data and site of `dir` (as left by an earlier server: a restart).
     pub async fn spawn_in(dir: tempfile::TempDir) -> Self {
-        let site = dir.path().join("site");
-        let config = Config::for_tests(&dir.path().join("data"), &site);
-        let app = Application::build(&config)
-            .await
-            .expect("the server starts");
+        Self::start(dir, |_| {}).await
+    }
+
+    async fn start(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
+        configure(&mut config);
+        let app = Application::build(&config).await.expect("the server starts");
         let addr = app.local_addr();
+        let store = app.state().store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(async move {
             let _ = stopped.await;
@@ -50,6 +63,9 @@ impl TestApp {
             addr,
             client,
             dir,
+            store,
+            api_key: config.api_key.expose().clone(),
+            operator_token: config.operator_token.expose().clone(),
             stop: Some(stop),
             server: Some(server),
         }
@@ -59,38 +75,70 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("GET answers")
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql/realtime", self.addr)
     }
 
-    pub async fn graphql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
-        let response = self
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET answers")
+    }
+
+    /// A GraphQL request with the given headers: the status and the JSON answer.
+    pub async fn graphql_with(&self, headers: &[(&str, &str)], query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
             .client
             .post(self.url("/graphql"))
-            .json(&serde_json::json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("POST /graphql answers");
-        assert_eq!(response.status(), 200);
-        response.json().await.expect("JSON")
+            .json(&json!({ "query": query, "variables": variables }));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("POST /graphql answers");
+        (response.status().as_u16(), response.json().await.expect("JSON"))
+    }
+
+    /// A GraphQL request as a viewer (with the API key); it must answer 200.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .graphql_with(&[("x-api-key", &self.api_key)], query, variables)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A GraphQL request as the operator; it must answer 200.
+    pub async fn graphql_as_operator(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self
+            .graphql_with(&[("authorization", &self.operator_token)], query, variables)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Shows `product` in the demo show's pick-up banner (or hides it), as the operator.
+    pub async fn set_pickup(&self, event_id: &str, product: Option<&str>, visible: bool) -> Value {
+        let body = self
+            .graphql_as_operator(
+                "mutation($e: ID!, $p: ID, $v: Boolean!) { setPickup(eventId: $e, productId: $p, visible: $v) { eventId productId visible } }",
+                json!({ "e": event_id, "p": product, "v": visible }),
+            )
+            .await;
+        assert!(body.get("errors").is_none(), "{body}");
+        body
     }
 
     /// Stops the server the way SIGTERM does, waits until it has finished, and hands back its folder.
     pub async fn shut_down(mut self) -> (anyhow::Result<()>, tempfile::TempDir) {
         self.stop.take().expect("running").send(()).ok();
-        let result = self
-            .server
-            .take()
-            .expect("running")
-            .await
-            .expect("server task");
-        let placeholder = tempfile::tempdir().expect("temp dir");
+        let result = self.server.take().expect("running").await.expect("server task");
+        let placeholder = tempdir();
         (result, std::mem::replace(&mut self.dir, placeholder))
     }
+}
+
+fn tempdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("site")).expect("site dir");
+    dir
 }
 
 impl Drop for TestApp {

@@ -1,0 +1,46 @@
+use async_graphql::{Context, ID, Result, Subscription};
+use futures_util::{Stream, stream};
+
+use super::{
+    directives::{aws_api_key, aws_lambda, aws_subscribe},
+    types::Pickup,
+};
+use crate::{realtime::Published, store::PickupRecord};
+
+/// The mutations each subscription field delivers (its `@aws_subscribe`). The real-time hub matches published
+/// mutation results to subscriptions with it.
+pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[("onPickupChanged", &["setPickup"])];
+
+fn mutations_of(field: &str) -> Vec<String> {
+    SUBSCRIPTIONS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, mutations)| mutations.iter().map(|m| m.to_string()).collect())
+        .unwrap_or_default()
+}
+
+pub struct SubscriptionRoot;
+
+/// Subscriptions are served by the real-time endpoint (`/graphql/realtime`), which runs each subscription's
+/// selection on a published mutation result (`Published` in the request's data). Without one, a field yields
+/// nothing: that is how the endpoint validates a new subscription.
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Every change of the event's pick-up banner.
+    #[graphql(
+        directive = aws_subscribe::apply(mutations_of("onPickupChanged")),
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply()
+    )]
+    async fn on_pickup_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "eventId")] _event_id: ID,
+    ) -> Result<impl Stream<Item = Option<Pickup>>> {
+        let pickup = ctx
+            .data_opt::<Published>()
+            .and_then(|p| p.decode::<PickupRecord>("setPickup"));
+        // Nullable like setPickup's result: AppSync requires a subscription to return its mutations' type.
+        Ok(stream::iter(pickup.map(|record| Some(Pickup(record)))))
+    }
+}
