@@ -18,7 +18,7 @@ use base64::{
     Engine, alphabet,
     engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
 };
-pub use hub::{Hub, HubWorker, Published};
+pub use hub::{CONNECTION_QUEUE, Hub, HubWorker, Published, SubscriptionSpec};
 use serde_json::Value;
 pub use session::Realtime;
 

@@ -105,6 +105,12 @@ struct Group {
     members: HashMap<(u64, Arc<str>), Member>,
 }
 
+/// A group a published result goes to: its subscription and its members (subscription id and queue).
+struct Target {
+    spec: Arc<SubscriptionSpec>,
+    members: Vec<(Arc<str>, Member)>,
+}
+
 struct ConnectionEntry {
     member: Member,
     subscriptions: HashMap<Arc<str>, GroupKey>,
@@ -286,7 +292,7 @@ impl Hub {
     }
 
     /// The groups a published result goes to, with their members at this moment.
-    fn targets(&self, published: &Published) -> Vec<(Arc<SubscriptionSpec>, Vec<(Arc<str>, Member)>)> {
+    fn targets(&self, published: &Published) -> Vec<Target> {
         self.registry()
             .groups
             .values()
@@ -297,7 +303,10 @@ impl Hub {
                     .iter()
                     .map(|((_, id), member)| (id.clone(), member.clone()))
                     .collect();
-                (group.spec.clone(), members)
+                Target {
+                    spec: group.spec.clone(),
+                    members,
+                }
             })
             .collect()
     }
@@ -316,7 +325,7 @@ impl HubWorker {
     /// Delivers published results until the hub is dropped.
     pub async fn run(mut self, schema: CaravanSchema) {
         while let Some(published) = self.events.recv().await {
-            for (spec, members) in self.hub.targets(&published) {
+            for Target { spec, members } in self.hub.targets(&published) {
                 let Some(response) = run_selection(&schema, &spec, &published).await else {
                     continue;
                 };

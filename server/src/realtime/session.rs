@@ -56,7 +56,7 @@ pub enum StartError {
 /// An operation, read.
 pub enum Operation {
     Subscription(SubscriptionSpec),
-    QueryOrMutation(Request),
+    QueryOrMutation(Box<Request>),
 }
 
 /// Reads an operation: its kind and, for a subscription, its root field's filter and mutations.
@@ -90,7 +90,7 @@ pub fn read(request: OperationRequest, caller: Caller) -> Result<Operation, Star
         if let Some(name) = request.operation_name {
             graphql = graphql.operation_name(name);
         }
-        return Ok(Operation::QueryOrMutation(graphql));
+        return Ok(Operation::QueryOrMutation(Box::new(graphql)));
     }
 
     let mut fields = operation.node.selection_set.node.items.iter();

@@ -20,10 +20,13 @@ pub async fn send(socket: &mut WebSocket, value: Value) -> Flow {
     send_text(socket, value.to_string()).await
 }
 
+/// A client that does not read for this long is gone: its connection ends instead of holding a task and a buffer.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub async fn send_text(socket: &mut WebSocket, text: String) -> Flow {
-    match socket.send(Message::Text(text.into())).await {
-        Ok(()) => Flow::Continue,
-        Err(_) => Flow::Close,
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await {
+        Ok(Ok(())) => Flow::Continue,
+        Ok(Err(_)) | Err(_) => Flow::Close,
     }
 }
 

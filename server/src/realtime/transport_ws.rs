@@ -134,7 +134,7 @@ async fn on_subscribe(
 ) -> Flow {
     let errors = match read(request, caller) {
         Ok(Operation::QueryOrMutation(request)) => {
-            let response = realtime.run_once(request).await;
+            let response = realtime.run_once(*request).await;
             if let Flow::Close = send(socket, json!({ "id": &*id, "type": "next", "payload": response })).await {
                 return Flow::Close;
             }

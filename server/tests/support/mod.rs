@@ -7,7 +7,7 @@ pub mod ws;
 
 use std::{net::SocketAddr, path::Path};
 
-use caravan_server::{Application, config::Config, store::Store};
+use caravan_server::{Application, config::Config, realtime::Hub, store::Store};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -16,6 +16,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub store: Store,
+    pub hub: Hub,
     pub api_key: String,
     pub operator_token: String,
     stop: Option<oneshot::Sender<()>>,
@@ -51,6 +52,7 @@ impl TestApp {
         let app = Application::build(&config).await.expect("the server starts");
         let addr = app.local_addr();
         let store = app.state().store.clone();
+        let hub = app.state().realtime.hub.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(async move {
             let _ = stopped.await;
@@ -64,6 +66,7 @@ impl TestApp {
             client,
             dir,
             store,
+            hub,
             api_key: config.api_key.expose().clone(),
             operator_token: config.operator_token.expose().clone(),
             stop: Some(stop),
