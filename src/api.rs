@@ -1,14 +1,18 @@
-//! Typed GraphQL operations (checked against `graphql/schema.graphql` at compile time by `graphql_client`) and the
-//! one transport components use. Components call the functions re-exported here and never see the transport.
+//! The app's data: typed GraphQL operations (their documents in `graphql/operations/` are checked against
+//! `graphql/schema.graphql` at compile time by `graphql_client`), the HTTP transport for queries and mutations, and
+//! the real-time link for subscriptions. Components call the functions re-exported here and see no transport.
 
 mod client;
+mod config;
 mod error;
-mod live_event;
-mod live_events;
+mod models;
+mod operations;
+pub mod realtime;
 mod scalars;
 
 #[cfg(feature = "ssr")]
 pub use client::GraphqlExecutor;
+pub use config::{ClientConfig, ELEMENT_ID as CONFIG_ELEMENT_ID};
 pub use error::ApiError;
-pub use live_event::{Event, EventStatus, Product, live_event};
-pub use live_events::current_live_slug;
+pub use models::{Event, EventStatus, Pickup, Product};
+pub use operations::{OnPickupChanged, current_live_slug, live_event, on_pickup_changed, pickup};

@@ -6,12 +6,17 @@ use leptos_router::{
     path,
 };
 
-use crate::routes::{HomePage, LivePage, NotFoundPage};
+use crate::{
+    api::{CONFIG_ELEMENT_ID, ClientConfig},
+    routes::{HomePage, LivePage, NotFoundPage},
+};
 
 /// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
 /// of this build's bundle, so every file under it can be cached for a year.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
+    // Where the page finds the API (see api::ClientConfig); the server provides it for each render.
+    let config = use_context::<ClientConfig>().map(|config| config.to_script_json());
     view! {
         <!DOCTYPE html>
         <html lang="ja">
@@ -21,6 +26,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=stylesheet />
+                <script id=CONFIG_ELEMENT_ID type="application/json" inner_html=config></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>

@@ -1,13 +1,17 @@
 //! One component per file; a folder per feature.
 
+mod connection_indicator;
 mod error_notice;
+mod pickup_banner;
 mod product_list;
 mod show_header;
 mod side_panel;
 mod stage_slots;
 
+pub use connection_indicator::ConnectionIndicator;
 pub use error_notice::ErrorNotice;
+pub use pickup_banner::{PickupBanner, product_anchor};
 pub use product_list::ProductList;
 pub use show_header::ShowHeader;
 pub use side_panel::SidePanel;
-pub use stage_slots::{LikeSlot, PickupSlot, PlayerSlot};
+pub use stage_slots::{LikeSlot, PlayerSlot};

@@ -17,6 +17,7 @@ use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
 use axum::Router;
+use caravan::api::ClientConfig;
 use tokio::net::TcpListener;
 
 use crate::{
@@ -67,6 +68,11 @@ impl Application {
             store,
             credentials,
             realtime,
+            client: ClientConfig {
+                graphql_url: config.public_graphql_url.clone(),
+                realtime_url: config.public_realtime_url.clone(),
+                api_key: config.api_key.expose().clone(),
+            },
         };
         let router = app(state.clone());
         Ok(Self {
@@ -101,6 +107,7 @@ impl Application {
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(health::router())
+        .merge(site::api_router())
         .merge(graphql::router())
         .merge(realtime::router())
         .merge(site::router(&state))

@@ -4,11 +4,13 @@
 use std::path::Path;
 
 use axum::{
-    Router,
+    Json, Router,
+    extract::State,
     handler::HandlerWithoutStateExt,
     http::{HeaderValue, header},
+    routing::get,
 };
-use caravan::{App, shell};
+use caravan::{App, api::ClientConfig, shell};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
 use serde::Deserialize;
@@ -43,9 +45,21 @@ pub fn leptos_options(site_dir: &Path, addr: std::net::SocketAddr) -> LeptosOpti
         .build()
 }
 
+/// `GET /api/client-config`: what the page renders into itself, for the client-rendered build of `trunk serve`.
+pub fn api_router() -> Router<AppState> {
+    Router::new().route(
+        "/api/client-config",
+        get(|State(client): State<ClientConfig>| async move { Json(client) }),
+    )
+}
+
 pub fn router(state: &AppState) -> Router<AppState> {
     let executor = graphql::ssr_executor(state.schema.clone());
-    let context = move || provide_context(executor.clone());
+    let client = state.client.clone();
+    let context = move || {
+        provide_context(executor.clone());
+        provide_context(client.clone());
+    };
     let options = state.leptos.clone();
     let app = {
         let options = options.clone();

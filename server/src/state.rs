@@ -1,4 +1,5 @@
 use axum::extract::FromRef;
+use caravan::api::ClientConfig;
 use leptos::config::LeptosOptions;
 
 use crate::{auth::Credentials, graphql::CaravanSchema, realtime::Realtime, store::Store};
@@ -11,4 +12,6 @@ pub struct AppState {
     pub schema: CaravanSchema,
     pub credentials: Credentials,
     pub realtime: Realtime,
+    /// Where pages find the API (rendered into every page).
+    pub client: ClientConfig,
 }

@@ -3,17 +3,19 @@ use serde::de::DeserializeOwned;
 
 use super::ApiError;
 
-/// Runs one operation and returns its data, or the errors the server gave.
+/// Runs one operation and returns its data decoded as `R` (an app type with the operation's shape), or the errors
+/// the server gave.
 ///
 /// On the server (SSR) the operation runs in-process through the [`GraphqlExecutor`] that caravan-server provides as
-/// context, so rendering a page never makes an HTTP request to itself. In the browser it is a `POST /graphql`.
-pub async fn execute<Q>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError>
+/// context, so rendering a page never makes an HTTP request to itself. In the browser it is a `POST` to the
+/// configured endpoint with the API key.
+pub async fn execute<Q, R>(variables: Q::Variables) -> Result<R, ApiError>
 where
     Q: GraphQLQuery,
-    Q::ResponseData: Send + 'static,
+    R: DeserializeOwned + Send + 'static,
 {
     let body = Q::build_query(variables);
-    let response: Response<Q::ResponseData> = transport(body).await?;
+    let response: Response<R> = transport(body).await?;
     match (response.data, response.errors) {
         (_, Some(errors)) if !errors.is_empty() => Err(ApiError::Graphql(
             errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
@@ -87,7 +89,9 @@ where
     });
 
     SendWrapper::new(async move {
-        let response = gloo_net::http::Request::post("/graphql")
+        let config = super::config::client_config().await?;
+        let response = gloo_net::http::Request::post(&config.graphql_url)
+            .header("x-api-key", &config.api_key)
             .abort_signal(signal.as_ref())
             .json(&body)
             .map_err(|e| ApiError::Decode(e.to_string()))?

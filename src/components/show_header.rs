@@ -6,10 +6,10 @@ use crate::api::EventStatus;
 #[component]
 pub fn ShowHeader(title: String, status: EventStatus) -> impl IntoView {
     let (label, class) = match status {
-        EventStatus::LIVE => ("LIVE", "status-badge status-live"),
-        EventStatus::SCHEDULED => ("Upcoming", "status-badge"),
-        EventStatus::ENDED => ("Ended", "status-badge"),
-        EventStatus::Other(_) => ("", "status-badge"),
+        EventStatus::Live => ("LIVE", "status-badge status-live"),
+        EventStatus::Scheduled => ("Upcoming", "status-badge"),
+        EventStatus::Ended => ("Ended", "status-badge"),
+        EventStatus::Unknown => ("", "status-badge"),
     };
     view! {
         <header class="show-header">

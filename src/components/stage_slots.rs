@@ -1,4 +1,4 @@
-//! The places on the stage that the player, the pickup banner and the like button fill. They keep the layout's shape
+//! The places on the stage that the player and the like button fill. They keep the layout's shape
 //! (the 16:9 video box does not jump when the player arrives) and say what will appear.
 
 use leptos::prelude::*;
@@ -8,15 +8,6 @@ pub fn PlayerSlot() -> impl IntoView {
     view! {
         <div class="player-slot" role="region" aria-label="Video player">
             <p class="slot-note">"The live video plays here."</p>
-        </div>
-    }
-}
-
-#[component]
-pub fn PickupSlot() -> impl IntoView {
-    view! {
-        <div class="pickup-slot" role="region" aria-label="Pick up" aria-live="polite">
-            <p class="slot-note">"Products picked up during the show appear here."</p>
         </div>
     }
 }

@@ -4,7 +4,9 @@ use leptos_router::hooks::use_params_map;
 
 use crate::{
     api::{self, Event},
-    components::{ErrorNotice, LikeSlot, PickupSlot, PlayerSlot, ProductList, ShowHeader, SidePanel},
+    components::{
+        ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, PlayerSlot, ProductList, ShowHeader, SidePanel,
+    },
     routes::NotFoundPage,
 };
 
@@ -36,11 +38,12 @@ fn LiveShow(event: Event) -> impl IntoView {
         <Title text=event.title.clone() />
         <Meta name="description" content=description />
         <div class="live-layout">
-            <ShowHeader title=event.title.clone() status=event.status.clone() />
+            <ShowHeader title=event.title.clone() status=event.status />
+            <ConnectionIndicator />
             <section class="stage" aria-label="Live show">
                 <PlayerSlot />
                 <div class="stage-actions">
-                    <PickupSlot />
+                    <PickupBanner event_id=event.id.clone() initial=event.pickup.clone() />
                     <LikeSlot />
                 </div>
             </section>

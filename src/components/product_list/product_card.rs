@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::Product,
+    components::product_anchor,
     format::{format_price, format_tax_rate},
 };
 
@@ -15,7 +16,12 @@ pub fn ProductCard(product: Product) -> impl IntoView {
     );
     let sold_out = product.sold_out;
     view! {
-        <article class="product-card" class:sold-out=sold_out data-product-id=product.id.clone()>
+        <article
+            class="product-card"
+            class:sold-out=sold_out
+            id=product_anchor(&product)
+            data-product-id=product.id.clone()
+        >
             <img
                 class="product-image"
                 src=product.image_url.clone()

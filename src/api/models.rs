@@ -1,0 +1,66 @@
+//! What components work with. Responses of every operation decode into these (fields by their GraphQL names), so
+//! a product is the same type in the shop list, in the pick-up banner and in a live update.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: String,
+    pub status: EventStatus,
+    pub products: Vec<Product>,
+    pub pickup: Option<Pickup>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventStatus {
+    Scheduled,
+    Live,
+    Ended,
+    /// A status this build does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    pub id: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    pub description: Option<String>,
+    pub image_url: String,
+    /// Tax included, in the currency's minor units.
+    pub price: i64,
+    pub currency: String,
+    pub tax_rate_basis_points: i64,
+    pub sold_out: bool,
+}
+
+/// The pick-up banner: what the operator presents now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pickup {
+    pub event_id: String,
+    pub visible: bool,
+    /// RFC 3339; later changes have later values.
+    pub updated_at: String,
+    pub product: Option<Product>,
+}
+
+impl Pickup {
+    /// The product to show, when the banner is visible.
+    pub fn shown_product(&self) -> Option<&Product> {
+        self.product.as_ref().filter(|_| self.visible)
+    }
+
+    /// Whether `other` is a later state than this one (deliveries and re-reads can cross).
+    pub fn is_superseded_by(&self, other: &Pickup) -> bool {
+        other.updated_at >= self.updated_at
+    }
+}

@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+
+use crate::api::realtime::{self, LinkStatus};
+
+/// A small notice, shown only while the live link is down: the page still works, live changes resume by themselves.
+#[component]
+pub fn ConnectionIndicator() -> impl IntoView {
+    let status = realtime::status();
+    view! {
+        <Show when=move || status.get() == LinkStatus::Reconnecting>
+            <p class="connection-indicator" role="status">
+                "Reconnecting…"
+            </p>
+        </Show>
+    }
+}

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+use super::product_anchor;
+use crate::{api::Product, format::format_price};
+
+/// The picked-up product: picture, titles, price with tax, and a way to it in the shop.
+#[component]
+pub fn PickupCard(product: Product, #[prop(into)] hidden: Signal<bool>) -> impl IntoView {
+    let price = format_price(product.price, &product.currency);
+    let href = format!("#{}", product_anchor(&product));
+    view! {
+        <article class="pickup-card" aria-hidden=move || hidden.get().then_some("true") data-product-id=product.id.clone()>
+            <img class="pickup-image" src=product.image_url.clone() alt="" width="64" height="64" />
+            <div class="pickup-body">
+                <p class="pickup-label">"PICK UP"</p>
+                <h2 class="pickup-title" lang="ja">
+                    {product.title.clone()}
+                </h2>
+                {product.title_en.clone().map(|en| view! { <p class="pickup-title-en" lang="en">{en}</p> })}
+                <p class="pickup-price">
+                    <span class="price">{price}</span>
+                    " "
+                    <span class="tax-note">"(税込)"</span>
+                </p>
+            </div>
+            <a class="pickup-action" href=href tabindex=move || hidden.get().then_some("-1")>
+                "View"
+            </a>
+        </article>
+    }
+}

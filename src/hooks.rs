@@ -1,0 +1,5 @@
+//! Browser APIs behind leptos-use-shaped hooks; each is inert during server rendering.
+
+mod use_live_subscription;
+
+pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};
