@@ -114,7 +114,8 @@ async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
 
     app.set_pickup("evt_demo", Some("prd_demo_07"), true).await;
     let html = app.get("/live/demo").await.text().await.unwrap();
-    let banner = &html[html.find("pickup-banner").expect("the banner")..];
+    let class = html.find(r#"class="pickup-banner""#).expect("the banner");
+    let banner = &html[html[..class].rfind("<div").expect("its opening tag")..];
     let banner = &banner[..banner.find("</article>").expect("the card")];
     assert!(banner.contains(r#"data-state="shown""#), "{banner}");
     assert!(banner.contains("金箔カステラ") && banner.contains("¥2,160"), "{banner}");
