@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
+import { OPERATOR_TOKEN } from './tests/fixtures/api';
 
 const port = process.env.E2E_PORT ?? '3107';
 const server = process.env.E2E_SERVER ?? resolve('../target/debug/caravan-server');
@@ -40,8 +41,10 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: /\.nojs\.spec\.ts$/ },
-    { name: 'phone', use: phone, testIgnore: /\.nojs\.spec\.ts$/ },
+    { name: 'desktop', use: desktop, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
+    { name: 'phone', use: phone, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
+    // Live changes: one project, so no two tests move the same banner at once (each test opens its own viewers).
+    { name: 'live', use: desktop, testMatch: /\.live\.spec\.ts$/, fullyParallel: false },
     { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
     { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
   ],
@@ -57,6 +60,7 @@ export default defineConfig({
       CARAVAN_DATA_DIR: data,
       CARAVAN_SITE_DIR: site,
       CARAVAN_LOG: 'warn',
+      CARAVAN_OPERATOR_TOKEN: OPERATOR_TOKEN,
     },
   },
 });

@@ -107,9 +107,15 @@ async fn the_root_redirects_to_the_show_on_air() {
 async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
     let app = TestApp::spawn().await;
     let html = app.get("/live/demo").await.text().await.unwrap();
-    assert!(html.contains("Products picked up during the show appear here."), "an empty banner before any pick-up");
+    assert!(
+        html.contains("Products picked up during the show appear here."),
+        "an empty banner before any pick-up"
+    );
     assert!(html.contains(r#"id="caravan-config""#));
-    assert!(html.contains(&format!(r#""apiKey":"{}""#, app.api_key)), "the page knows its API key");
+    assert!(
+        html.contains(&format!(r#""apiKey":"{}""#, app.api_key)),
+        "the page knows its API key"
+    );
     assert!(!html.contains(&app.operator_token), "never the operator token");
 
     app.set_pickup("evt_demo", Some("prd_demo_07"), true).await;
@@ -130,5 +136,8 @@ async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
 async fn the_client_configuration_is_served_for_trunk() {
     let app = TestApp::spawn().await;
     let config: serde_json::Value = app.get("/api/client-config").await.json().await.unwrap();
-    assert_eq!(config, serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key }));
+    assert_eq!(
+        config,
+        serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key })
+    );
 }

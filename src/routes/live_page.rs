@@ -3,7 +3,10 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    api::{self, Event},
+    api::{
+        self, Event,
+        realtime::{self, LinkStatus},
+    },
     components::{
         ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, PlayerSlot, ProductList, ShowHeader, SidePanel,
     },
@@ -34,10 +37,16 @@ pub fn LivePage() -> impl IntoView {
 #[component]
 fn LiveShow(event: Event) -> impl IntoView {
     let description = event.description.clone().unwrap_or_default();
+    let link = realtime::status();
+    let link_state = move || match link.get() {
+        LinkStatus::Connecting => "connecting",
+        LinkStatus::Live => "live",
+        LinkStatus::Reconnecting => "reconnecting",
+    };
     view! {
         <Title text=event.title.clone() />
         <Meta name="description" content=description />
-        <div class="live-layout">
+        <div class="live-layout" data-live-link=link_state>
             <ShowHeader title=event.title.clone() status=event.status />
             <ConnectionIndicator />
             <section class="stage" aria-label="Live show">
