@@ -4,6 +4,7 @@
 
 mod client;
 mod config;
+pub mod console;
 mod error;
 mod models;
 mod operations;

@@ -8,7 +8,7 @@ use leptos_router::{
 
 use crate::{
     api::{CONFIG_ELEMENT_ID, ClientConfig},
-    routes::{HomePage, LivePage, NotFoundPage},
+    routes::{AdminPage, HomePage, LivePage, NotFoundPage},
 };
 
 /// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/live/:slug") view=LivePage ssr=SsrMode::Async />
+                <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -1,6 +1,7 @@
 //! One component per file; a folder per feature.
 
 mod connection_indicator;
+mod console;
 mod error_notice;
 mod pickup_banner;
 mod product_list;
@@ -9,6 +10,7 @@ mod side_panel;
 mod stage_slots;
 
 pub use connection_indicator::ConnectionIndicator;
+pub use console::{ConsoleLogin, ConsolePanel};
 pub use error_notice::ErrorNotice;
 pub use pickup_banner::{PickupBanner, product_anchor};
 pub use product_list::ProductList;

@@ -1,9 +1,11 @@
 //! One file per page.
 
+mod admin_page;
 mod home_page;
 mod live_page;
 mod not_found_page;
 
+pub use admin_page::AdminPage;
 pub use home_page::HomePage;
 pub use live_page::LivePage;
 pub use not_found_page::NotFoundPage;

@@ -45,6 +45,10 @@ pub struct Config {
     pub realtime_keepalive_ms: u64,
     /// Idle real-time connections are closed after this long.
     pub realtime_connection_timeout_ms: u64,
+    /// Signs session cookies; `None`: a key generated into the data directory.
+    pub session_secret: Option<Secret<String>>,
+    /// Whether cookies carry `Secure`.
+    pub cookie_secure: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -60,13 +60,13 @@ pub fn appsync_json(response: Response) -> Value {
     json
 }
 
-/// Lends the schema to server-side rendering: the app's GraphQL operations run in-process, as a viewer.
-pub fn ssr_executor(schema: CaravanSchema) -> GraphqlExecutor {
+/// Lends the schema to server-side rendering: the app's GraphQL operations run in-process, as `caller`.
+pub fn ssr_executor(schema: CaravanSchema, caller: Caller) -> GraphqlExecutor {
     GraphqlExecutor::new(move |request: Value| {
         let schema = schema.clone();
         async move {
             match serde_json::from_value::<Request>(request) {
-                Ok(request) => execute(&schema, request, Caller::Viewer).await,
+                Ok(request) => execute(&schema, request, caller).await,
                 Err(e) => serde_json::json!({ "errors": [{ "message": format!("invalid GraphQL request: {e}") }] }),
             }
         }

@@ -3,11 +3,13 @@
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod graphql;
 pub mod health;
 pub mod realtime;
 pub mod secret;
+pub mod session;
 pub mod site;
 pub mod state;
 pub mod store;
@@ -24,6 +26,7 @@ use crate::{
     auth::Credentials,
     config::Config,
     realtime::{Hub, Realtime},
+    session::Sessions,
     state::AppState,
     store::Store,
 };
@@ -51,6 +54,9 @@ impl Application {
             .await
             .with_context(|| format!("listening on {}", config.addr))?;
         let addr = listener.local_addr()?;
+        let sessions = Sessions::load(config.session_secret.as_ref(), &config.data_dir, config.cookie_secure)
+            .await
+            .context("loading the session key")?;
         let (hub, hub_worker) = Hub::new();
         let schema = graphql::schema(store.clone(), hub.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
@@ -73,6 +79,7 @@ impl Application {
                 realtime_url: config.public_realtime_url.clone(),
                 api_key: config.api_key.expose().clone(),
             },
+            sessions,
         };
         let router = app(state.clone());
         Ok(Self {
@@ -108,6 +115,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(health::router())
         .merge(site::api_router())
+        .merge(console::router())
         .merge(graphql::router())
         .merge(realtime::router())
         .merge(site::router(&state))

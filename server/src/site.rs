@@ -1,7 +1,7 @@
 //! The web page: server-side rendering of the app's routes with leptos_axum, the hydrate bundle under
 //! `/pkg/<build>/` (content-hashed, precompressed, cached for a year) and the files of `public/`.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use axum::{
     Json, Router,
@@ -10,13 +10,20 @@ use axum::{
     http::{HeaderValue, header},
     routing::get,
 };
-use caravan::{App, api::ClientConfig, shell};
-use leptos::{config::LeptosOptions, prelude::provide_context};
+use caravan::{
+    App,
+    api::{ClientConfig, console::OperatorAccess},
+    shell,
+};
+use leptos::{
+    config::LeptosOptions,
+    prelude::{provide_context, use_context},
+};
 use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
 use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use crate::{graphql, state::AppState};
+use crate::{auth::Caller, graphql, state::AppState};
 
 /// Written by the build next to the bundle: which `pkg/<build>` folder is current.
 #[derive(Deserialize)]
@@ -54,11 +61,25 @@ pub fn api_router() -> Router<AppState> {
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    let executor = graphql::ssr_executor(state.schema.clone());
+    let executor = graphql::ssr_executor(state.schema.clone(), Caller::Viewer);
     let client = state.client.clone();
+    let operator = OperatorAccess {
+        executor: graphql::ssr_executor(state.schema.clone(), Caller::Operator),
+        viewers: {
+            let hub = state.realtime.hub.clone();
+            Arc::new(move |event_id: &str| hub.viewers(event_id))
+        },
+    };
+    let sessions = state.sessions.clone();
+    // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
+    // only with a valid operator session cookie.
     let context = move || {
         provide_context(executor.clone());
         provide_context(client.clone());
+        let parts = use_context::<axum::http::request::Parts>();
+        if parts.is_some_and(|parts| sessions.operator_in(&parts.headers)) {
+            provide_context(operator.clone());
+        }
     };
     let options = state.leptos.clone();
     let app = {

@@ -2,7 +2,7 @@ use axum::extract::FromRef;
 use caravan::api::ClientConfig;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::Credentials, graphql::CaravanSchema, realtime::Realtime, store::Store};
+use crate::{auth::Credentials, graphql::CaravanSchema, realtime::Realtime, session::Sessions, store::Store};
 
 /// What handlers share. Each handler extracts only the part it needs (`State<Store>`, `State<CaravanSchema>`).
 #[derive(Clone, FromRef)]
@@ -14,4 +14,5 @@ pub struct AppState {
     pub realtime: Realtime,
     /// Where pages find the API (rendered into every page).
     pub client: ClientConfig,
+    pub sessions: Sessions,
 }

@@ -14,8 +14,11 @@ where
     Q: GraphQLQuery,
     R: DeserializeOwned + Send + 'static,
 {
-    let body = Q::build_query(variables);
-    let response: Response<R> = transport(body).await?;
+    data_of(transport(Q::build_query(variables)).await?)
+}
+
+/// The data of a response, or its errors.
+fn data_of<R>(response: Response<R>) -> Result<R, ApiError> {
     match (response.data, response.errors) {
         (_, Some(errors)) if !errors.is_empty() => Err(ApiError::Graphql(
             errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
@@ -66,8 +69,28 @@ where
 {
     let executor = leptos::prelude::use_context::<GraphqlExecutor>()
         .ok_or_else(|| ApiError::Network("no GraphQL executor in this render".into()))?;
+    run_on(&executor, body).await
+}
+
+/// Runs a request on an executor (the viewer's of every render, or the operator's of a signed-in console).
+#[cfg(feature = "ssr")]
+async fn run_on<V, R>(executor: &GraphqlExecutor, body: QueryBody<V>) -> Result<Response<R>, ApiError>
+where
+    V: serde::Serialize,
+    R: DeserializeOwned,
+{
     let request = serde_json::to_value(&body).map_err(|e| ApiError::Decode(e.to_string()))?;
     decode(executor.execute(request).await)
+}
+
+/// Like [`execute`], on a given executor.
+#[cfg(feature = "ssr")]
+pub async fn execute_on<Q, R>(executor: &GraphqlExecutor, variables: Q::Variables) -> Result<R, ApiError>
+where
+    Q: GraphQLQuery,
+    R: DeserializeOwned,
+{
+    data_of(run_on(executor, Q::build_query(variables)).await?)
 }
 
 #[cfg(all(feature = "browser", not(feature = "ssr")))]

@@ -7,8 +7,12 @@ use super::{ApiError, Event, Pickup, client::execute, realtime::LiveRequest};
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
-pub use generated::OnPickupChanged;
+#[cfg(feature = "ssr")]
+pub use generated::SetPickup as SetPickupMutation;
+#[cfg(feature = "ssr")]
+use generated::set_pickup;
 use generated::{LiveEvent, LiveEvents, live_event, live_events, on_pickup_changed, pickup as pickup_query};
+pub use generated::{OnPickupChanged, Pickup as PickupQuery};
 
 /// The event shown at `/live/{slug}`, with its products and pick-up banner; `None` when there is no such event.
 pub async fn live_event(slug: String) -> Result<Option<Event>, ApiError> {
@@ -43,9 +47,23 @@ pub async fn pickup(event_id: String) -> Result<Option<Pickup>, ApiError> {
     struct Data {
         pickup: Option<Pickup>,
     }
-    execute::<generated::Pickup, Data>(pickup_query::Variables { event_id })
+    execute::<PickupQuery, Data>(pickup_variables(event_id))
         .await
         .map(|data| data.pickup)
+}
+
+pub fn pickup_variables(event_id: String) -> pickup_query::Variables {
+    pickup_query::Variables { event_id }
+}
+
+/// The operator's mutation runs only on the server (the console's server functions).
+#[cfg(feature = "ssr")]
+pub fn set_pickup_variables(event_id: String, product_id: Option<String>, visible: bool) -> set_pickup::Variables {
+    set_pickup::Variables {
+        event_id,
+        product_id,
+        visible,
+    }
 }
 
 /// The subscription to an event's pick-up banner, for the real-time link.

@@ -1,0 +1,176 @@
+//! Signed session cookies. The operator console's session is `v1.<expires>.<signature>`: HMAC-SHA256 over the
+//! purpose and expiry with the server's session key, so the operator token itself never lives in a cookie, and a
+//! session ends by itself.
+
+use std::path::Path;
+
+use anyhow::Context;
+use axum::http::{HeaderMap, HeaderValue, header};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::secret::Secret;
+
+pub const OPERATOR_COOKIE: &str = "caravan_operator";
+const OPERATOR_SESSION: Duration = Duration::hours(12);
+const KEY_FILE: &str = "session.key";
+
+#[derive(Clone)]
+pub struct Sessions {
+    key: Secret<Vec<u8>>,
+    secure: bool,
+}
+
+impl Sessions {
+    /// The configured key, or the one kept in the data directory (made on first start).
+    pub async fn load(configured: Option<&Secret<String>>, data_dir: &Path, secure: bool) -> anyhow::Result<Self> {
+        let key = match configured {
+            Some(secret) if secret.expose().len() >= 32 => secret.expose().as_bytes().to_vec(),
+            Some(_) => anyhow::bail!("CARAVAN_SESSION_SECRET must be at least 32 characters"),
+            None => {
+                let path = data_dir.join(KEY_FILE);
+                match tokio::fs::read(&path).await {
+                    Ok(key) if key.len() >= 32 => key,
+                    _ => {
+                        let mut key = vec![0u8; 32];
+                        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                        tokio::fs::write(&path, &key)
+                            .await
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        key
+                    }
+                }
+            }
+        };
+        Ok(Self {
+            key: Secret::new(key),
+            secure,
+        })
+    }
+
+    /// The MAC of an operator session expiring at `expires` (a Unix time).
+    fn mac(&self, expires: i64) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.expose()).expect("HMAC takes any key length");
+        mac.update(OPERATOR_COOKIE.as_bytes());
+        mac.update(b".");
+        mac.update(expires.to_string().as_bytes());
+        mac
+    }
+
+    /// A new operator session, as the cookie's value.
+    pub fn issue_operator(&self, now: DateTime<Utc>) -> String {
+        let expires = (now + OPERATOR_SESSION).timestamp();
+        format!(
+            "v1.{expires}.{}",
+            URL_SAFE_NO_PAD.encode(self.mac(expires).finalize().into_bytes())
+        )
+    }
+
+    /// Whether a cookie value is an operator session this server signed that has not expired.
+    pub fn verify_operator(&self, value: &str, now: DateTime<Utc>) -> bool {
+        let mut parts = value.split('.');
+        let (Some("v1"), Some(expires), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let (Ok(expires), Ok(signature)) = (expires.parse::<i64>(), URL_SAFE_NO_PAD.decode(signature)) else {
+            return false;
+        };
+        // verify_slice compares in constant time.
+        self.mac(expires).verify_slice(&signature).is_ok() && now.timestamp() < expires
+    }
+
+    /// Whether the request carries a valid operator session.
+    pub fn operator_in(&self, headers: &HeaderMap) -> bool {
+        cookie(headers, OPERATOR_COOKIE).is_some_and(|value| self.verify_operator(value, Utc::now()))
+    }
+
+    /// `Set-Cookie` for a new operator session.
+    pub fn operator_cookie(&self) -> HeaderValue {
+        let max_age = OPERATOR_SESSION.num_seconds();
+        self.cookie_header(&self.issue_operator(Utc::now()), max_age)
+    }
+
+    /// `Set-Cookie` that ends the operator session.
+    pub fn clear_operator_cookie(&self) -> HeaderValue {
+        self.cookie_header("", 0)
+    }
+
+    fn cookie_header(&self, value: &str, max_age: i64) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let cookie = format!("{OPERATOR_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+        HeaderValue::from_str(&cookie).expect("cookie values are ASCII")
+    }
+}
+
+/// The value of a cookie of the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sessions() -> (Sessions, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        (Sessions::load(None, dir.path(), false).await.unwrap(), dir)
+    }
+
+    #[tokio::test]
+    async fn a_session_verifies_until_it_expires() {
+        let (sessions, _dir) = sessions().await;
+        let now = Utc::now();
+        let value = sessions.issue_operator(now);
+        assert!(sessions.verify_operator(&value, now));
+        assert!(sessions.verify_operator(&value, now + Duration::hours(11)));
+        assert!(!sessions.verify_operator(&value, now + Duration::hours(13)));
+    }
+
+    #[tokio::test]
+    async fn tampered_or_foreign_sessions_do_not_verify() {
+        let (sessions, _dir) = sessions().await;
+        let now = Utc::now();
+        let value = sessions.issue_operator(now);
+        let (head, signature) = value.rsplit_once('.').unwrap();
+        let forged_expiry = format!("v1.{}.{signature}", (now + Duration::days(365)).timestamp());
+        for bad in [
+            format!("{head}.AAAA"),
+            forged_expiry,
+            "v1.1.2.3".into(),
+            "".into(),
+            "v2.x.y".into(),
+        ] {
+            assert!(!sessions.verify_operator(&bad, now), "{bad}");
+        }
+        let (other, _other_dir) = self::sessions().await;
+        assert!(!other.verify_operator(&value, now), "another server's key");
+    }
+
+    #[tokio::test]
+    async fn the_generated_key_is_kept_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Sessions::load(None, dir.path(), false).await.unwrap();
+        let value = first.issue_operator(Utc::now());
+        let second = Sessions::load(None, dir.path(), false).await.unwrap();
+        assert!(second.verify_operator(&value, Utc::now()));
+    }
+
+    #[test]
+    fn reads_cookies_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; caravan_operator=v1.2.3; b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, OPERATOR_COOKIE), Some("v1.2.3"));
+        assert_eq!(cookie(&headers, "missing"), None);
+    }
+}

@@ -1,0 +1,155 @@
+//! The operator console: sign-in with the token, a signed HttpOnly session, and server functions that act only for
+//! a signed-in operator.
+
+mod support;
+
+use support::TestApp;
+
+async fn sign_in(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/admin/login"))
+        .form(&[("token", token), ("next", "/admin/demo")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The session cookie of a successful sign-in, as `name=value`.
+async fn session(app: &TestApp) -> String {
+    let response = sign_in(app, &app.operator_token.clone()).await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn without_a_session_the_console_asks_for_the_token() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/admin/demo").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains(r#"action="/api/admin/login""#) && html.contains(r#"name="token""#));
+    assert!(!html.contains("Pick up"), "no controls before signing in");
+}
+
+#[tokio::test]
+async fn the_right_token_signs_in_with_a_strict_httponly_cookie() {
+    let app = TestApp::spawn().await;
+    let response = sign_in(&app, &app.operator_token.clone()).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin/demo");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("caravan_operator=v1."), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains(&app.operator_token),
+        "the token itself is not the cookie"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_turned_back_without_a_cookie() {
+    let app = TestApp::spawn().await;
+    let response = sign_in(&app, "not-the-token").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/admin/demo?login=failed");
+    assert!(response.headers().get("set-cookie").is_none());
+    let html = app.get("/admin/demo?login=failed").await.text().await.unwrap();
+    assert!(html.contains("That token is not right"));
+}
+
+#[tokio::test]
+async fn a_signed_in_operator_sees_the_products_and_the_viewer_count() {
+    let app = TestApp::spawn().await;
+    let cookie = session(&app).await;
+    let html = app
+        .client
+        .get(app.url("/admin/demo"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Operator console") && html.contains("Caravan Live Demo"));
+    assert_eq!(html.matches(">Pick up<").count(), 12, "a button per product");
+    assert!(html.contains(r#"data-testid="viewer-count">0<"#), "no viewers yet");
+    assert!(html.contains("The banner is hidden"));
+}
+
+#[tokio::test]
+async fn the_pickup_action_needs_a_session() {
+    let app = TestApp::spawn().await;
+    let form = [
+        ("event_id", "evt_demo"),
+        ("product_id", "prd_demo_04"),
+        ("visible", "true"),
+    ];
+    let refused = app
+        .client
+        .post(app.url("/api/console/set_pickup"))
+        .header("accept", "application/json")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        refused.status().is_server_error() || refused.status().is_client_error(),
+        "{}",
+        refused.status()
+    );
+    assert!(refused.text().await.unwrap().contains("Sign in as the operator"));
+    assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
+
+    let cookie = session(&app).await;
+    let done = app
+        .client
+        .post(app.url("/api/console/set_pickup"))
+        .header("accept", "application/json")
+        .header("cookie", &cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success(), "{}", done.status());
+    let pickup = app.store.pickup("evt_demo").await.unwrap().expect("set");
+    assert_eq!(
+        (pickup.product_id.as_deref(), pickup.visible),
+        (Some("prd_demo_04"), true)
+    );
+
+    let html = app
+        .client
+        .get(app.url("/admin/demo"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Showing: 静岡煎茶 100g"),
+        "the console shows the banner now"
+    );
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/api/admin/logout"))
+        .form(&[("next", "/admin/demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with("caravan_operator=;") && cookie.contains("Max-Age=0"),
+        "{cookie}"
+    );
+}

@@ -1,0 +1,80 @@
+//! The operator console's calls: server functions, so the console works without JavaScript (plain form posts) and
+//! never holds the operator token. caravan-server provides [`OperatorAccess`] to a request only when it carries a
+//! valid operator session; without it every call here is refused.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::Pickup;
+
+/// What the console shows besides the products: the banner now and how many pages follow the show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleState {
+    pub pickup: Option<Pickup>,
+    /// Open pages subscribed to the show's pick-up banner.
+    pub viewers: usize,
+}
+
+#[cfg(feature = "ssr")]
+pub use server::OperatorAccess;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use std::sync::Arc;
+
+    use leptos::prelude::*;
+
+    use crate::api::GraphqlExecutor;
+
+    /// The operator's powers for one request: GraphQL as the operator, and the count of connected viewers.
+    #[derive(Clone)]
+    pub struct OperatorAccess {
+        pub executor: GraphqlExecutor,
+        pub viewers: Arc<dyn Fn(&str) -> usize + Send + Sync>,
+    }
+
+    pub fn operator() -> Result<OperatorAccess, ServerFnError> {
+        use_context::<OperatorAccess>().ok_or_else(|| ServerFnError::new("Sign in as the operator first."))
+    }
+}
+
+/// Whether this request comes from a signed-in operator.
+#[server(prefix = "/api/console", endpoint = "session")]
+pub async fn console_session() -> Result<bool, ServerFnError> {
+    Ok(use_context::<OperatorAccess>().is_some())
+}
+
+/// The banner and the viewer count of an event, for a signed-in operator.
+#[server(prefix = "/api/console", endpoint = "status")]
+pub async fn console_status(event_id: String) -> Result<ConsoleState, ServerFnError> {
+    use super::{client::execute_on, operations::PickupQuery};
+
+    #[derive(Deserialize)]
+    struct Data {
+        pickup: Option<Pickup>,
+    }
+    let access = server::operator()?;
+    let viewers = (access.viewers)(&event_id);
+    let data: Data = execute_on::<PickupQuery, Data>(&access.executor, super::operations::pickup_variables(event_id))
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(ConsoleState {
+        pickup: data.pickup,
+        viewers,
+    })
+}
+
+/// Shows a product in the pick-up banner (`visible`) or hides the banner, as the operator.
+#[server(prefix = "/api/console", endpoint = "set_pickup")]
+pub async fn set_pickup(event_id: String, product_id: Option<String>, visible: bool) -> Result<(), ServerFnError> {
+    use super::{client::execute_on, operations::SetPickupMutation};
+
+    let access = server::operator()?;
+    execute_on::<SetPickupMutation, serde::de::IgnoredAny>(
+        &access.executor,
+        super::operations::set_pickup_variables(event_id, product_id.filter(|id| !id.is_empty()), visible),
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| ServerFnError::new(e.to_string()))
+}
