@@ -26,9 +26,13 @@ pub async fn serve(mut socket: WebSocket, realtime: Realtime, handshake: Result<
 
     loop {
         let idle_deadline = idle_since.map(|since| since + realtime.connection_timeout);
+        // Only a client's message can start or stop a subscription, so only then is the idle state looked up again
+        // (deliveries to 10k connections must not take the hub's lock 10k times).
+        let mut from_client = false;
         let flow = tokio::select! {
             frame = socket.recv() => match frame {
                 Some(Ok(Message::Text(text))) => {
+                    from_client = true;
                     on_text(&mut socket, &realtime, connection.id, &handshake, &mut acked, text.as_str()).await
                 }
                 Some(Ok(Message::Binary(_))) => {
@@ -54,6 +58,9 @@ pub async fn serve(mut socket: WebSocket, realtime: Realtime, handshake: Result<
         };
         if let Flow::Close = flow {
             break;
+        }
+        if !from_client {
+            continue;
         }
         let subscribed = realtime.hub.subscription_count(connection.id) > 0;
         idle_since = match (subscribed, idle_since) {
