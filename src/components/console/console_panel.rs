@@ -30,13 +30,26 @@ pub fn ConsolePanel(event: Event) -> impl IntoView {
         move || (set_pickup.version().get(), tick.get()),
         move |_| console_status(event_id.clone()),
     );
-    let shown_id = move || {
-        status
-            .get()
-            .and_then(|s| s.ok())
-            .and_then(|s| s.pickup)
-            .and_then(|p| p.shown_product().map(|p| p.id.clone()))
-    };
+    // Which product is on air, for the buttons. A signal, not a read of `status`: the product rows sit outside the
+    // status's <Transition>, and a resource read there would re-run the page's Suspense during server rendering.
+    let on_air = RwSignal::new(
+        event
+            .pickup
+            .as_ref()
+            .and_then(|p| p.shown_product())
+            .map(|p| p.id.clone()),
+    );
+    Effect::new(move |_| {
+        if let Some(Ok(status)) = status.get() {
+            on_air.set(
+                status
+                    .pickup
+                    .as_ref()
+                    .and_then(|p| p.shown_product())
+                    .map(|p| p.id.clone()),
+            );
+        }
+    });
 
     let live = live_path(&event.slug);
     let clear_id = event.id.clone();
@@ -93,7 +106,7 @@ pub fn ConsolePanel(event: Event) -> impl IntoView {
                     .into_iter()
                     .map(|product| {
                         let id = product.id.clone();
-                        let current = Signal::derive(move || shown_id().as_deref() == Some(id.as_str()));
+                        let current = Signal::derive(move || on_air.get().as_deref() == Some(id.as_str()));
                         view! { <ConsoleProduct product event_id=event.id.clone() current action=set_pickup /> }
                     })
                     .collect_view()}
