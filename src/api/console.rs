@@ -44,24 +44,24 @@ pub async fn console_session() -> Result<bool, ServerFnError> {
     Ok(use_context::<OperatorAccess>().is_some())
 }
 
-/// The banner and the viewer count of an event, for a signed-in operator.
+/// The banner and the viewer count of the show at `slug`, for a signed-in operator; `None` when there is no such show.
 #[server(prefix = "/api/console", endpoint = "status")]
-pub async fn console_status(event_id: String) -> Result<ConsoleState, ServerFnError> {
-    use super::{client::execute_on, operations::PickupQuery};
+pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, ServerFnError> {
+    use super::{Event, client::execute_on, operations::LiveEventQuery};
 
     #[derive(Deserialize)]
     struct Data {
-        pickup: Option<Pickup>,
+        event: Option<Event>,
     }
     let access = server::operator()?;
-    let viewers = (access.viewers)(&event_id);
-    let data: Data = execute_on::<PickupQuery, Data>(&access.executor, super::operations::pickup_variables(event_id))
-        .await
-        .map_err(|e| ServerFnError::new(e.to_string()))?;
-    Ok(ConsoleState {
-        pickup: data.pickup,
-        viewers,
-    })
+    let data: Data =
+        execute_on::<LiveEventQuery, Data>(&access.executor, super::operations::live_event_variables(slug))
+            .await
+            .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(data.event.map(|event| ConsoleState {
+        viewers: (access.viewers)(&event.id),
+        pickup: event.pickup,
+    }))
 }
 
 /// Shows a product in the pick-up banner (`visible`) or hides the banner, as the operator.

@@ -7,12 +7,12 @@ use super::{ApiError, Event, Pickup, client::execute, realtime::LiveRequest};
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
-#[cfg(feature = "ssr")]
-pub use generated::SetPickup as SetPickupMutation;
+pub use generated::OnPickupChanged;
 #[cfg(feature = "ssr")]
 use generated::set_pickup;
 use generated::{LiveEvent, LiveEvents, live_event, live_events, on_pickup_changed, pickup as pickup_query};
-pub use generated::{OnPickupChanged, Pickup as PickupQuery};
+#[cfg(feature = "ssr")]
+pub use generated::{LiveEvent as LiveEventQuery, SetPickup as SetPickupMutation};
 
 /// The event shown at `/live/{slug}`, with its products and pick-up banner; `None` when there is no such event.
 pub async fn live_event(slug: String) -> Result<Option<Event>, ApiError> {
@@ -20,9 +20,13 @@ pub async fn live_event(slug: String) -> Result<Option<Event>, ApiError> {
     struct Data {
         event: Option<Event>,
     }
-    execute::<LiveEvent, Data>(live_event::Variables { slug })
+    execute::<LiveEvent, Data>(live_event_variables(slug))
         .await
         .map(|data| data.event)
+}
+
+pub fn live_event_variables(slug: String) -> live_event::Variables {
+    live_event::Variables { slug }
 }
 
 /// The slug of the event on air now (the earliest started), if any: where `/` sends viewers.
@@ -47,13 +51,9 @@ pub async fn pickup(event_id: String) -> Result<Option<Pickup>, ApiError> {
     struct Data {
         pickup: Option<Pickup>,
     }
-    execute::<PickupQuery, Data>(pickup_variables(event_id))
+    execute::<generated::Pickup, Data>(pickup_query::Variables { event_id })
         .await
         .map(|data| data.pickup)
-}
-
-pub fn pickup_variables(event_id: String) -> pickup_query::Variables {
-    pickup_query::Variables { event_id }
 }
 
 /// The operator's mutation runs only on the server (the console's server functions).

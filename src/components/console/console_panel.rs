@@ -5,7 +5,7 @@ use leptos::{form::ActionForm, prelude::*};
 use crate::{
     api::{
         Event, Product,
-        console::{SetPickup, console_status},
+        console::{ConsoleState, SetPickup, console_status},
     },
     format::format_price,
     routes::live_path,
@@ -17,39 +17,34 @@ const REFRESH: Duration = Duration::from_secs(3);
 /// The console of a show: what the banner shows now, how many pages follow the show, and every product with a
 /// button to pick it up. Each button is a form posting to a server function, so it also works without JavaScript.
 #[component]
-pub fn ConsolePanel(event: Event) -> impl IntoView {
+pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoView {
     let set_pickup = ServerAction::<SetPickup>::new();
-    let tick = RwSignal::new(0u32);
+    // What the server rendered, refreshed in the browser every few seconds and after each action. A signal, not a
+    // resource: resources created below the page's Suspense would make server rendering start over.
+    let state = RwSignal::new(initial);
+    let slug = event.slug.clone();
+    let refresh = move || {
+        let slug = slug.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(fresh)) = console_status(slug).await {
+                state.set(Some(fresh));
+            }
+        });
+    };
+    Effect::new({
+        let refresh = refresh.clone();
+        move |_| {
+            set_pickup.version().track();
+            refresh();
+        }
+    });
     Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
+        let refresh = refresh.clone();
+        if let Ok(handle) = set_interval_with_handle(refresh, REFRESH) {
             on_cleanup(move || handle.clear());
         }
     });
-    let event_id = event.id.clone();
-    let status = Resource::new(
-        move || (set_pickup.version().get(), tick.get()),
-        move |_| console_status(event_id.clone()),
-    );
-    // Which product is on air, for the buttons. A signal, not a read of `status`: the product rows sit outside the
-    // status's <Transition>, and a resource read there would re-run the page's Suspense during server rendering.
-    let on_air = RwSignal::new(
-        event
-            .pickup
-            .as_ref()
-            .and_then(|p| p.shown_product())
-            .map(|p| p.id.clone()),
-    );
-    Effect::new(move |_| {
-        if let Some(Ok(status)) = status.get() {
-            on_air.set(
-                status
-                    .pickup
-                    .as_ref()
-                    .and_then(|p| p.shown_product())
-                    .map(|p| p.id.clone()),
-            );
-        }
-    });
+    let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
 
     let live = live_path(&event.slug);
     let clear_id = event.id.clone();
@@ -68,14 +63,15 @@ pub fn ConsolePanel(event: Event) -> impl IntoView {
             </header>
 
             <section class="console-now" aria-label="The banner now">
-                <Transition fallback=|| ()>
-                    {move || status.get().map(|status| match status {
-                        Ok(status) => {
-                            let showing = status.pickup.as_ref().and_then(|p| p.shown_product()).map(|p| p.title.clone());
+                {move || {
+                    state
+                        .get()
+                        .map(|state| {
+                            let showing = state.pickup.as_ref().and_then(|p| p.shown_product()).map(|p| p.title.clone());
                             view! {
                                 <p class="viewer-count">
-                                    <strong data-testid="viewer-count">{status.viewers}</strong>
-                                    {if status.viewers == 1 { " viewer" } else { " viewers" }}
+                                    <strong data-testid="viewer-count">{state.viewers}</strong>
+                                    {if state.viewers == 1 { " viewer" } else { " viewers" }}
                                 </p>
                                 <p class="banner-state" data-testid="banner-state">
                                     {match showing {
@@ -84,11 +80,8 @@ pub fn ConsolePanel(event: Event) -> impl IntoView {
                                     }}
                                 </p>
                             }
-                                .into_any()
-                        }
-                        Err(e) => view! { <p role="alert">{e.to_string()}</p> }.into_any(),
-                    })}
-                </Transition>
+                        })
+                }}
                 <ActionForm action=set_pickup>
                     <input type="hidden" name="event_id" value=clear_id />
                     <input type="hidden" name="visible" value="false" />
@@ -106,7 +99,7 @@ pub fn ConsolePanel(event: Event) -> impl IntoView {
                     .into_iter()
                     .map(|product| {
                         let id = product.id.clone();
-                        let current = Signal::derive(move || on_air.get().as_deref() == Some(id.as_str()));
+                        let current = Signal::derive(move || on_air.with(|on_air| on_air.as_deref() == Some(id.as_str())));
                         view! { <ConsoleProduct product event_id=event.id.clone() current action=set_pickup /> }
                     })
                     .collect_view()}
