@@ -16,7 +16,7 @@ fn write_site(dir: &std::path::Path) {
     std::fs::write(dir.join("site/demo/product-01.svg"), "<svg/>").unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bundle_is_precompressed_and_immutable() {
     let app = TestApp::spawn_with(write_site).await;
     let url = app.url("/pkg/0123abcd/caravan.js");
@@ -56,14 +56,14 @@ async fn the_bundle_is_precompressed_and_immutable() {
     assert_eq!(response.text().await.unwrap(), "export default function init() {}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_bundle_file_is_404() {
     let app = TestApp::spawn_with(write_site).await;
     assert_eq!(app.get("/pkg/0123abcd/nope.js").await.status(), 404);
     assert_eq!(app.get("/pkg/old-build/caravan.js").await.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_files_are_served() {
     let app = TestApp::spawn_with(write_site).await;
     let response = app.get("/demo/product-01.svg").await;

@@ -8,7 +8,7 @@ use support::TestApp;
 const SET_PICKUP: &str =
     "mutation { setPickup(eventId: \"evt_demo\", productId: \"prd_demo_01\", visible: true) { visible } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_credentials_the_answer_is_401_unauthorized() {
     let app = TestApp::spawn().await;
     let (status, body) = app.graphql_with(&[], "{ liveEvents { id } }", json!({})).await;
@@ -17,7 +17,7 @@ async fn without_credentials_the_answer_is_401_unauthorized() {
     assert_eq!(body["errors"][0]["message"], "Valid authorization header not provided.");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_key_or_token_is_401_and_says_nothing_about_the_right_one() {
     let app = TestApp::spawn().await;
     for header in [
@@ -36,7 +36,7 @@ async fn a_wrong_key_or_token_is_401_and_says_nothing_about_the_right_one() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewers_read_but_may_not_set_the_pickup() {
     let app = TestApp::spawn().await;
     let body = app.graphql("{ liveEvents { slug } }", json!({})).await;
@@ -56,7 +56,7 @@ async fn viewers_read_but_may_not_set_the_pickup() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_token_sets_the_pickup_with_or_without_bearer() {
     let app = TestApp::spawn().await;
     let body = app.graphql_as_operator(SET_PICKUP, json!({})).await;

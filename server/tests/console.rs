@@ -21,7 +21,7 @@ async fn session(app: &TestApp) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_session_the_console_asks_for_the_token() {
     let app = TestApp::spawn().await;
     let response = app.get("/admin/demo").await;
@@ -31,7 +31,7 @@ async fn without_a_session_the_console_asks_for_the_token() {
     assert!(!html.contains("Pick up"), "no controls before signing in");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_right_token_signs_in_with_a_strict_httponly_cookie() {
     let app = TestApp::spawn().await;
     let response = sign_in(&app, &app.operator_token.clone()).await;
@@ -48,7 +48,7 @@ async fn the_right_token_signs_in_with_a_strict_httponly_cookie() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_token_is_turned_back_without_a_cookie() {
     let app = TestApp::spawn().await;
     let response = sign_in(&app, "not-the-token").await;
@@ -59,7 +59,7 @@ async fn a_wrong_token_is_turned_back_without_a_cookie() {
     assert!(html.contains("That token is not right"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_operator_sees_the_products_and_the_viewer_count() {
     let app = TestApp::spawn().await;
     let cookie = session(&app).await;
@@ -96,7 +96,7 @@ async fn pick_up_tea(app: &TestApp, cookie: Option<&str>) -> reqwest::Response {
     request.form(&form).send().await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pickup_action_needs_a_session() {
     let app = TestApp::spawn().await;
     let refused = pick_up_tea(&app, None).await;
@@ -133,7 +133,7 @@ async fn the_pickup_action_needs_a_session() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session() {
     let app = TestApp::spawn().await;
     let response = app

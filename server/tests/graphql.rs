@@ -3,7 +3,7 @@ mod support;
 use serde_json::json;
 use support::TestApp;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_an_event_and_its_products() {
     let app = TestApp::spawn().await;
     let body = app
@@ -36,14 +36,14 @@ async fn queries_an_event_and_its_products() {
     assert_eq!(by_id["data"]["products"].as_array().unwrap().len(), 12);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_event_is_null() {
     let app = TestApp::spawn().await;
     let body = app.graphql("{ event(slug: \"nope\") { id } }", json!({})).await;
     assert_eq!(body, json!({ "data": { "event": null } }));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_is_not_a_graphql_request_is_400_with_a_message() {
     let app = TestApp::spawn().await;
     for (content_type, body) in [
@@ -69,7 +69,7 @@ async fn a_body_that_is_not_a_graphql_request_is_400_with_a_message() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_error_names_the_problem() {
     let app = TestApp::spawn().await;
     let body = app.graphql("{ event { id } }", json!({})).await;

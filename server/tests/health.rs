@@ -2,7 +2,7 @@ mod support;
 
 use support::TestApp;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_when_the_database_does() {
     let app = TestApp::spawn().await;
     let response = app.get("/healthz").await;
@@ -15,7 +15,7 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(body, serde_json::json!({ "status": "ok" }));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shuts_down_gracefully_and_restarts_on_the_same_data() {
     let app = TestApp::spawn().await;
     let addr = app.addr;

@@ -19,7 +19,7 @@ const DEMO_TITLES: [&str; 12] = [
     "限定ステッカーパック",
 ];
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_show_is_rendered_with_its_products() {
     let app = TestApp::spawn().await;
     let response = app.get("/live/demo").await;
@@ -55,7 +55,7 @@ async fn the_demo_show_is_rendered_with_its_products() {
     assert!(html.contains("aria-selected=\"true\""), "the shop tab starts selected");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_loads_the_hydrate_bundle_of_the_built_site() {
     let app = TestApp::spawn_with(|dir| {
         std::fs::write(dir.join("site/manifest.json"), r#"{"pkg":"pkg/0123abcd"}"#).unwrap();
@@ -70,7 +70,7 @@ async fn the_page_loads_the_hydrate_bundle_of_the_built_site() {
     assert!(html.contains("/pkg/0123abcd/caravan.css"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_show_is_a_real_404() {
     let app = TestApp::spawn().await;
     let response = app.get("/live/no-such-show").await;
@@ -80,7 +80,7 @@ async fn an_unknown_show_is_a_real_404() {
     assert!(!html.contains("Caravan Live Demo"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_path_is_a_real_404() {
     let app = TestApp::spawn().await;
     let response = app.get("/no/such/page").await;
@@ -88,7 +88,7 @@ async fn an_unknown_path_is_a_real_404() {
     assert!(response.text().await.unwrap().contains("Not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_root_redirects_to_the_show_on_air() {
     let app = TestApp::spawn().await;
     // A browser's navigation (leptos answers 302 to requests that accept HTML).
@@ -103,7 +103,7 @@ async fn the_root_redirects_to_the_show_on_air() {
     assert_eq!(response.headers()["location"], "/live/demo");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
     let app = TestApp::spawn().await;
     let html = app.get("/live/demo").await.text().await.unwrap();
@@ -132,7 +132,7 @@ async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
     assert!(!html.contains("PICK UP"), "a hidden banner renders no stale product");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_configuration_is_served_for_trunk() {
     let app = TestApp::spawn().await;
     let config: serde_json::Value = app.get("/api/client-config").await.json().await.unwrap();

@@ -8,7 +8,7 @@ use support::TestApp;
 const PICKUP: &str =
     "query($e: ID!) { pickup(eventId: $e) { eventId productId visible updatedAt product { id title price } } }";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pickup_is_read_back_with_its_product() {
     let app = TestApp::spawn().await;
     let body = app.graphql(PICKUP, json!({ "e": "evt_demo" })).await;
@@ -37,7 +37,7 @@ async fn the_pickup_is_read_back_with_its_product() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mistakes_are_reported_and_change_nothing() {
     let app = TestApp::spawn().await;
     for (variables, expected) in [
@@ -61,7 +61,7 @@ async fn mistakes_are_reported_and_change_nothing() {
     assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pickup_survives_a_restart() {
     let app = TestApp::spawn().await;
     app.set_pickup("evt_demo", Some("prd_demo_02"), true).await;

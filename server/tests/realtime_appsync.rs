@@ -20,7 +20,7 @@ fn viewer(app: &TestApp) -> Value {
     json!({ "host": app.addr.to_string(), "x-api-key": app.api_key })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribes_with_the_header_subprotocol_and_receives_changes() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::connect(&app.ws_url(), &["graphql-ws", &header_protocol(&viewer(&app))], &[]).await;
@@ -55,7 +55,7 @@ async fn subscribes_with_the_header_subprotocol_and_receives_changes() {
     ws.expect_silence(300).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_query_string_and_the_upgrade_headers_authorize_too() {
     let app = TestApp::spawn().await;
     let header = STANDARD.encode(viewer(&app).to_string());
@@ -78,7 +78,7 @@ async fn the_query_string_and_the_upgrade_headers_authorize_too() {
     assert_eq!(ws.recv().await["type"], "connection_ack");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_gets_connection_error_and_is_closed() {
     let app = TestApp::spawn().await;
     let wrong = json!({ "host": app.addr.to_string(), "x-api-key": "da2-wrong" });
@@ -97,7 +97,7 @@ async fn a_refused_connection_gets_connection_error_and_is_closed() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_start_carries_its_own_authorization() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::appsync(&app.ws_url(), &viewer(&app)).await;
@@ -129,7 +129,7 @@ async fn every_start_carries_its_own_authorization() {
     assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": "1" }));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mistakes_are_answered_as_appsync_does_and_the_socket_survives() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::appsync(&app.ws_url(), &viewer(&app)).await;
@@ -202,7 +202,7 @@ async fn mistakes_are_answered_as_appsync_does_and_the_socket_survives() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_holds_at_most_100_subscriptions() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::appsync(&app.ws_url(), &viewer(&app)).await;
@@ -225,7 +225,7 @@ async fn a_connection_holds_at_most_100_subscriptions() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_hears_only_its_own_event() {
     let app = TestApp::spawn().await;
     let other = EventRecord {
@@ -269,7 +269,7 @@ async fn a_subscription_hears_only_its_own_event() {
     ws.expect_silence(300).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_before_the_ack_are_ignored_and_keepalives_follow_it() {
     let app = TestApp::spawn_configured(|config| config.realtime_keepalive_ms = 200).await;
     let mut ws = Ws::connect(&app.ws_url(), &["graphql-ws", &header_protocol(&viewer(&app))], &[]).await;
@@ -283,7 +283,7 @@ async fn messages_before_the_ack_are_ignored_and_keepalives_follow_it() {
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_closed_but_a_subscribed_one_is_not() {
     let app = TestApp::spawn_configured(|config| {
         config.realtime_connection_timeout_ms = 400;
@@ -301,7 +301,7 @@ async fn an_idle_connection_is_closed_but_a_subscribed_one_is_not() {
     busy.expect_silence(1000).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_that_stops_reading_does_not_delay_the_others() {
     let app = TestApp::spawn().await;
     // A subscriber whose deliveries nobody reads: its queue fills and it is told to go.
@@ -339,7 +339,7 @@ async fn a_subscriber_that_stops_reading_does_not_delay_the_others() {
         .expect("the stuck one is told to go");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutting_down_closes_connections_as_going_away() {
     let app = TestApp::spawn().await;
     let mut ws = Ws::appsync(&app.ws_url(), &viewer(&app)).await;

@@ -22,7 +22,7 @@ async fn init(app: &TestApp) -> Ws {
     ws
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscribes_receives_and_completes() {
     let app = TestApp::spawn().await;
     let mut ws = init(&app).await;
@@ -50,7 +50,7 @@ async fn subscribes_receives_and_completes() {
     ws.expect_silence(300).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_run_once_over_the_socket() {
     let app = TestApp::spawn().await;
     let mut ws = init(&app).await;
@@ -63,7 +63,7 @@ async fn queries_run_once_over_the_socket() {
     assert_eq!(ws.recv().await, json!({ "id": "q", "type": "complete" }));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_subscription_gets_an_error_message() {
     let app = TestApp::spawn().await;
     let mut ws = init(&app).await;
@@ -77,7 +77,7 @@ async fn an_invalid_subscription_gets_an_error_message() {
     assert!(error["payload"][0]["message"].as_str().is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_violations_close_with_the_protocols_codes() {
     let app = TestApp::spawn().await;
     let code = |frame: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>| {

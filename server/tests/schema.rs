@@ -87,7 +87,7 @@ fn normalize(sdl: &str) -> Vec<String> {
     lines
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_serves_the_contract() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let contract = std::fs::read_to_string(root.join("graphql/schema.graphql")).unwrap()

@@ -1,6 +1,10 @@
 //! A running caravan-server for full-stack tests: the real application on a free port of 127.0.0.1, with a fresh
 //! SQLite database and site directory in a temporary folder. Dropping it shuts the server down.
 //! Every test binary compiles this module and uses a part of it.
+//!
+//! Tests run the server on a two-worker runtime, as production does (`#[tokio::main]`): on tokio's single-threaded
+//! test runtime, where the test client and the whole server share one thread, server-side rendering of the console
+//! hung now and then (about one run in ten of the suite; not reproduced on the multi-threaded runtime).
 #![allow(dead_code)]
 
 pub mod ws;
