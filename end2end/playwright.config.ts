@@ -61,6 +61,8 @@ export default defineConfig({
       CARAVAN_SITE_DIR: site,
       CARAVAN_LOG: 'warn',
       CARAVAN_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      // Until the player's tests need it, no real-time encoder competes with the browser for the two cores.
+      CARAVAN_DEMO_MEDIA: 'false',
     },
   },
 });

@@ -44,6 +44,8 @@ async fn main() -> anyhow::Result<()> {
         .env("CARAVAN_LOG", "warn")
         .env("CARAVAN_API_KEY", API_KEY)
         .env("CARAVAN_OPERATOR_TOKEN", OPERATOR_TOKEN)
+        // The demo's encoder would take CPU from the fan-out being measured.
+        .env("CARAVAN_DEMO_MEDIA", "false")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()?;

@@ -31,6 +31,8 @@ pub struct Config {
     pub log: String,
     /// Seed the demo show on first start.
     pub demo: bool,
+    /// Run the demo's live stream (ffmpeg) while serving.
+    pub demo_media: bool,
     /// Database URL; `None` means a SQLite file in `data_dir`.
     database_url: Option<Secret<String>>,
     /// The key viewers' requests carry in `x-api-key` (AppSync's API_KEY mode).
@@ -80,6 +82,11 @@ impl Config {
             .unwrap_or_else(|| Secret::new(format!("sqlite://{}", self.data_dir.join("caravan.db").display())))
     }
 
+    /// Where media files live: the demo's stream, and later the events' media.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
     /// The credentials still at their public built-in values, by variable name: fine on a laptop, printed at start
     /// so nobody mistakes them for secrets.
     pub fn development_credentials(&self) -> Vec<(&'static str, &str)> {
@@ -106,6 +113,8 @@ impl Config {
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.data_dir = data_dir.to_path_buf();
         config.site_dir = site_dir.to_path_buf();
+        // A real-time encoder per test server would take the machine: tests that need the stream turn it on.
+        config.demo_media = false;
         config
     }
 }

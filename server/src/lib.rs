@@ -7,6 +7,7 @@ pub mod console;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod media;
 pub mod realtime;
 pub mod secret;
 pub mod session;
@@ -36,6 +37,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// Run the demo's live stream while serving.
+    demo_media: bool,
 }
 
 impl Application {
@@ -80,9 +83,11 @@ impl Application {
                 api_key: config.api_key.expose().clone(),
             },
             sessions,
+            media_dir: config.media_dir(),
         };
         let router = app(state.clone());
         Ok(Self {
+            demo_media: config.demo_media,
             listener,
             router,
             state,
@@ -98,15 +103,25 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then closes the real-time connections and lets open requests finish.
+    /// Runs the demo's live stream when configured, and stops it with the server.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let hub = self.state.realtime.hub.clone();
-        axum::serve(self.listener, self.router)
+        let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
+        let demo_stream = self
+            .demo_media
+            .then(|| tokio::spawn(media::supervise_demo_live(self.state.media_dir.clone(), media_stopped)));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 hub.close_all();
             })
             .await
-            .context("serving")
+            .context("serving");
+        stop_media.send_replace(true);
+        if let Some(stream) = demo_stream {
+            let _ = stream.await;
+        }
+        served
     }
 }
 
@@ -118,6 +133,7 @@ pub fn app(state: AppState) -> Router {
         .merge(console::router())
         .merge(graphql::router())
         .merge(realtime::router())
+        .merge(media::router(state.media_dir.clone()))
         .merge(site::router(&state))
         .with_state(state);
     telemetry::layer(router)

@@ -15,4 +15,6 @@ pub struct AppState {
     /// Where pages find the API (rendered into every page).
     pub client: ClientConfig,
     pub sessions: Sessions,
+    /// The media files served at `/media`.
+    pub media_dir: std::path::PathBuf,
 }
