@@ -21,6 +21,18 @@ async fn session(app: &TestApp) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
+/// The console page as a signed-in operator gets it.
+async fn console_html(app: &TestApp, cookie: &str) -> String {
+    let response = app
+        .client
+        .get(app.url("/admin/demo"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_session_the_console_asks_for_the_token() {
     let app = TestApp::spawn().await;
@@ -63,16 +75,7 @@ async fn a_wrong_token_is_turned_back_without_a_cookie() {
 async fn a_signed_in_operator_sees_the_products_and_the_viewer_count() {
     let app = TestApp::spawn().await;
     let cookie = session(&app).await;
-    let html = app
-        .client
-        .get(app.url("/admin/demo"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = console_html(&app, &cookie).await;
     assert!(html.contains("Operator console") && html.contains("Caravan Live Demo"));
     assert_eq!(html.matches(">Pick up<").count(), 12, "a button per product");
     assert!(html.contains(r#"data-testid="viewer-count">0<"#), "no viewers yet");
@@ -117,16 +120,7 @@ async fn the_pickup_action_needs_a_session() {
         (Some("prd_demo_04"), true)
     );
 
-    let html = app
-        .client
-        .get(app.url("/admin/demo"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = console_html(&app, &cookie).await;
     assert!(
         html.contains("Showing: 静岡煎茶 100g"),
         "the console shows the banner now"
