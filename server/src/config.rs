@@ -75,6 +75,14 @@ impl Config {
             .map_err(|e| ConfigError(Box::new(e)))
     }
 
+    /// The built-in defaults alone (`server/defaults.toml`, checked by the tests to load).
+    fn defaults() -> Self {
+        Figment::new()
+            .merge(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the built-in defaults are valid")
+    }
+
     /// The database to open: the configured URL, or `caravan.db` in the data directory.
     pub fn database_url(&self) -> Secret<String> {
         self.database_url
@@ -90,10 +98,7 @@ impl Config {
     /// The credentials still at their public built-in values, by variable name: fine on a laptop, printed at start
     /// so nobody mistakes them for secrets.
     pub fn development_credentials(&self) -> Vec<(&'static str, &str)> {
-        let defaults: Config = Figment::new()
-            .merge(Toml::string(DEFAULTS))
-            .extract()
-            .expect("the built-in defaults are valid");
+        let defaults = Self::defaults();
         let mut found = Vec::new();
         if defaults.api_key.matches(self.api_key.expose().as_bytes()) {
             found.push(("CARAVAN_API_KEY", self.api_key.expose().as_str()));
@@ -106,10 +111,7 @@ impl Config {
 
     /// A configuration for tests: the defaults, with the given data and site directories and an ephemeral port.
     pub fn for_tests(data_dir: &Path, site_dir: &Path) -> Self {
-        let mut config: Config = Figment::new()
-            .merge(Toml::string(DEFAULTS))
-            .extract()
-            .expect("the built-in defaults are valid");
+        let mut config = Self::defaults();
         config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
         config.data_dir = data_dir.to_path_buf();
         config.site_dir = site_dir.to_path_buf();

@@ -14,7 +14,7 @@ use async_graphql::{Request, Response, Schema};
 use caravan::api::GraphqlExecutor;
 pub use http::router;
 use serde_json::Value;
-pub use subscription::SUBSCRIPTIONS;
+pub use subscription::mutations_of;
 
 use crate::{auth::Caller, realtime::Hub, store::Store};
 

@@ -7,11 +7,12 @@ use super::{
 };
 use crate::{realtime::Published, store::PickupRecord};
 
-/// The mutations each subscription field delivers (its `@aws_subscribe`). The real-time hub matches published
-/// mutation results to subscriptions with it.
-pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[("onPickupChanged", &["setPickup"])];
+/// The mutations each subscription field delivers (its `@aws_subscribe`).
+const SUBSCRIPTIONS: &[(&str, &[&str])] = &[("onPickupChanged", &["setPickup"])];
 
-fn mutations_of(field: &str) -> Vec<String> {
+/// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
+/// hub matches published results with. None for a field that is not a subscription.
+pub fn mutations_of(field: &str) -> Vec<String> {
     SUBSCRIPTIONS
         .iter()
         .find(|(name, _)| *name == field)

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use super::hub::{Hub, SubscribeError, SubscriptionSpec};
 use crate::{
     auth::{Caller, Credentials},
-    graphql::{CaravanSchema, SUBSCRIPTIONS, appsync_json},
+    graphql::{CaravanSchema, appsync_json, mutations_of},
 };
 
 /// Largest message a client may send (AppSync's 240 KB subscription payload limit).
@@ -126,11 +126,7 @@ pub fn read(request: OperationRequest, caller: Caller) -> Result<Operation, Star
         let value = value.into_json().map_err(|e| graphql_error(e.to_string()))?;
         filter.insert(name.node.to_string(), value);
     }
-    let mutations = SUBSCRIPTIONS
-        .iter()
-        .find(|(name, _)| *name == field.name.node.as_str())
-        .map(|(_, mutations)| mutations.iter().map(|m| m.to_string()).collect())
-        .unwrap_or_default();
+    let mutations = mutations_of(field.name.node.as_str());
     Ok(Operation::Subscription(SubscriptionSpec {
         query: request.query,
         operation_name: request.operation_name,
