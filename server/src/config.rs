@@ -31,8 +31,10 @@ pub struct Config {
     pub log: String,
     /// Seed the demo show on first start.
     pub demo: bool,
-    /// Run the demo's live stream (ffmpeg) while serving.
+    /// Make the demo's media: its live stream (ffmpeg) while serving, its recording and ClearKey variant once.
     pub demo_media: bool,
+    /// The Shaka Packager binary (the demo's ClearKey variant).
+    pub shaka_packager: PathBuf,
     /// Database URL; `None` means a SQLite file in `data_dir`.
     database_url: Option<Secret<String>>,
     /// The key viewers' requests carry in `x-api-key` (AppSync's API_KEY mode).
@@ -93,6 +95,16 @@ impl Config {
     /// Where media files live: the demo's stream, and later the events' media.
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
+    }
+
+    /// How the demo's on-demand media is made: into the media directory, its key kept outside it.
+    pub fn demo_vod(&self) -> crate::media::DemoVod {
+        crate::media::DemoVod {
+            media_dir: self.media_dir(),
+            work_dir: self.data_dir.join("work/demo-vod"),
+            key_file: self.data_dir.join("keys/demo-clearkey.json"),
+            packager: self.shaka_packager.clone(),
+        }
     }
 
     /// The credentials still at their public built-in values, by variable name: fine on a laptop, printed at start

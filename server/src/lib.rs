@@ -37,8 +37,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    /// Run the demo's live stream while serving.
-    demo_media: bool,
+    /// The demo's media to make and run while serving (demo mode).
+    demo_media: Option<media::DemoVod>,
 }
 
 impl Application {
@@ -50,8 +50,15 @@ impl Application {
         let store = Store::open(&config.database_url())
             .await
             .context("opening the database")?;
-        if config.demo && store.seed_demo().await.context("seeding the demo show")? {
-            tracing::info!("seeded the demo show at /live/{}", store::DEMO_SLUG);
+        if config.demo {
+            let seeded = store.seed_demo().await.context("seeding the demo shows")?;
+            if seeded > 0 {
+                tracing::info!(
+                    seeded,
+                    "seeded the demo shows; the live one is /live/{}",
+                    store::DEMO_SLUG
+                );
+            }
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -87,7 +94,7 @@ impl Application {
         };
         let router = app(state.clone());
         Ok(Self {
-            demo_media: config.demo_media,
+            demo_media: config.demo_media.then(|| config.demo_vod()),
             listener,
             router,
             state,
@@ -103,13 +110,22 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then closes the real-time connections and lets open requests finish.
-    /// Runs the demo's live stream when configured, and stops it with the server.
+    /// In demo mode runs the demo's live stream and makes its on-demand media (once), and stops both with the server.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let hub = self.state.realtime.hub.clone();
         let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
         let demo_stream = self
             .demo_media
-            .then(|| tokio::spawn(media::supervise_demo_live(self.state.media_dir.clone(), media_stopped)));
+            .as_ref()
+            .map(|_| tokio::spawn(media::supervise_demo_live(self.state.media_dir.clone(), media_stopped)));
+        // Dropping the task kills its encoder (kill_on_drop), so a shutdown mid-encode leaves only a .partial folder.
+        let demo_vod = self.demo_media.map(|vod| {
+            tokio::spawn(async move {
+                if let Err(e) = vod.prepare().await {
+                    tracing::error!(error = %e, "cannot make the demo's on-demand media");
+                }
+            })
+        });
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
@@ -118,6 +134,9 @@ impl Application {
             .await
             .context("serving");
         stop_media.send_replace(true);
+        if let Some(vod) = demo_vod {
+            vod.abort();
+        }
         if let Some(stream) = demo_stream {
             let _ = stream.await;
         }

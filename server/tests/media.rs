@@ -2,8 +2,9 @@
 
 mod support;
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
+use caravan_server::media::DemoVod;
 use support::TestApp;
 
 /// Waits (up to 30 s) until `path` answers 200 and `ready` accepts its body.
@@ -80,4 +81,93 @@ async fn the_demo_stream_is_served_as_live_hls_and_stops_with_the_server() {
 async fn a_missing_media_file_is_404() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/media/demo/live/master.m3u8").await.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_recording_and_its_clearkey_variant_are_made_once_and_served() {
+    let app = TestApp::spawn().await;
+    let data = app.dir.path().join("data");
+    let vod = DemoVod {
+        media_dir: data.join("media"),
+        work_dir: data.join("work/demo-vod"),
+        key_file: data.join("keys/demo-clearkey.json"),
+        packager: Path::new(env!("CARGO_MANIFEST_DIR")).join("../node_modules/shaka-packager/bin/packager-linux-x64"),
+    };
+    assert!(vod.packager.is_file(), "`./dev setup` installs Shaka Packager");
+    let started = std::time::Instant::now();
+    assert_eq!(vod.prepare().await.unwrap(), ["demo/archive", "demo/clearkey"]);
+    eprintln!("made the demo's on-demand media in {:?}", started.elapsed());
+    assert!(!data.join("work/demo-vod").exists(), "the mezzanine is removed");
+
+    // The recording: both renditions, on demand, with captions.
+    let master = app.get("/media/demo/archive/master.m3u8").await;
+    assert_eq!(master.headers()["content-type"], "application/vnd.apple.mpegurl");
+    let master = master.text().await.unwrap();
+    assert!(
+        master.contains("RESOLUTION=640x360") && master.contains("RESOLUTION=1280x720"),
+        "{master}"
+    );
+    assert_eq!(master.matches("SUBTITLES=\"subs\"").count(), 2, "{master}");
+    let playlist = app
+        .get("/media/demo/archive/720p/index.m3u8")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        playlist.contains("#EXT-X-PLAYLIST-TYPE:VOD") && playlist.contains("#EXT-X-ENDLIST"),
+        "{playlist}"
+    );
+    assert_eq!(
+        playlist.matches("#EXTINF").count(),
+        10,
+        "20 s in 2 s segments: {playlist}"
+    );
+    let segment = playlist.lines().find(|line| line.ends_with(".m4s")).expect("a segment");
+    let response = app.get(&format!("/media/demo/archive/720p/{segment}")).await;
+    assert_eq!(response.headers()["content-type"], "video/iso.segment");
+    let captions = app.get("/media/demo/archive/subs/captions.vtt").await;
+    assert_eq!(captions.headers()["content-type"], "text/vtt; charset=utf-8");
+    assert!(captions.text().await.unwrap().starts_with("WEBVTT"));
+
+    // The ClearKey variant: announced for the ClearKey CDM, encrypted from the first sample, its key kept private.
+    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&vod.key_file).unwrap()).unwrap();
+    let key_id = key["keyId"].as_str().unwrap();
+    assert_eq!(key_id.len(), 32);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&vod.key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let playlist = app
+        .get("/media/demo/clearkey/360p/index.m3u8")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        playlist.contains("METHOD=SAMPLE-AES-CTR") && playlist.contains("KEYFORMAT=\"org.w3.clearkey\""),
+        "{playlist}"
+    );
+    assert!(
+        !playlist.contains(key["key"].as_str().unwrap()),
+        "the key is not in the playlist"
+    );
+    let init = app
+        .get("/media/demo/clearkey/360p/init.mp4")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        init.windows(4).any(|w| w == b"encv") && init.windows(4).any(|w| w == b"tenc"),
+        "protected track"
+    );
+    let first = app.get("/media/demo/clearkey/360p/1.m4s").await.bytes().await.unwrap();
+    assert!(
+        first.windows(4).any(|w| w == b"senc"),
+        "the first segment is encrypted too (no clear lead)"
+    );
+
+    assert!(vod.prepare().await.unwrap().is_empty(), "made once");
 }

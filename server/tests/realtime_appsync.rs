@@ -235,6 +235,8 @@ async fn a_subscription_hears_only_its_own_event() {
         description: None,
         starts_at: chrono::Utc::now(),
         ends_at: None,
+        live_url: None,
+        archive_url: None,
     };
     let product = ProductRecord {
         id: "prd_other".into(),

@@ -10,7 +10,12 @@ pub struct Event {
     pub slug: String,
     pub title: String,
     pub description: Option<String>,
+    /// RFC 3339.
     pub starts_at: String,
+    /// The live stream's HLS master playlist.
+    pub live_url: Option<String>,
+    /// The recording's HLS master playlist, played once the show has ended.
+    pub archive_url: Option<String>,
     pub status: EventStatus,
     pub products: Vec<Product>,
     pub pickup: Option<Pickup>,

@@ -34,6 +34,14 @@ impl Event {
     async fn ends_at(&self) -> Option<AwsDateTime> {
         self.0.ends_at.map(AwsDateTime)
     }
+    /// The live stream's HLS master playlist (a path on this server or an absolute URL), when the show has one.
+    async fn live_url(&self) -> Option<&str> {
+        self.0.live_url.as_deref()
+    }
+    /// The on-demand recording's HLS master playlist, played once the show has ended.
+    async fn archive_url(&self) -> Option<&str> {
+        self.0.archive_url.as_deref()
+    }
     /// Derived from startsAt and endsAt at the time of the query.
     async fn status(&self) -> EventStatus {
         self.0.status_at(Utc::now()).into()

@@ -1,10 +1,13 @@
 //! The demo show, seeded on first start so a fresh checkout has something to watch and buy.
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 
 use super::{EventRecord, ProductRecord, Store, StoreError};
+use crate::media;
 
 pub const DEMO_SLUG: &str = "demo";
+pub const DEMO_ARCHIVE_SLUG: &str = "demo-archive";
+pub const DEMO_UPCOMING_SLUG: &str = "demo-upcoming";
 
 /// (Japanese title, English title, tax-included price in yen, tax rate in basis points, stock).
 /// Food is taxed at Japan's reduced 8 %, everything else at the standard 10 %.
@@ -24,26 +27,28 @@ const PRODUCTS: [(&str, &str, i64, i64, i64); 12] = [
 ];
 
 impl Store {
-    /// Seeds the demo show ("Caravan Live Demo", on air from now, no end) when it does not exist yet.
-    /// Returns whether it seeded.
-    pub async fn seed_demo(&self) -> Result<bool, StoreError> {
-        if self.event_by_slug(DEMO_SLUG).await?.is_some() {
-            return Ok(false);
-        }
-        let event = EventRecord {
+    /// Seeds the demo shows that do not exist yet and returns how many it seeded:
+    /// - `demo`, "Caravan Live Demo": on air from now with no end, playing the demo's live stream, 12 products;
+    /// - `demo-archive`: a show that ended yesterday, playing the demo's recording on demand;
+    /// - `demo-upcoming`: a show starting a week after seeding (the player counts down to it).
+    pub async fn seed_demo(&self) -> Result<usize, StoreError> {
+        let now = Utc::now();
+        let live = EventRecord {
             id: "evt_demo".into(),
             slug: DEMO_SLUG.into(),
             title: "Caravan Live Demo".into(),
             description: Some("A live show with a shop: watch and buy without leaving the page.".into()),
-            starts_at: Utc::now(),
+            starts_at: now,
             ends_at: None,
+            live_url: Some(media::demo_url(media::DEMO_LIVE)),
+            archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
         };
-        let products: Vec<ProductRecord> = PRODUCTS
+        let products = PRODUCTS
             .iter()
             .enumerate()
             .map(|(i, &(title, title_en, price, tax_rate_bp, stock))| ProductRecord {
                 id: format!("prd_demo_{:02}", i + 1),
-                event_id: event.id.clone(),
+                event_id: live.id.clone(),
                 position: i as i64,
                 title: title.into(),
                 title_en: Some(title_en.into()),
@@ -55,7 +60,41 @@ impl Store {
                 stock,
             })
             .collect();
-        match self.create_event(&event, &products).await {
+        let archive = EventRecord {
+            id: "evt_demo_archive".into(),
+            slug: DEMO_ARCHIVE_SLUG.into(),
+            title: "Caravan Demo: yesterday's show".into(),
+            description: Some("The recording of a show that has ended.".into()),
+            starts_at: now - Duration::days(1) - Duration::hours(1),
+            ends_at: Some(now - Duration::days(1)),
+            live_url: None,
+            archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
+        };
+        let upcoming = EventRecord {
+            id: "evt_demo_upcoming".into(),
+            slug: DEMO_UPCOMING_SLUG.into(),
+            title: "Caravan Demo: next week's show".into(),
+            description: Some("A show that has not started yet.".into()),
+            starts_at: now + Duration::days(7),
+            ends_at: None,
+            live_url: Some(media::demo_url(media::DEMO_LIVE)),
+            archive_url: None,
+        };
+        let mut seeded = 0;
+        for (event, products) in [(live, products), (archive, Vec::new()), (upcoming, Vec::new())] {
+            if self.seed_event(&event, &products).await? {
+                seeded += 1;
+            }
+        }
+        Ok(seeded)
+    }
+
+    /// Creates the event unless one with its slug exists; whether it did.
+    async fn seed_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<bool, StoreError> {
+        if self.event_by_slug(&event.slug).await?.is_some() {
+            return Ok(false);
+        }
+        match self.create_event(event, products).await {
             Ok(()) => Ok(true),
             // Another replica seeded it between the check and the insert.
             Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => Ok(false),
@@ -67,16 +106,24 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::EventStatus;
     use crate::store::tests::fresh_store;
 
     #[tokio::test]
     async fn seeds_a_live_show_with_twelve_products_once() {
         let (store, _dir) = fresh_store().await;
-        assert!(store.seed_demo().await.unwrap());
-        assert!(!store.seed_demo().await.unwrap(), "second start seeds nothing");
+        assert_eq!(store.seed_demo().await.unwrap(), 3);
+        assert_eq!(store.seed_demo().await.unwrap(), 0, "second start seeds nothing");
 
         let event = store.event_by_slug(DEMO_SLUG).await.unwrap().expect("seeded");
         assert_eq!(event.title, "Caravan Live Demo");
+        assert_eq!(event.live_url.as_deref(), Some("/media/demo/live/master.m3u8"));
+        let now = Utc::now();
+        let archive = store.event_by_slug(DEMO_ARCHIVE_SLUG).await.unwrap().expect("seeded");
+        assert_eq!(archive.status_at(now), EventStatus::Ended);
+        assert_eq!(archive.archive_url.as_deref(), Some("/media/demo/archive/master.m3u8"));
+        let upcoming = store.event_by_slug(DEMO_UPCOMING_SLUG).await.unwrap().expect("seeded");
+        assert_eq!(upcoming.status_at(now), EventStatus::Scheduled);
         assert_eq!(store.live_events(Utc::now()).await.unwrap().len(), 1);
 
         let products = store.products_of_event(&event.id).await.unwrap();

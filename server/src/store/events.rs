@@ -11,6 +11,10 @@ pub struct EventRecord {
     pub description: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
+    /// The live stream's HLS master playlist (a `/media` path or an absolute URL).
+    pub live_url: Option<String>,
+    /// The on-demand recording's HLS master playlist, once the show has ended.
+    pub archive_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +37,7 @@ impl EventRecord {
     }
 }
 
-const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at";
+const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, live_url, archive_url";
 
 impl Store {
     pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
@@ -58,8 +62,8 @@ impl Store {
     pub async fn create_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO events (id, slug, title, description, starts_at, ends_at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, slug, title, description, starts_at, ends_at, live_url, archive_url, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&event.id)
         .bind(&event.slug)
@@ -67,6 +71,8 @@ impl Store {
         .bind(&event.description)
         .bind(event.starts_at)
         .bind(event.ends_at)
+        .bind(&event.live_url)
+        .bind(&event.archive_url)
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
@@ -93,6 +99,8 @@ mod tests {
             description: None,
             starts_at,
             ends_at,
+            live_url: None,
+            archive_url: None,
         }
     }
 
