@@ -10,7 +10,8 @@ import { OPERATOR_TOKEN } from './tests/fixtures/api';
 const port = process.env.E2E_PORT ?? '3107';
 const server = process.env.E2E_SERVER ?? resolve('../target/debug/caravan-server');
 const site = process.env.E2E_SITE ?? resolve('../target/site');
-const data = process.env.E2E_DATA ?? mkdtempSync(join(tmpdir(), 'caravan-e2e-'));
+// Set once in the main process; the test workers inherit it (the tests' own servers share its media).
+const data = (process.env.E2E_DATA ??= mkdtempSync(join(tmpdir(), 'caravan-e2e-')));
 
 const chromium = {
   executablePath: '/usr/bin/chromium',
@@ -30,6 +31,7 @@ const phone = { ...devices['Pixel 7'], defaultBrowserType: 'chromium' as const }
 
 export default defineConfig({
   testDir: './tests',
+  globalSetup: './global-setup.ts',
   fullyParallel: true,
   forbidOnly: true,
   retries: 0,
@@ -61,8 +63,9 @@ export default defineConfig({
       CARAVAN_SITE_DIR: site,
       CARAVAN_LOG: 'warn',
       CARAVAN_OPERATOR_TOKEN: OPERATOR_TOKEN,
-      // Until the player's tests need it, no real-time encoder competes with the browser for the two cores.
-      CARAVAN_DEMO_MEDIA: 'false',
+      // The demo's live stream and recording, made by this server (ffmpeg; Shaka Packager from the root's npm).
+      CARAVAN_DEMO_MEDIA: 'true',
+      CARAVAN_SHAKA_PACKAGER: resolve('../node_modules/shaka-packager/bin/packager-linux-x64'),
     },
   },
 });

@@ -2,15 +2,16 @@
 // Assembles Caravan's site from built parts. Two uses:
 //
 //   node scripts/build-site.mjs site <wasm-bindgen-dir> <site-dir>
-//       The SSR site: the hydrate bundle (caravan.js, caravan_bg.wasm) and the bundled CSS go to
+//       The SSR site: the hydrate bundle (caravan.js, caravan_bg.wasm), hls.js and the bundled CSS go to
 //       <site-dir>/pkg/<id>/, where <id> is a hash of their contents, so every file there can be cached forever;
 //       public/ is copied to <site-dir>/; text files are precompressed (.br, .gz); manifest.json, written last,
 //       tells caravan-server which pkg folder is current.
 //   node scripts/build-site.mjs trunk
-//       The designers' loop (a Trunk hook): the bundled CSS and public/ into Trunk's staging folder
+//       The designers' loop (a Trunk hook): the bundled CSS, hls.js and public/ into Trunk's staging folder
 //       ($TRUNK_STAGING_DIR).
 //
 // CSS: style/main.css lists the other files with `@import "file.css";`, inlined here in order.
+// hls.js comes from node_modules (the version package-lock.json pins), never from a CDN.
 
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,12 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_BUILDS = 2; // the current bundle and the one before, for pages still open during a deploy
 const COMPRESSIBLE = /\.(js|mjs|wasm|css|svg|json|html|txt|map)$/;
+const HLS_JS = join(root, 'node_modules/hls.js/dist/hls.min.js');
+
+function readHlsJs() {
+  if (!existsSync(HLS_JS)) throw new Error('node_modules/hls.js is missing: run `npm ci` (./dev setup does)');
+  return readFileSync(HLS_JS);
+}
 
 function bundleCss(file, seen = new Set()) {
   const path = resolve(file);
@@ -63,6 +70,7 @@ function buildSite(bindgenDir, siteDir) {
     'caravan.js': readFileSync(join(bindgenDir, 'caravan.js')),
     'caravan_bg.wasm': readFileSync(join(bindgenDir, 'caravan_bg.wasm')),
     'caravan.css': Buffer.from(bundleCss(join(root, 'style/main.css'))),
+    'hls.min.js': readHlsJs(),
   };
   const hash = createHash('sha256');
   for (const [name, data] of Object.entries(parts)) hash.update(name).update(data);
@@ -100,6 +108,7 @@ function buildSite(bindgenDir, siteDir) {
 
 function buildTrunkStaging(stagingDir) {
   writeFileSync(join(stagingDir, 'caravan.css'), bundleCss(join(root, 'style/main.css')));
+  writeFileSync(join(stagingDir, 'hls.min.js'), readHlsJs());
   cpSync(join(root, 'public'), stagingDir, { recursive: true });
 }
 

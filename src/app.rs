@@ -15,6 +15,8 @@ use crate::{
 /// of this build's bundle, so every file under it can be cached for a year.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
+    // hls.js, deferred: it downloads alongside the app's bundle and runs before the app hydrates.
+    let hls_js = format!("/{}/hls.min.js", options.site_pkg_dir);
     // Where the page finds the API (see api::ClientConfig); the server provides it for each render.
     let config = use_context::<ClientConfig>().map(|config| config.to_script_json());
     view! {
@@ -26,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=stylesheet />
+                <script src=hls_js defer></script>
                 <script id=CONFIG_ELEMENT_ID type="application/json" inner_html=config></script>
                 <HydrationScripts options />
                 <MetaTags />

@@ -1,5 +1,7 @@
 //! Browser APIs behind leptos-use-shaped hooks; each is inert during server rendering.
 
+mod use_hls;
 mod use_live_subscription;
 
+pub use use_hls::{Backend, Failure, Phase, QualityLevel, UseHls, use_hls};
 pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};

@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "browser")]
+pub mod bindings;
 pub mod components;
 pub mod format;
 pub mod hooks;

@@ -1,16 +1,6 @@
-//! The places on the stage that the player and the like button fill. They keep the layout's shape
-//! (the 16:9 video box does not jump when the player arrives) and say what will appear.
+//! The place on the stage the like button will fill; it keeps the layout's shape.
 
 use leptos::prelude::*;
-
-#[component]
-pub fn PlayerSlot() -> impl IntoView {
-    view! {
-        <div class="player-slot" role="region" aria-label="Video player">
-            <p class="slot-note">"The live video plays here."</p>
-        </div>
-    }
-}
 
 #[component]
 pub fn LikeSlot() -> impl IntoView {

@@ -8,7 +8,7 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, PlayerSlot, ProductList, ShowHeader, SidePanel,
+        ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductList, ShowHeader, SidePanel,
     },
     routes::NotFoundPage,
 };
@@ -50,7 +50,7 @@ fn LiveShow(event: Event) -> impl IntoView {
             <ShowHeader title=event.title.clone() status=event.status />
             <ConnectionIndicator />
             <section class="stage" aria-label="Live show">
-                <PlayerSlot />
+                <Player event=event.clone() />
                 <div class="stage-actions">
                     <PickupBanner event_id=event.id.clone() initial=event.pickup.clone() />
                     <LikeSlot />

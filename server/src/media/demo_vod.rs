@@ -177,7 +177,7 @@ fn encode_mezzanine(work: &Path) -> Command {
     let video = format!(
         "testsrc2=size=1280x720:rate=30:duration={SECONDS},\
          drawtext=font=Sans:text='Caravan Demo Archive %{{pts\\:hms}}':fontsize=56:fontcolor=white:\
-         box=1:boxcolor=black@0.55:boxborderw=16:x=(w-tw)/2:y=h-th-48"
+         box=1:boxcolor=black@0.55:boxborderw=16:x=(w-tw)/2:y=48"
     );
     let audio = format!("sine=frequency=660:sample_rate=48000:beep_factor=4:duration={SECONDS}");
     let x264 = [

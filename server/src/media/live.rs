@@ -72,7 +72,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 fn live_command(out: &std::path::Path) -> Command {
     let video = "testsrc2=size=1280x720:rate=30,\
                  drawtext=font=Sans:text='Caravan Live Demo %{localtime}':fontsize=56:fontcolor=white:\
-                 box=1:boxcolor=black@0.55:boxborderw=16:x=(w-tw)/2:y=h-th-48";
+                 box=1:boxcolor=black@0.55:boxborderw=16:x=(w-tw)/2:y=48";
     let mut command = Command::new("ffmpeg");
     command
         .current_dir(out)
@@ -100,8 +100,9 @@ fn live_command(out: &std::path::Path) -> Command {
             "hls",
             "-hls_time",
             "2",
+            // 30 s in the playlist: room to step back and return to live.
             "-hls_list_size",
-            "6",
+            "15",
             "-hls_delete_threshold",
             "2",
         ])

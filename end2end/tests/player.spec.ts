@@ -1,0 +1,203 @@
+import { expect, test } from '@playwright/test';
+import { LivePage } from './fixtures/live_page';
+import { Player } from './fixtures/player';
+
+test.describe.configure({ timeout: 90_000 });
+
+test('the live demo starts by itself, muted, and keeps playing', async ({ page }) => {
+  const show = new LivePage(page);
+  const player = new Player(page);
+  await show.goto();
+  await player.expectAdvancing(3);
+  expect((await player.state()).muted, 'autoplay is muted').toBe(true);
+  await expect(player.region).toHaveAttribute('data-phase', 'playing');
+  await expect(player.liveBadge).toBeVisible();
+  // Our controls only: the browser's own are never shown.
+  expect(await player.video.evaluate((v: HTMLVideoElement) => v.controls)).toBe(false);
+  expect(await player.video.getAttribute('playsinline')).not.toBeNull();
+  expect(show.errors).toEqual([]);
+});
+
+test('tap to unmute, then mute and unmute with the sound button', async ({ page }) => {
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await expect(player.unmutePrompt).toBeVisible({ timeout: 20_000 });
+  await player.unmutePrompt.click();
+  await expect.poll(async () => (await player.state()).muted).toBe(false);
+  await expect(player.unmutePrompt).toBeHidden();
+  await expect(player.muteButton).toHaveAttribute('aria-label', 'Mute');
+
+  await player.muteButton.click();
+  await expect.poll(async () => (await player.state()).muted).toBe(true);
+  await expect(player.muteButton).toHaveAttribute('aria-label', 'Unmute');
+  await player.muteButton.click();
+  await expect.poll(async () => (await player.state()).muted).toBe(false);
+  expect((await player.state()).paused, 'sound changes never stop the show').toBe(false);
+});
+
+test('every quality can be chosen and is then what plays', async ({ page, isMobile }) => {
+  test.skip(isMobile, 'the same menu; once is enough');
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(1);
+  await expect(player.qualityButton).toHaveAttribute('aria-label', /^Quality: Auto/);
+  await player.qualityButton.click();
+  const items = player.qualityMenu.getByRole('menuitemradio');
+  await expect(items).toHaveText(['Auto', '720p', '360p']);
+  await expect(items.first()).toHaveAttribute('aria-checked', 'true');
+  await expect(items.first()).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(player.qualityMenu).toBeHidden();
+
+  for (const height of [360, 720]) {
+    await player.chooseQuality(`${height}p`);
+    await expect(player.qualityButton).toHaveAttribute('aria-label', `Quality: ${height}p`);
+    await expect.poll(async () => (await player.state()).videoHeight, { timeout: 20_000 }).toBe(height);
+    await player.expectAdvancing(1);
+  }
+  await player.chooseQuality('Auto');
+  await expect(player.qualityButton).toHaveAttribute('aria-label', /^Quality: Auto \((360|720)p\)$/);
+  await player.expectAdvancing(1);
+});
+
+test('the fullscreen control puts the player in full screen and back', async ({ page }) => {
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(1);
+  await player.fullscreenButton.click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement?.getAttribute('aria-label'))).toBe(
+    'Video player',
+  );
+  await expect(player.fullscreenButton).toHaveAttribute('aria-label', 'Exit full screen');
+  await player.fullscreenButton.click();
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBeNull();
+  await expect(player.fullscreenButton).toHaveAttribute('aria-label', 'Full screen');
+});
+
+test('the keyboard runs the player', async ({ page, isMobile }) => {
+  test.skip(isMobile, 'phones have no keyboard shortcuts');
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(1);
+  await player.region.focus();
+
+  await page.keyboard.press('k');
+  await expect.poll(async () => (await player.state()).paused).toBe(true);
+  await expect(player.playButton).toHaveAttribute('aria-label', 'Play');
+  await page.keyboard.press(' ');
+  await expect.poll(async () => (await player.state()).paused).toBe(false);
+
+  await page.keyboard.press('m');
+  await expect.poll(async () => (await player.state()).muted).toBe(false);
+  await page.keyboard.press('ArrowDown');
+  await expect.poll(async () => (await player.state()).volume).toBeCloseTo(0.9, 5);
+  await page.keyboard.press('m');
+  await expect.poll(async () => (await player.state()).muted).toBe(true);
+
+  await page.keyboard.press('f');
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement !== null)).toBe(true);
+  await page.keyboard.press('f');
+  await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBeNull();
+
+  // Behind the live edge, and back.
+  await player.region.focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(player.backToLive).toBeVisible();
+  await player.backToLive.click();
+  await expect(player.liveBadge).toBeVisible({ timeout: 10_000 });
+
+  // Tab reaches every control, each named and visibly focused; Space on a focused button presses it once.
+  await player.region.focus();
+  await page.keyboard.press('Tab');
+  await expect(player.playButton).toBeFocused();
+  const outline = await player.playButton.evaluate((b) => getComputedStyle(b).outlineStyle);
+  expect(outline).not.toBe('none');
+  await page.keyboard.press(' ');
+  await expect.poll(async () => (await player.state()).paused).toBe(true);
+  await page.keyboard.press('Tab');
+  await expect(player.muteButton).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(player.volume).toBeFocused();
+
+  // The menu opens from the keyboard too.
+  await player.qualityButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(player.qualityMenu).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(player.qualityMenu).toBeHidden();
+});
+
+test('controls hide while the video plays and come back on pointer movement', async ({ page, isMobile }) => {
+  test.skip(isMobile, 'hover is a desktop matter');
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(1);
+  await page.mouse.move(5, 5);
+  await expect(player.region).toHaveAttribute('data-controls', 'hidden', { timeout: 10_000 });
+  const box = (await player.region.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await expect(player.region).toHaveAttribute('data-controls', 'shown');
+});
+
+test('when the stream disappears the player says so, and resumes by itself when it returns', async ({ page }) => {
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(2);
+
+  // The network to the media goes away.
+  await page.route('**/media/**', (route) => route.abort('connectionfailed'));
+  await expect(player.region).toHaveAttribute('data-phase', /reconnecting|failed/, { timeout: 30_000 });
+  await expect(player.region.getByRole('status').or(player.region.getByRole('alert')).first()).toBeVisible();
+
+  // It comes back: playback resumes without the viewer doing anything, and without a reload.
+  await page.evaluate(() => ((window as unknown as { mark: number }).mark = 1));
+  await page.unroute('**/media/**');
+  await expect(player.region).toHaveAttribute('data-phase', 'playing', { timeout: 30_000 });
+  await player.expectAdvancing(2);
+  expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(1);
+});
+
+test('an ended show plays its recording on demand, with captions', async ({ page }) => {
+  const show = new LivePage(page);
+  const player = new Player(page);
+  await show.goto('demo-archive');
+  await player.expectAdvancing(1);
+  const seek = player.controls.getByRole('slider', { name: 'Seek' });
+  await expect(seek).toBeVisible();
+  await expect(player.liveBadge).toBeHidden();
+  await expect(player.controls.locator('.player-time')).toHaveText(/^0:0\d \/ 0:20$/);
+
+  await expect(player.captionsButton).toHaveAttribute('aria-pressed', 'false');
+  await player.captionsButton.click();
+  await expect(player.captionsButton).toHaveAttribute('aria-pressed', 'true');
+  await expect
+    .poll(
+      () =>
+        player.video.evaluate((v: HTMLVideoElement) =>
+          Array.from(v.textTracks)
+            .filter((t) => t.mode === 'showing')
+            .flatMap((t) => Array.from(t.activeCues ?? []).map((c) => (c as VTTCue).text)),
+        ),
+      { timeout: 15_000 },
+    )
+    .toEqual([expect.stringMatching(/^Caravan demo: caption \d of 5$/)]);
+
+  // To the end: the recording offers to play again.
+  await player.video.evaluate((v: HTMLVideoElement) => (v.currentTime = v.duration - 1));
+  await expect(player.region.getByRole('button', { name: 'Watch again' })).toBeVisible({ timeout: 15_000 });
+  await player.region.getByRole('button', { name: 'Watch again' }).click();
+  await player.expectAdvancing(1);
+  expect(show.errors).toEqual([]);
+});
+
+test('before the show a countdown runs to its start', async ({ page }) => {
+  const player = new Player(page);
+  await new LivePage(page).goto('demo-upcoming');
+  const timer = player.region.getByRole('timer');
+  await expect(timer).toContainText('The show starts in');
+  await expect(timer.locator('.player-countdown-time')).toHaveText(/^6d 23:5\d:\d\d$/);
+  const first = await timer.locator('.player-countdown-time').textContent();
+  await expect(timer.locator('.player-countdown-time')).not.toHaveText(first!, { timeout: 3_000 });
+  expect(await player.video.evaluate((v: HTMLVideoElement) => v.currentSrc)).toBe('');
+});

@@ -1,0 +1,3 @@
+//! Raw `#[wasm_bindgen]` declarations of JavaScript libraries the page loads. Only hooks use them.
+
+pub mod hls;

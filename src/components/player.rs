@@ -1,0 +1,391 @@
+//! The video player: the show's stream through `use_hls`, with controls of our own (no browser chrome), the
+//! before/live/ended states and the overlays that say what is happening.
+//!
+//! The server renders the frame (16:9, the state, the controls) so nothing jumps; the stream attaches after
+//! hydration. Keyboard: space or k play/pause, m mute, f fullscreen, c captions, ←/→ 5 s, ↑/↓ volume.
+
+mod controls;
+mod countdown;
+mod icons;
+mod overlay;
+mod quality_menu;
+
+use std::time::Duration;
+
+use leptos::{
+    ev,
+    html::{Div, Video},
+    prelude::*,
+};
+use wasm_bindgen::JsCast;
+
+use crate::{
+    api::{Event, EventStatus},
+    hooks::{Phase, UseHls, use_hls},
+};
+use controls::ControlBar;
+use countdown::Countdown;
+use overlay::{PlayerOverlay, UnmutePrompt};
+
+/// Controls hide after this long without pointer or keyboard activity while the video plays.
+const CONTROLS_IDLE: Duration = Duration::from_secs(3);
+/// Seconds behind the live position that count as "behind live".
+const BEHIND_LIVE_SECONDS: f64 = 4.0;
+/// Seconds the arrow keys seek.
+const SEEK_STEP: f64 = 5.0;
+
+/// What the player shows for the event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Programme {
+    /// The show has not started: a countdown.
+    Upcoming,
+    /// On air: the live stream.
+    Live(String),
+    /// Ended, with a recording: played on demand.
+    Archive(String),
+    /// Nothing to play, and why.
+    Nothing(&'static str),
+}
+
+impl Programme {
+    /// What to play for an event whose status is `status` (`started`: the countdown has reached the start).
+    pub fn of(event: &Event, status: EventStatus, started: bool) -> Self {
+        match (status, &event.live_url, &event.archive_url) {
+            (EventStatus::Scheduled, _, _) if !started => Programme::Upcoming,
+            (EventStatus::Live | EventStatus::Scheduled, Some(live), _) => Programme::Live(live.clone()),
+            (EventStatus::Ended, _, Some(archive)) => Programme::Archive(archive.clone()),
+            (EventStatus::Ended, _, None) => Programme::Nothing("This show has ended."),
+            _ => Programme::Nothing("The video of this show is not available."),
+        }
+    }
+
+    fn source(&self) -> Option<String> {
+        match self {
+            Programme::Live(url) | Programme::Archive(url) => Some(url.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        matches!(self, Programme::Live(_))
+    }
+}
+
+/// What the media element reports, kept in signals for the controls.
+#[derive(Clone, Copy)]
+pub struct MediaState {
+    pub paused: RwSignal<bool>,
+    pub muted: RwSignal<bool>,
+    pub volume: RwSignal<f64>,
+    pub position: RwSignal<f64>,
+    pub duration: RwSignal<f64>,
+    pub behind_live: RwSignal<bool>,
+    pub fullscreen: RwSignal<bool>,
+    /// The viewer has touched the sound (so the unmute prompt is not needed).
+    pub sound_chosen: RwSignal<bool>,
+}
+
+/// What the controls and the keyboard do; shared with the control bar through context.
+#[derive(Clone, Copy)]
+pub struct PlayerActions {
+    video: NodeRef<Video>,
+    container: NodeRef<Div>,
+    pub hls: UseHls,
+    pub media: MediaState,
+    pub programme: Signal<Programme>,
+    /// The quality menu is open (controls stay visible).
+    pub menu_open: RwSignal<bool>,
+}
+
+impl PlayerActions {
+    pub fn toggle_play(&self) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        if video.paused() || video.ended() {
+            if video.ended() {
+                video.set_current_time(0.0);
+            }
+            self.hls.play();
+        } else {
+            let _ = video.pause();
+        }
+    }
+
+    pub fn toggle_mute(&self) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        self.media.sound_chosen.set(true);
+        let unmute = video.muted() || video.volume() == 0.0;
+        video.set_muted(!unmute);
+        if unmute && video.volume() == 0.0 {
+            video.set_volume(0.5);
+        }
+    }
+
+    pub fn set_volume(&self, volume: f64) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        self.media.sound_chosen.set(true);
+        let volume = volume.clamp(0.0, 1.0);
+        video.set_volume(volume);
+        video.set_muted(volume == 0.0);
+    }
+
+    pub fn seek_to(&self, position: f64) {
+        if let Some(video) = self.video.get_untracked() {
+            video.set_current_time(position.max(0.0));
+        }
+    }
+
+    fn seek_by(&self, seconds: f64) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        let target = video.current_time() + seconds;
+        // Live: not past where the stream should play.
+        let target = match self.hls.live_position() {
+            Some(live) if self.programme.get_untracked().is_live() => target.min(live),
+            _ => target,
+        };
+        self.seek_to(target);
+    }
+
+    pub fn back_to_live(&self) {
+        if let Some(live) = self.hls.live_position() {
+            self.seek_to(live);
+        }
+        self.hls.play();
+    }
+
+    pub fn toggle_fullscreen(&self) {
+        let document = document();
+        if document.fullscreen_element().is_some() {
+            document.exit_fullscreen();
+            return;
+        }
+        let Some(container) = self.container.get_untracked() else {
+            return;
+        };
+        if container.request_fullscreen().is_err() {
+            // iOS Safari: only the video element itself can go full screen.
+            if let Some(video) = self.video.get_untracked()
+                && let Ok(enter) = js_sys_function(&video, "webkitEnterFullscreen")
+            {
+                let _ = enter.call0(&video);
+            }
+        }
+    }
+
+    pub fn toggle_captions(&self) {
+        let next = if self.hls.subtitle.get_untracked().is_some() {
+            None
+        } else {
+            Some(0)
+        };
+        if !self.hls.subtitles.get_untracked().is_empty() {
+            self.hls.set_subtitle(next);
+        }
+    }
+}
+
+/// `object[name]` as a function.
+fn js_sys_function(object: &wasm_bindgen::JsValue, name: &str) -> Result<web_sys::js_sys::Function, ()> {
+    web_sys::js_sys::Reflect::get(object, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or(())
+}
+
+#[component]
+pub fn Player(event: Event) -> impl IntoView {
+    let video = NodeRef::<Video>::new();
+    let container = NodeRef::<Div>::new();
+    let started = RwSignal::new(false);
+    let status = event.status;
+    let starts_at = event.starts_at.clone();
+    let programme = Signal::derive(move || Programme::of(&event, status, started.get()));
+    let source = Signal::derive(move || programme.read().source());
+    let hls = use_hls(video, source);
+    let media = MediaState {
+        paused: RwSignal::new(true),
+        muted: RwSignal::new(true),
+        volume: RwSignal::new(1.0),
+        position: RwSignal::new(0.0),
+        duration: RwSignal::new(f64::NAN),
+        behind_live: RwSignal::new(false),
+        fullscreen: RwSignal::new(false),
+        sound_chosen: RwSignal::new(false),
+    };
+    let actions = PlayerActions {
+        video,
+        container,
+        hls,
+        media,
+        programme,
+        menu_open: RwSignal::new(false),
+    };
+    provide_context(actions);
+
+    // Controls show on activity and hide after a while of playing without it.
+    let active = RwSignal::new(true);
+    let idle_timer = StoredValue::new(None::<TimeoutHandle>);
+    let wake = move || {
+        active.set(true);
+        if let Some(timer) = idle_timer.get_value() {
+            timer.clear();
+        }
+        let timer = set_timeout_with_handle(move || active.set(false), CONTROLS_IDLE).ok();
+        idle_timer.set_value(timer);
+    };
+    // After hydration the idle clock starts, as if the pointer had just moved.
+    Effect::new(move |_| wake());
+    let controls_shown = move || {
+        active.get()
+            || media.paused.get()
+            || actions.menu_open.get()
+            || !matches!(hls.phase.get(), Phase::Playing | Phase::Buffering)
+    };
+
+    let read_time = move || {
+        let Some(element) = video.get_untracked() else { return };
+        let position = element.current_time();
+        media.position.set(position);
+        if programme.get_untracked().is_live() {
+            let behind = hls
+                .live_position()
+                .is_some_and(|live| live - position > BEHIND_LIVE_SECONDS);
+            if media.behind_live.get_untracked() != behind {
+                media.behind_live.set(behind);
+            }
+        }
+    };
+    let read_volume = move || {
+        if let Some(element) = video.get_untracked() {
+            media.muted.set(element.muted() || element.volume() == 0.0);
+            media.volume.set(element.volume());
+        }
+    };
+    let on_key = move |event: ev::KeyboardEvent| {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() {
+            return;
+        }
+        let tag = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+            .map(|element| element.tag_name())
+            .unwrap_or_default();
+        let (on_button, on_input) = (tag == "BUTTON", tag == "INPUT");
+        wake();
+        match event.key().as_str() {
+            // Space on a focused button presses that button.
+            " " if on_button || on_input => return,
+            " " | "k" | "K" => actions.toggle_play(),
+            "m" | "M" => actions.toggle_mute(),
+            "f" | "F" => actions.toggle_fullscreen(),
+            "c" | "C" => actions.toggle_captions(),
+            // Sliders use their own arrow keys.
+            "ArrowLeft" if !on_input => actions.seek_by(-SEEK_STEP),
+            "ArrowRight" if !on_input => actions.seek_by(SEEK_STEP),
+            "ArrowUp" if !on_input => actions.set_volume(media.volume.get_untracked() + 0.1),
+            "ArrowDown" if !on_input => actions.set_volume(media.volume.get_untracked() - 0.1),
+            "Escape" if actions.menu_open.get_untracked() => actions.menu_open.set(false),
+            _ => return,
+        }
+        event.prevent_default();
+    };
+
+    view! {
+        <div
+            class="player"
+            node_ref=container
+            role="region"
+            aria-label="Video player"
+            aria-keyshortcuts="Space K M F C ArrowLeft ArrowRight ArrowUp ArrowDown"
+            tabindex="0"
+            data-phase=move || hls.phase.get().name()
+            data-controls=move || if controls_shown() { "shown" } else { "hidden" }
+            on:pointermove=move |_| wake()
+            on:pointerdown=move |_| wake()
+            on:focusin=move |_| wake()
+            on:keydown=on_key
+            on:fullscreenchange=move |_| media.fullscreen.set(document().fullscreen_element().is_some())
+        >
+            <video
+                class="player-video"
+                node_ref=video
+                playsinline=true
+                autoplay=true
+                muted=true
+                preload="auto"
+                on:play=move |_| media.paused.set(false)
+                on:pause=move |_| media.paused.set(true)
+                on:volumechange=move |_| read_volume()
+                on:timeupdate=move |_| read_time()
+                on:durationchange=move |_| {
+                    if let Some(element) = video.get_untracked() {
+                        media.duration.set(element.duration());
+                    }
+                }
+                on:click=move |_| actions.toggle_play()
+            ></video>
+            <Show when=move || programme.get() == Programme::Upcoming>
+                <Countdown starts_at=starts_at.clone() on_start=move || started.set(true) />
+            </Show>
+            <PlayerOverlay />
+            <UnmutePrompt />
+            <ControlBar />
+        </div>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(live: Option<&str>, archive: Option<&str>) -> Event {
+        Event {
+            id: "e".into(),
+            slug: "s".into(),
+            title: "t".into(),
+            description: None,
+            starts_at: "2026-11-22T10:00:00Z".into(),
+            live_url: live.map(Into::into),
+            archive_url: archive.map(Into::into),
+            status: EventStatus::Live,
+            products: Vec::new(),
+            pickup: None,
+        }
+    }
+
+    #[test]
+    fn the_programme_follows_the_event() {
+        let both = event(Some("/live.m3u8"), Some("/archive.m3u8"));
+        assert_eq!(Programme::of(&both, EventStatus::Scheduled, false), Programme::Upcoming);
+        assert_eq!(
+            Programme::of(&both, EventStatus::Scheduled, true),
+            Programme::Live("/live.m3u8".into()),
+            "the countdown reached the start"
+        );
+        assert_eq!(
+            Programme::of(&both, EventStatus::Live, false),
+            Programme::Live("/live.m3u8".into())
+        );
+        assert_eq!(
+            Programme::of(&both, EventStatus::Ended, false),
+            Programme::Archive("/archive.m3u8".into())
+        );
+        let none = event(None, None);
+        assert!(matches!(
+            Programme::of(&none, EventStatus::Ended, false),
+            Programme::Nothing(_)
+        ));
+        assert!(matches!(
+            Programme::of(&none, EventStatus::Live, false),
+            Programme::Nothing(_)
+        ));
+    }
+}

@@ -1,0 +1,184 @@
+//! The control bar: play/pause, sound, the live badge or the seek bar, captions, quality and full screen. Every
+//! control is a real button or slider with an accessible name, reachable with Tab.
+
+use leptos::prelude::*;
+
+use super::{
+    PlayerActions,
+    icons::{Icon, PlayerIcon},
+    quality_menu::QualityMenu,
+};
+
+/// "1:05" or "1:02:03".
+pub fn format_clock(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "0:00".into();
+    }
+    let total = seconds.floor() as u64;
+    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60);
+    if hours > 0 {
+        format!("{hours}:{minutes:02}:{secs:02}")
+    } else {
+        format!("{minutes}:{secs:02}")
+    }
+}
+
+#[component]
+pub fn ControlBar() -> impl IntoView {
+    let actions = expect_context::<PlayerActions>();
+    let media = actions.media;
+    let hls = actions.hls;
+    let live = move || actions.programme.read().is_live();
+    let on_demand = move || matches!(*actions.programme.read(), super::Programme::Archive(_));
+
+    let play_label = move || if media.paused.get() { "Play" } else { "Pause" };
+    let mute_label = move || if media.muted.get() { "Unmute" } else { "Mute" };
+    let fullscreen_label = move || {
+        if media.fullscreen.get() {
+            "Exit full screen"
+        } else {
+            "Full screen"
+        }
+    };
+    let captions_on = move || hls.subtitle.get().is_some();
+
+    view! {
+        <div class="player-controls" role="group" aria-label="Player controls">
+            <Show when=on_demand>
+                <input
+                    type="range"
+                    class="player-seek"
+                    aria-label="Seek"
+                    min="0"
+                    step="0.1"
+                    prop:max=move || {
+                        let duration = media.duration.get();
+                        if duration.is_finite() { duration } else { 0.0 }
+                    }
+                    prop:value=move || media.position.get()
+                    aria-valuetext=move || {
+                        format!("{} of {}", format_clock(media.position.get()), format_clock(media.duration.get()))
+                    }
+                    on:input=move |ev| {
+                        if let Ok(position) = event_target_value(&ev).parse::<f64>() {
+                            actions.seek_to(position);
+                        }
+                    }
+                />
+            </Show>
+            <div class="player-controls-row">
+                <button
+                    type="button"
+                    class="player-button"
+                    data-control="play"
+                    aria-label=play_label
+                    title=move || format!("{} (k)", play_label())
+                    on:click=move |_| actions.toggle_play()
+                >
+                    {move || {
+                        let icon = if media.paused.get() { Icon::Play } else { Icon::Pause };
+                        view! { <PlayerIcon icon /> }
+                    }}
+                </button>
+                <button
+                    type="button"
+                    class="player-button"
+                    data-control="mute"
+                    aria-label=mute_label
+                    title=move || format!("{} (m)", mute_label())
+                    on:click=move |_| actions.toggle_mute()
+                >
+                    {move || {
+                        let icon = if media.muted.get() { Icon::Muted } else { Icon::Volume };
+                        view! { <PlayerIcon icon /> }
+                    }}
+                </button>
+                <input
+                    type="range"
+                    class="player-volume"
+                    aria-label="Volume"
+                    min="0"
+                    max="1"
+                    step="0.05"
+                    prop:value=move || if media.muted.get() { 0.0 } else { media.volume.get() }
+                    aria-valuetext=move || {
+                        let volume = if media.muted.get() { 0.0 } else { media.volume.get() };
+                        format!("{:.0}%", volume * 100.0)
+                    }
+                    on:input=move |ev| {
+                        if let Ok(volume) = event_target_value(&ev).parse::<f64>() {
+                            actions.set_volume(volume);
+                        }
+                    }
+                />
+                <Show when=live>
+                    <Show
+                        when=move || media.behind_live.get()
+                        fallback=|| view! { <span class="player-live" data-state="live">"LIVE"</span> }
+                    >
+                        <button
+                            type="button"
+                            class="player-live"
+                            data-state="behind"
+                            on:click=move |_| actions.back_to_live()
+                        >
+                            "Back to live"
+                        </button>
+                    </Show>
+                </Show>
+                <Show when=on_demand>
+                    <span class="player-time">
+                        {move || format_clock(media.position.get())}
+                        " / "
+                        {move || format_clock(media.duration.get())}
+                    </span>
+                </Show>
+                <span class="player-spacer"></span>
+                <Show when=move || !hls.subtitles.get().is_empty()>
+                    <button
+                        type="button"
+                        class="player-button"
+                        data-control="captions"
+                        aria-label="Captions"
+                        title="Captions (c)"
+                        aria-pressed=move || captions_on().to_string()
+                        on:click=move |_| actions.toggle_captions()
+                    >
+                        <PlayerIcon icon=Icon::Captions />
+                    </button>
+                </Show>
+                <Show when=move || !hls.levels.get().is_empty()>
+                    <QualityMenu />
+                </Show>
+                <button
+                    type="button"
+                    class="player-button"
+                    data-control="fullscreen"
+                    aria-label=fullscreen_label
+                    title=move || format!("{} (f)", fullscreen_label())
+                    on:click=move |_| actions.toggle_fullscreen()
+                >
+                    {move || {
+                        let icon = if media.fullscreen.get() { Icon::ExitFullscreen } else { Icon::Fullscreen };
+                        view! { <PlayerIcon icon /> }
+                    }}
+                </button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_clock;
+
+    #[test]
+    fn clocks() {
+        assert_eq!(format_clock(0.0), "0:00");
+        assert_eq!(format_clock(65.9), "1:05");
+        assert_eq!(format_clock(3723.0), "1:02:03");
+        assert_eq!(format_clock(f64::NAN), "0:00");
+        assert_eq!(format_clock(f64::INFINITY), "0:00");
+    }
+}
