@@ -1,7 +1,7 @@
 //! One component per file; a folder per feature.
 
 mod connection_indicator;
-mod console;
+pub(crate) mod console;
 mod error_notice;
 mod pickup_banner;
 mod player;

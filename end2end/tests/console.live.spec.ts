@@ -20,6 +20,9 @@ test('the operator picks up from the console and every open page follows within 
     await console.signIn(server.url);
     await console.expectSignedIn();
     await expect(console.viewerCount).toHaveText('2', { timeout: 5_000 });
+    // Both players report their first play at once; the console counts them.
+    await expect(console.plays).toHaveText('2', { timeout: 10_000 });
+    await expect(console.watching).toHaveText('2');
     await expect(console.bannerState).toHaveText('The banner is hidden');
 
     await console.pickUp('有田焼マグカップ');

@@ -16,6 +16,9 @@ pub enum AppError {
     /// 404 with `{"error": "not found"}`.
     #[error("not found")]
     NotFound,
+    /// 413 with `{"error": "the body is larger than <n> bytes"}`.
+    #[error("body over {0} bytes")]
+    PayloadTooLarge(usize),
     /// 503 with `{"error": "unavailable"}`: a dependency (the database) does not answer.
     #[error("unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -29,6 +32,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -41,6 +45,7 @@ impl IntoResponse for AppError {
         let message = match &self {
             AppError::BadRequest(message) => message.clone(),
             AppError::NotFound => "not found".into(),
+            AppError::PayloadTooLarge(limit) => format!("the body is larger than {limit} bytes"),
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "dependency unavailable");
                 "unavailable".into()

@@ -1,6 +1,7 @@
 //! caravan-server: serves the Caravan app (SSR + hydration) and its APIs. `main.rs` only parses the command line;
 //! everything else is here so tests can build the same [`Application`] on a free port.
 
+pub mod analytics;
 pub mod auth;
 pub mod config;
 pub mod console;
@@ -148,6 +149,7 @@ impl Application {
 pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(health::router())
+        .merge(analytics::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

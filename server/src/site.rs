@@ -12,7 +12,10 @@ use axum::{
 };
 use caravan::{
     App,
-    api::{ClientConfig, console::OperatorAccess},
+    api::{
+        ClientConfig,
+        console::{OperatorAccess, PlaybackSummary},
+    },
     shell,
 };
 use leptos::{
@@ -68,6 +71,25 @@ pub fn router(state: &AppState) -> Router<AppState> {
         viewers: {
             let hub = state.realtime.hub.clone();
             Arc::new(move |event_id: &str| hub.viewers(event_id))
+        },
+        playback: {
+            let store = state.store.clone();
+            Arc::new(move |event_id: String| {
+                let store = store.clone();
+                Box::pin(async move {
+                    let stats = store.playback_stats(&event_id, chrono::Utc::now()).await.map_err(|e| {
+                        tracing::warn!(error = %e, "cannot read the playback analytics");
+                        "The playback figures cannot be read now.".to_string()
+                    })?;
+                    Ok(PlaybackSummary {
+                        plays: stats.plays,
+                        watching: stats.watching,
+                        watched_seconds: stats.watched_ms / 1000,
+                        rebuffers: stats.rebuffers,
+                        errors: stats.errors,
+                    })
+                })
+            })
         },
     };
     let sessions = state.sessions.clone();

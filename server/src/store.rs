@@ -5,12 +5,14 @@ mod demo;
 pub use demo::DEMO_SLUG;
 mod events;
 mod pickups;
+mod playback;
 mod products;
 
 use std::{str::FromStr, time::Duration};
 
 pub use events::{EventRecord, EventStatus};
 pub use pickups::{PickupError, PickupRecord};
+pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::ProductRecord;
 use sqlx::{
     SqlitePool,

@@ -7,30 +7,53 @@ use serde::{Deserialize, Serialize};
 
 use super::Pickup;
 
-/// What the console shows besides the products: the banner now and how many pages follow the show.
+/// What the console shows besides the products: the banner now, how many pages follow the show, and playback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConsoleState {
     pub pickup: Option<Pickup>,
     /// Open pages subscribed to the show's pick-up banner.
     pub viewers: usize,
+    pub playback: PlaybackSummary,
+}
+
+/// The show's playback, from the players' analytics batches.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlaybackSummary {
+    /// Page views that started playing.
+    pub plays: i64,
+    /// Page views playing now.
+    pub watching: i64,
+    /// Watch time of all page views, in seconds.
+    pub watched_seconds: i64,
+    /// Times the picture stopped to wait for data.
+    pub rebuffers: i64,
+    /// Playback failures players reported.
+    pub errors: i64,
 }
 
 #[cfg(feature = "ssr")]
-pub use server::OperatorAccess;
+pub use server::{OperatorAccess, PlaybackReader};
 
 #[cfg(feature = "ssr")]
 mod server {
-    use std::sync::Arc;
+    use std::{future::Future, pin::Pin, sync::Arc};
 
     use leptos::prelude::*;
 
+    use super::PlaybackSummary;
     use crate::api::GraphqlExecutor;
 
-    /// The operator's powers for one request: GraphQL as the operator, and the count of connected viewers.
+    /// The playback summary of an event (by id), or why it cannot be read.
+    pub type PlaybackReader =
+        Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<PlaybackSummary, String>> + Send>> + Send + Sync>;
+
+    /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, and the
+    /// playback analytics.
     #[derive(Clone)]
     pub struct OperatorAccess {
         pub executor: GraphqlExecutor,
         pub viewers: Arc<dyn Fn(&str) -> usize + Send + Sync>,
+        pub playback: PlaybackReader,
     }
 
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
@@ -58,9 +81,12 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
         execute_on::<LiveEventQuery, Data>(&access.executor, super::operations::live_event_variables(slug))
             .await
             .map_err(|e| ServerFnError::new(e.to_string()))?;
-    Ok(data.event.map(|event| ConsoleState {
+    let Some(event) = data.event else { return Ok(None) };
+    let playback = (access.playback)(event.id.clone()).await.map_err(ServerFnError::new)?;
+    Ok(Some(ConsoleState {
         viewers: (access.viewers)(&event.id),
         pickup: event.pickup,
+        playback,
     }))
 }
 

@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{Event, EventStatus},
-    hooks::{Phase, UseHls, use_hls},
+    hooks::{Phase, UseHls, use_hls, use_playback_analytics},
 };
 use controls::ControlBar;
 use countdown::Countdown;
@@ -206,9 +206,15 @@ pub fn Player(event: Event) -> impl IntoView {
     let started = RwSignal::new(false);
     let status = event.status;
     let starts_at = event.starts_at.clone();
+    let slug = event.slug.clone();
     let programme = Signal::derive(move || Programme::of(&event, status, started.get()));
     let source = Signal::derive(move || programme.read().source());
     let hls = use_hls(video, source);
+    let quality = Signal::derive(move || {
+        let level = hls.playing_level.get()?;
+        hls.levels.with(|levels| levels.get(level).map(|level| level.label()))
+    });
+    use_playback_analytics(slug, hls.phase, quality);
     let media = MediaState {
         paused: RwSignal::new(true),
         muted: RwSignal::new(true),

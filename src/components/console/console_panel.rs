@@ -7,11 +7,12 @@ use crate::{
         Event, Product,
         console::{ConsoleState, SetPickup, console_status},
     },
+    components::console::playback_figures::PlaybackFigures,
     format::format_price,
     routes::live_path,
 };
 
-/// How often the console refreshes the viewer count and the banner state.
+/// How often the console refreshes the viewer count, the playback figures and the banner state.
 const REFRESH: Duration = Duration::from_secs(3);
 
 /// The console of a show: what the banner shows now, how many pages follow the show, and every product with a
@@ -73,6 +74,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
                                     <strong data-testid="viewer-count">{state.viewers}</strong>
                                     {if state.viewers == 1 { " viewer" } else { " viewers" }}
                                 </p>
+                                <PlaybackFigures playback=state.playback.clone() />
                                 <p class="banner-state" data-testid="banner-state">
                                     {match showing {
                                         Some(title) => format!("Showing: {title}"),

@@ -3,25 +3,13 @@
 
 use leptos::prelude::*;
 
+use crate::format::format_clock;
+
 use super::{
     PlayerActions,
     icons::{Icon, PlayerIcon},
     quality_menu::QualityMenu,
 };
-
-/// "1:05" or "1:02:03".
-pub fn format_clock(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return "0:00".into();
-    }
-    let total = seconds.floor() as u64;
-    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60);
-    if hours > 0 {
-        format!("{hours}:{minutes:02}:{secs:02}")
-    } else {
-        format!("{minutes}:{secs:02}")
-    }
-}
 
 #[component]
 pub fn ControlBar() -> impl IntoView {
@@ -167,18 +155,4 @@ pub fn ControlBar() -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_clock;
-
-    #[test]
-    fn clocks() {
-        assert_eq!(format_clock(0.0), "0:00");
-        assert_eq!(format_clock(65.9), "1:05");
-        assert_eq!(format_clock(3723.0), "1:02:03");
-        assert_eq!(format_clock(f64::NAN), "0:00");
-        assert_eq!(format_clock(f64::INFINITY), "0:00");
-    }
 }
