@@ -201,3 +201,28 @@ test('before the show a countdown runs to its start', async ({ page }) => {
   await expect(timer.locator('.player-countdown-time')).not.toHaveText(first!, { timeout: 3_000 });
   expect(await player.video.evaluate((v: HTMLVideoElement) => v.currentSrc)).toBe('');
 });
+
+test('a low-latency stream is played in low-latency mode', async ({ page, isMobile }) => {
+  test.skip(isMobile, 'the same player; once is enough');
+  // The demo encoder cannot write LL-HLS, so its playlists are rewritten on the way: every segment is also announced
+  // as an independent partial segment (EXT-X-PART), with the server control a low-latency playlist carries.
+  await page.route('**/media/demo/live/*/index.m3u8', async (route) => {
+    const response = await route.fetch();
+    const lines = (await response.text()).split('\n');
+    const out: string[] = [];
+    let duration = '2.0';
+    for (const line of lines) {
+      if (line.startsWith('#EXTINF:')) duration = line.slice(8).replace(/,.*$/, '');
+      if (line.endsWith('.ts')) out.push(`#EXT-X-PART:DURATION=${duration},URI="${line}",INDEPENDENT=YES`);
+      out.push(line);
+      if (line.startsWith('#EXT-X-TARGETDURATION')) {
+        out.push('#EXT-X-SERVER-CONTROL:PART-HOLD-BACK=6.0', '#EXT-X-PART-INF:PART-TARGET=2.0');
+      }
+    }
+    await route.fulfill({ response, body: out.join('\n') });
+  });
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await expect(player.region).toHaveAttribute('data-latency', 'low', { timeout: 20_000 });
+  await player.expectAdvancing(2);
+});

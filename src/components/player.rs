@@ -312,6 +312,7 @@ pub fn Player(event: Event) -> impl IntoView {
             aria-keyshortcuts="Space K M F C ArrowLeft ArrowRight ArrowUp ArrowDown"
             tabindex="0"
             data-phase=move || hls.phase.get().name()
+            data-latency=move || if hls.low_latency.get() { "low" } else { "standard" }
             data-controls=move || if controls_shown() { "shown" } else { "hidden" }
             on:pointermove=move |_| wake()
             on:pointerdown=move |_| wake()
