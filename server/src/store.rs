@@ -81,7 +81,7 @@ mod tests {
         .fetch_all(&store.pool)
         .await
         .unwrap();
-        assert_eq!(tables, ["events", "pickups", "products"]);
+        assert_eq!(tables, ["events", "pickups", "playback_sessions", "products"]);
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&store.pool)
             .await
