@@ -167,6 +167,7 @@ test('an ended show plays its recording on demand, with captions', async ({ page
   await expect(seek).toBeVisible();
   await expect(player.liveBadge).toBeHidden();
   await expect(player.controls.locator('.player-time')).toHaveText(/^0:0\d \/ 0:20$/);
+  await expect(page.getByText('Nothing is on sale in this show.')).toBeVisible();
 
   await expect(player.captionsButton).toHaveAttribute('aria-pressed', 'false');
   await player.captionsButton.click();
@@ -224,5 +225,27 @@ test('a low-latency stream is played in low-latency mode', async ({ page, isMobi
   const player = new Player(page);
   await new LivePage(page).goto();
   await expect(player.region).toHaveAttribute('data-latency', 'low', { timeout: 20_000 });
+  await player.expectAdvancing(2);
+});
+
+test('without hls.js the browser plays the stream natively, with the same controls and recovery', async ({ page }) => {
+  // As on iOS Safari: no Media Source Extensions for hls.js, HLS in the <video> itself. Chromium also plays HLS
+  // natively, so blocking hls.js exercises that path for real.
+  await page.route('**/hls.min.js', (route) => route.abort());
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await expect(player.region).toHaveAttribute('data-backend', 'native', { timeout: 15_000 });
+  await player.expectAdvancing(2);
+  await expect(player.qualityButton).toBeHidden();
+  await player.playButton.click();
+  await expect.poll(async () => (await player.state()).paused).toBe(true);
+  await player.playButton.click();
+  await player.expectAdvancing(1);
+
+  // Native HLS reports nothing when the stream goes away: the watchdog notices the stalled picture.
+  await page.route('**/media/**', (route) => route.abort('connectionfailed'));
+  await expect(player.region).toHaveAttribute('data-phase', /reconnecting|failed/, { timeout: 40_000 });
+  await page.unroute('**/media/**');
+  await expect(player.region).toHaveAttribute('data-phase', 'playing', { timeout: 40_000 });
   await player.expectAdvancing(2);
 });

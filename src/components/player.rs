@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{Event, EventStatus},
-    hooks::{Phase, UseHls, use_hls, use_playback_analytics},
+    hooks::{Backend, Phase, UseHls, use_hls, use_playback_analytics},
 };
 use controls::ControlBar;
 use countdown::Countdown;
@@ -313,6 +313,12 @@ pub fn Player(event: Event) -> impl IntoView {
             tabindex="0"
             data-phase=move || hls.phase.get().name()
             data-latency=move || if hls.low_latency.get() { "low" } else { "standard" }
+            data-backend=move || match hls.backend.get() {
+                Backend::Pending => "pending",
+                Backend::HlsJs => "hls.js",
+                Backend::Native => "native",
+                Backend::Unsupported => "unsupported",
+            }
             data-controls=move || if controls_shown() { "shown" } else { "hidden" }
             on:pointermove=move |_| wake()
             on:pointerdown=move |_| wake()

@@ -9,6 +9,9 @@ use crate::api::Product;
 #[component]
 pub fn ProductList(products: Vec<Product>) -> impl IntoView {
     let count = products.len();
+    if count == 0 {
+        return view! { <p class="slot-note product-list-empty">"Nothing is on sale in this show."</p> }.into_any();
+    }
     view! {
         <ul class="product-list" aria-label=format!("{count} products")>
             {products
@@ -17,4 +20,5 @@ pub fn ProductList(products: Vec<Product>) -> impl IntoView {
                 .collect_view()}
         </ul>
     }
+    .into_any()
 }
