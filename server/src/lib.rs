@@ -1,6 +1,7 @@
 //! caravan-server: serves the Caravan app (SSR + hydration) and its APIs. `main.rs` only parses the command line;
 //! everything else is here so tests can build the same [`Application`] on a free port.
 
+pub mod access;
 pub mod analytics;
 pub mod auth;
 pub mod config;

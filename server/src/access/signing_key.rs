@@ -1,0 +1,103 @@
+//! The key that signs CloudFront cookies: from configuration (`CARAVAN_CF_PRIVATE_KEY_FILE`, PEM, PKCS#8 or
+//! PKCS#1), or a development key made on first start and kept in `<data_dir>/keys/cloudfront-dev.pem` (only its
+//! owner may read it). `caravan-server cloudfront-public-key` prints the public half in the form CloudFront's key
+//! groups take.
+
+use std::path::Path;
+
+use rsa::{
+    RsaPrivateKey,
+    pkcs1::DecodeRsaPrivateKey,
+    pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding},
+};
+
+/// CloudFront's public keys are RSA 2048.
+const BITS: usize = 2048;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the CloudFront signing key {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("the CloudFront signing key {path} is not an RSA private key in PEM (PKCS#8 or PKCS#1)")]
+    Invalid { path: String },
+    #[error("cannot make the development signing key: {0}")]
+    Generate(String),
+}
+
+/// Reads the configured key file.
+pub fn load(path: &Path) -> Result<RsaPrivateKey, KeyError> {
+    let shown = path.display().to_string();
+    let pem = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    RsaPrivateKey::from_pkcs8_pem(&pem)
+        .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
+        .map_err(|_| KeyError::Invalid { path: shown })
+}
+
+/// The development key in `dir`, made on first use.
+pub fn load_or_create_dev(dir: &Path) -> Result<RsaPrivateKey, KeyError> {
+    let path = dir.join("cloudfront-dev.pem");
+    if path.exists() {
+        return load(&path);
+    }
+    let key = RsaPrivateKey::new(&mut rand_core::OsRng, BITS).map_err(|e| KeyError::Generate(e.to_string()))?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| KeyError::Generate(e.to_string()))?;
+    write_private(&path, pem.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+    Ok(key)
+}
+
+/// The public half as CloudFront's "create public key" takes it (SubjectPublicKeyInfo PEM).
+pub fn public_key_pem(key: &RsaPrivateKey) -> String {
+    key.to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap_or_default()
+}
+
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(data)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_development_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_dev(dir.path()).unwrap();
+        let again = load_or_create_dev(dir.path()).unwrap();
+        assert_eq!(first, again);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("cloudfront-dev.pem")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let public = public_key_pem(&first);
+        assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public}");
+    }
+
+    #[test]
+    fn a_bad_key_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.pem");
+        std::fs::write(&path, "not a key").unwrap();
+        let message = load(&path).unwrap_err().to_string();
+        assert!(message.contains("key.pem") && message.contains("PEM"), "{message}");
+        assert!(!message.contains("not a key"), "the file's content is never echoed");
+    }
+}
