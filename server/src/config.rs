@@ -53,6 +53,21 @@ pub struct Config {
     pub session_secret: Option<Secret<String>>,
     /// Whether cookies carry `Secure`.
     pub cookie_secure: bool,
+    /// CloudFront's id of the public key that checks the signed cookies.
+    pub cf_key_pair_id: String,
+    /// The PEM private key that signs them; `None`: a development key in the data directory.
+    pub cf_private_key_file: Option<PathBuf>,
+    /// `SHA1` or `SHA256`.
+    pub cf_hash_algorithm: CfHashAlgorithm,
+}
+
+/// The hash of CloudFront cookie signatures, as configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CfHashAlgorithm {
+    #[serde(rename = "SHA1")]
+    Sha1,
+    #[serde(rename = "SHA256")]
+    Sha256,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +110,14 @@ impl Config {
     /// Where media files live: the demo's stream, and later the events' media.
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
+    }
+
+    /// The key that signs CloudFront cookies: the configured file, or the development key (made when missing).
+    pub fn cloudfront_signing_key(&self) -> Result<rsa::RsaPrivateKey, crate::access::signing_key::KeyError> {
+        match &self.cf_private_key_file {
+            Some(path) => crate::access::signing_key::load(path),
+            None => crate::access::signing_key::load_or_create_dev(&self.data_dir.join("keys")),
+        }
     }
 
     /// How the demo's on-demand media is made: into the media directory, its key kept outside it.

@@ -4,16 +4,19 @@ const USAGE: &str = "\
 caravan-server: the Caravan live-commerce server
 
 USAGE:
-    caravan-server [serve]    run the server (the default)
-    caravan-server --help     print this help
+    caravan-server [serve]                 run the server (the default)
+    caravan-server cloudfront-public-key   print the public key CloudFront checks signed cookies with (PEM, for
+                                           a key group), made from the configured or development signing key
+    caravan-server --help                  print this help
 
 Configuration: server/defaults.toml, then caravan.toml (or CARAVAN_CONFIG), then CARAVAN_* variables.
 See docs/CONFIGURATION.md.";
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => {}
+    let command = std::env::args().nth(1);
+    match command.as_deref() {
+        None | Some("serve" | "cloudfront-public-key") => {}
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return std::process::ExitCode::SUCCESS;
@@ -30,6 +33,19 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if command.as_deref() == Some("cloudfront-public-key") {
+        return match config.cloudfront_signing_key() {
+            Ok(key) => {
+                eprintln!("Key pair id (configured): {}", config.cf_key_pair_id);
+                print!("{}", caravan_server::access::signing_key::public_key_pem(&key));
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     telemetry::init(&config.log);
     match serve(&config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

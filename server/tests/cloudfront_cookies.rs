@@ -10,7 +10,13 @@ use caravan_server::access::{
 
 /// Runs a Node script with arguments; returns its standard output.
 fn node(script: &str, args: &[&str]) -> String {
-    let output = Command::new("node").arg("-e").arg(script).arg("--").args(args).output().expect("node runs");
+    let output = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg("--")
+        .args(args)
+        .output()
+        .expect("node runs");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
@@ -36,6 +42,18 @@ fn node_signature(key: &Path, algorithm: &str, policy: &str) -> String {
          console.log(signature.replace(/\\+/g, '-').replace(/=/g, '_').replace(/\\//g, '~'));",
         &[key.to_str().unwrap(), algorithm, policy],
     )
+}
+
+/// Whether Node verifies the cookies' signature over their policy with the public key in `pem`.
+fn node_verifies(pem: &Path, algorithm: &str, cookies: &cloudfront::SignedCookies) -> bool {
+    node(
+        "const c = require('crypto'); const fs = require('fs');
+         const [pem, algorithm, policy, signature] = process.argv.slice(1);
+         const unmap = (s) => Buffer.from(s.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
+         const key = fs.readFileSync(pem, 'utf8');
+         console.log(c.createVerify(algorithm).update(unmap(policy)).verify(key, unmap(signature)));",
+        &[pem.to_str().unwrap(), algorithm, &cookies.policy, &cookies.signature],
+    ) == "true"
 }
 
 const NOW: i64 = 1_800_000_000;
@@ -76,7 +94,11 @@ fn the_policy_is_the_sdks_json_and_signatures_equal_nodes() {
         (HashAlgorithm::Sha256, "RSA-SHA256", Some("SHA256")),
     ] {
         let cookies = CookieSigner::new("K2JCJMDEHXQW5F".into(), key.clone(), hash).sign(&policy);
-        assert_eq!(cookies.signature, node_signature(&key_file, node_algorithm, &sdk_json), "{hash:?}");
+        assert_eq!(
+            cookies.signature,
+            node_signature(&key_file, node_algorithm, &sdk_json),
+            "{hash:?}"
+        );
         assert_eq!(cloudfront::decode(&cookies.policy).unwrap(), sdk_json.as_bytes());
         assert_eq!(cookies.hash_algorithm, hash_cookie);
         assert_eq!(cookies.key_pair_id, "K2JCJMDEHXQW5F");
@@ -93,14 +115,7 @@ fn node_verifies_our_signature_with_the_public_key_we_print() {
     let public_pem = dir.path().join("public.pem");
     std::fs::write(&public_pem, signing_key::public_key_pem(&key)).unwrap();
     let cookies = CookieSigner::new("KDEV".into(), key, HashAlgorithm::Sha1).sign(&policy());
-    let verified = node(
-        "const c = require('crypto'); const fs = require('fs');
-         const [pem, policy, signature] = process.argv.slice(1);
-         const unmap = (s) => Buffer.from(s.replace(/-/g, '+').replace(/_/g, '=').replace(/~/g, '/'), 'base64');
-         console.log(c.createVerify('RSA-SHA1').update(unmap(policy)).verify(fs.readFileSync(pem, 'utf8'), unmap(signature)));",
-        &[public_pem.to_str().unwrap(), &cookies.policy, &cookies.signature],
-    );
-    assert_eq!(verified, "true");
+    assert!(node_verifies(&public_pem, "RSA-SHA1", &cookies));
 }
 
 #[test]
@@ -132,7 +147,10 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
     let node_sig = node_signature(&key_file, "RSA-SHA1", &json);
     assert_eq!(check(&node_policy, &node_sig, "KGOOD", None, url, here, NOW), Ok(()));
     let node_sig256 = node_signature(&key_file, "RSA-SHA256", &json);
-    assert_eq!(check(&node_policy, &node_sig256, "KGOOD", Some("SHA256"), url, here, NOW), Ok(()));
+    assert_eq!(
+        check(&node_policy, &node_sig256, "KGOOD", Some("SHA256"), url, here, NOW),
+        Ok(())
+    );
     assert_eq!(
         check(&node_policy, &node_sig256, "KGOOD", None, url, here, NOW),
         Err(Refusal::BadSignature),
@@ -143,12 +161,26 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
     let (p, s) = (ok.policy.as_str(), ok.signature.as_str());
     assert_eq!(check(p, s, "KGOOD", None, url, here, NOW), Ok(()));
     assert_eq!(check(p, s, "KGOOD", None, url, here, NOW + 3600), Err(Refusal::Expired));
-    assert_eq!(check(p, s, "KGOOD", None, url, here, NOW - 60), Err(Refusal::NotYetValid));
     assert_eq!(
-        check(p, s, "KGOOD", None, "http://127.0.0.1:3000/media/demo/live/master.m3u8", here, NOW),
+        check(p, s, "KGOOD", None, url, here, NOW - 60),
+        Err(Refusal::NotYetValid)
+    );
+    assert_eq!(
+        check(
+            p,
+            s,
+            "KGOOD",
+            None,
+            "http://127.0.0.1:3000/media/demo/live/master.m3u8",
+            here,
+            NOW
+        ),
         Err(Refusal::WrongResource)
     );
-    assert_eq!(check(p, s, "KGOOD", None, url, Ipv4Addr::new(192, 0, 2, 1), NOW), Err(Refusal::WrongAddress));
+    assert_eq!(
+        check(p, s, "KGOOD", None, url, Ipv4Addr::new(192, 0, 2, 1), NOW),
+        Err(Refusal::WrongAddress)
+    );
     assert_eq!(check(p, s, "KUNKNOWN", None, url, here, NOW), Err(Refusal::UnknownKey));
 
     // A policy edited after signing (a later DateLessThan), and a signature with one character changed.
@@ -157,11 +189,17 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
         ..policy()
     };
     let tampered_policy = cloudfront::encode(longer.to_json().as_bytes());
-    assert_eq!(check(&tampered_policy, s, "KGOOD", None, url, here, NOW), Err(Refusal::BadSignature));
+    assert_eq!(
+        check(&tampered_policy, s, "KGOOD", None, url, here, NOW),
+        Err(Refusal::BadSignature)
+    );
     let mut tampered_sig = s.to_string();
     let flipped = if tampered_sig.starts_with('A') { "B" } else { "A" };
     tampered_sig.replace_range(0..1, flipped);
-    assert_eq!(check(p, &tampered_sig, "KGOOD", None, url, here, NOW), Err(Refusal::BadSignature));
+    assert_eq!(
+        check(p, &tampered_sig, "KGOOD", None, url, here, NOW),
+        Err(Refusal::BadSignature)
+    );
 
     // Signed by a key the gate does not trust, under a trusted key id.
     let forged = CookieSigner::new("KGOOD".into(), other, HashAlgorithm::Sha1).sign(&policy());
@@ -174,4 +212,28 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
         Err(Refusal::Missing)
     );
     assert_eq!(check("!!!", s, "KGOOD", None, url, here, NOW), Err(Refusal::Malformed));
+}
+
+#[test]
+fn the_server_prints_the_public_key_of_the_key_it_signs_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let print = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_caravan-server"))
+            .arg("cloudfront-public-key")
+            .env("CARAVAN_DATA_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let printed = print();
+    assert!(printed.starts_with("-----BEGIN PUBLIC KEY-----\n") && printed.ends_with("-----END PUBLIC KEY-----\n"));
+    assert_eq!(print(), printed, "the development key is kept");
+
+    // What the server signs with that key verifies against what it printed (checked by Node).
+    let key = signing_key::load(&dir.path().join("keys/cloudfront-dev.pem")).unwrap();
+    let cookies = CookieSigner::new("K".into(), key, HashAlgorithm::Sha256).sign(&policy());
+    let public_pem = dir.path().join("printed.pem");
+    std::fs::write(&public_pem, &printed).unwrap();
+    assert!(node_verifies(&public_pem, "RSA-SHA256", &cookies));
 }

@@ -348,9 +348,18 @@ mod tests {
 
     #[test]
     fn wildcards_match_as_cloudfront_documents() {
-        assert!(wildcard_match("https://d1.example/training/*", "https://d1.example/training/a/b.m3u8"));
-        assert!(wildcard_match("https://d1.example/training/*", "https://d1.example/training/"));
-        assert!(!wildcard_match("https://d1.example/training/*", "https://d1.example/other/a.ts"));
+        assert!(wildcard_match(
+            "https://d1.example/training/*",
+            "https://d1.example/training/a/b.m3u8"
+        ));
+        assert!(wildcard_match(
+            "https://d1.example/training/*",
+            "https://d1.example/training/"
+        ));
+        assert!(!wildcard_match(
+            "https://d1.example/training/*",
+            "https://d1.example/other/a.ts"
+        ));
         assert!(wildcard_match("https://*", "https://anything/at/all"));
         assert!(wildcard_match("http://h/seg_?.ts", "http://h/seg_1.ts"));
         assert!(!wildcard_match("http://h/seg_?.ts", "http://h/seg_10.ts"));
@@ -365,7 +374,11 @@ mod tests {
         assert!(!range.contains("192.0.3.1".parse().unwrap()));
         let one = Ipv4Cidr::parse("127.0.0.1").unwrap();
         assert_eq!(one.to_string(), "127.0.0.1/32");
-        assert!(Ipv4Cidr::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(
+            Ipv4Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
         assert!(Ipv4Cidr::parse("1.2.3.4/33").is_none());
         assert!(Ipv4Cidr::parse("::1").is_none());
     }

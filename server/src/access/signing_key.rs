@@ -85,7 +85,10 @@ mod tests {
         let again = load_or_create_dev(dir.path()).unwrap();
         assert_eq!(first, again);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("cloudfront-dev.pem")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("cloudfront-dev.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let public = public_key_pem(&first);
         assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public}");
