@@ -1,6 +1,7 @@
 //! The database. One [`Store`] per process wraps the connection pool; each capability adds its queries in a file
 //! of this folder (`store/events.rs`, `store/products.rs`, …) as methods on `Store`.
 
+mod access;
 mod demo;
 pub use demo::DEMO_SLUG;
 mod events;
@@ -10,7 +11,8 @@ mod products;
 
 use std::{str::FromStr, time::Duration};
 
-pub use events::{EventRecord, EventStatus};
+pub use access::{EntitlementKind, EntitlementRecord};
+pub use events::{Access, EventRecord, EventStatus};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::ProductRecord;
@@ -81,7 +83,18 @@ mod tests {
         .fetch_all(&store.pool)
         .await
         .unwrap();
-        assert_eq!(tables, ["events", "pickups", "playback_sessions", "products"]);
+        assert_eq!(
+            tables,
+            [
+                "content_keys",
+                "entitlements",
+                "events",
+                "pickups",
+                "playback_sessions",
+                "products",
+                "terms_acceptances"
+            ]
+        );
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(&store.pool)
             .await

@@ -8,7 +8,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::{
     auth::Caller,
     realtime::SubscriptionSpec,
-    store::{EventRecord, ProductRecord},
+    store::{Access, EventRecord, ProductRecord},
 };
 use serde_json::{Value, json};
 use support::{
@@ -237,6 +237,9 @@ async fn a_subscription_hears_only_its_own_event() {
         ends_at: None,
         live_url: None,
         archive_url: None,
+        access: Access::Free,
+        terms_required: false,
+        media_prefix: None,
     };
     let product = ProductRecord {
         id: "prd_other".into(),

@@ -2,12 +2,13 @@
 
 use chrono::{Duration, Utc};
 
-use super::{EventRecord, ProductRecord, Store, StoreError};
+use super::{Access, EventRecord, ProductRecord, Store, StoreError};
 use crate::media;
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_ARCHIVE_SLUG: &str = "demo-archive";
 pub const DEMO_UPCOMING_SLUG: &str = "demo-upcoming";
+pub const DEMO_PAID_SLUG: &str = "demo-paid";
 
 /// (Japanese title, English title, tax-included price in yen, tax rate in basis points, stock).
 /// Food is taxed at Japan's reduced 8 %, everything else at the standard 10 %.
@@ -30,7 +31,8 @@ impl Store {
     /// Seeds the demo shows that do not exist yet and returns how many it seeded:
     /// - `demo`, "Caravan Live Demo": on air from now with no end, playing the demo's live stream, 12 products;
     /// - `demo-archive`: a show that ended yesterday, playing the demo's recording on demand;
-    /// - `demo-upcoming`: a show starting a week after seeding (the player counts down to it).
+    /// - `demo-upcoming`: a show starting a week after seeding (the player counts down to it);
+    /// - `demo-paid`: a ticketed show (ended, on demand) with terms to accept, its recording ClearKey-encrypted.
     pub async fn seed_demo(&self) -> Result<usize, StoreError> {
         let now = Utc::now();
         let live = EventRecord {
@@ -42,6 +44,9 @@ impl Store {
             ends_at: None,
             live_url: Some(media::demo_url(media::DEMO_LIVE)),
             archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
+            access: Access::Free,
+            terms_required: false,
+            media_prefix: Some("demo/live".into()),
         };
         let products = PRODUCTS
             .iter()
@@ -69,6 +74,9 @@ impl Store {
             ends_at: Some(now - Duration::days(1)),
             live_url: None,
             archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
+            access: Access::Free,
+            terms_required: false,
+            media_prefix: Some("demo/archive".into()),
         };
         let upcoming = EventRecord {
             id: "evt_demo_upcoming".into(),
@@ -79,9 +87,31 @@ impl Store {
             ends_at: None,
             live_url: Some(media::demo_url(media::DEMO_LIVE)),
             archive_url: None,
+            access: Access::Free,
+            terms_required: false,
+            media_prefix: Some("demo/live".into()),
+        };
+        // A paid show: a ticket (bought, or granted by the operator) opens its ClearKey-encrypted recording.
+        let paid = EventRecord {
+            id: "evt_demo_paid".into(),
+            slug: DEMO_PAID_SLUG.into(),
+            title: "Caravan Demo: a paid show".into(),
+            description: Some("A ticketed show: its recording is encrypted and plays for ticket holders.".into()),
+            starts_at: now - Duration::days(2),
+            ends_at: Some(now - Duration::days(2) + Duration::hours(1)),
+            live_url: None,
+            archive_url: Some(media::demo_url(media::DEMO_CLEARKEY)),
+            access: Access::Ticketed,
+            terms_required: true,
+            media_prefix: Some(media::DEMO_CLEARKEY.into()),
         };
         let mut seeded = 0;
-        for (event, products) in [(live, products), (archive, Vec::new()), (upcoming, Vec::new())] {
+        for (event, products) in [
+            (live, products),
+            (archive, Vec::new()),
+            (upcoming, Vec::new()),
+            (paid, Vec::new()),
+        ] {
             if self.seed_event(&event, &products).await? {
                 seeded += 1;
             }
@@ -112,7 +142,7 @@ mod tests {
     #[tokio::test]
     async fn seeds_a_live_show_with_twelve_products_once() {
         let (store, _dir) = fresh_store().await;
-        assert_eq!(store.seed_demo().await.unwrap(), 3);
+        assert_eq!(store.seed_demo().await.unwrap(), 4);
         assert_eq!(store.seed_demo().await.unwrap(), 0, "second start seeds nothing");
 
         let event = store.event_by_slug(DEMO_SLUG).await.unwrap().expect("seeded");

@@ -15,6 +15,26 @@ pub struct EventRecord {
     pub live_url: Option<String>,
     /// The on-demand recording's HLS master playlist, once the show has ended.
     pub archive_url: Option<String>,
+    /// Who may watch.
+    pub access: Access,
+    /// Viewers accept the terms before any playback.
+    pub terms_required: bool,
+    /// The folder under /media holding the event's streams; guarded by signed cookies unless the event is free.
+    pub media_prefix: Option<String>,
+}
+
+/// Who may watch an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum Access {
+    /// Everyone (after the terms, when the event asks for them).
+    Free,
+    /// Buyers of the event.
+    Ticketed,
+    /// Buyers of a rental, for 48 h from the purchase.
+    Rental,
+    /// Members or subscribers.
+    Plan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +57,8 @@ impl EventRecord {
     }
 }
 
-const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, live_url, archive_url";
+const COLUMNS: &str =
+    "id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, terms_required, media_prefix";
 
 impl Store {
     pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
@@ -62,8 +83,8 @@ impl Store {
     pub async fn create_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO events (id, slug, title, description, starts_at, ends_at, live_url, archive_url, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, \
+             terms_required, media_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&event.id)
         .bind(&event.slug)
@@ -73,6 +94,9 @@ impl Store {
         .bind(event.ends_at)
         .bind(&event.live_url)
         .bind(&event.archive_url)
+        .bind(event.access)
+        .bind(event.terms_required)
+        .bind(&event.media_prefix)
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
@@ -101,6 +125,9 @@ mod tests {
             ends_at,
             live_url: None,
             archive_url: None,
+            access: Access::Free,
+            terms_required: false,
+            media_prefix: None,
         }
     }
 

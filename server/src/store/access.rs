@@ -1,0 +1,174 @@
+//! Entitlements, accepted terms, content keys, and which media folders are guarded.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError};
+
+/// How a viewer came to be entitled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum EntitlementKind {
+    /// A purchase of the event.
+    Ticket,
+    /// A purchase valid for a while (48 h).
+    Rental,
+    /// Given by the operator.
+    Grant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EntitlementRecord {
+    pub viewer_id: String,
+    pub event_id: String,
+    pub kind: EntitlementKind,
+    pub granted_at: DateTime<Utc>,
+    /// `None`: as long as the event.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Gives (or renews) a viewer's entitlement to an event.
+    pub async fn grant(&self, entitlement: &EntitlementRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO entitlements (viewer_id, event_id, kind, granted_at, expires_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (viewer_id, event_id) DO UPDATE SET kind = excluded.kind, granted_at = excluded.granted_at, \
+             expires_at = excluded.expires_at",
+        )
+        .bind(&entitlement.viewer_id)
+        .bind(&entitlement.event_id)
+        .bind(entitlement.kind)
+        .bind(entitlement.granted_at)
+        .bind(entitlement.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn entitlement(&self, viewer_id: &str, event_id: &str) -> Result<Option<EntitlementRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT viewer_id, event_id, kind, granted_at, expires_at FROM entitlements \
+             WHERE viewer_id = ? AND event_id = ?",
+        )
+        .bind(viewer_id)
+        .bind(event_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn accept_terms(&self, viewer_id: &str, event_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO terms_acceptances (viewer_id, event_id, accepted_at) VALUES (?, ?, ?) \
+             ON CONFLICT (viewer_id, event_id) DO NOTHING",
+        )
+        .bind(viewer_id)
+        .bind(event_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn terms_accepted(&self, viewer_id: &str, event_id: &str) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM terms_acceptances WHERE viewer_id = ? AND event_id = ?")
+                .bind(viewer_id)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Keeps an encrypted stream's key (hex) for the license server.
+    pub async fn put_content_key(&self, event_id: &str, key_id: &str, key: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO content_keys (key_id, event_id, key) VALUES (?, ?, ?) \
+             ON CONFLICT (key_id) DO UPDATE SET event_id = excluded.event_id, key = excluded.key",
+        )
+        .bind(key_id)
+        .bind(event_id)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The event's keys among `key_ids` (hex), as (key id, key).
+    pub async fn content_keys(&self, event_id: &str, key_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        let all: Vec<(String, String)> = sqlx::query_as("SELECT key_id, key FROM content_keys WHERE event_id = ?")
+            .bind(event_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(all.into_iter().filter(|(id, _)| key_ids.contains(id)).collect())
+    }
+
+    /// The media folders of events that are not free: the gate guards them.
+    pub async fn guarded_media_prefixes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT media_prefix FROM events WHERE access != 'free' AND media_prefix IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    #[tokio::test]
+    async fn entitlements_terms_and_keys() {
+        let (store, _dir) = fresh_store().await;
+        store.seed_demo().await.unwrap();
+        let now = Utc::now();
+        assert_eq!(store.entitlement("v1", "evt_demo_paid").await.unwrap(), None);
+        let rental = EntitlementRecord {
+            viewer_id: "v1".into(),
+            event_id: "evt_demo_paid".into(),
+            kind: EntitlementKind::Rental,
+            granted_at: now,
+            expires_at: Some(now + Duration::hours(48)),
+        };
+        store.grant(&rental).await.unwrap();
+        let found = store.entitlement("v1", "evt_demo_paid").await.unwrap().unwrap();
+        assert_eq!(
+            (found.kind, found.expires_at.is_some()),
+            (EntitlementKind::Rental, true)
+        );
+        store
+            .grant(&EntitlementRecord {
+                kind: EntitlementKind::Ticket,
+                expires_at: None,
+                ..rental.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.entitlement("v1", "evt_demo_paid").await.unwrap().unwrap().kind,
+            EntitlementKind::Ticket,
+            "a purchase replaces the earlier entitlement"
+        );
+
+        assert!(!store.terms_accepted("v1", "evt_demo_paid").await.unwrap());
+        store.accept_terms("v1", "evt_demo_paid", now).await.unwrap();
+        store.accept_terms("v1", "evt_demo_paid", now).await.unwrap();
+        assert!(store.terms_accepted("v1", "evt_demo_paid").await.unwrap());
+        assert!(!store.terms_accepted("v2", "evt_demo_paid").await.unwrap());
+
+        store.put_content_key("evt_demo_paid", "aa", "11").await.unwrap();
+        store.put_content_key("evt_demo", "bb", "22").await.unwrap();
+        let keys = store
+            .content_keys("evt_demo_paid", &["aa".into(), "bb".into()])
+            .await
+            .unwrap();
+        assert_eq!(
+            keys,
+            [("aa".to_string(), "11".to_string())],
+            "only the event's own keys"
+        );
+        assert_eq!(store.guarded_media_prefixes().await.unwrap(), ["demo/clearkey"]);
+    }
+}
