@@ -59,6 +59,14 @@ pub struct Config {
     pub cf_private_key_file: Option<PathBuf>,
     /// `SHA1` or `SHA256`.
     pub cf_hash_algorithm: CfHashAlgorithm,
+    /// The longest a playback authorization lasts.
+    pub playback_authorization_seconds: u64,
+    /// The signed cookies' Path.
+    pub cf_cookie_path: String,
+    /// The signed cookies' Domain.
+    pub cf_cookie_domain: Option<String>,
+    /// Where viewers fetch media (a CDN); `None`: this server.
+    pub public_media_url: Option<String>,
 }
 
 /// The hash of CloudFront cookie signatures, as configured.

@@ -13,6 +13,9 @@ pub enum AppError {
     /// 400 with `{"error": "<message>"}`: the request could not be understood; the message says why.
     #[error("{0}")]
     BadRequest(String),
+    /// 401 with `{"error": "unauthorized"}`: the operator's token or session is missing or wrong.
+    #[error("unauthorized")]
+    Unauthorized,
     /// 404 with `{"error": "not found"}`.
     #[error("not found")]
     NotFound,
@@ -31,6 +34,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -44,6 +48,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let message = match &self {
             AppError::BadRequest(message) => message.clone(),
+            AppError::Unauthorized => "unauthorized".into(),
             AppError::NotFound => "not found".into(),
             AppError::PayloadTooLarge(limit) => format!("the body is larger than {limit} bytes"),
             AppError::Unavailable(cause) => {

@@ -93,6 +93,7 @@ impl Application {
             },
             sessions,
             media_dir: config.media_dir(),
+            access: access::AccessState::from_config(config).context("loading the CloudFront signing key")?,
         };
         let router = app(state.clone());
         Ok(Self {
@@ -121,20 +122,33 @@ impl Application {
             .as_ref()
             .map(|_| tokio::spawn(media::supervise_demo_live(self.state.media_dir.clone(), media_stopped)));
         // Dropping the task kills its encoder (kill_on_drop), so a shutdown mid-encode leaves only a .partial folder.
+        let store = self.state.store.clone();
         let demo_vod = self.demo_media.map(|vod| {
             tokio::spawn(async move {
                 if let Err(e) = vod.prepare().await {
                     tracing::error!(error = %e, "cannot make the demo's on-demand media");
                 }
+                // The paid demo's key, for the license server (kept across restarts in the key file).
+                if let Some(key) = media::ContentKey::read(&vod.key_file).await
+                    && let Err(e) = store
+                        .put_content_key(store::DEMO_PAID_EVENT_ID, &key.key_id, &key.key)
+                        .await
+                {
+                    tracing::error!(error = %e, "cannot register the demo's content key");
+                }
             })
         });
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                hub.close_all();
-            })
-            .await
-            .context("serving");
+        // The peer's address is the media gate's (CloudFront's `AWS:SourceIp`).
+        let served = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            hub.close_all();
+        })
+        .await
+        .context("serving");
         stop_media.send_replace(true);
         if let Some(vod) = demo_vod {
             vod.abort();
@@ -151,11 +165,13 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .merge(health::router())
         .merge(analytics::router())
+        .merge(access::playback::router())
+        .merge(access::clearkey::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())
         .merge(realtime::router())
-        .merge(media::router(state.media_dir.clone()))
+        .merge(media::router(&state))
         .merge(site::router(&state))
         .with_state(state);
     telemetry::layer(router)

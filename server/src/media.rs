@@ -6,8 +6,6 @@
 mod demo_vod;
 mod live;
 
-use std::path::PathBuf;
-
 use axum::{
     Router,
     extract::Request,
@@ -35,10 +33,15 @@ pub fn demo_url(media: &str) -> String {
 
 /// `/media/…`: files of the media directory, typed for HLS. Playlists change every segment and must not be cached;
 /// segments never change.
-pub fn router(media_dir: PathBuf) -> Router<AppState> {
+/// Guarded events' folders pass the media gate first (`access::gate`).
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .nest_service("/media", ServeDir::new(media_dir))
+        .nest_service("/media", ServeDir::new(state.media_dir.clone()))
         .layer(middleware::from_fn(hls_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::gate::guard,
+        ))
 }
 
 async fn hls_headers(request: Request, next: Next) -> Response {

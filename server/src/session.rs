@@ -1,6 +1,8 @@
-//! Signed session cookies. The operator console's session is `v1.<expires>.<signature>`: HMAC-SHA256 over the
-//! purpose and expiry with the server's session key, so the operator token itself never lives in a cookie, and a
-//! session ends by itself.
+//! Signed session cookies, HMAC-SHA256 with the server's session key over the cookie's purpose and payload:
+//! - the operator console's, `v1.<expires>.<signature>`: the operator token itself never lives in a cookie, and a
+//!   session ends by itself (12 h);
+//! - the viewer's, `v1.<viewer id>.<signature>`: an anonymous, random id that entitlements and accepted terms belong
+//!   to, made at the first playback request and kept a year.
 
 use std::path::Path;
 
@@ -15,6 +17,8 @@ use crate::secret::Secret;
 
 pub const OPERATOR_COOKIE: &str = "caravan_operator";
 const OPERATOR_SESSION: Duration = Duration::hours(12);
+pub const VIEWER_COOKIE: &str = "caravan_viewer";
+const VIEWER_SESSION: Duration = Duration::days(365);
 const KEY_FILE: &str = "session.key";
 
 #[derive(Clone)]
@@ -50,37 +54,72 @@ impl Sessions {
         })
     }
 
-    /// The MAC of an operator session expiring at `expires` (a Unix time).
-    fn mac(&self, expires: i64) -> Hmac<Sha256> {
+    /// The MAC of a cookie's payload for a purpose (the cookie's name).
+    fn mac(&self, purpose: &str, payload: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.expose()).expect("HMAC takes any key length");
-        mac.update(OPERATOR_COOKIE.as_bytes());
+        mac.update(purpose.as_bytes());
         mac.update(b".");
-        mac.update(expires.to_string().as_bytes());
+        mac.update(payload.as_bytes());
         mac
+    }
+
+    /// `v1.<payload>.<signature>`.
+    fn seal(&self, purpose: &str, payload: &str) -> String {
+        let signature = URL_SAFE_NO_PAD.encode(self.mac(purpose, payload).finalize().into_bytes());
+        format!("v1.{payload}.{signature}")
+    }
+
+    /// The payload of a value `seal` made for `purpose`; the signature is compared in constant time.
+    fn open<'a>(&self, purpose: &str, value: &'a str) -> Option<&'a str> {
+        let mut parts = value.split('.');
+        let (Some("v1"), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        self.mac(purpose, payload).verify_slice(&signature).ok()?;
+        Some(payload)
     }
 
     /// A new operator session, as the cookie's value.
     pub fn issue_operator(&self, now: DateTime<Utc>) -> String {
-        let expires = (now + OPERATOR_SESSION).timestamp();
-        format!(
-            "v1.{expires}.{}",
-            URL_SAFE_NO_PAD.encode(self.mac(expires).finalize().into_bytes())
-        )
+        self.seal(OPERATOR_COOKIE, &(now + OPERATOR_SESSION).timestamp().to_string())
     }
 
     /// Whether a cookie value is an operator session this server signed that has not expired.
     pub fn verify_operator(&self, value: &str, now: DateTime<Utc>) -> bool {
-        let mut parts = value.split('.');
-        let (Some("v1"), Some(expires), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return false;
-        };
-        let (Ok(expires), Ok(signature)) = (expires.parse::<i64>(), URL_SAFE_NO_PAD.decode(signature)) else {
-            return false;
-        };
-        // verify_slice compares in constant time.
-        self.mac(expires).verify_slice(&signature).is_ok() && now.timestamp() < expires
+        self.open(OPERATOR_COOKIE, value)
+            .and_then(|expires| expires.parse::<i64>().ok())
+            .is_some_and(|expires| now.timestamp() < expires)
+    }
+
+    /// The viewer of a request: the id in its valid viewer cookie.
+    pub fn viewer_in(&self, headers: &HeaderMap) -> Option<String> {
+        let id = self.open(VIEWER_COOKIE, cookie(headers, VIEWER_COOKIE)?)?;
+        Some(id.to_string())
+    }
+
+    /// A new viewer: a random id (22 URL-safe characters).
+    pub fn new_viewer_id() -> anyhow::Result<String> {
+        let mut id = [0u8; 16];
+        getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Ok(URL_SAFE_NO_PAD.encode(id))
+    }
+
+    /// `Set-Cookie` for a viewer (SameSite=Lax: it also goes with top-level navigations from elsewhere).
+    pub fn viewer_cookie(&self, viewer_id: &str) -> HeaderValue {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let cookie = format!(
+            "{VIEWER_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            self.seal(VIEWER_COOKIE, viewer_id),
+            VIEWER_SESSION.num_seconds()
+        );
+        HeaderValue::from_str(&cookie).expect("cookie values are ASCII")
+    }
+
+    pub fn secure(&self) -> bool {
+        self.secure
     }
 
     /// Whether the request carries a valid operator session.
@@ -164,6 +203,26 @@ mod tests {
         let value = first.issue_operator(Utc::now());
         let second = Sessions::load(None, dir.path(), false).await.unwrap();
         assert!(second.verify_operator(&value, Utc::now()));
+    }
+
+    #[tokio::test]
+    async fn viewer_ids_are_signed() {
+        let (sessions, _dir) = sessions().await;
+        let id = Sessions::new_viewer_id().unwrap();
+        assert_eq!(id.len(), 22);
+        let set_cookie = sessions.viewer_cookie(&id);
+        let value = set_cookie.to_str().unwrap().split(';').next().unwrap().to_string();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, value.parse().unwrap());
+        assert_eq!(sessions.viewer_in(&headers), Some(id.clone()));
+
+        // Someone else's id with this id's signature, or an operator session presented as a viewer: refused.
+        let forged = value.replace(&id, &Sessions::new_viewer_id().unwrap());
+        headers.insert(header::COOKIE, forged.parse().unwrap());
+        assert_eq!(sessions.viewer_in(&headers), None);
+        let operator = format!("{VIEWER_COOKIE}={}", sessions.issue_operator(Utc::now()));
+        headers.insert(header::COOKIE, operator.parse().unwrap());
+        assert_eq!(sessions.viewer_in(&headers), None);
     }
 
     #[test]

@@ -17,4 +17,6 @@ pub struct AppState {
     pub sessions: Sessions,
     /// The media files served at `/media`.
     pub media_dir: std::path::PathBuf,
+    /// Playback authorization, signed cookies and the media gate.
+    pub access: crate::access::AccessState,
 }

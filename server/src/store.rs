@@ -3,7 +3,7 @@
 
 mod access;
 mod demo;
-pub use demo::DEMO_SLUG;
+pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
 mod pickups;
 mod playback;

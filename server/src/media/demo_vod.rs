@@ -106,10 +106,13 @@ pub struct ContentKey {
 }
 
 impl ContentKey {
+    /// The key kept in `path`, if there is one.
+    pub async fn read(path: &Path) -> Option<Self> {
+        serde_json::from_str(&tokio::fs::read_to_string(path).await.ok()?).ok()
+    }
+
     async fn load_or_create(path: &Path) -> io::Result<Self> {
-        if let Ok(text) = tokio::fs::read_to_string(path).await
-            && let Ok(key) = serde_json::from_str(&text)
-        {
+        if let Some(key) = Self::read(path).await {
             return Ok(key);
         }
         let mut bytes = [0u8; 32];

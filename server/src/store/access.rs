@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use super::{Store, StoreError};
 
 /// How a viewer came to be entitled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum EntitlementKind {
     /// A purchase of the event.
     Ticket,
@@ -100,6 +101,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         Ok(all.into_iter().filter(|(id, _)| key_ids.contains(id)).collect())
+    }
+
+    pub async fn has_content_keys(&self, event_id: &str) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM content_keys WHERE event_id = ? LIMIT 1")
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
     }
 
     /// The media folders of events that are not free: the gate guards them.

@@ -9,6 +9,8 @@ pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_ARCHIVE_SLUG: &str = "demo-archive";
 pub const DEMO_UPCOMING_SLUG: &str = "demo-upcoming";
 pub const DEMO_PAID_SLUG: &str = "demo-paid";
+/// The paid demo show, whose recording is encrypted with the demo's content key.
+pub const DEMO_PAID_EVENT_ID: &str = "evt_demo_paid";
 
 /// (Japanese title, English title, tax-included price in yen, tax rate in basis points, stock).
 /// Food is taxed at Japan's reduced 8 %, everything else at the standard 10 %.
@@ -93,7 +95,7 @@ impl Store {
         };
         // A paid show: a ticket (bought, or granted by the operator) opens its ClearKey-encrypted recording.
         let paid = EventRecord {
-            id: "evt_demo_paid".into(),
+            id: DEMO_PAID_EVENT_ID.into(),
             slug: DEMO_PAID_SLUG.into(),
             title: "Caravan Demo: a paid show".into(),
             description: Some("A ticketed show: its recording is encrypted and plays for ticket holders.".into()),

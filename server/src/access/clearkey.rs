@@ -1,0 +1,115 @@
+//! `POST /drm/clearkey/{slug}`: the embedded ClearKey license server (W3C Encrypted Media Extensions, "Clear Key").
+//! The request is `{"kids": ["<base64url key id>", …], "type": "temporary"}`; an entitled viewer (by the viewer
+//! cookie) gets `{"keys": [{"kty": "oct", "kid": …, "k": …}], "type": …}` with the keys of this event only. Others
+//! get 403 with the reason, as from `/api/playback`.
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::playback::{decide, event};
+use crate::{error::AppError, state::AppState};
+
+/// License requests are small; a CDM sends a few key ids.
+const MAX_BODY: usize = 4 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/drm/clearkey/{slug}", post(license))
+}
+
+#[derive(Debug, Deserialize)]
+struct LicenseRequest {
+    kids: Vec<String>,
+    #[serde(rename = "type", default)]
+    session_type: Option<String>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+async fn license(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    request: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let (parts, body): (_, Body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(MAX_BODY))?;
+    let request: LicenseRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid license request: {e}")))?;
+    let kids: Vec<String> = request
+        .kids
+        .iter()
+        .map(|kid| {
+            URL_SAFE_NO_PAD
+                .decode(kid.trim_end_matches('='))
+                .ok()
+                .filter(|b| b.len() == 16)
+                .map(|b| hex(&b))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| AppError::BadRequest("kids must be 16-byte key ids in base64url".into()))?;
+    let event = event(&state.store, &slug).await?;
+    let refuse = |denial: super::entitlement::Denial| {
+        (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": denial.message(), "reason": denial.code() })),
+        )
+            .into_response()
+    };
+    let Some(viewer_id) = state.sessions.viewer_in(&parts.headers) else {
+        return Ok(refuse(super::entitlement::Denial::NotEntitled));
+    };
+    if let Err(denial) = decide(&state.store, &event, &viewer_id, Utc::now()).await? {
+        return Ok(refuse(denial));
+    }
+    let keys = state
+        .store
+        .content_keys(&event.id, &kids)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    if keys.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let keys: Vec<_> = keys
+        .iter()
+        .filter_map(|(kid, key)| {
+            Some(json!({ "kty": "oct", "kid": URL_SAFE_NO_PAD.encode(unhex(kid)?), "k": URL_SAFE_NO_PAD.encode(unhex(key)?) }))
+        })
+        .collect();
+    let session_type = request.session_type.unwrap_or_else(|| "temporary".into());
+    Ok(Json(json!({ "keys": keys, "type": session_type })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ids_between_hex_and_base64url() {
+        // The example of the W3C ClearKey format: kid 0x0123456789abcdef0123456789abcdef.
+        let kid = URL_SAFE_NO_PAD.decode("ASNFZ4mrze8BI0VniavN7w").unwrap();
+        assert_eq!(hex(&kid), "0123456789abcdef0123456789abcdef");
+        assert_eq!(unhex("0123456789abcdef0123456789abcdef").unwrap(), kid);
+        assert_eq!(unhex("0g"), None);
+        assert_eq!(unhex("abc"), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Whether a viewer may watch an event now, and until when: the rules of the four kinds of access.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::store::{Access, EntitlementRecord, EventRecord};
+
+/// How long a rental lasts from its purchase.
+pub const RENTAL: Duration = Duration::hours(48);
+
+/// Why a viewer may not watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// The event's terms must be accepted first.
+    TermsRequired,
+    /// No ticket, rental or grant for this event.
+    NotEntitled,
+    /// The rental (or a time-limited grant) has ended.
+    Expired,
+}
+
+impl Denial {
+    /// The `reason` of the JSON answer.
+    pub fn code(self) -> &'static str {
+        match self {
+            Denial::TermsRequired => "terms",
+            Denial::NotEntitled => "entitlement",
+            Denial::Expired => "expired",
+        }
+    }
+
+    /// What the viewer is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Denial::TermsRequired => "Accept the terms of this show to watch it.",
+            Denial::NotEntitled => "This show needs a ticket.",
+            Denial::Expired => "Your access to this show has ended.",
+        }
+    }
+}
+
+/// May watch; `until` is when the entitlement ends (`None`: not before the event does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    pub until: Option<DateTime<Utc>>,
+}
+
+pub fn decide(
+    event: &EventRecord,
+    entitlement: Option<&EntitlementRecord>,
+    terms_accepted: bool,
+    now: DateTime<Utc>,
+) -> Result<Allowed, Denial> {
+    if event.terms_required && !terms_accepted {
+        return Err(Denial::TermsRequired);
+    }
+    if event.access == Access::Free {
+        return Ok(Allowed { until: None });
+    }
+    let entitlement = entitlement.ok_or(Denial::NotEntitled)?;
+    match entitlement.expires_at {
+        Some(end) if end <= now => Err(Denial::Expired),
+        until => Ok(Allowed { until }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::EntitlementKind;
+
+    fn event(access: Access, terms_required: bool) -> EventRecord {
+        EventRecord {
+            id: "e".into(),
+            slug: "e".into(),
+            title: "E".into(),
+            description: None,
+            starts_at: Utc::now(),
+            ends_at: None,
+            live_url: None,
+            archive_url: None,
+            access,
+            terms_required,
+            media_prefix: None,
+        }
+    }
+
+    fn entitlement(
+        kind: EntitlementKind,
+        granted_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> EntitlementRecord {
+        EntitlementRecord {
+            viewer_id: "v".into(),
+            event_id: "e".into(),
+            kind,
+            granted_at,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn free_shows_ask_only_for_their_terms() {
+        let now = Utc::now();
+        assert_eq!(
+            decide(&event(Access::Free, false), None, false, now),
+            Ok(Allowed { until: None })
+        );
+        assert_eq!(
+            decide(&event(Access::Free, true), None, false, now),
+            Err(Denial::TermsRequired)
+        );
+        assert_eq!(
+            decide(&event(Access::Free, true), None, true, now),
+            Ok(Allowed { until: None })
+        );
+    }
+
+    #[test]
+    fn tickets_open_ticketed_shows_and_terms_come_first() {
+        let now = Utc::now();
+        let ticket = entitlement(EntitlementKind::Ticket, now, None);
+        let show = event(Access::Ticketed, true);
+        assert_eq!(decide(&show, None, true, now), Err(Denial::NotEntitled));
+        assert_eq!(decide(&show, Some(&ticket), false, now), Err(Denial::TermsRequired));
+        assert_eq!(decide(&show, Some(&ticket), true, now), Ok(Allowed { until: None }));
+    }
+
+    #[test]
+    fn a_rental_ends_48_hours_after_its_purchase() {
+        let bought = Utc::now();
+        let rental = entitlement(EntitlementKind::Rental, bought, Some(bought + RENTAL));
+        let show = event(Access::Rental, false);
+        let end = bought + RENTAL;
+        assert_eq!(
+            decide(&show, Some(&rental), false, bought),
+            Ok(Allowed { until: Some(end) })
+        );
+        assert_eq!(
+            decide(&show, Some(&rental), false, end - Duration::seconds(1)),
+            Ok(Allowed { until: Some(end) })
+        );
+        assert_eq!(decide(&show, Some(&rental), false, end), Err(Denial::Expired));
+    }
+}

@@ -1,0 +1,112 @@
+//! The embedded media gate: CloudFront's part, played by this server. Files under the media folder of an event that
+//! is not free are served only to requests whose signed cookies CloudFront would accept (signature by a trusted key
+//! pair id, the policy's Resource matched against the full URL, its time and address conditions). Anything else is
+//! 403 with a short JSON reason. Free events' files pass untouched.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Request, State},
+    http::StatusCode,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use serde_json::json;
+
+use super::cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE};
+use crate::{error::AppError, session::cookie, state::AppState};
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(relative) = media_path(request.uri().path()) else {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid media path" }))).into_response();
+    };
+    let guarded = match state.store.guarded_media_prefixes().await {
+        Ok(prefixes) => prefixes,
+        Err(e) => return AppError::Unavailable(e.into()).into_response(),
+    };
+    if !guarded.iter().any(|prefix| under(&relative, prefix)) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let url = format!(
+        "{}{}",
+        state.access.media_base(headers),
+        request.uri().path_and_query().map_or("/", |p| p.as_str())
+    );
+    let presented = PresentedCookies {
+        policy: cookie(headers, POLICY_COOKIE),
+        signature: cookie(headers, SIGNATURE_COOKIE),
+        key_pair_id: cookie(headers, KEY_PAIR_ID_COOKIE),
+        hash_algorithm: cookie(headers, HASH_ALGORITHM_COOKIE),
+    };
+    match state
+        .access
+        .verifier
+        .check(presented, &url, client_ipv4(&request), Utc::now().timestamp())
+    {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => (StatusCode::FORBIDDEN, Json(json!({ "error": refusal.to_string() }))).into_response(),
+    }
+}
+
+/// The file path below `/media/` as the file server will resolve it: percent-decoded, without empty or `.`
+/// segments; `None` for `..` or what does not decode, so no spelling of a guarded path slips past the check.
+fn media_path(path: &str) -> Option<String> {
+    let relative = path.strip_prefix("/media/").unwrap_or(path);
+    let decoded = percent_encoding::percent_decode_str(relative).decode_utf8().ok()?;
+    let mut segments = Vec::new();
+    for segment in decoded.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => return None,
+            segment => segments.push(segment),
+        }
+    }
+    Some(segments.join("/"))
+}
+
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The viewer's IPv4 address (IPv4-mapped IPv6 included); others match no address condition, as with CloudFront.
+fn client_ipv4(request: &Request) -> Ipv4Addr {
+    match request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+    {
+        Some(std::net::IpAddr::V4(ip)) => ip,
+        Some(std::net::IpAddr::V6(ip)) => ip.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        None => Ipv4Addr::UNSPECIFIED,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_path_is_checked_as_the_file_server_reads_it() {
+        assert_eq!(
+            media_path("/media/demo/clearkey/1.m4s").as_deref(),
+            Some("demo/clearkey/1.m4s")
+        );
+        assert_eq!(
+            media_path("/media/demo/clear%6Bey/1.m4s").as_deref(),
+            Some("demo/clearkey/1.m4s")
+        );
+        assert_eq!(
+            media_path("/media/demo//clearkey/./1.m4s").as_deref(),
+            Some("demo/clearkey/1.m4s")
+        );
+        assert_eq!(media_path("/media/demo/live/../clearkey/1.m4s"), None);
+        assert_eq!(media_path("/media/demo/live/%2e%2e/clearkey/1.m4s"), None);
+        assert_eq!(media_path("/media/demo/%ff/x"), None);
+        assert!(under("demo/clearkey/1.m4s", "demo/clearkey"));
+        assert!(under("demo/clearkey", "demo/clearkey"));
+        assert!(!under("demo/clearkeys/1.m4s", "demo/clearkey"));
+    }
+}

@@ -1,0 +1,227 @@
+//! `POST /api/playback/{slug}`: a viewer asks to watch. The server checks the entitlement (recording the terms when
+//! the body says `{"acceptTerms": true}`), and answers `{manifestUrl, expiresAt, drm}` while setting the CloudFront
+//! signed cookies that open the event's media folder until `expiresAt`. Refusals are 403 with
+//! `{"error", "reason": "terms" | "entitlement" | "expired", "viewerId"}`; the viewer cookie is set either way, so
+//! what is bought or granted later belongs to this viewer.
+//!
+//! `POST /api/admin/entitlements` (operator): `{"slug", "viewerId", "kind": "ticket" | "rental" | "grant"}` gives a
+//! viewer the right to watch (until commerce sells it).
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    cloudfront::{Ipv4Cidr, Policy},
+    entitlement::{self, Denial, RENTAL},
+};
+use crate::{
+    auth::{Caller, Credentials},
+    error::AppError,
+    session::Sessions,
+    state::AppState,
+    store::{EntitlementKind, EntitlementRecord, EventRecord, EventStatus, Store},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/playback/{slug}", post(authorize))
+        .route("/api/admin/entitlements", post(grant))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PlaybackRequest {
+    #[serde(default)]
+    accept_terms: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlaybackAnswer {
+    manifest_url: String,
+    expires_at: DateTime<Utc>,
+    drm: Option<Drm>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Drm {
+    clearkey: LicenseServer,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LicenseServer {
+    license_url: String,
+}
+
+/// The viewer of a request, and the `Set-Cookie` that makes one when there is none.
+fn viewer(sessions: &Sessions, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), AppError> {
+    match sessions.viewer_in(headers) {
+        Some(id) => Ok((id, None)),
+        None => {
+            let id = Sessions::new_viewer_id()?;
+            let cookie = sessions.viewer_cookie(&id);
+            Ok((id, Some(cookie)))
+        }
+    }
+}
+
+/// The event of a slug, or 404.
+pub async fn event(store: &Store, slug: &str) -> Result<EventRecord, AppError> {
+    store
+        .event_by_slug(slug)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .ok_or(AppError::NotFound)
+}
+
+/// Whether the viewer may watch the event now.
+pub async fn decide(
+    store: &Store,
+    event: &EventRecord,
+    viewer_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<entitlement::Allowed, Denial>, AppError> {
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let entitlement = store.entitlement(viewer_id, &event.id).await.map_err(unavailable)?;
+    let terms = !event.terms_required || store.terms_accepted(viewer_id, &event.id).await.map_err(unavailable)?;
+    Ok(entitlement::decide(event, entitlement.as_ref(), terms, now))
+}
+
+async fn authorize(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: PlaybackRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PlaybackRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid playback request: {e}")))?
+    };
+    let event = event(&state.store, &slug).await?;
+    let (viewer_id, new_viewer) = viewer(&state.sessions, &headers)?;
+    let now = Utc::now();
+    if request.accept_terms {
+        state
+            .store
+            .accept_terms(&viewer_id, &event.id, now)
+            .await
+            .map_err(|e| AppError::Unavailable(e.into()))?;
+    }
+    let mut response = match decide(&state.store, &event, &viewer_id, now).await? {
+        Err(denial) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": denial.message(), "reason": denial.code(), "viewerId": viewer_id })),
+        )
+            .into_response(),
+        Ok(allowed) => allow(&state, &event, allowed, &headers, now).await?,
+    };
+    if let Some(cookie) = new_viewer {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+async fn allow(
+    state: &AppState,
+    event: &EventRecord,
+    allowed: entitlement::Allowed,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Response, AppError> {
+    let access = &state.access;
+    let url = match event.status_at(now) {
+        EventStatus::Ended => event.archive_url.as_ref(),
+        EventStatus::Live | EventStatus::Scheduled => event.live_url.as_ref(),
+    }
+    .ok_or_else(|| AppError::BadRequest("this show has no video to play now".into()))?;
+    let mut expires_at = now + access.authorization;
+    if let Some(until) = allowed.until {
+        expires_at = expires_at.min(until);
+    }
+    let drm = state
+        .store
+        .has_content_keys(&event.id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .then(|| Drm {
+            clearkey: LicenseServer {
+                license_url: format!("/drm/clearkey/{}", event.slug),
+            },
+        });
+    let base = access.media_base(headers);
+    let answer = PlaybackAnswer {
+        manifest_url: access.public_url(url),
+        expires_at,
+        drm,
+    };
+    let mut response = Json(answer).into_response();
+    if let Some(prefix) = &event.media_prefix {
+        let policy = Policy {
+            resource: format!("{base}/media/{prefix}/*"),
+            date_less_than: expires_at.timestamp(),
+            date_greater_than: None,
+            ip_address: None::<Ipv4Cidr>,
+        };
+        for cookie in access.cookies(&access.signer.sign(&policy)) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GrantRequest {
+    slug: String,
+    viewer_id: String,
+    kind: EntitlementKind,
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    State(credentials): State<Credentials>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let operator = credentials.from_headers(&headers) == Ok(Caller::Operator) || state.sessions.operator_in(&headers);
+    if !operator {
+        return Err(AppError::Unauthorized);
+    }
+    let request: GrantRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid grant: {e}")))?;
+    if request.viewer_id.len() != 22 {
+        return Err(AppError::BadRequest(
+            "viewerId is the 22-character id of a viewer".into(),
+        ));
+    }
+    let event = event(&state.store, &request.slug).await?;
+    let now = Utc::now();
+    let expires_at = match request.kind {
+        EntitlementKind::Rental => Some(now + RENTAL),
+        EntitlementKind::Ticket | EntitlementKind::Grant => None,
+    };
+    state
+        .store
+        .grant(&EntitlementRecord {
+            viewer_id: request.viewer_id,
+            event_id: event.id,
+            kind: request.kind,
+            granted_at: now,
+            expires_at,
+        })
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,213 @@
+//! Paid shows end to end over HTTP: the playback authorization and its signed cookies, the operator's grant, the
+//! media gate and the ClearKey license server.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::TestApp;
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers, and the headers whole.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+fn cookie_header(set_cookies: &[String]) -> String {
+    set_cookies
+        .iter()
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn post(app: &TestApp, path: &str, cookies: &str, body: Value) -> (u16, Vec<String>, Value) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("cookie", cookies)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let set = set_cookies(&response);
+    let text = response.text().await.unwrap();
+    (status, set, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, path: &str, cookies: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn grant(app: &TestApp, token: Option<&str>, body: Value) -> u16 {
+    let mut request = app.client.post(app.url("/api/admin/entitlements")).json(&body);
+    if let Some(token) = token {
+        request = request.header("authorization", token);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_show_opens_with_terms_and_a_ticket_and_its_media_and_keys_only_then() {
+    let app = TestApp::spawn().await;
+    let media = app.dir.path().join("data/media/demo/clearkey");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    app.store
+        .put_content_key(
+            "evt_demo_paid",
+            "0123456789abcdef0123456789abcdef",
+            "00112233445566778899aabbccddeeff",
+        )
+        .await
+        .unwrap();
+
+    // A free show plays at once.
+    let (status, set, answer) = post(&app, "/api/playback/demo", "", json!({})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["manifestUrl"], "/media/demo/live/master.m3u8");
+    assert!(answer["drm"].is_null());
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("caravan_viewer=") && c.contains("HttpOnly")),
+        "{set:?}"
+    );
+
+    // The paid show: terms first, then a ticket.
+    let (status, set, answer) = post(&app, "/api/playback/demo-paid", "", json!({})).await;
+    assert_eq!((status, answer["reason"].as_str()), (403, Some("terms")), "{answer}");
+    let viewer = cookie_header(&set);
+    let viewer_id = answer["viewerId"].as_str().unwrap().to_string();
+    let (status, set, answer) = post(&app, "/api/playback/demo-paid", &viewer, json!({ "acceptTerms": true })).await;
+    assert_eq!(
+        (status, answer["reason"].as_str()),
+        (403, Some("entitlement")),
+        "{answer}"
+    );
+    assert!(set.is_empty(), "the viewer keeps their id");
+    assert_eq!(answer["viewerId"], viewer_id.as_str());
+    assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &viewer).await.0, 403);
+
+    // Only the operator grants.
+    let ticket = json!({ "slug": "demo-paid", "viewerId": viewer_id, "kind": "ticket" });
+    assert_eq!(grant(&app, None, ticket.clone()).await, 401);
+    assert_eq!(grant(&app, Some("wrong"), ticket.clone()).await, 401);
+    assert_eq!(
+        grant(
+            &app,
+            Some(&app.operator_token),
+            json!({ "slug": "demo-paid", "viewerId": "x", "kind": "ticket" })
+        )
+        .await,
+        400
+    );
+    assert_eq!(
+        grant(
+            &app,
+            Some(&app.operator_token),
+            json!({ "slug": "nope", "viewerId": viewer_id, "kind": "ticket" })
+        )
+        .await,
+        404
+    );
+    assert_eq!(grant(&app, Some(&app.operator_token), ticket).await, 204);
+
+    let (status, set, answer) = post(&app, "/api/playback/demo-paid", &viewer, json!({})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["manifestUrl"], "/media/demo/clearkey/master.m3u8");
+    assert_eq!(answer["drm"]["clearkey"]["licenseUrl"], "/drm/clearkey/demo-paid");
+    let expires = chrono::DateTime::parse_from_rfc3339(answer["expiresAt"].as_str().unwrap()).unwrap();
+    let left = expires.signed_duration_since(chrono::Utc::now()).num_seconds();
+    assert!((3500..=3600).contains(&left), "the configured hour: {left}");
+    for name in ["CloudFront-Policy=", "CloudFront-Signature=", "CloudFront-Key-Pair-Id="] {
+        let cookie = set
+            .iter()
+            .find(|c| c.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {set:?}"));
+        assert!(
+            cookie.contains("; Path=/media/") && cookie.contains("HttpOnly"),
+            "{cookie}"
+        );
+    }
+    let signed = format!("{viewer}; {}", cookie_header(&set));
+
+    // The gate: the cookies open the show's folder, nothing else opens it.
+    assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &signed).await.0, 200);
+    let (status, body) = get(&app, "/media/demo/clearkey/master.m3u8", &viewer).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["error"],
+        "missing signed cookies"
+    );
+    for sneaky in [
+        "/media/demo/clear%6Bey/master.m3u8",
+        "/media/demo//clearkey/master.m3u8",
+        "/media/demo/live/../clearkey/master.m3u8",
+    ] {
+        let (status, _) = get(&app, sneaky, &viewer).await;
+        assert!(status == 403 || status == 400, "{sneaky}: {status}");
+    }
+    let tampered = signed.replace("CloudFront-Signature=", "CloudFront-Signature=AAAA");
+    assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &tampered).await.0, 403);
+
+    // The license server: this show's keys, to this entitled viewer.
+    let request = json!({ "kids": ["ASNFZ4mrze8BI0VniavN7w"], "type": "temporary" });
+    let (status, _, license) = post(&app, "/drm/clearkey/demo-paid", &viewer, request.clone()).await;
+    assert_eq!(status, 200, "{license}");
+    assert_eq!(
+        license,
+        json!({ "keys": [{ "kty": "oct", "kid": "ASNFZ4mrze8BI0VniavN7w", "k": "ABEiM0RVZneImaq7zN3u_w" }], "type": "temporary" })
+    );
+    let (status, _, refused) = post(&app, "/drm/clearkey/demo-paid", "", request.clone()).await;
+    assert_eq!((status, refused["reason"].as_str()), (403, Some("entitlement")));
+    let (status, _, _) = post(&app, "/drm/clearkey/demo", &viewer, request.clone()).await;
+    assert_eq!(status, 404, "another show's license server has no such key");
+    let (status, _, _) = post(&app, "/drm/clearkey/demo-paid", &viewer, json!({ "kids": ["short"] })).await;
+    assert_eq!(status, 400);
+    let big = json!({ "kids": vec!["ASNFZ4mrze8BI0VniavN7w"; 500] });
+    let (status, _, _) = post(&app, "/drm/clearkey/demo-paid", &viewer, big).await;
+    assert_eq!(status, 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rental_authorizes_until_it_ends() {
+    let app = TestApp::spawn().await;
+    let (_, set, answer) = post(&app, "/api/playback/demo-paid", "", json!({ "acceptTerms": true })).await;
+    let viewer = cookie_header(&set);
+    let rental = json!({ "slug": "demo-paid", "viewerId": answer["viewerId"], "kind": "rental" });
+    assert_eq!(grant(&app, Some(&app.operator_token), rental).await, 204);
+    let entitlement = app
+        .store
+        .entitlement(answer["viewerId"].as_str().unwrap(), "evt_demo_paid")
+        .await
+        .unwrap()
+        .unwrap();
+    let ends = entitlement.expires_at.unwrap();
+    assert_eq!(ends - entitlement.granted_at, chrono::Duration::hours(48));
+    let (status, _, answer) = post(&app, "/api/playback/demo-paid", &viewer, json!({})).await;
+    assert_eq!(status, 200, "{answer}");
+
+    // The rental is past its end (as if 48 h went by): refused, with the reason.
+    app.store
+        .grant(&caravan_server::store::EntitlementRecord {
+            expires_at: Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            ..entitlement
+        })
+        .await
+        .unwrap();
+    let (status, _, answer) = post(&app, "/api/playback/demo-paid", &viewer, json!({})).await;
+    assert_eq!((status, answer["reason"].as_str()), (403, Some("expired")), "{answer}");
+    let (status, _, _) = post(&app, "/api/playback/demo-paid", &viewer, json!({ "surprise": 1 })).await;
+    assert_eq!(status, 400);
+}
