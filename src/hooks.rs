@@ -3,7 +3,9 @@
 mod use_hls;
 mod use_live_subscription;
 mod use_playback_analytics;
+mod use_playback_authorization;
 
-pub use use_hls::{Backend, Failure, Phase, QualityLevel, UseHls, use_hls};
+pub use use_hls::{Backend, Failure, HlsSource, Phase, QualityLevel, UseHls, use_hls};
 pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};
 pub use use_playback_analytics::use_playback_analytics;
+pub use use_playback_authorization::{Authorization, UsePlaybackAuthorization, use_playback_authorization};

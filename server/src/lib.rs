@@ -61,6 +61,7 @@ impl Application {
                     store::DEMO_SLUG
                 );
             }
+            register_demo_key(&store, &config.demo_vod().key_file).await;
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -157,6 +158,18 @@ impl Application {
             let _ = stream.await;
         }
         served
+    }
+}
+
+/// Gives the license server the paid demo's content key, when the demo's media has been made (by this server or an
+/// earlier start on the same data).
+async fn register_demo_key(store: &Store, key_file: &std::path::Path) {
+    if let Some(key) = media::ContentKey::read(key_file).await
+        && let Err(e) = store
+            .put_content_key(store::DEMO_PAID_EVENT_ID, &key.key_id, &key.key)
+            .await
+    {
+        tracing::error!(error = %e, "cannot register the demo's content key");
     }
 }
 

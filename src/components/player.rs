@@ -21,7 +21,10 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     api::{Event, EventStatus},
-    hooks::{Backend, Phase, UseHls, use_hls, use_playback_analytics},
+    hooks::{
+        Authorization, Backend, HlsSource, Phase, UseHls, UsePlaybackAuthorization, use_hls, use_playback_analytics,
+        use_playback_authorization,
+    },
 };
 use controls::ControlBar;
 use countdown::Countdown;
@@ -40,9 +43,9 @@ pub enum Programme {
     /// The show has not started: a countdown.
     Upcoming,
     /// On air: the live stream.
-    Live(String),
+    Live,
     /// Ended, with a recording: played on demand.
-    Archive(String),
+    Archive,
     /// Nothing to play, and why.
     Nothing(&'static str),
 }
@@ -52,22 +55,20 @@ impl Programme {
     pub fn of(event: &Event, status: EventStatus, started: bool) -> Self {
         match (status, &event.live_url, &event.archive_url) {
             (EventStatus::Scheduled, _, _) if !started => Programme::Upcoming,
-            (EventStatus::Live | EventStatus::Scheduled, Some(live), _) => Programme::Live(live.clone()),
-            (EventStatus::Ended, _, Some(archive)) => Programme::Archive(archive.clone()),
+            (EventStatus::Live | EventStatus::Scheduled, Some(_), _) => Programme::Live,
+            (EventStatus::Ended, _, Some(_)) => Programme::Archive,
             (EventStatus::Ended, _, None) => Programme::Nothing("This show has ended."),
             _ => Programme::Nothing("The video of this show is not available."),
         }
     }
 
-    fn source(&self) -> Option<String> {
-        match self {
-            Programme::Live(url) | Programme::Archive(url) => Some(url.clone()),
-            _ => None,
-        }
+    /// Whether there is a stream to play (the server then says where, for this viewer).
+    fn wants_stream(&self) -> bool {
+        matches!(self, Programme::Live | Programme::Archive)
     }
 
     pub fn is_live(&self) -> bool {
-        matches!(self, Programme::Live(_))
+        matches!(self, Programme::Live)
     }
 }
 
@@ -91,6 +92,7 @@ pub struct PlayerActions {
     video: NodeRef<Video>,
     container: NodeRef<Div>,
     pub hls: UseHls,
+    pub authorization: UsePlaybackAuthorization,
     pub media: MediaState,
     pub programme: Signal<Programme>,
     /// The quality menu is open (controls stay visible).
@@ -208,7 +210,16 @@ pub fn Player(event: Event) -> impl IntoView {
     let starts_at = event.starts_at.clone();
     let slug = event.slug.clone();
     let programme = Signal::derive(move || Programme::of(&event, status, started.get()));
-    let source = Signal::derive(move || programme.read().source());
+    // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one.
+    let authorization =
+        use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().wants_stream()));
+    let source = Signal::derive(move || match authorization.state.get() {
+        Authorization::Granted(grant) => Some(HlsSource {
+            url: grant.manifest_url,
+            clearkey_license_url: grant.drm.and_then(|drm| drm.clearkey).map(|server| server.license_url),
+        }),
+        _ => None,
+    });
     let hls = use_hls(video, source);
     let quality = Signal::derive(move || {
         let level = hls.playing_level.get()?;
@@ -229,6 +240,7 @@ pub fn Player(event: Event) -> impl IntoView {
         video,
         container,
         hls,
+        authorization,
         media,
         programme,
         menu_open: RwSignal::new(false),
@@ -380,17 +392,11 @@ mod tests {
         assert_eq!(Programme::of(&both, EventStatus::Scheduled, false), Programme::Upcoming);
         assert_eq!(
             Programme::of(&both, EventStatus::Scheduled, true),
-            Programme::Live("/live.m3u8".into()),
+            Programme::Live,
             "the countdown reached the start"
         );
-        assert_eq!(
-            Programme::of(&both, EventStatus::Live, false),
-            Programme::Live("/live.m3u8".into())
-        );
-        assert_eq!(
-            Programme::of(&both, EventStatus::Ended, false),
-            Programme::Archive("/archive.m3u8".into())
-        );
+        assert_eq!(Programme::of(&both, EventStatus::Live, false), Programme::Live);
+        assert_eq!(Programme::of(&both, EventStatus::Ended, false), Programme::Archive);
         let none = event(None, None);
         assert!(matches!(
             Programme::of(&none, EventStatus::Ended, false),

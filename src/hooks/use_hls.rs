@@ -59,6 +59,13 @@ pub enum Failure {
     Stalled,
 }
 
+/// What to play: an HLS master playlist, and the ClearKey license server when the stream is encrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HlsSource {
+    pub url: String,
+    pub clearkey_license_url: Option<String>,
+}
+
 /// A rendition of the stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QualityLevel {
@@ -125,8 +132,8 @@ struct Setters {
     low_latency: RwSignal<bool>,
 }
 
-/// Plays `source` (an HLS master playlist URL; `None` detaches) in the `<video>` of `video`.
-pub fn use_hls(video: NodeRef<Video>, source: Signal<Option<String>>) -> UseHls {
+/// Plays `source` (`None` detaches) in the `<video>` of `video`.
+pub fn use_hls(video: NodeRef<Video>, source: Signal<Option<HlsSource>>) -> UseHls {
     let setters = Setters {
         phase: RwSignal::new(Phase::Idle),
         backend: RwSignal::new(Backend::Pending),

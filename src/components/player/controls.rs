@@ -17,7 +17,7 @@ pub fn ControlBar() -> impl IntoView {
     let media = actions.media;
     let hls = actions.hls;
     let live = move || actions.programme.read().is_live();
-    let on_demand = move || matches!(*actions.programme.read(), super::Programme::Archive(_));
+    let on_demand = move || *actions.programme.read() == super::Programme::Archive;
 
     let play_label = move || if media.paused.get() { "Play" } else { "Pause" };
     let mute_label = move || if media.muted.get() { "Unmute" } else { "Mute" };

@@ -7,7 +7,7 @@ use super::{
     PlayerActions, Programme,
     icons::{Icon, PlayerIcon},
 };
-use crate::hooks::{Backend, Failure, Phase};
+use crate::hooks::{Authorization, Backend, Failure, Phase};
 
 #[component]
 pub fn PlayerOverlay() -> impl IntoView {
@@ -16,6 +16,63 @@ pub fn PlayerOverlay() -> impl IntoView {
     move || {
         if let Programme::Nothing(reason) = actions.programme.get() {
             return view! { <div class="player-overlay player-message" role="status">{reason}</div> }.into_any();
+        }
+        match actions.authorization.state.get() {
+            Authorization::Refused(refusal) => {
+                let authorization = actions.authorization;
+                let terms = refusal.reason == "terms";
+                return view! {
+                    <div class="player-overlay player-message player-access" role="alert" data-reason=refusal.reason.clone()>
+                        <p>{refusal.message.clone()}</p>
+                        {if terms {
+                            view! {
+                                <p class="player-note-text">"Watching means you accept this show's terms of viewing."</p>
+                                <button
+                                    type="button"
+                                    class="player-button-text"
+                                    on:click=move |_| authorization.accept_terms()
+                                >
+                                    "Accept the terms and watch"
+                                </button>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <p class="player-note-text">
+                                    "Your viewer code: " <code data-testid="viewer-id">{refusal.viewer_id.clone()}</code>
+                                </p>
+                                <button type="button" class="player-button-text" on:click=move |_| authorization.retry()>
+                                    "I have a ticket: try again"
+                                </button>
+                            }
+                                .into_any()
+                        }}
+                    </div>
+                }
+                .into_any();
+            }
+            Authorization::Failed(error) => {
+                let authorization = actions.authorization;
+                return view! {
+                    <div class="player-overlay player-message player-error" role="alert">
+                        <p>"The video cannot be started: " {error}</p>
+                        <button type="button" class="player-button-text" on:click=move |_| authorization.retry()>
+                            "Retry now"
+                        </button>
+                    </div>
+                }
+                .into_any();
+            }
+            Authorization::Pending => {
+                return view! {
+                    <div class="player-overlay player-spinner" role="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        <span class="visually-hidden">"Loading the video"</span>
+                    </div>
+                }
+                .into_any();
+            }
+            Authorization::Idle | Authorization::Granted(_) => {}
         }
         if hls.backend.get() == Backend::Unsupported {
             return view! {

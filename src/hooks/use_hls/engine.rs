@@ -12,7 +12,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::HtmlVideoElement;
 
 use super::{
-    Backend, QualityLevel, Setters,
+    Backend, HlsSource, QualityLevel, Setters,
     machine::{Command, Input, Machine},
 };
 use crate::bindings::hls::{Hls, HlsErrorData, HlsLevel, HlsLevelLoadedData, HlsLevelSwitchedData, HlsSubtitleTrack};
@@ -33,7 +33,7 @@ pub struct Engine {
 #[derive(Default)]
 struct State {
     machine: Machine,
-    source: Option<String>,
+    source: Option<HlsSource>,
     hls: Option<(Hls, Vec<HlsListener>)>,
     native: bool,
     retry: Option<TimeoutHandle>,
@@ -90,34 +90,37 @@ impl Engine {
         self.state.borrow_mut().media_listeners = listeners;
     }
 
-    /// Attaches `url` (detaching what played before); `None` only detaches.
-    pub fn set_source(&self, url: Option<String>) {
-        if self.state.borrow().source == url {
+    /// Attaches `source` (detaching what played before); `None` only detaches.
+    pub fn set_source(&self, source: Option<HlsSource>) {
+        if self.state.borrow().source == source {
             return;
         }
         self.detach();
-        self.state.borrow_mut().source = url;
+        self.state.borrow_mut().source = source;
         self.attach();
     }
 
     fn attach(&self) {
-        let Some(url) = self.state.borrow().source.clone() else {
+        let Some(source) = self.state.borrow().source.clone() else {
             return;
         };
         self.input(Input::Load);
         if hls_js_available() {
-            self.attach_hls(&url);
-        } else if !self.video.can_play_type("application/vnd.apple.mpegurl").is_empty() {
+            self.attach_hls(&source);
+        } else if source.clearkey_license_url.is_none()
+            && !self.video.can_play_type("application/vnd.apple.mpegurl").is_empty()
+        {
+            // Native HLS has no ClearKey (Safari's DRM is FairPlay): only clear streams play this way.
             self.state.borrow_mut().native = true;
             self.setters.backend.set(Backend::Native);
-            self.video.set_src(&url);
+            self.video.set_src(&source.url);
             self.play();
         } else {
             self.setters.backend.set(Backend::Unsupported);
         }
     }
 
-    fn attach_hls(&self, url: &str) {
+    fn attach_hls(&self, source: &HlsSource) {
         let config = js_sys::Object::new();
         let set = |key: &str, value: JsValue| {
             let _ = js_sys::Reflect::set(&config, &key.into(), &value);
@@ -127,6 +130,15 @@ impl Engine {
         // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
         set("capLevelToPlayerSize", true.into());
         set("backBufferLength", 30.into());
+        if let Some(license_url) = &source.clearkey_license_url {
+            // Keys from the license server (it checks the viewer's entitlement; the cookie goes with the request).
+            let clearkey = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&clearkey, &"licenseUrl".into(), &license_url.into());
+            let systems = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&systems, &"org.w3.clearkey".into(), &clearkey);
+            set("emeEnabled", true.into());
+            set("drmSystems", systems.into());
+        }
         let Ok(hls) = Hls::new(&config) else {
             self.setters.backend.set(Backend::Unsupported);
             return;
@@ -168,7 +180,7 @@ impl Engine {
             };
             engine.input(input);
         });
-        hls.load_source(url);
+        hls.load_source(&source.url);
         hls.attach_media(&self.video);
         self.setters.backend.set(Backend::HlsJs);
         self.state.borrow_mut().hls = Some((hls, listeners));

@@ -1,0 +1,81 @@
+//! `POST /api/playback/{slug}`: the right to watch, as the player asks for it. The answer's signed cookies are set
+//! by the browser; the page only reads where the stream is, until when, and how to get its keys.
+
+use serde::Deserialize;
+
+/// Playback is authorized until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaybackGrant {
+    pub manifest_url: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    pub drm: Option<Drm>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Drm {
+    pub clearkey: Option<LicenseServer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseServer {
+    pub license_url: String,
+}
+
+/// Why the viewer may not watch (the server's 403).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaybackRefusal {
+    /// `terms`, `entitlement` or `expired`.
+    pub reason: String,
+    /// What to tell the viewer.
+    #[serde(rename = "error")]
+    pub message: String,
+    /// The viewer's id, which the shop or the operator grants access to.
+    pub viewer_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaybackAnswer {
+    Granted(PlaybackGrant),
+    Refused(PlaybackRefusal),
+}
+
+#[cfg(feature = "browser")]
+pub use browser::authorize_playback;
+
+#[cfg(feature = "browser")]
+mod browser {
+    use super::{PlaybackAnswer, PlaybackGrant, PlaybackRefusal};
+    use crate::api::ApiError;
+
+    /// Asks to watch the show at `slug` (accepting its terms when `accept_terms`).
+    pub async fn authorize_playback(slug: &str, accept_terms: bool) -> Result<PlaybackAnswer, ApiError> {
+        let body = if accept_terms { r#"{"acceptTerms":true}"# } else { "{}" };
+        let response = gloo_net::http::Request::post(&format!("/api/playback/{slug}"))
+            .header("content-type", "application/json")
+            .body(body)
+            .map_err(|e| ApiError::Network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        match response.status() {
+            200 => Ok(PlaybackAnswer::Granted(
+                response
+                    .json::<PlaybackGrant>()
+                    .await
+                    .map_err(|e| ApiError::Decode(e.to_string()))?,
+            )),
+            403 => Ok(PlaybackAnswer::Refused(
+                response
+                    .json::<PlaybackRefusal>()
+                    .await
+                    .map_err(|e| ApiError::Decode(e.to_string()))?,
+            )),
+            status => Err(ApiError::Network(format!("the server answered {status}"))),
+        }
+    }
+}
