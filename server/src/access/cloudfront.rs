@@ -257,7 +257,14 @@ pub enum Refusal {
 #[derive(Debug, Clone, Default)]
 pub struct CookieVerifier {
     keys: Vec<(String, RsaPublicKey)>,
+    /// Policies whose signature has been verified, by a SHA-256 of exactly what was presented (key id, hash,
+    /// policy, signature). A viewer sends the same cookies with every segment, so the RSA check runs once per
+    /// authorization, not once per request; the policy's conditions are still checked on every request.
+    verified: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<[u8; 32], Policy>>>,
 }
+
+/// Verified policies kept at most (then the cache starts over).
+const VERIFIED_CAPACITY: usize = 100_000;
 
 /// The signed cookies of a request.
 #[derive(Debug, Default, Clone, Copy)]
@@ -270,7 +277,10 @@ pub struct PresentedCookies<'a> {
 
 impl CookieVerifier {
     pub fn new(keys: Vec<(String, RsaPublicKey)>) -> Self {
-        Self { keys }
+        Self {
+            keys,
+            verified: Default::default(),
+        }
     }
 
     /// Whether CloudFront would serve `url` to a viewer at `ip` at `now` (epoch seconds) with these cookies.
@@ -280,29 +290,29 @@ impl CookieVerifier {
         else {
             return Err(Refusal::Missing);
         };
-        let key = self
-            .keys
-            .iter()
-            .find(|(id, _)| id == key_id)
-            .map(|(_, key)| key.clone())
-            .ok_or(Refusal::UnknownKey)?;
-        let hash = match cookies.hash_algorithm {
-            None => HashAlgorithm::Sha1,
-            Some(name) => HashAlgorithm::from_name(name).ok_or(Refusal::Malformed)?,
+        let digest: [u8; 32] = {
+            use sha2::Digest;
+            let mut hasher = sha2::Sha256::new();
+            for part in [key_id, cookies.hash_algorithm.unwrap_or(""), policy_b64, signature_b64] {
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part.as_bytes());
+            }
+            hasher.finalize().into()
         };
-        let policy_bytes = decode(policy_b64).ok_or(Refusal::Malformed)?;
-        let signature = decode(signature_b64)
-            .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
-            .ok_or(Refusal::Malformed)?;
-        let verified = match hash {
-            HashAlgorithm::Sha1 => VerifyingKey::<sha1::Sha1>::new(key).verify(&policy_bytes, &signature),
-            HashAlgorithm::Sha256 => VerifyingKey::<sha2::Sha256>::new(key).verify(&policy_bytes, &signature),
+        let cached = self.verified.lock().ok().and_then(|cache| cache.get(&digest).cloned());
+        let policy = match cached {
+            Some(policy) => policy,
+            None => {
+                let policy = self.verify(key_id, cookies.hash_algorithm, policy_b64, signature_b64)?;
+                if let Ok(mut cache) = self.verified.lock() {
+                    if cache.len() >= VERIFIED_CAPACITY {
+                        cache.clear();
+                    }
+                    cache.insert(digest, policy.clone());
+                }
+                policy
+            }
         };
-        verified.map_err(|_| Refusal::BadSignature)?;
-        let policy = std::str::from_utf8(&policy_bytes)
-            .ok()
-            .and_then(Policy::from_json)
-            .ok_or(Refusal::Malformed)?;
         if !wildcard_match(&policy.resource, url) {
             return Err(Refusal::WrongResource);
         }
@@ -316,6 +326,41 @@ impl CookieVerifier {
             return Err(Refusal::WrongAddress);
         }
         Ok(())
+    }
+}
+
+impl CookieVerifier {
+    /// The policy, when its signature is by the named trusted key.
+    fn verify(
+        &self,
+        key_id: &str,
+        hash_algorithm: Option<&str>,
+        policy_b64: &str,
+        signature_b64: &str,
+    ) -> Result<Policy, Refusal> {
+        let key = self
+            .keys
+            .iter()
+            .find(|(id, _)| id == key_id)
+            .map(|(_, key)| key.clone())
+            .ok_or(Refusal::UnknownKey)?;
+        let hash = match hash_algorithm {
+            None => HashAlgorithm::Sha1,
+            Some(name) => HashAlgorithm::from_name(name).ok_or(Refusal::Malformed)?,
+        };
+        let policy_bytes = decode(policy_b64).ok_or(Refusal::Malformed)?;
+        let signature = decode(signature_b64)
+            .and_then(|bytes| Signature::try_from(bytes.as_slice()).ok())
+            .ok_or(Refusal::Malformed)?;
+        let verified = match hash {
+            HashAlgorithm::Sha1 => VerifyingKey::<sha1::Sha1>::new(key).verify(&policy_bytes, &signature),
+            HashAlgorithm::Sha256 => VerifyingKey::<sha2::Sha256>::new(key).verify(&policy_bytes, &signature),
+        };
+        verified.map_err(|_| Refusal::BadSignature)?;
+        std::str::from_utf8(&policy_bytes)
+            .ok()
+            .and_then(Policy::from_json)
+            .ok_or(Refusal::Malformed)
     }
 }
 
