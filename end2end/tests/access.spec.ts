@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { OPERATOR_TOKEN } from './fixtures/api';
+import { ConsolePage } from './fixtures/console_page';
 import { LivePage } from './fixtures/live_page';
 import { Player } from './fixtures/player';
 import { OwnServer } from './fixtures/server';
@@ -69,5 +70,36 @@ test('a short authorization is renewed while the show plays, without a break', a
     await expect(notice).toBeHidden();
   } finally {
     await server.dispose();
+  }
+});
+
+test('the operator gives access from the console by the code the player shows', async ({ browser, baseURL }) => {
+  const viewerContext = await browser.newContext();
+  const operatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await viewerContext.newPage();
+    const player = new Player(page);
+    await page.goto(`${baseURL}/live/demo-paid`);
+    const notice = player.region.getByRole('alert');
+    await notice.getByRole('button', { name: 'Accept the terms and watch' }).click();
+    const code = (await notice.getByTestId('viewer-id').textContent())!;
+
+    const console = new ConsolePage(await operatorContext.newPage());
+    await console.signIn(baseURL!);
+    await console.expectSignedIn();
+    await console.page.goto(`${baseURL}/admin/demo-paid`);
+    const form = console.page.getByRole('region', { name: 'Give access' });
+    await form.getByLabel('Viewer code').fill('not-a-code-not-a-code!');
+    await form.getByRole('button', { name: 'Give access' }).click();
+    await expect(form.getByRole('alert')).toContainText('22 characters');
+    await form.getByLabel('Viewer code').fill(code);
+    await form.getByLabel('Kind').selectOption('rental');
+    await form.getByRole('button', { name: 'Give access' }).click();
+    await expect(form.getByRole('status')).toHaveText(`Gave a 48-hour rental to viewer ${code}.`);
+
+    await notice.getByRole('button', { name: 'I have a ticket: try again' }).click();
+    await player.expectAdvancing(1);
+  } finally {
+    await Promise.all([viewerContext.close(), operatorContext.close()]);
   }
 });

@@ -14,7 +14,7 @@ use caravan::{
     App,
     api::{
         ClientConfig,
-        console::{OperatorAccess, PlaybackSummary},
+        console::{AccessGranter, OperatorAccess, PlaybackSummary},
     },
     shell,
 };
@@ -26,7 +26,14 @@ use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_c
 use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
-use crate::{auth::Caller, graphql, state::AppState};
+use crate::{
+    access::playback::grant_entitlement,
+    auth::Caller,
+    error::AppError,
+    graphql,
+    state::AppState,
+    store::{EntitlementKind, Store},
+};
 
 /// Written by the build next to the bundle: which `pkg/<build>` folder is current.
 #[derive(Deserialize)]
@@ -91,6 +98,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 })
             })
         },
+        grant: granter(&state.store),
     };
     let sessions = state.sessions.clone();
     // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
@@ -133,4 +141,29 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .service(bundle),
         )
         .fallback_service(public)
+}
+
+/// The console's "give access": the same rules as `POST /api/admin/entitlements`.
+fn granter(store: &Store) -> AccessGranter {
+    let store = store.clone();
+    Arc::new(move |slug: String, viewer_id: String, kind: String| {
+        let store = store.clone();
+        Box::pin(async move {
+            let (kind, given) = match kind.as_str() {
+                "ticket" => (EntitlementKind::Ticket, "a ticket"),
+                "rental" => (EntitlementKind::Rental, "a 48-hour rental"),
+                "grant" => (EntitlementKind::Grant, "complimentary access"),
+                _ => return Err("Choose a ticket, a rental or complimentary access.".to_string()),
+            };
+            match grant_entitlement(&store, &slug, viewer_id.clone(), kind, chrono::Utc::now()).await {
+                Ok(_) => Ok(format!("Gave {given} to viewer {viewer_id}.")),
+                Err(AppError::BadRequest(message)) => Err(message),
+                Err(AppError::NotFound) => Err("There is no such show.".to_string()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot grant access");
+                    Err("Access cannot be given now; try again.".to_string())
+                }
+            }
+        })
+    })
 }

@@ -32,7 +32,7 @@ pub struct PlaybackSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{OperatorAccess, PlaybackReader};
+pub use server::{AccessGranter, OperatorAccess, PlaybackReader};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -47,6 +47,12 @@ mod server {
     pub type PlaybackReader =
         Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<PlaybackSummary, String>> + Send>> + Send + Sync>;
 
+    /// Gives a viewer access to a show: (slug, viewer code, kind: `ticket`, `rental` or `grant`); a confirmation to
+    /// show, or what is wrong.
+    pub type AccessGranter = Arc<
+        dyn Fn(String, String, String) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync,
+    >;
+
     /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, and the
     /// playback analytics.
     #[derive(Clone)]
@@ -54,6 +60,7 @@ mod server {
         pub executor: GraphqlExecutor,
         pub viewers: Arc<dyn Fn(&str) -> usize + Send + Sync>,
         pub playback: PlaybackReader,
+        pub grant: AccessGranter,
     }
 
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
@@ -103,4 +110,13 @@ pub async fn set_pickup(event_id: String, product_id: Option<String>, visible: b
     .await
     .map(|_| ())
     .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Gives the viewer with this code access to the show at `slug`, as the operator (until commerce sells tickets).
+#[server(prefix = "/api/console", endpoint = "grant_access")]
+pub async fn grant_access(slug: String, viewer_id: String, kind: String) -> Result<String, ServerFnError> {
+    let access = server::operator()?;
+    (access.grant)(slug, viewer_id.trim().to_string(), kind)
+        .await
+        .map_err(ServerFnError::new)
 }

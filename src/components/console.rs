@@ -1,5 +1,6 @@
 mod console_login;
 mod console_panel;
+mod grant_access_form;
 mod playback_figures;
 
 pub use console_login::ConsoleLogin;

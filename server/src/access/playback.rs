@@ -201,27 +201,42 @@ async fn grant(
     }
     let request: GrantRequest =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid grant: {e}")))?;
-    if request.viewer_id.len() != 22 {
+    grant_entitlement(&state.store, &request.slug, request.viewer_id, request.kind, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Gives a viewer (by the code the player shows) the right to watch the show at `slug`: a ticket or a grant for as
+/// long as the show, a rental for 48 h from `now`. The operator's REST call and the console both come here.
+pub async fn grant_entitlement(
+    store: &Store,
+    slug: &str,
+    viewer_id: String,
+    kind: EntitlementKind,
+    now: DateTime<Utc>,
+) -> Result<EntitlementRecord, AppError> {
+    let is_code = viewer_id.len() == 22
+        && viewer_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !is_code {
         return Err(AppError::BadRequest(
-            "viewerId is the 22-character id of a viewer".into(),
+            "the viewer code is the 22 characters the player shows".into(),
         ));
     }
-    let event = event(&state.store, &request.slug).await?;
-    let now = Utc::now();
-    let expires_at = match request.kind {
-        EntitlementKind::Rental => Some(now + RENTAL),
-        EntitlementKind::Ticket | EntitlementKind::Grant => None,
+    let event = event(store, slug).await?;
+    let entitlement = EntitlementRecord {
+        viewer_id,
+        event_id: event.id,
+        kind,
+        granted_at: now,
+        expires_at: match kind {
+            EntitlementKind::Rental => Some(now + RENTAL),
+            EntitlementKind::Ticket | EntitlementKind::Grant => None,
+        },
     };
-    state
-        .store
-        .grant(&EntitlementRecord {
-            viewer_id: request.viewer_id,
-            event_id: event.id,
-            kind: request.kind,
-            granted_at: now,
-            expires_at,
-        })
+    store
+        .grant(&entitlement)
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(entitlement)
 }

@@ -7,7 +7,7 @@ use crate::{
         Event, Product,
         console::{ConsoleState, SetPickup, console_status},
     },
-    components::console::playback_figures::PlaybackFigures,
+    components::console::{grant_access_form::GrantAccessForm, playback_figures::PlaybackFigures},
     format::format_price,
     routes::live_path,
 };
@@ -94,6 +94,8 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             {move || {
                 set_pickup.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
             }}
+
+            <GrantAccessForm slug=event.slug.clone() />
 
             <ul class="console-products" aria-label="Products">
                 {event
