@@ -23,6 +23,8 @@ pub struct AccessState {
     pub verifier: CookieVerifier,
     /// The longest a playback authorization lasts.
     pub authorization: Duration,
+    /// Policies carry the viewer's IPv4 address (`AWS:SourceIp`).
+    pub bind_viewer_ip: bool,
     cookie_path: String,
     cookie_domain: Option<String>,
     cookie_secure: bool,
@@ -42,6 +44,7 @@ impl AccessState {
             signer: CookieSigner::new(config.cf_key_pair_id.clone(), key, hash),
             verifier,
             authorization: Duration::seconds(i64::try_from(config.playback_authorization_seconds).unwrap_or(3600)),
+            bind_viewer_ip: config.cf_bind_viewer_ip,
             cookie_path: config.cf_cookie_path.clone(),
             cookie_domain: config.cf_cookie_domain.clone(),
             cookie_secure: config.cookie_secure,

@@ -61,6 +61,8 @@ pub struct Config {
     pub cf_hash_algorithm: CfHashAlgorithm,
     /// The longest a playback authorization lasts.
     pub playback_authorization_seconds: u64,
+    /// Bind each policy to the viewer's IPv4 address.
+    pub cf_bind_viewer_ip: bool,
     /// The signed cookies' Path.
     pub cf_cookie_path: String,
     /// The signed cookies' Domain.

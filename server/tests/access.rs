@@ -211,3 +211,30 @@ async fn a_rental_authorizes_until_it_ends() {
     let (status, _, _) = post(&app, "/api/playback/demo-paid", &viewer, json!({ "surprise": 1 })).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_can_be_bound_to_the_viewers_address() {
+    let app = TestApp::spawn_configured(|config| config.cf_bind_viewer_ip = true).await;
+    let media = app.dir.path().join("data/media/demo/clearkey");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    let (_, set, answer) = post(&app, "/api/playback/demo-paid", "", json!({ "acceptTerms": true })).await;
+    let viewer = cookie_header(&set);
+    let grant_body = json!({ "slug": "demo-paid", "viewerId": answer["viewerId"], "kind": "ticket" });
+    assert_eq!(grant(&app, Some(&app.operator_token), grant_body).await, 204);
+    let (status, set, _) = post(&app, "/api/playback/demo-paid", &viewer, json!({})).await;
+    assert_eq!(status, 200);
+    let policy = set
+        .iter()
+        .find_map(|c| c.strip_prefix("CloudFront-Policy="))
+        .and_then(|c| c.split(';').next())
+        .unwrap();
+    let policy = String::from_utf8(caravan_server::access::cloudfront::decode(policy).unwrap()).unwrap();
+    assert!(
+        policy.contains(r#""IpAddress":{"AWS:SourceIp":"127.0.0.1/32"}"#),
+        "{policy}"
+    );
+    // The test client is that address: the gate lets it in.
+    let signed = format!("{viewer}; {}", cookie_header(&set));
+    assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &signed).await.0, 200);
+}

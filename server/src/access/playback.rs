@@ -101,6 +101,8 @@ pub async fn decide(
 async fn authorize(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    // Set by the server's connect-info service; absent when the router runs without it (some tests).
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -125,7 +127,13 @@ async fn authorize(
             Json(json!({ "error": denial.message(), "reason": denial.code(), "viewerId": viewer_id })),
         )
             .into_response(),
-        Ok(allowed) => allow(&state, &event, allowed, &headers, now).await?,
+        Ok(allowed) => {
+            let viewer_ip = peer.and_then(|peer| match peer.0.0.ip() {
+                std::net::IpAddr::V4(ip) => Some(ip),
+                std::net::IpAddr::V6(ip) => ip.to_ipv4_mapped(),
+            });
+            allow(&state, &event, allowed, &headers, viewer_ip, now).await?
+        }
     };
     if let Some(cookie) = new_viewer {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -138,6 +146,7 @@ async fn allow(
     event: &EventRecord,
     allowed: entitlement::Allowed,
     headers: &HeaderMap,
+    viewer_ip: Option<std::net::Ipv4Addr>,
     now: DateTime<Utc>,
 ) -> Result<Response, AppError> {
     let access = &state.access;
@@ -172,7 +181,10 @@ async fn allow(
             resource: format!("{base}/media/{prefix}/*"),
             date_less_than: expires_at.timestamp(),
             date_greater_than: None,
-            ip_address: None::<Ipv4Cidr>,
+            // Bound to the viewer's address when configured (IPv4 only, as CloudFront's condition).
+            ip_address: viewer_ip
+                .filter(|_| access.bind_viewer_ip)
+                .map(|address| Ipv4Cidr { address, prefix: 32 }),
         };
         for cookie in access.cookies(&access.signer.sign(&policy)) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
