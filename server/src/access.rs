@@ -7,6 +7,7 @@ pub mod cloudfront;
 pub mod entitlement;
 pub mod gate;
 pub mod playback;
+pub mod rate_limit;
 pub mod signing_key;
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -25,6 +26,10 @@ pub struct AccessState {
     pub authorization: Duration,
     /// Policies carry the viewer's IPv4 address (`AWS:SourceIp`).
     pub bind_viewer_ip: bool,
+    /// Playback authorizations per viewer: 20 a minute.
+    pub playback_limit: rate_limit::RateLimiter,
+    /// License requests per viewer: 10 a minute.
+    pub license_limit: rate_limit::RateLimiter,
     cookie_path: String,
     cookie_domain: Option<String>,
     cookie_secure: bool,
@@ -45,6 +50,8 @@ impl AccessState {
             verifier,
             authorization: Duration::seconds(i64::try_from(config.playback_authorization_seconds).unwrap_or(3600)),
             bind_viewer_ip: config.cf_bind_viewer_ip,
+            playback_limit: rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
+            license_limit: rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             cookie_path: config.cf_cookie_path.clone(),
             cookie_domain: config.cf_cookie_domain.clone(),
             cookie_secure: config.cookie_secure,

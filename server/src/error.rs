@@ -22,6 +22,9 @@ pub enum AppError {
     /// 413 with `{"error": "the body is larger than <n> bytes"}`.
     #[error("body over {0} bytes")]
     PayloadTooLarge(usize),
+    /// 429 with `{"error": "too many requests; try again in <n> s"}` and `Retry-After`.
+    #[error("rate limited")]
+    TooManyRequests(std::time::Duration),
     /// 503 with `{"error": "unavailable"}`: a dependency (the database) does not answer.
     #[error("unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -37,6 +40,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -46,11 +50,18 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let retry_after = match &self {
+            AppError::TooManyRequests(wait) => Some(wait.as_secs() + 1),
+            _ => None,
+        };
         let message = match &self {
             AppError::BadRequest(message) => message.clone(),
             AppError::Unauthorized => "unauthorized".into(),
             AppError::NotFound => "not found".into(),
             AppError::PayloadTooLarge(limit) => format!("the body is larger than {limit} bytes"),
+            AppError::TooManyRequests(_) => {
+                format!("too many requests; try again in {} s", retry_after.unwrap_or(1))
+            }
             AppError::Unavailable(cause) => {
                 tracing::warn!(error = %cause, "dependency unavailable");
                 "unavailable".into()
@@ -60,7 +71,13 @@ impl IntoResponse for AppError {
                 "internal server error".into()
             }
         };
-        (status, Json(json!({ "error": message }))).into_response()
+        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        if let Some(seconds) = retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

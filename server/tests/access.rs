@@ -238,3 +238,51 @@ async fn policies_can_be_bound_to_the_viewers_address() {
     let signed = format!("{viewer}; {}", cookie_header(&set));
     assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &signed).await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_asking_in_a_loop_is_slowed_down() {
+    let app = TestApp::spawn().await;
+    app.store
+        .put_content_key(
+            "evt_demo_paid",
+            "0123456789abcdef0123456789abcdef",
+            "00112233445566778899aabbccddeeff",
+        )
+        .await
+        .unwrap();
+    let (_, set, answer) = post(&app, "/api/playback/demo-paid", "", json!({ "acceptTerms": true })).await;
+    let viewer = cookie_header(&set);
+    let ticket = json!({ "slug": "demo-paid", "viewerId": answer["viewerId"], "kind": "ticket" });
+    assert_eq!(grant(&app, Some(&app.operator_token), ticket).await, 204);
+
+    // 20 authorizations a minute per viewer (the first one, without a cookie, did not count).
+    let mut statuses = Vec::new();
+    for _ in 0..21 {
+        statuses.push(post(&app, "/api/playback/demo-paid", &viewer, json!({})).await.0);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 20, "{statuses:?}");
+    let response = app
+        .client
+        .post(app.url("/api/playback/demo-paid"))
+        .header("cookie", &viewer)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=4).contains(&wait), "{wait}");
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().starts_with("too many requests"),
+        "{body}"
+    );
+
+    // 10 license requests a minute.
+    let request = json!({ "kids": ["ASNFZ4mrze8BI0VniavN7w"], "type": "temporary" });
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(post(&app, "/drm/clearkey/demo-paid", &viewer, request.clone()).await.0);
+    }
+    assert_eq!(statuses, [vec![200; 10], vec![429]].concat());
+}

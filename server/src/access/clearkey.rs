@@ -78,6 +78,11 @@ async fn license(
     let Some(viewer_id) = state.sessions.viewer_in(&parts.headers) else {
         return Ok(refuse(super::entitlement::Denial::NotEntitled));
     };
+    state
+        .access
+        .license_limit
+        .take(&viewer_id, std::time::Instant::now())
+        .map_err(AppError::TooManyRequests)?;
     if let Err(denial) = decide(&state.store, &event, &viewer_id, Utc::now()).await? {
         return Ok(refuse(denial));
     }

@@ -28,7 +28,7 @@ use crate::{
     error::AppError,
     session::Sessions,
     state::AppState,
-    store::{EntitlementKind, EntitlementRecord, EventRecord, EventStatus, Store},
+    store::{Access, EntitlementKind, EntitlementRecord, EventRecord, EventStatus, Store},
 };
 
 pub fn router() -> Router<AppState> {
@@ -113,6 +113,16 @@ async fn authorize(
     };
     let event = event(&state.store, &slug).await?;
     let (viewer_id, new_viewer) = viewer(&state.sessions, &headers)?;
+    let peer_ip = peer.as_ref().map(|peer| peer.0.0.ip());
+    // Per viewer. A request without a viewer cookie is not limited: it cannot be entitled, so it never costs a
+    // signature (limiting by address would shut out everyone behind one carrier NAT at the start of a show).
+    if new_viewer.is_none() {
+        state
+            .access
+            .playback_limit
+            .take(&viewer_id, std::time::Instant::now())
+            .map_err(AppError::TooManyRequests)?;
+    }
     let now = Utc::now();
     if request.accept_terms {
         state
@@ -128,7 +138,7 @@ async fn authorize(
         )
             .into_response(),
         Ok(allowed) => {
-            let viewer_ip = peer.and_then(|peer| match peer.0.0.ip() {
+            let viewer_ip = peer_ip.and_then(|ip| match ip {
                 std::net::IpAddr::V4(ip) => Some(ip),
                 std::net::IpAddr::V6(ip) => ip.to_ipv4_mapped(),
             });
@@ -176,7 +186,8 @@ async fn allow(
         drm,
     };
     let mut response = Json(answer).into_response();
-    if let Some(prefix) = &event.media_prefix {
+    // Only guarded folders need cookies (a free show's media is open, and signing is the expensive part).
+    if let Some(prefix) = event.media_prefix.as_ref().filter(|_| event.access != Access::Free) {
         let policy = Policy {
             resource: format!("{base}/media/{prefix}/*"),
             date_less_than: expires_at.timestamp(),
