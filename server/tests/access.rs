@@ -58,12 +58,8 @@ async fn grant(app: &TestApp, token: Option<&str>, body: Value) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_paid_show_opens_with_terms_and_a_ticket_and_its_media_and_keys_only_then() {
-    let app = TestApp::spawn().await;
-    let media = app.dir.path().join("data/media/demo/clearkey");
-    std::fs::create_dir_all(&media).unwrap();
-    std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+/// The paid demo's content key: key id 0x0123…ef, key 0x0011…ff (the W3C ClearKey example's values).
+async fn put_demo_key(app: &TestApp) {
     app.store
         .put_content_key(
             "evt_demo_paid",
@@ -72,6 +68,15 @@ async fn a_paid_show_opens_with_terms_and_a_ticket_and_its_media_and_keys_only_t
         )
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_show_opens_with_terms_and_a_ticket_and_its_media_and_keys_only_then() {
+    let app = TestApp::spawn().await;
+    let media = app.dir.path().join("data/media/demo/clearkey");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    put_demo_key(&app).await;
 
     // A free show plays at once.
     let (status, set, answer) = post(&app, "/api/playback/demo", "", json!({})).await;
@@ -242,14 +247,7 @@ async fn policies_can_be_bound_to_the_viewers_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_asking_in_a_loop_is_slowed_down() {
     let app = TestApp::spawn().await;
-    app.store
-        .put_content_key(
-            "evt_demo_paid",
-            "0123456789abcdef0123456789abcdef",
-            "00112233445566778899aabbccddeeff",
-        )
-        .await
-        .unwrap();
+    put_demo_key(&app).await;
     let (_, set, answer) = post(&app, "/api/playback/demo-paid", "", json!({ "acceptTerms": true })).await;
     let viewer = cookie_header(&set);
     let ticket = json!({ "slug": "demo-paid", "viewerId": answer["viewerId"], "kind": "ticket" });
