@@ -26,12 +26,12 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="page-message">"Loading the console…"</p> }>
             {move || Suspend::new(async move {
                 let signed_in = signed_in.await.map_err(|e| ApiError::Network(e.to_string()));
+                // Every resource of the page is awaited on every path, so server rendering never waits for one that
+                // nothing reads (the status resource is refused quickly without a session).
+                let initial = status.await.ok().flatten();
                 match (signed_in, event.await) {
                     (Ok(false), _) => view! { <ConsoleLogin next=format!("/admin/{}", slug()) /> }.into_any(),
-                    (Ok(true), Ok(Some(event))) => {
-                        let initial = status.await.ok().flatten();
-                        view! { <ConsolePanel event initial /> }.into_any()
-                    }
+                    (Ok(true), Ok(Some(event))) => view! { <ConsolePanel event initial /> }.into_any(),
                     (Ok(true), Ok(None)) => view! { <NotFoundPage /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => view! { <ErrorNotice error /> }.into_any(),
                 }

@@ -79,6 +79,8 @@ impl TestApp {
         }));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A request the server never answers fails the test instead of holding the whole run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client");
         Self {
