@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
+import { chromium } from './chromium.mjs';
 import { OPERATOR_TOKEN } from './tests/fixtures/api';
 
 const port = process.env.E2E_PORT ?? '3107';
@@ -12,19 +13,6 @@ const server = process.env.E2E_SERVER ?? resolve('../target/debug/caravan-server
 const site = process.env.E2E_SITE ?? resolve('../target/site');
 // Set once in the main process; the test workers inherit it (the tests' own servers share its media).
 const data = (process.env.E2E_DATA ??= mkdtempSync(join(tmpdir(), 'caravan-e2e-')));
-
-const chromium = {
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-};
 
 const desktop = { viewport: { width: 1280, height: 800 } };
 const phone = { ...devices['Pixel 7'], defaultBrowserType: 'chromium' as const };

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { chromium as launch } from '../chromium.mjs';
 
 const [base, runsArg] = process.argv.slice(2);
 if (!base) {
@@ -17,16 +18,6 @@ if (!base) {
   process.exit(2);
 }
 const runs = Number(runsArg ?? 7);
-const args = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 // Records when the first <video> starts playing (media events do not bubble; a capturing listener sees them).
 const PROBE = `
@@ -36,8 +27,8 @@ const PROBE = `
 async function measure(url, route) {
   const profile = mkdtempSync(join(tmpdir(), 'caravan-ttff-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    args,
+    ...launch,
+    args: ['--headless', ...launch.args],
     viewport: { width: 1280, height: 800 },
   });
   try {

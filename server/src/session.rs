@@ -118,10 +118,6 @@ impl Sessions {
         HeaderValue::from_str(&cookie).expect("cookie values are ASCII")
     }
 
-    pub fn secure(&self) -> bool {
-        self.secure
-    }
-
     /// Whether the request carries a valid operator session.
     pub fn operator_in(&self, headers: &HeaderMap) -> bool {
         cookie(headers, OPERATOR_COOKIE).is_some_and(|value| self.verify_operator(value, Utc::now()))

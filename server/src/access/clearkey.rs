@@ -33,7 +33,8 @@ struct LicenseRequest {
     session_type: Option<String>,
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex (how content keys are stored).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

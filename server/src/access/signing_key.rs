@@ -46,7 +46,7 @@ pub fn load_or_create_dev(dir: &Path) -> Result<RsaPrivateKey, KeyError> {
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| KeyError::Generate(e.to_string()))?;
-    write_private(&path, pem.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+    crate::secret::write_private_file(&path, pem.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
     Ok(key)
 }
 
@@ -55,23 +55,6 @@ pub fn public_key_pem(key: &RsaPrivateKey) -> String {
     key.to_public_key()
         .to_public_key_pem(LineEnding::LF)
         .unwrap_or_default()
-}
-
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(data)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use std::{
 use tokio::process::Command;
 
 use super::{DEMO_ARCHIVE, DEMO_CLEARKEY};
+use crate::access::clearkey::hex;
 
 /// Length of the recording.
 const SECONDS: u32 = 20;
@@ -117,30 +118,14 @@ impl ContentKey {
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| io::Error::other(format!("no randomness: {e}")))?;
-        let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let key = Self {
             key_id: hex(&bytes[..16]),
             key: hex(&bytes[16..]),
         };
-        if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
         let json = serde_json::to_vec(&key).map_err(io::Error::other)?;
-        write_private(path, &json).await?;
+        crate::secret::write_private_file(path, &json)?;
         Ok(key)
     }
-}
-
-/// Writes a file only its owner can read.
-async fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
-    let mut options = tokio::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    use tokio::io::AsyncWriteExt;
-    let mut file = options.open(path).await?;
-    file.write_all(data).await?;
-    file.sync_all().await
 }
 
 fn partial(dir: &Path) -> PathBuf {
