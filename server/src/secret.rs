@@ -38,6 +38,24 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// Writes a file only its owner may read (keys), creating its folder; an existing file is replaced.
+pub fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(data)?;
+    file.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,22 +76,4 @@ mod tests {
         assert!(!secret.matches(b"da2-key "));
         assert!(!secret.matches(b""));
     }
-}
-
-/// Writes a file only its owner may read (keys), creating its folder; an existing file is replaced.
-pub fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(data)?;
-    file.sync_all()
 }
