@@ -1,9 +1,10 @@
 //! Access to paid shows: who may watch (`entitlement`), the playback authorization that sets CloudFront-compatible
-//! signed cookies (`playback`), the embedded media gate that checks them as CloudFront would (`gate`), the ClearKey
-//! license server (`clearkey`), and the key that signs the cookies (`signing_key`).
+//! signed cookies (`playback`), the embedded media gate that checks them as CloudFront would (`gate`), the license
+//! servers (`drm`: ClearKey built in, a proxy to Widevine, PlayReady and FairPlay vendors), and the key that signs
+//! the cookies (`signing_key`).
 
-pub mod clearkey;
 pub mod cloudfront;
+pub mod drm;
 pub mod entitlement;
 pub mod gate;
 pub mod playback;
@@ -15,6 +16,15 @@ use chrono::Duration;
 
 use crate::config::{CfHashAlgorithm, Config};
 use cloudfront::{CookieSigner, CookieVerifier, HashAlgorithm, SignedCookies};
+
+/// Why the access configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessConfigError {
+    #[error("the CloudFront signing key: {0}")]
+    Key(#[from] signing_key::KeyError),
+    #[error("the DRM configuration: {0}")]
+    Drm(#[from] drm::proxy::DrmConfigError),
+}
 
 /// What the access endpoints share.
 #[derive(Clone, Debug)]
@@ -30,6 +40,8 @@ pub struct AccessState {
     pub playback_limit: rate_limit::RateLimiter,
     /// License requests per viewer: 10 a minute.
     pub license_limit: rate_limit::RateLimiter,
+    /// Forwards license requests to the configured DRM vendors.
+    pub license_proxy: drm::proxy::LicenseProxy,
     cookie_path: String,
     cookie_domain: Option<String>,
     cookie_secure: bool,
@@ -38,7 +50,7 @@ pub struct AccessState {
 }
 
 impl AccessState {
-    pub fn from_config(config: &Config) -> Result<Self, signing_key::KeyError> {
+    pub fn from_config(config: &Config) -> Result<Self, AccessConfigError> {
         let key = config.cloudfront_signing_key()?;
         let hash = match config.cf_hash_algorithm {
             CfHashAlgorithm::Sha1 => HashAlgorithm::Sha1,
@@ -52,6 +64,7 @@ impl AccessState {
             bind_viewer_ip: config.cf_bind_viewer_ip,
             playback_limit: rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
             license_limit: rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
+            license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
             cookie_path: config.cf_cookie_path.clone(),
             cookie_domain: config.cf_cookie_domain.clone(),
             cookie_secure: config.cookie_secure,

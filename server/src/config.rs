@@ -69,6 +69,46 @@ pub struct Config {
     pub cf_cookie_domain: Option<String>,
     /// Where viewers fetch media (a CDN); `None`: this server.
     pub public_media_url: Option<String>,
+    /// The DRM vendor's Widevine license server the proxy forwards to; `None`: Widevine off.
+    pub drm_widevine_license_url: Option<String>,
+    /// The PlayReady license server.
+    pub drm_playready_license_url: Option<String>,
+    /// The FairPlay key server (KSM).
+    pub drm_fairplay_license_url: Option<String>,
+    /// Where the FairPlay application certificate is fetched from.
+    pub drm_fairplay_certificate_url: Option<String>,
+    /// How the proxy proves itself to the license servers.
+    pub drm_upstream_auth: DrmUpstreamAuth,
+    /// The header that carries `drm_upstream_secret` (`header` mode).
+    pub drm_upstream_header: Option<String>,
+    /// The header's value (`header` mode), or the base64 communication key (`axinom` mode).
+    pub drm_upstream_secret: Option<Secret<String>>,
+    /// The communication key's id (`axinom` mode).
+    pub drm_axinom_com_key_id: Option<String>,
+    /// How long the proxy waits for a license server.
+    pub drm_upstream_timeout_ms: u64,
+    /// The largest license request accepted, in bytes.
+    pub drm_license_max_bytes: usize,
+    /// The site's public address, for links in mail.
+    pub public_site_url: String,
+    /// The SMTP server mail goes to (`smtp://`, `smtps://`, with credentials); `None`: mail is held in the outbox.
+    pub smtp_url: Option<Secret<String>>,
+    /// The sender of mail.
+    pub mail_from: String,
+    /// How often the job worker looks for due jobs.
+    pub jobs_poll_ms: u64,
+}
+
+/// How the license proxy authenticates to the DRM vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DrmUpstreamAuth {
+    /// Nothing added (a license server on a private network).
+    None,
+    /// A static header, such as DRMtoday's `x-dt-custom-data` or PallyCon's `pallycon-customdata-v2`.
+    Header,
+    /// Axinom's `X-AxDRM-Message`: an HS256 JWT per request naming the event's content keys.
+    Axinom,
 }
 
 /// The hash of CloudFront cookie signatures, as configured.

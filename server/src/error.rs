@@ -13,7 +13,8 @@ pub enum AppError {
     /// 400 with `{"error": "<message>"}`: the request could not be understood; the message says why.
     #[error("{0}")]
     BadRequest(String),
-    /// 401 with `{"error": "unauthorized"}`: the operator's token or session is missing or wrong.
+    /// 401 with `{"error": "unauthorized"}`: the operator's token or session, or the viewer's session where one is
+    /// needed (license requests), is missing or wrong.
     #[error("unauthorized")]
     Unauthorized,
     /// 404 with `{"error": "not found"}`.
@@ -25,6 +26,13 @@ pub enum AppError {
     /// 429 with `{"error": "too many requests; try again in <n> s"}` and `Retry-After`.
     #[error("rate limited")]
     TooManyRequests(std::time::Duration),
+    /// 502 with `{"error": "<message>"}`: a server we call (a DRM license server) failed; the message is ours, never
+    /// the other server's words.
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
+    /// 504 with `{"error": "<message>"}`: a server we call did not answer in time.
+    #[error("gateway timeout: {0}")]
+    GatewayTimeout(String),
     /// 503 with `{"error": "unavailable"}`: a dependency (the database) does not answer.
     #[error("unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -41,6 +49,8 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            AppError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,7 +65,9 @@ impl IntoResponse for AppError {
             _ => None,
         };
         let message = match &self {
-            AppError::BadRequest(message) => message.clone(),
+            AppError::BadRequest(message) | AppError::BadGateway(message) | AppError::GatewayTimeout(message) => {
+                message.clone()
+            }
             AppError::Unauthorized => "unauthorized".into(),
             AppError::NotFound => "not found".into(),
             AppError::PayloadTooLarge(limit) => format!("the body is larger than {limit} bytes"),

@@ -9,7 +9,10 @@ pub mod console;
 pub mod error;
 pub mod graphql;
 pub mod health;
+pub mod jobs;
+pub mod mail;
 pub mod media;
+pub mod outbound;
 pub mod realtime;
 pub mod secret;
 pub mod session;
@@ -41,6 +44,9 @@ pub struct Application {
     state: AppState,
     /// The demo's media to make and run while serving (demo mode).
     demo_media: Option<media::DemoVod>,
+    /// Runs scheduled jobs (reminders) and sends mail while serving.
+    jobs: jobs::Worker,
+    jobs_poll: Duration,
 }
 
 impl Application {
@@ -94,10 +100,17 @@ impl Application {
             },
             sessions,
             media_dir: config.media_dir(),
-            access: access::AccessState::from_config(config).context("loading the CloudFront signing key")?,
+            access: access::AccessState::from_config(config).context("configuring access")?,
         };
         let router = app(state.clone());
+        let jobs = jobs::Worker {
+            store: state.store.clone(),
+            mailer: std::sync::Arc::new(mail::Mailer::from_config(config).context("configuring mail")?),
+            site_url: config.public_site_url.clone(),
+        };
         Ok(Self {
+            jobs,
+            jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             demo_media: config.demo_media.then(|| config.demo_vod()),
             listener,
             router,
@@ -117,7 +130,9 @@ impl Application {
     /// In demo mode runs the demo's live stream and makes its on-demand media (once), and stops both with the server.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let hub = self.state.realtime.hub.clone();
+        // Turns true when serving ends: the demo's stream and the job worker stop.
         let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
+        let jobs = tokio::spawn(self.jobs.run(self.jobs_poll, media_stopped.clone()));
         let demo_stream = self
             .demo_media
             .as_ref()
@@ -151,6 +166,7 @@ impl Application {
         .await
         .context("serving");
         stop_media.send_replace(true);
+        let _ = jobs.await;
         if let Some(vod) = demo_vod {
             vod.abort();
         }
@@ -179,7 +195,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(analytics::router())
         .merge(access::playback::router())
-        .merge(access::clearkey::router())
+        .merge(access::drm::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

@@ -14,7 +14,7 @@ use caravan::{
     App,
     api::{
         ClientConfig,
-        console::{AccessGranter, OperatorAccess, PlaybackSummary},
+        console::{AccessGranter, OperatorAccess, OutboxMail, PlaybackSummary},
     },
     shell,
 };
@@ -99,6 +99,28 @@ pub fn router(state: &AppState) -> Router<AppState> {
             })
         },
         grant: granter(&state.store),
+        outbox: {
+            let store = state.store.clone();
+            Arc::new(move || {
+                let store = store.clone();
+                Box::pin(async move {
+                    let mail = store.outbox(20).await.map_err(|e| {
+                        tracing::warn!(error = %e, "cannot read the mail outbox");
+                        "The mail outbox cannot be read now.".to_string()
+                    })?;
+                    Ok(mail
+                        .into_iter()
+                        .map(|mail| OutboxMail {
+                            recipient: mail.recipient,
+                            subject: mail.subject,
+                            body: mail.body,
+                            state: mail.state.as_str().to_string(),
+                            created_at: mail.created_at.to_rfc3339(),
+                        })
+                        .collect())
+                })
+            })
+        },
     };
     let sessions = state.sessions.clone();
     // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
@@ -146,24 +168,34 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// The console's "give access": the same rules as `POST /api/admin/entitlements`.
 fn granter(store: &Store) -> AccessGranter {
     let store = store.clone();
-    Arc::new(move |slug: String, viewer_id: String, kind: String| {
-        let store = store.clone();
-        Box::pin(async move {
-            let (kind, given) = match kind.as_str() {
-                "ticket" => (EntitlementKind::Ticket, "a ticket"),
-                "rental" => (EntitlementKind::Rental, "a 48-hour rental"),
-                "grant" => (EntitlementKind::Grant, "complimentary access"),
-                _ => return Err("Choose a ticket, a rental or complimentary access.".to_string()),
-            };
-            match grant_entitlement(&store, &slug, viewer_id.clone(), kind, chrono::Utc::now()).await {
-                Ok(_) => Ok(format!("Gave {given} to viewer {viewer_id}.")),
-                Err(AppError::BadRequest(message)) => Err(message),
-                Err(AppError::NotFound) => Err("There is no such show.".to_string()),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot grant access");
-                    Err("Access cannot be given now; try again.".to_string())
+    Arc::new(
+        move |slug: String, viewer_id: String, kind: String, email: Option<String>| {
+            let store = store.clone();
+            Box::pin(async move {
+                let (kind, given) = match kind.as_str() {
+                    "ticket" => (EntitlementKind::Ticket, "a ticket"),
+                    "rental" => (EntitlementKind::Rental, "a 48-hour rental"),
+                    "grant" => (EntitlementKind::Grant, "complimentary access"),
+                    _ => return Err("Choose a ticket, a rental or complimentary access.".to_string()),
+                };
+                let now = chrono::Utc::now();
+                match grant_entitlement(&store, &slug, viewer_id.clone(), kind, email.as_deref(), now).await {
+                    Ok(entitlement) => Ok(match (entitlement.expires_at, email) {
+                        (Some(_), Some(email)) => {
+                            format!(
+                                "Gave {given} to viewer {viewer_id}; the reminder goes to {email} 5 hours before it ends."
+                            )
+                        }
+                        _ => format!("Gave {given} to viewer {viewer_id}."),
+                    }),
+                    Err(AppError::BadRequest(message)) => Err(message),
+                    Err(AppError::NotFound) => Err("There is no such show.".to_string()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot grant access");
+                        Err("Access cannot be given now; try again.".to_string())
+                    }
                 }
-            }
-        })
-    })
+            })
+        },
+    )
 }

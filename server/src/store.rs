@@ -5,6 +5,7 @@ mod access;
 mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
+mod jobs;
 mod pickups;
 mod playback;
 mod products;
@@ -13,6 +14,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use access::{EntitlementKind, EntitlementRecord};
 pub use events::{Access, EventRecord, EventStatus};
+pub use jobs::{JobRecord, MailRecord, MailState, NewMail};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::ProductRecord;
@@ -64,7 +66,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) async fn fresh_store() -> (Store, tempfile::TempDir) {
@@ -89,6 +91,8 @@ mod tests {
                 "content_keys",
                 "entitlements",
                 "events",
+                "jobs",
+                "mail_outbox",
                 "pickups",
                 "playback_sessions",
                 "products",

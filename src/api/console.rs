@@ -14,6 +14,20 @@ pub struct ConsoleState {
     /// Open pages subscribed to the show's pick-up banner.
     pub viewers: usize,
     pub playback: PlaybackSummary,
+    /// The newest mail to viewers (rental reminders), held or sent.
+    pub outbox: Vec<OutboxMail>,
+}
+
+/// A message to a viewer, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMail {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// `held` (no SMTP server configured), `queued`, `sent` or `failed`.
+    pub state: String,
+    /// RFC 3339.
+    pub created_at: String,
 }
 
 /// The show's playback, from the players' analytics batches.
@@ -32,7 +46,7 @@ pub struct PlaybackSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{AccessGranter, OperatorAccess, PlaybackReader};
+pub use server::{AccessGranter, OperatorAccess, OutboxReader, PlaybackReader};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -40,27 +54,34 @@ mod server {
 
     use leptos::prelude::*;
 
-    use super::PlaybackSummary;
+    use super::{OutboxMail, PlaybackSummary};
     use crate::api::GraphqlExecutor;
 
     /// The playback summary of an event (by id), or why it cannot be read.
     pub type PlaybackReader =
         Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<PlaybackSummary, String>> + Send>> + Send + Sync>;
 
-    /// Gives a viewer access to a show: (slug, viewer code, kind: `ticket`, `rental` or `grant`); a confirmation to
-    /// show, or what is wrong.
+    /// The newest mail of the outbox, or why it cannot be read.
+    pub type OutboxReader =
+        Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Vec<OutboxMail>, String>> + Send>> + Send + Sync>;
+
+    /// Gives a viewer access to a show: (slug, viewer code, kind: `ticket`, `rental` or `grant`, the e-mail address
+    /// for a rental's reminder); a confirmation to show, or what is wrong.
     pub type AccessGranter = Arc<
-        dyn Fn(String, String, String) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync,
+        dyn Fn(String, String, String, Option<String>) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>>
+            + Send
+            + Sync,
     >;
 
-    /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, and the
-    /// playback analytics.
+    /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, the playback
+    /// analytics, giving access, and the mail outbox.
     #[derive(Clone)]
     pub struct OperatorAccess {
         pub executor: GraphqlExecutor,
         pub viewers: Arc<dyn Fn(&str) -> usize + Send + Sync>,
         pub playback: PlaybackReader,
         pub grant: AccessGranter,
+        pub outbox: OutboxReader,
     }
 
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
@@ -90,10 +111,12 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
             .map_err(|e| ServerFnError::new(e.to_string()))?;
     let Some(event) = data.event else { return Ok(None) };
     let playback = (access.playback)(event.id.clone()).await.map_err(ServerFnError::new)?;
+    let outbox = (access.outbox)().await.map_err(ServerFnError::new)?;
     Ok(Some(ConsoleState {
         viewers: (access.viewers)(&event.id),
         pickup: event.pickup,
         playback,
+        outbox,
     }))
 }
 
@@ -112,11 +135,18 @@ pub async fn set_pickup(event_id: String, product_id: Option<String>, visible: b
     .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
-/// Gives the viewer with this code access to the show at `slug`, as the operator (until commerce sells tickets).
+/// Gives the viewer with this code access to the show at `slug`, as the operator (until commerce sells tickets); a
+/// rental's reminder goes to `email` when one is given.
 #[server(prefix = "/api/console", endpoint = "grant_access")]
-pub async fn grant_access(slug: String, viewer_id: String, kind: String) -> Result<String, ServerFnError> {
+pub async fn grant_access(
+    slug: String,
+    viewer_id: String,
+    kind: String,
+    #[server(default)] email: Option<String>,
+) -> Result<String, ServerFnError> {
     let access = server::operator()?;
-    (access.grant)(slug, viewer_id.trim().to_string(), kind)
+    let email = email.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
+    (access.grant)(slug, viewer_id.trim().to_string(), kind, email)
         .await
         .map_err(ServerFnError::new)
 }

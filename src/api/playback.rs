@@ -13,16 +13,36 @@ pub struct PlaybackGrant {
     pub drm: Option<Drm>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// The license servers of an encrypted stream, by key system; the browser uses the one its CDM supports.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drm {
     pub clearkey: Option<LicenseServer>,
+    pub widevine: Option<LicenseServer>,
+    pub playready: Option<LicenseServer>,
+    pub fairplay: Option<LicenseServer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl Drm {
+    /// `(key system, license server)` for each system offered, in hls.js's `drmSystems` names.
+    pub fn systems(&self) -> impl Iterator<Item = (&'static str, &LicenseServer)> {
+        [
+            ("com.widevine.alpha", &self.widevine),
+            ("com.microsoft.playready", &self.playready),
+            ("com.apple.fps", &self.fairplay),
+            ("org.w3.clearkey", &self.clearkey),
+        ]
+        .into_iter()
+        .filter_map(|(system, server)| Some((system, server.as_ref()?)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseServer {
     pub license_url: String,
+    /// FairPlay's application certificate.
+    pub certificate_url: Option<String>,
 }
 
 /// Why the viewer may not watch (the server's 403).
@@ -77,5 +97,32 @@ mod browser {
             )),
             status => Err(ApiError::Network(format!("the server answered {status}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grant_names_each_offered_system_by_its_key_system() {
+        let grant: PlaybackGrant = serde_json::from_str(
+            r#"{"manifestUrl":"/m.m3u8","expiresAt":"2026-11-22T10:00:00Z","drm":{
+                "clearkey":{"licenseUrl":"/drm/clearkey/s"},
+                "fairplay":{"licenseUrl":"/drm/fairplay/s","certificateUrl":"/drm/fairplay/certificate"}}}"#,
+        )
+        .unwrap();
+        let drm = grant.drm.unwrap();
+        let systems: Vec<_> = drm
+            .systems()
+            .map(|(system, server)| (system, server.license_url.as_str(), server.certificate_url.as_deref()))
+            .collect();
+        assert_eq!(
+            systems,
+            [
+                ("com.apple.fps", "/drm/fairplay/s", Some("/drm/fairplay/certificate")),
+                ("org.w3.clearkey", "/drm/clearkey/s", None),
+            ]
+        );
     }
 }

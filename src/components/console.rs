@@ -1,6 +1,7 @@
 mod console_login;
 mod console_panel;
 mod grant_access_form;
+mod mail_outbox;
 mod playback_figures;
 
 pub use console_login::ConsoleLogin;

@@ -216,7 +216,7 @@ pub fn Player(event: Event) -> impl IntoView {
     let source = Signal::derive(move || match authorization.state.get() {
         Authorization::Granted(grant) => Some(HlsSource {
             url: grant.manifest_url,
-            clearkey_license_url: grant.drm.and_then(|drm| drm.clearkey).map(|server| server.license_url),
+            drm: grant.drm,
         }),
         _ => None,
     });

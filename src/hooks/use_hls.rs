@@ -59,11 +59,11 @@ pub enum Failure {
     Stalled,
 }
 
-/// What to play: an HLS master playlist, and the ClearKey license server when the stream is encrypted.
+/// What to play: an HLS master playlist, and its license servers when the stream is encrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HlsSource {
     pub url: String,
-    pub clearkey_license_url: Option<String>,
+    pub drm: Option<crate::api::playback::Drm>,
 }
 
 /// A rendition of the stream.

@@ -4,8 +4,10 @@
 //! `{"error", "reason": "terms" | "entitlement" | "expired", "viewerId"}`; the viewer cookie is set either way, so
 //! what is bought or granted later belongs to this viewer.
 //!
-//! `POST /api/admin/entitlements` (operator): `{"slug", "viewerId", "kind": "ticket" | "rental" | "grant"}` gives a
-//! viewer the right to watch (until commerce sells it).
+//! `POST /api/admin/entitlements` (operator): `{"slug", "viewerId", "kind": "ticket" | "rental" | "grant", "email"?}`
+//! gives a viewer the right to watch (until commerce sells it); a rental with an e-mail address gets its reminder
+//! scheduled. `DELETE /api/admin/entitlements` with `{"slug", "viewerId"}` takes it back (a refund), cancelling the
+//! reminder.
 
 use axum::{
     Json, Router,
@@ -21,6 +23,7 @@ use serde_json::json;
 
 use super::{
     cloudfront::{Ipv4Cidr, Policy},
+    drm::proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
 };
 use crate::{
@@ -34,7 +37,7 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/playback/{slug}", post(authorize))
-        .route("/api/admin/entitlements", post(grant))
+        .route("/api/admin/entitlements", post(grant).delete(revoke))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,16 +55,36 @@ struct PlaybackAnswer {
     drm: Option<Drm>,
 }
 
+/// The license servers of an encrypted stream: ClearKey always (built in), the vendors' systems when configured. The
+/// player offers them all to the browser, which uses the one its CDM has.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Drm {
     clearkey: LicenseServer,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    widevine: Option<LicenseServer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    playready: Option<LicenseServer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fairplay: Option<LicenseServer>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LicenseServer {
     license_url: String,
+    /// FairPlay's application certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate_url: Option<String>,
+}
+
+impl LicenseServer {
+    fn at(license_url: String) -> Self {
+        Self {
+            license_url,
+            certificate_url: None,
+        }
+    }
 }
 
 /// The viewer of a request, and the `Set-Cookie` that makes one when there is none.
@@ -174,10 +197,18 @@ async fn allow(
         .has_content_keys(&event.id)
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?
-        .then(|| Drm {
-            clearkey: LicenseServer {
-                license_url: format!("/drm/clearkey/{}", event.slug),
-            },
+        .then(|| {
+            let proxy = &access.license_proxy;
+            let vendor = |system| proxy.license_url(system, &event.slug).map(LicenseServer::at);
+            Drm {
+                clearkey: LicenseServer::at(format!("/drm/clearkey/{}", event.slug)),
+                widevine: vendor(DrmSystem::Widevine),
+                playready: vendor(DrmSystem::PlayReady),
+                fairplay: vendor(DrmSystem::FairPlay).map(|server| LicenseServer {
+                    certificate_url: proxy.certificate_url().map(str::to_string),
+                    ..server
+                }),
+            }
         });
     let base = access.media_base(headers);
     let answer = PlaybackAnswer {
@@ -210,6 +241,30 @@ struct GrantRequest {
     slug: String,
     viewer_id: String,
     kind: EntitlementKind,
+    /// Where the rental's reminder goes.
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RevokeRequest {
+    slug: String,
+    viewer_id: String,
+}
+
+/// The JSON body of an operator's request (by token or console session), or 401/400.
+fn operator_request<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    credentials: &Credentials,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AppError> {
+    let operator = credentials.from_headers(headers) == Ok(Caller::Operator) || state.sessions.operator_in(headers);
+    if !operator {
+        return Err(AppError::Unauthorized);
+    }
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))
 }
 
 async fn grant(
@@ -218,25 +273,61 @@ async fn grant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
-    let operator = credentials.from_headers(&headers) == Ok(Caller::Operator) || state.sessions.operator_in(&headers);
-    if !operator {
-        return Err(AppError::Unauthorized);
-    }
-    let request: GrantRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid grant: {e}")))?;
-    grant_entitlement(&state.store, &request.slug, request.viewer_id, request.kind, Utc::now()).await?;
+    let request: GrantRequest = operator_request(&state, &credentials, &headers, &body)?;
+    let email = request.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    grant_entitlement(
+        &state.store,
+        &request.slug,
+        request.viewer_id,
+        request.kind,
+        email,
+        Utc::now(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn revoke(
+    State(state): State<AppState>,
+    State(credentials): State<Credentials>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let request: RevokeRequest = operator_request(&state, &credentials, &headers, &body)?;
+    let event = event(&state.store, &request.slug).await?;
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let now = Utc::now();
+    let revoked = state
+        .store
+        .revoke(&request.viewer_id, &event.id)
+        .await
+        .map_err(unavailable)?;
+    crate::jobs::cancel_rental_reminder(&state.store, &request.viewer_id, &event.id, now)
+        .await
+        .map_err(unavailable)?;
+    if revoked {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Gives a viewer (by the code the player shows) the right to watch the show at `slug`: a ticket or a grant for as
-/// long as the show, a rental for 48 h from `now`. The operator's REST call and the console both come here.
+/// long as the show, a rental for 48 h from `now`, whose reminder goes to `email` 5 h before its end. The operator's
+/// REST call and the console both come here.
 pub async fn grant_entitlement(
     store: &Store,
     slug: &str,
     viewer_id: String,
     kind: EntitlementKind,
+    email: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<EntitlementRecord, AppError> {
+    if let Some(email) = email
+        && !crate::mail::valid_address(email)
+    {
+        return Err(AppError::BadRequest(format!("{email:?} is not an e-mail address")));
+    }
     let is_code = viewer_id.len() == 22
         && viewer_id
             .bytes()
@@ -257,9 +348,10 @@ pub async fn grant_entitlement(
             EntitlementKind::Ticket | EntitlementKind::Grant => None,
         },
     };
-    store
-        .grant(&entitlement)
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    store.grant(&entitlement).await.map_err(unavailable)?;
+    crate::jobs::schedule_rental_reminder(store, &entitlement, email, now)
         .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+        .map_err(unavailable)?;
     Ok(entitlement)
 }

@@ -45,6 +45,16 @@ impl Store {
         Ok(())
     }
 
+    /// Takes a viewer's entitlement back (a refund); whether there was one.
+    pub async fn revoke(&self, viewer_id: &str, event_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM entitlements WHERE viewer_id = ? AND event_id = ?")
+            .bind(viewer_id)
+            .bind(event_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     pub async fn entitlement(&self, viewer_id: &str, event_id: &str) -> Result<Option<EntitlementRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT viewer_id, event_id, kind, granted_at, expires_at FROM entitlements \
@@ -101,6 +111,16 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         Ok(all.into_iter().filter(|(id, _)| key_ids.contains(id)).collect())
+    }
+
+    /// The ids (hex) of the event's content keys.
+    pub async fn content_key_ids(&self, event_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT key_id FROM content_keys WHERE event_id = ? ORDER BY key_id")
+                .bind(event_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn has_content_keys(&self, event_id: &str) -> Result<bool, StoreError> {
@@ -163,6 +183,10 @@ mod tests {
             "a purchase replaces the earlier entitlement"
         );
 
+        assert!(store.revoke("v1", "evt_demo_paid").await.unwrap());
+        assert!(!store.revoke("v1", "evt_demo_paid").await.unwrap());
+        assert_eq!(store.entitlement("v1", "evt_demo_paid").await.unwrap(), None);
+
         assert!(!store.terms_accepted("v1", "evt_demo_paid").await.unwrap());
         store.accept_terms("v1", "evt_demo_paid", now).await.unwrap();
         store.accept_terms("v1", "evt_demo_paid", now).await.unwrap();
@@ -180,6 +204,7 @@ mod tests {
             [("aa".to_string(), "11".to_string())],
             "only the event's own keys"
         );
+        assert_eq!(store.content_key_ids("evt_demo_paid").await.unwrap(), ["aa"]);
         assert_eq!(store.guarded_media_prefixes().await.unwrap(), ["demo/clearkey"]);
     }
 }

@@ -68,6 +68,13 @@ impl Store {
             .await?)
     }
 
+    pub async fn event_by_id(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Events on air at `now`, earliest start first.
     pub async fn live_events(&self, now: DateTime<Utc>) -> Result<Vec<EventRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(

@@ -61,6 +61,11 @@ impl TestApp {
         Self::start(dir, |_| {}).await
     }
 
+    /// Like [`TestApp::spawn_in`], with configuration changed by `configure`.
+    pub async fn spawn_in_configured(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start(dir, configure).await
+    }
+
     async fn start(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
         configure(&mut config);
@@ -151,6 +156,43 @@ impl TestApp {
         body
     }
 
+    /// A viewer who accepted the terms of the show at `slug` and was granted `kind` ("ticket", "rental", "grant")
+    /// by the operator: their cookie header and their id.
+    pub async fn entitled_viewer(&self, slug: &str, kind: &str) -> (String, String) {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/playback/{slug}")))
+            .json(&json!({ "acceptTerms": true }))
+            .send()
+            .await
+            .expect("POST /api/playback answers");
+        let cookies = cookie_header(&set_cookies(&response));
+        let answer: Value = response.json().await.expect("JSON");
+        let viewer_id = answer["viewerId"].as_str().expect("a viewer id").to_string();
+        let granted = self
+            .client
+            .post(self.url("/api/admin/entitlements"))
+            .header("authorization", &self.operator_token)
+            .json(&json!({ "slug": slug, "viewerId": viewer_id, "kind": kind }))
+            .send()
+            .await
+            .expect("POST /api/admin/entitlements answers");
+        assert_eq!(granted.status(), 204);
+        (cookies, viewer_id)
+    }
+
+    /// The paid demo's content key: key id 0x0123…ef, key 0x0011…ff (the W3C ClearKey example's values).
+    pub async fn put_demo_key(&self) {
+        self.store
+            .put_content_key(
+                "evt_demo_paid",
+                "0123456789abcdef0123456789abcdef",
+                "00112233445566778899aabbccddeeff",
+            )
+            .await
+            .unwrap();
+    }
+
     /// Stops the server the way SIGTERM does, waits until it has finished, and hands back its folder.
     pub async fn shut_down(mut self) -> (anyhow::Result<()>, tempfile::TempDir) {
         self.stop.take().expect("running").send(()).ok();
@@ -158,6 +200,24 @@ impl TestApp {
         let placeholder = tempdir();
         (result, std::mem::replace(&mut self.dir, placeholder))
     }
+}
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers, and the headers whole.
+pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn cookie_header(set_cookies: &[String]) -> String {
+    set_cookies
+        .iter()
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn tempdir() -> tempfile::TempDir {

@@ -7,7 +7,9 @@ use crate::{
         Event, Product,
         console::{ConsoleState, SetPickup, console_status},
     },
-    components::console::{grant_access_form::GrantAccessForm, playback_figures::PlaybackFigures},
+    components::console::{
+        grant_access_form::GrantAccessForm, mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
+    },
     format::format_price,
     routes::live_path,
 };
@@ -45,6 +47,8 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             on_cleanup(move || handle.clear());
         }
     });
+    // Rendered again only when the mail changes, not at every refresh (an opened message stays open).
+    let outbox = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.outbox.clone()).unwrap_or_default()));
     let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
 
     let live = live_path(&event.slug);
@@ -96,6 +100,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             }}
 
             <GrantAccessForm slug=event.slug.clone() />
+            {move || view! { <MailOutbox mail=outbox.get() /> }}
 
             <ul class="console-products" aria-label="Products">
                 {event

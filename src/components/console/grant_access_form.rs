@@ -31,6 +31,10 @@ pub fn GrantAccessForm(slug: String) -> impl IntoView {
                         <option value="grant">"Complimentary"</option>
                     </select>
                 </label>
+                <label>
+                    "E-mail for the rental's reminder (optional)"
+                    <input name="email" type="email" autocomplete="off" maxlength="254" />
+                </label>
                 <button type="submit">"Give access"</button>
             </ActionForm>
             {move || {

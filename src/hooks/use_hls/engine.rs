@@ -107,10 +107,8 @@ impl Engine {
         self.input(Input::Load);
         if hls_js_available() {
             self.attach_hls(&source);
-        } else if source.clearkey_license_url.is_none()
-            && !self.video.can_play_type("application/vnd.apple.mpegurl").is_empty()
-        {
-            // Native HLS has no ClearKey (Safari's DRM is FairPlay): only clear streams play this way.
+        } else if source.drm.is_none() && !self.video.can_play_type("application/vnd.apple.mpegurl").is_empty() {
+            // Encrypted streams go through hls.js's EME support: only clear streams play natively.
             self.state.borrow_mut().native = true;
             self.setters.backend.set(Backend::Native);
             self.video.set_src(&source.url);
@@ -130,12 +128,17 @@ impl Engine {
         // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
         set("capLevelToPlayerSize", true.into());
         set("backBufferLength", 30.into());
-        if let Some(license_url) = &source.clearkey_license_url {
-            // Keys from the license server (it checks the viewer's entitlement; the cookie goes with the request).
-            let clearkey = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&clearkey, &"licenseUrl".into(), &license_url.into());
+        if let Some(drm) = &source.drm {
+            // Keys from the license servers (they check the viewer's entitlement; the cookie goes with the request).
             let systems = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&systems, &"org.w3.clearkey".into(), &clearkey);
+            for (key_system, server) in drm.systems() {
+                let entry = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&entry, &"licenseUrl".into(), &server.license_url.as_str().into());
+                if let Some(certificate) = &server.certificate_url {
+                    let _ = js_sys::Reflect::set(&entry, &"serverCertificateUrl".into(), &certificate.as_str().into());
+                }
+                let _ = js_sys::Reflect::set(&systems, &key_system.into(), &entry);
+            }
             set("emeEnabled", true.into());
             set("drmSystems", systems.into());
         }

@@ -1,22 +1,21 @@
 //! `POST /drm/clearkey/{slug}`: the embedded ClearKey license server (W3C Encrypted Media Extensions, "Clear Key").
 //! The request is `{"kids": ["<base64url key id>", …], "type": "temporary"}`; an entitled viewer (by the viewer
 //! cookie) gets `{"keys": [{"kty": "oct", "kid": …, "k": …}], "type": …}` with the keys of this event only. Others
-//! get 403 with the reason, as from `/api/playback`.
+//! are refused as every license request is (`super::licensee`).
 
 use axum::{
     Json, Router,
     body::Body,
     extract::{Path, State},
-    http::StatusCode,
+    http::HeaderMap,
     response::{IntoResponse, Response},
     routing::post,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::playback::{decide, event};
+use super::{Licensee, licensee};
 use crate::{error::AppError, state::AppState};
 
 /// License requests are small; a CDM sends a few key ids.
@@ -48,9 +47,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 async fn license(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    request: axum::extract::Request,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
-    let (parts, body): (_, Body) = request.into_parts();
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| AppError::PayloadTooLarge(MAX_BODY))?;
@@ -68,25 +67,10 @@ async fn license(
         })
         .collect::<Option<_>>()
         .ok_or_else(|| AppError::BadRequest("kids must be 16-byte key ids in base64url".into()))?;
-    let event = event(&state.store, &slug).await?;
-    let refuse = |denial: super::entitlement::Denial| {
-        (
-            StatusCode::FORBIDDEN,
-            Json(json!({ "error": denial.message(), "reason": denial.code() })),
-        )
-            .into_response()
+    let Licensee { event, .. } = match licensee(&state, &slug, &headers).await {
+        Ok(licensee) => licensee,
+        Err(refusal) => return Ok(refusal),
     };
-    let Some(viewer_id) = state.sessions.viewer_in(&parts.headers) else {
-        return Ok(refuse(super::entitlement::Denial::NotEntitled));
-    };
-    state
-        .access
-        .license_limit
-        .take(&viewer_id, std::time::Instant::now())
-        .map_err(AppError::TooManyRequests)?;
-    if let Err(denial) = decide(&state.store, &event, &viewer_id, Utc::now()).await? {
-        return Ok(refuse(denial));
-    }
     let keys = state
         .store
         .content_keys(&event.id, &kids)

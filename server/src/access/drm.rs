@@ -1,0 +1,52 @@
+//! License servers for encrypted shows. Every license request is checked the same way first: the event exists, the
+//! request carries a viewer session, the viewer is within the license rate limit and may watch the event now.
+//! Then `clearkey` answers from the keys kept in the database (the embedded default) and `proxy` forwards the CDM's
+//! challenge to the configured Widevine, PlayReady or FairPlay license server.
+
+pub mod clearkey;
+pub mod proxy;
+
+use axum::{
+    Json, Router,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use serde_json::json;
+
+use super::playback::{decide, event};
+use crate::{error::AppError, state::AppState, store::EventRecord};
+
+pub fn router() -> Router<AppState> {
+    clearkey::router().merge(proxy::router())
+}
+
+/// A viewer who may have the keys of `event`.
+pub struct Licensee {
+    pub event: EventRecord,
+    pub viewer_id: String,
+}
+
+/// Checks a license request for the show at `slug`: 404 for an unknown show, 401 without a viewer session, 429 over
+/// the rate limit, and 403 with the reason (as from `/api/playback`) when the viewer may not watch now.
+pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<Licensee, Response> {
+    let event = event(&state.store, slug).await.map_err(IntoResponse::into_response)?;
+    let viewer_id = state
+        .sessions
+        .viewer_in(headers)
+        .ok_or_else(|| AppError::Unauthorized.into_response())?;
+    state
+        .access
+        .license_limit
+        .take(&viewer_id, std::time::Instant::now())
+        .map_err(|wait| AppError::TooManyRequests(wait).into_response())?;
+    match decide(&state.store, &event, &viewer_id, Utc::now()).await {
+        Ok(Ok(_)) => Ok(Licensee { event, viewer_id }),
+        Ok(Err(denial)) => Err((
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": denial.message(), "reason": denial.code() })),
+        )
+            .into_response()),
+        Err(e) => Err(e.into_response()),
+    }
+}

@@ -1,0 +1,313 @@
+//! Durable scheduled jobs, and the worker that runs them. A job lives in the database from the moment it is
+//! scheduled (so it survives restarts), is claimed with a lease (a worker that dies leaves it to be claimed again),
+//! and is finished in the transaction that records its effect. Failures are retried with backoff, then kept as
+//! failed with their error.
+//!
+//! The one kind so far: the rental reminder, mailed 5 h before a rental ends, scheduled when the rental is granted
+//! and cancelled when it is revoked (refunded) or replaced.
+
+use std::{sync::Arc, time::Duration as StdDuration};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    mail::Mailer,
+    store::{EntitlementKind, EntitlementRecord, NewMail, Store, StoreError},
+};
+
+/// The rental reminder's kind.
+pub const RENTAL_REMINDER: &str = "rental_reminder";
+/// How long before a rental's end its reminder goes out.
+pub const REMINDER_BEFORE_END: Duration = Duration::hours(5);
+/// How long a claimed job is a worker's before another may take it.
+const LEASE: Duration = Duration::minutes(2);
+/// Attempts before a job is failed for good.
+const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RentalReminder {
+    viewer_id: String,
+    event_id: String,
+    email: String,
+    /// The end the reminder is about: a rental renewed since has its own reminder.
+    expires_at: DateTime<Utc>,
+}
+
+/// The job key of the rental reminder of a viewer and event.
+pub fn reminder_key(viewer_id: &str, event_id: &str) -> String {
+    format!("{RENTAL_REMINDER}:{event_id}:{viewer_id}")
+}
+
+/// Schedules the reminder of a rental, 5 h before its end, to `email` (replacing an earlier one for the same viewer
+/// and event). Other entitlements cancel the reminder instead: a ticket has no end to remind of.
+pub async fn schedule_rental_reminder(
+    store: &Store,
+    entitlement: &EntitlementRecord,
+    email: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let key = reminder_key(&entitlement.viewer_id, &entitlement.event_id);
+    let (EntitlementKind::Rental, Some(expires_at), Some(email)) = (entitlement.kind, entitlement.expires_at, email)
+    else {
+        store.cancel_job(&key, now).await?;
+        return Ok(());
+    };
+    let payload = RentalReminder {
+        viewer_id: entitlement.viewer_id.clone(),
+        event_id: entitlement.event_id.clone(),
+        email: email.to_string(),
+        expires_at,
+    };
+    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    store
+        .schedule_job(RENTAL_REMINDER, &key, &payload, expires_at - REMINDER_BEFORE_END, now)
+        .await
+}
+
+/// Cancels a rental's reminder (the rental was refunded).
+pub async fn cancel_rental_reminder(
+    store: &Store,
+    viewer_id: &str,
+    event_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    store.cancel_job(&reminder_key(viewer_id, event_id), now).await
+}
+
+/// Runs the jobs: claims what is due, does it, finishes it.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub store: Store,
+    pub mailer: Arc<Mailer>,
+    /// The site's public address, for links in mail.
+    pub site_url: String,
+}
+
+/// What one job came to.
+enum Outcome {
+    Done(Option<NewMail>),
+    /// Nothing left to do (the rental was refunded or renewed meanwhile).
+    Cancelled,
+}
+
+impl Worker {
+    /// Runs every job due at `now` (the clock is the caller's: tests pass their own); how many finished.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut finished = 0;
+        while let Some(job) = self.store.claim_due_job(now, LEASE).await? {
+            let outcome = match job.kind.as_str() {
+                RENTAL_REMINDER => self.rental_reminder(&job.payload, now).await,
+                other => Err(format!("unknown job kind {other}")),
+            };
+            match outcome {
+                Ok(Outcome::Done(mail)) => self.store.finish_job(job.id, "done", mail.as_ref(), now).await?,
+                Ok(Outcome::Cancelled) => self.store.finish_job(job.id, "cancelled", None, now).await?,
+                Err(error) => {
+                    tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
+                    let retry_at = (job.attempts < MAX_ATTEMPTS).then(|| now + Duration::minutes(1 << job.attempts));
+                    self.store.job_attempt_failed(job.id, &error, retry_at, now).await?;
+                    continue;
+                }
+            }
+            finished += 1;
+        }
+        Ok(finished)
+    }
+
+    async fn rental_reminder(&self, payload: &str, now: DateTime<Utc>) -> Result<Outcome, String> {
+        let reminder: RentalReminder = serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
+        let store_error = |e: StoreError| e.to_string();
+        let current = self
+            .store
+            .entitlement(&reminder.viewer_id, &reminder.event_id)
+            .await
+            .map_err(store_error)?;
+        let still_this_rental = current.is_some_and(|rental| {
+            rental.kind == EntitlementKind::Rental && rental.expires_at == Some(reminder.expires_at)
+        });
+        let event = self.store.event_by_id(&reminder.event_id).await.map_err(store_error)?;
+        let (true, Some(event)) = (still_this_rental && reminder.expires_at > now, event) else {
+            return Ok(Outcome::Cancelled);
+        };
+        let left = reminder.expires_at - now;
+        let hours = (left.num_minutes() as f64 / 60.0).round().max(1.0);
+        let link = format!("{}/live/{}", self.site_url.trim_end_matches('/'), event.slug);
+        let ends = reminder.expires_at.format("%Y-%m-%d %H:%M UTC");
+        Ok(Outcome::Done(Some(NewMail {
+            recipient: reminder.email,
+            subject: format!("Your rental of “{}” ends in {hours} hours", event.title),
+            body: format!(
+                "Your rental of “{}” ends at {ends}.\n\nWatch it before then: {link}\n\n\
+                 — Caravan\n(You get this message because you rented this show.)\n",
+                event.title
+            ),
+            state: self.mailer.new_mail_state(),
+        })))
+    }
+
+    /// Runs due jobs and sends queued mail every `poll`, until `stop` turns true.
+    pub async fn run(self, poll: StdDuration, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let now = Utc::now();
+            if let Err(error) = self.run_due(now).await {
+                tracing::error!(%error, "cannot run jobs");
+            }
+            if let Err(error) = self.mailer.deliver_queued(&self.store, now).await {
+                tracing::error!(%error, "cannot deliver mail");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{MailState, tests::fresh_store};
+
+    async fn worker() -> (Worker, tempfile::TempDir) {
+        let (store, dir) = fresh_store().await;
+        store.seed_demo().await.unwrap();
+        let worker = Worker {
+            store,
+            mailer: Arc::new(Mailer::Outbox),
+            site_url: "https://shop.example.com/".into(),
+        };
+        (worker, dir)
+    }
+
+    async fn reminder_state(worker: &Worker) -> String {
+        let job = worker.store.job(&reminder_key("v1", "evt_demo_paid")).await.unwrap();
+        job.expect("a reminder job").0
+    }
+
+    fn rental(bought: DateTime<Utc>) -> EntitlementRecord {
+        EntitlementRecord {
+            viewer_id: "v1".into(),
+            event_id: "evt_demo_paid".into(),
+            kind: EntitlementKind::Rental,
+            granted_at: bought,
+            expires_at: Some(bought + crate::access::entitlement::RENTAL),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_reminder_goes_out_once_five_hours_before_the_end() {
+        let (worker, _dir) = worker().await;
+        let bought = DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap().to_utc();
+        let rental = rental(bought);
+        worker.store.grant(&rental).await.unwrap();
+        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
+            .await
+            .unwrap();
+        // The clock moves: nothing at 42 h 59 min, the reminder at 43 h, and only once.
+        assert_eq!(
+            worker.run_due(bought + Duration::minutes(43 * 60 - 1)).await.unwrap(),
+            0
+        );
+        assert!(worker.store.outbox(10).await.unwrap().is_empty());
+        let at = bought + Duration::hours(43);
+        assert_eq!(worker.run_due(at).await.unwrap(), 1);
+        assert_eq!(worker.run_due(at + Duration::hours(1)).await.unwrap(), 0);
+        let outbox = worker.store.outbox(10).await.unwrap();
+        assert_eq!(outbox.len(), 1);
+        let mail = &outbox[0];
+        assert_eq!(
+            (mail.recipient.as_str(), mail.state),
+            ("fan@example.com", MailState::Held)
+        );
+        assert_eq!(
+            mail.subject,
+            "Your rental of “Caravan Demo: a paid show” ends in 5 hours"
+        );
+        assert!(mail.body.contains("2026-11-22 09:00 UTC"), "{}", mail.body);
+        assert!(
+            mail.body.contains("https://shop.example.com/live/demo-paid"),
+            "{}",
+            mail.body
+        );
+    }
+
+    #[tokio::test]
+    async fn refunds_and_renewals_change_the_reminder() {
+        let (worker, _dir) = worker().await;
+        let bought = Utc::now();
+        let rental = rental(bought);
+        worker.store.grant(&rental).await.unwrap();
+        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
+            .await
+            .unwrap();
+        assert!(
+            cancel_rental_reminder(&worker.store, "v1", "evt_demo_paid", bought)
+                .await
+                .unwrap()
+        );
+        assert_eq!(worker.run_due(bought + Duration::hours(44)).await.unwrap(), 0);
+
+        // Rented again a day later: one reminder, for the new end.
+        let again = super::tests::rental(bought + Duration::hours(24));
+        worker.store.grant(&again).await.unwrap();
+        schedule_rental_reminder(&worker.store, &again, Some("fan@example.com"), again.granted_at)
+            .await
+            .unwrap();
+        assert_eq!(worker.run_due(bought + Duration::hours(44)).await.unwrap(), 0);
+        assert_eq!(worker.run_due(bought + Duration::hours(67)).await.unwrap(), 1);
+
+        // A reminder whose rental was replaced without cancelling it (a ticket bought) finds nothing to remind of.
+        let third = super::tests::rental(bought + Duration::hours(100));
+        worker.store.grant(&third).await.unwrap();
+        schedule_rental_reminder(&worker.store, &third, Some("fan@example.com"), third.granted_at)
+            .await
+            .unwrap();
+        let ticket = EntitlementRecord {
+            kind: EntitlementKind::Ticket,
+            expires_at: None,
+            ..third.clone()
+        };
+        worker.store.grant(&ticket).await.unwrap();
+        assert_eq!(worker.run_due(bought + Duration::hours(200)).await.unwrap(), 1);
+        assert_eq!(reminder_state(&worker).await, "cancelled");
+        assert_eq!(
+            worker.store.outbox(10).await.unwrap().len(),
+            1,
+            "still only the second rental's"
+        );
+
+        // No address, no reminder; a ticket cancels a pending one.
+        let quiet = super::tests::rental(bought + Duration::hours(300));
+        schedule_rental_reminder(&worker.store, &quiet, None, quiet.granted_at)
+            .await
+            .unwrap();
+        assert_eq!(reminder_state(&worker).await, "cancelled");
+    }
+
+    #[tokio::test]
+    async fn a_broken_job_is_retried_with_backoff_then_failed() {
+        let (worker, _dir) = worker().await;
+        let t0 = Utc::now();
+        worker
+            .store
+            .schedule_job(RENTAL_REMINDER, "bad", "not json", t0, t0)
+            .await
+            .unwrap();
+        let mut at = t0;
+        for attempt in 1..=MAX_ATTEMPTS {
+            assert_eq!(worker.run_due(at).await.unwrap(), 0);
+            let (state, run_at) = worker.store.job("bad").await.unwrap().unwrap();
+            if attempt < MAX_ATTEMPTS {
+                assert_eq!(
+                    (state.as_str(), run_at),
+                    ("pending", at + Duration::minutes(1 << attempt))
+                );
+                at = run_at;
+            } else {
+                assert_eq!(state, "failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! Durable scheduled jobs and the mail outbox they write to.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError};
+
+/// A claimed job: what to do, and how many times it has been tried (this time included).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobRecord {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+/// Where a piece of mail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum MailState {
+    /// Kept for the operator console: no SMTP server is configured.
+    Held,
+    /// Waiting for the SMTP server.
+    Queued,
+    Sent,
+    /// The SMTP server refused it every time.
+    Failed,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailState::Held => "held",
+            MailState::Queued => "queued",
+            MailState::Sent => "sent",
+            MailState::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMail {
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub state: MailState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MailRecord {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub state: MailState,
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+const MAIL_COLUMNS: &str = "id, recipient, subject, body, state, attempts, created_at, sent_at";
+
+impl Store {
+    /// Schedules the job `dedupe_key` at `run_at`; when it exists (in any state) it is moved there and made pending.
+    pub async fn schedule_job(
+        &self,
+        kind: &str,
+        dedupe_key: &str,
+        payload: &str,
+        run_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO jobs (kind, dedupe_key, payload, run_at, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (dedupe_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
+             run_at = excluded.run_at, state = 'pending', attempts = 0, locked_until = NULL, last_error = NULL, \
+             finished_at = NULL",
+        )
+        .bind(kind)
+        .bind(dedupe_key)
+        .bind(payload)
+        .bind(run_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Cancels the pending job `dedupe_key`; whether there was one.
+    pub async fn cancel_job(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE dedupe_key = ? AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(dedupe_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Claims the earliest job due at `now` for `lease`: no other worker takes it until the lease ends (a worker
+    /// that dies mid-job leaves it to be claimed again then).
+    pub async fn claim_due_job(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1 WHERE id = ( \
+                 SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ? \
+                 AND (locked_until IS NULL OR locked_until <= ?) ORDER BY run_at, id LIMIT 1) \
+             RETURNING id, kind, payload, run_at, attempts",
+        )
+        .bind(now + lease)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Finishes a claimed job as `state` ("done" or "cancelled"), writing `mail` to the outbox in the same
+    /// transaction: the mail exists exactly when the job is finished.
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        state: &str,
+        mail: Option<&NewMail>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(mail) = mail {
+            sqlx::query("INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(&mail.recipient)
+                .bind(&mail.subject)
+                .bind(&mail.body)
+                .bind(mail.state)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE jobs SET state = ?, finished_at = ?, locked_until = NULL WHERE id = ?")
+            .bind(state)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: tried again at `retry_at`, or failed for good when `None`.
+    pub async fn job_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let query = match retry_at {
+            Some(at) => sqlx::query("UPDATE jobs SET last_error = ?, run_at = ?, locked_until = NULL WHERE id = ?")
+                .bind(error)
+                .bind(at),
+            None => sqlx::query(
+                "UPDATE jobs SET last_error = ?, state = 'failed', finished_at = ?, locked_until = NULL WHERE id = ?",
+            )
+            .bind(error)
+            .bind(now),
+        };
+        query.bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The state and time of the job `dedupe_key`.
+    pub async fn job(&self, dedupe_key: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
+        Ok(sqlx::query_as("SELECT state, run_at FROM jobs WHERE dedupe_key = ?")
+            .bind(dedupe_key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The newest mail first.
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<MailRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MAIL_COLUMNS} FROM mail_outbox ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The oldest mail waiting for the SMTP server.
+    pub async fn next_queued_mail(&self) -> Result<Option<MailRecord>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {MAIL_COLUMNS} FROM mail_outbox WHERE state = 'queued' ORDER BY id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Records a delivery attempt: sent, still queued after an error, or failed for good.
+    pub async fn mail_attempt(
+        &self,
+        id: i64,
+        state: MailState,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE mail_outbox SET state = ?, attempts = attempts + 1, last_error = ?, \
+             sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    #[tokio::test]
+    async fn a_job_is_claimed_once_per_lease_and_again_after_a_crash() {
+        let (store, _dir) = fresh_store().await;
+        let t0 = Utc::now();
+        let lease = Duration::minutes(1);
+        store
+            .schedule_job("k", "a", "{}", t0 + Duration::hours(1), t0)
+            .await
+            .unwrap();
+        assert_eq!(store.claim_due_job(t0, lease).await.unwrap(), None, "not due yet");
+        let due = t0 + Duration::hours(1);
+        let job = store.claim_due_job(due, lease).await.unwrap().unwrap();
+        assert_eq!((job.kind.as_str(), job.attempts), ("k", 1));
+        assert_eq!(
+            store.claim_due_job(due, lease).await.unwrap(),
+            None,
+            "held by its worker"
+        );
+        // The worker died: after the lease, another claims it.
+        let again = store.claim_due_job(due + lease, lease).await.unwrap().unwrap();
+        assert_eq!((again.id, again.attempts), (job.id, 2));
+        let mail = NewMail {
+            recipient: "a@example.com".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            state: MailState::Held,
+        };
+        store
+            .finish_job(again.id, "done", Some(&mail), due + lease)
+            .await
+            .unwrap();
+        assert_eq!(store.claim_due_job(due + lease * 5, lease).await.unwrap(), None);
+        assert_eq!(store.outbox(10).await.unwrap().len(), 1);
+        assert_eq!(store.job("a").await.unwrap().unwrap().0, "done");
+    }
+
+    #[tokio::test]
+    async fn cancelled_and_rescheduled_jobs() {
+        let (store, _dir) = fresh_store().await;
+        let t0 = Utc::now();
+        store.schedule_job("k", "a", "{}", t0, t0).await.unwrap();
+        assert!(store.cancel_job("a", t0).await.unwrap());
+        assert!(!store.cancel_job("a", t0).await.unwrap(), "only pending jobs");
+        assert_eq!(store.claim_due_job(t0, Duration::minutes(1)).await.unwrap(), None);
+        store
+            .schedule_job("k", "a", "{}", t0 + Duration::hours(2), t0)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.job("a").await.unwrap().unwrap(),
+            ("pending".to_string(), t0 + Duration::hours(2)),
+            "scheduling again revives and moves it"
+        );
+    }
+}
