@@ -7,9 +7,12 @@ pub mod cloudfront;
 pub mod drm;
 pub mod entitlement;
 pub mod gate;
+pub mod login;
+pub mod oidc;
 pub mod playback;
 pub mod rate_limit;
 pub mod signing_key;
+pub mod viewer;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use chrono::Duration;
@@ -24,6 +27,8 @@ pub enum AccessConfigError {
     Key(#[from] signing_key::KeyError),
     #[error("the DRM configuration: {0}")]
     Drm(#[from] drm::proxy::DrmConfigError),
+    #[error("the member login: {0}")]
+    Oidc(#[from] oidc::OidcConfigError),
 }
 
 /// What the access endpoints share.
@@ -42,6 +47,10 @@ pub struct AccessState {
     pub license_limit: rate_limit::RateLimiter,
     /// Forwards license requests to the configured DRM vendors.
     pub license_proxy: drm::proxy::LicenseProxy,
+    /// Member login; `None` when no OIDC provider is configured.
+    pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
+    /// The site's public address (the sign-in's callback is under it).
+    pub site_url: String,
     cookie_path: String,
     cookie_domain: Option<String>,
     cookie_secure: bool,
@@ -65,6 +74,8 @@ impl AccessState {
             playback_limit: rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
             license_limit: rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
+            oidc: oidc::Oidc::from_config(config)?.map(std::sync::Arc::new),
+            site_url: config.public_site_url.trim_end_matches('/').to_string(),
             cookie_path: config.cf_cookie_path.clone(),
             cookie_domain: config.cf_cookie_domain.clone(),
             cookie_secure: config.cookie_secure,

@@ -97,6 +97,18 @@ pub struct Config {
     pub mail_from: String,
     /// How often the job worker looks for due jobs.
     pub jobs_poll_ms: u64,
+    /// The OpenID Connect issuer members sign in with; `None`: member login off.
+    pub oidc_issuer: Option<String>,
+    /// This application's client id at the issuer.
+    pub oidc_client_id: Option<String>,
+    /// Its client secret (confidential clients).
+    pub oidc_client_secret: Option<Secret<String>>,
+    /// The `aud` of API clients' access tokens; the client id when unset.
+    pub oidc_audience: Option<String>,
+    /// The claim that carries the member's plan or plans.
+    pub oidc_plan_claim: String,
+    /// The scopes asked for at sign-in.
+    pub oidc_scopes: String,
 }
 
 /// How the license proxy authenticates to the DRM vendor.

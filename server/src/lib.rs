@@ -196,6 +196,7 @@ pub fn app(state: AppState) -> Router {
         .merge(analytics::router())
         .merge(access::playback::router())
         .merge(access::drm::router())
+        .merge(access::login::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

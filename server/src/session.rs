@@ -2,7 +2,10 @@
 //! - the operator console's, `v1.<expires>.<signature>`: the operator token itself never lives in a cookie, and a
 //!   session ends by itself (12 h);
 //! - the viewer's, `v1.<viewer id>.<signature>`: an anonymous, random id that entitlements and accepted terms belong
-//!   to, made at the first playback request and kept a year.
+//!   to, made at the first playback request and kept a year;
+//! - a member's, `v1.<viewer id>~<plans>~<expires>.<signature>`: who signed in with the OIDC provider and their
+//!   plans (base64url JSON), for 24 h;
+//! - the sign-in in progress, `v1.<state>~<nonce>~<PKCE verifier>~<next>.<signature>`, for 10 minutes.
 
 use std::path::Path;
 
@@ -19,6 +22,10 @@ pub const OPERATOR_COOKIE: &str = "caravan_operator";
 const OPERATOR_SESSION: Duration = Duration::hours(12);
 pub const VIEWER_COOKIE: &str = "caravan_viewer";
 const VIEWER_SESSION: Duration = Duration::days(365);
+pub const MEMBER_COOKIE: &str = "caravan_member";
+const MEMBER_SESSION: Duration = Duration::hours(24);
+pub const SIGN_IN_COOKIE: &str = "caravan_sign_in";
+const SIGN_IN_SESSION: Duration = Duration::minutes(10);
 const KEY_FILE: &str = "session.key";
 
 #[derive(Clone)]
@@ -109,12 +116,63 @@ impl Sessions {
 
     /// `Set-Cookie` for a viewer (SameSite=Lax: it also goes with top-level navigations from elsewhere).
     pub fn viewer_cookie(&self, viewer_id: &str) -> HeaderValue {
+        let value = self.seal(VIEWER_COOKIE, viewer_id);
+        self.lax_cookie(VIEWER_COOKIE, &value, VIEWER_SESSION.num_seconds())
+    }
+
+    /// A signed-in member's viewer id and plans, from a valid, unexpired member cookie.
+    pub fn member_in(&self, headers: &HeaderMap) -> Option<(String, Vec<String>)> {
+        let payload = self.open(MEMBER_COOKIE, cookie(headers, MEMBER_COOKIE)?)?;
+        let mut parts = payload.split('~');
+        let (Some(viewer_id), Some(plans), Some(expires), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        if expires.parse::<i64>().ok()? <= Utc::now().timestamp() {
+            return None;
+        }
+        let plans = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(plans).ok()?).ok()?;
+        Some((viewer_id.to_string(), plans))
+    }
+
+    /// `Set-Cookie` for a member who signed in.
+    pub fn member_cookie(&self, viewer_id: &str, plans: &[String]) -> HeaderValue {
+        let plans = URL_SAFE_NO_PAD.encode(serde_json::to_vec(plans).unwrap_or_default());
+        let expires = (Utc::now() + MEMBER_SESSION).timestamp();
+        let value = self.seal(MEMBER_COOKIE, &format!("{viewer_id}~{plans}~{expires}"));
+        self.lax_cookie(MEMBER_COOKIE, &value, MEMBER_SESSION.num_seconds())
+    }
+
+    /// `Set-Cookie` for a sign-in on its way to the provider: what the callback must find again.
+    pub fn sign_in_cookie(&self, state: &str, nonce: &str, verifier: &str, next: &str) -> HeaderValue {
+        let next = URL_SAFE_NO_PAD.encode(next);
+        let value = self.seal(SIGN_IN_COOKIE, &format!("{state}~{nonce}~{verifier}~{next}"));
+        self.lax_cookie(SIGN_IN_COOKIE, &value, SIGN_IN_SESSION.num_seconds())
+    }
+
+    /// The sign-in in progress: (state, nonce, PKCE verifier, where to go next).
+    pub fn sign_in_in(&self, headers: &HeaderMap) -> Option<(String, String, String, String)> {
+        let payload = self.open(SIGN_IN_COOKIE, cookie(headers, SIGN_IN_COOKIE)?)?;
+        let mut parts = payload.split('~');
+        let (Some(state), Some(nonce), Some(verifier), Some(next), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let next = String::from_utf8(URL_SAFE_NO_PAD.decode(next).ok()?).ok()?;
+        Some((state.into(), nonce.into(), verifier.into(), next))
+    }
+
+    /// `Set-Cookie` that removes the cookie `name`.
+    pub fn clear_cookie(&self, name: &str) -> HeaderValue {
+        self.lax_cookie(name, "", 0)
+    }
+
+    /// An HttpOnly, SameSite=Lax cookie on the whole site (Lax: it comes back with the provider's redirect).
+    fn lax_cookie(&self, name: &str, value: &str, max_age: i64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie = format!(
-            "{VIEWER_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            self.seal(VIEWER_COOKIE, viewer_id),
-            VIEWER_SESSION.num_seconds()
-        );
+        let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
         HeaderValue::from_str(&cookie).expect("cookie values are ASCII")
     }
 

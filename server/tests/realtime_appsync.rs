@@ -240,6 +240,7 @@ async fn a_subscription_hears_only_its_own_event() {
         access: Access::Free,
         terms_required: false,
         media_prefix: None,
+        plan: None,
     };
     let product = ProductRecord {
         id: "prd_other".into(),

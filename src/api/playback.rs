@@ -49,13 +49,16 @@ pub struct LicenseServer {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaybackRefusal {
-    /// `terms`, `entitlement` or `expired`.
+    /// `terms`, `entitlement`, `expired` or `plan`.
     pub reason: String,
     /// What to tell the viewer.
     #[serde(rename = "error")]
     pub message: String,
     /// The viewer's id, which the shop or the operator grants access to.
     pub viewer_id: String,
+    /// Where members sign in, when the server has a sign-in provider and the viewer is not signed in.
+    #[serde(default)]
+    pub sign_in_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

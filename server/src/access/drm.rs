@@ -14,7 +14,10 @@ use axum::{
 use chrono::Utc;
 use serde_json::json;
 
-use super::playback::{decide, event};
+use super::{
+    playback::{decide, event},
+    viewer::{Viewer, identify},
+};
 use crate::{error::AppError, state::AppState, store::EventRecord};
 
 pub fn router() -> Router<AppState> {
@@ -24,24 +27,25 @@ pub fn router() -> Router<AppState> {
 /// A viewer who may have the keys of `event`.
 pub struct Licensee {
     pub event: EventRecord,
-    pub viewer_id: String,
+    pub viewer: Viewer,
 }
 
-/// Checks a license request for the show at `slug`: 404 for an unknown show, 401 without a viewer session, 429 over
+/// Checks a license request for the show at `slug`: 404 for an unknown show, 401 without a viewer (session cookie or
+/// a member's token), 429 over
 /// the rate limit, and 403 with the reason (as from `/api/playback`) when the viewer may not watch now.
 pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<Licensee, Response> {
     let event = event(&state.store, slug).await.map_err(IntoResponse::into_response)?;
-    let viewer_id = state
-        .sessions
-        .viewer_in(headers)
+    let viewer = identify(state, headers)
+        .await
+        .map_err(IntoResponse::into_response)?
         .ok_or_else(|| AppError::Unauthorized.into_response())?;
     state
         .access
         .license_limit
-        .take(&viewer_id, std::time::Instant::now())
+        .take(&viewer.id, std::time::Instant::now())
         .map_err(|wait| AppError::TooManyRequests(wait).into_response())?;
-    match decide(&state.store, &event, &viewer_id, Utc::now()).await {
-        Ok(Ok(_)) => Ok(Licensee { event, viewer_id }),
+    match decide(&state.store, &event, &viewer, Utc::now()).await {
+        Ok(Ok(_)) => Ok(Licensee { event, viewer }),
         Ok(Err(denial)) => Err((
             StatusCode::FORBIDDEN,
             Json(json!({ "error": denial.message(), "reason": denial.code() })),

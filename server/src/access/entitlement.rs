@@ -16,6 +16,8 @@ pub enum Denial {
     NotEntitled,
     /// The rental (or a time-limited grant) has ended.
     Expired,
+    /// The show is for members of a plan the viewer's login does not carry.
+    PlanRequired,
 }
 
 impl Denial {
@@ -25,6 +27,7 @@ impl Denial {
             Denial::TermsRequired => "terms",
             Denial::NotEntitled => "entitlement",
             Denial::Expired => "expired",
+            Denial::PlanRequired => "plan",
         }
     }
 
@@ -34,6 +37,7 @@ impl Denial {
             Denial::TermsRequired => "Accept the terms of this show to watch it.",
             Denial::NotEntitled => "This show needs a ticket.",
             Denial::Expired => "Your access to this show has ended.",
+            Denial::PlanRequired => "This show is for members. Sign in with a membership that includes it.",
         }
     }
 }
@@ -44,10 +48,14 @@ pub struct Allowed {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// Whether the viewer may watch: the terms first when the event asks for them; then free events open, plan events
+/// open to a login whose plans include the event's (any plan when it names none), and everything else (and plan
+/// events without the plan) needs an entitlement that has not ended.
 pub fn decide(
     event: &EventRecord,
     entitlement: Option<&EntitlementRecord>,
     terms_accepted: bool,
+    plans: &[String],
     now: DateTime<Utc>,
 ) -> Result<Allowed, Denial> {
     if event.terms_required && !terms_accepted {
@@ -55,6 +63,18 @@ pub fn decide(
     }
     if event.access == Access::Free {
         return Ok(Allowed { until: None });
+    }
+    if event.access == Access::Plan {
+        let member = match &event.plan {
+            Some(plan) => plans.contains(plan),
+            None => !plans.is_empty(),
+        };
+        if member {
+            return Ok(Allowed { until: None });
+        }
+        if entitlement.is_none() {
+            return Err(Denial::PlanRequired);
+        }
     }
     let entitlement = entitlement.ok_or(Denial::NotEntitled)?;
     match entitlement.expires_at {
@@ -81,6 +101,7 @@ mod tests {
             access,
             terms_required,
             media_prefix: None,
+            plan: None,
         }
     }
 
@@ -102,15 +123,15 @@ mod tests {
     fn free_shows_ask_only_for_their_terms() {
         let now = Utc::now();
         assert_eq!(
-            decide(&event(Access::Free, false), None, false, now),
+            decide(&event(Access::Free, false), None, false, &[], now),
             Ok(Allowed { until: None })
         );
         assert_eq!(
-            decide(&event(Access::Free, true), None, false, now),
+            decide(&event(Access::Free, true), None, false, &[], now),
             Err(Denial::TermsRequired)
         );
         assert_eq!(
-            decide(&event(Access::Free, true), None, true, now),
+            decide(&event(Access::Free, true), None, true, &[], now),
             Ok(Allowed { until: None })
         );
     }
@@ -120,9 +141,42 @@ mod tests {
         let now = Utc::now();
         let ticket = entitlement(EntitlementKind::Ticket, now, None);
         let show = event(Access::Ticketed, true);
-        assert_eq!(decide(&show, None, true, now), Err(Denial::NotEntitled));
-        assert_eq!(decide(&show, Some(&ticket), false, now), Err(Denial::TermsRequired));
-        assert_eq!(decide(&show, Some(&ticket), true, now), Ok(Allowed { until: None }));
+        assert_eq!(decide(&show, None, true, &[], now), Err(Denial::NotEntitled));
+        assert_eq!(
+            decide(&show, Some(&ticket), false, &[], now),
+            Err(Denial::TermsRequired)
+        );
+        assert_eq!(
+            decide(&show, Some(&ticket), true, &[], now),
+            Ok(Allowed { until: None })
+        );
+    }
+
+    #[test]
+    fn plan_shows_open_to_members_of_their_plan_and_to_grants() {
+        let now = Utc::now();
+        let mut show = event(Access::Plan, false);
+        let gold = ["gold".to_string()];
+        assert_eq!(decide(&show, None, false, &[], now), Err(Denial::PlanRequired));
+        assert_eq!(
+            decide(&show, None, false, &gold, now),
+            Ok(Allowed { until: None }),
+            "any plan"
+        );
+        show.plan = Some("platinum".into());
+        assert_eq!(decide(&show, None, false, &gold, now), Err(Denial::PlanRequired));
+        let platinum = ["gold".to_string(), "platinum".to_string()];
+        assert_eq!(decide(&show, None, false, &platinum, now), Ok(Allowed { until: None }));
+        let grant = entitlement(EntitlementKind::Grant, now, None);
+        assert_eq!(
+            decide(&show, Some(&grant), false, &gold, now),
+            Ok(Allowed { until: None }),
+            "the operator's grant opens it too"
+        );
+        assert_eq!(
+            decide(&event(Access::Ticketed, false), None, false, &gold, now),
+            Err(Denial::NotEntitled)
+        );
     }
 
     #[test]
@@ -132,13 +186,13 @@ mod tests {
         let show = event(Access::Rental, false);
         let end = bought + RENTAL;
         assert_eq!(
-            decide(&show, Some(&rental), false, bought),
+            decide(&show, Some(&rental), false, &[], bought),
             Ok(Allowed { until: Some(end) })
         );
         assert_eq!(
-            decide(&show, Some(&rental), false, end - Duration::seconds(1)),
+            decide(&show, Some(&rental), false, &[], end - Duration::seconds(1)),
             Ok(Allowed { until: Some(end) })
         );
-        assert_eq!(decide(&show, Some(&rental), false, end), Err(Denial::Expired));
+        assert_eq!(decide(&show, Some(&rental), false, &[], end), Err(Denial::Expired));
     }
 }

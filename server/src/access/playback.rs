@@ -25,6 +25,7 @@ use super::{
     cloudfront::{Ipv4Cidr, Policy},
     drm::proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
+    viewer::{Viewer, identify},
 };
 use crate::{
     auth::{Caller, Credentials},
@@ -87,14 +88,14 @@ impl LicenseServer {
     }
 }
 
-/// The viewer of a request, and the `Set-Cookie` that makes one when there is none.
-fn viewer(sessions: &Sessions, headers: &HeaderMap) -> Result<(String, Option<HeaderValue>), AppError> {
-    match sessions.viewer_in(headers) {
-        Some(id) => Ok((id, None)),
+/// The viewer of a request, and the `Set-Cookie` that makes an anonymous one when there is none.
+async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<(Viewer, Option<HeaderValue>), AppError> {
+    match identify(state, headers).await? {
+        Some(viewer) => Ok((viewer, None)),
         None => {
             let id = Sessions::new_viewer_id()?;
-            let cookie = sessions.viewer_cookie(&id);
-            Ok((id, Some(cookie)))
+            let cookie = state.sessions.viewer_cookie(&id);
+            Ok((Viewer::anonymous(id), Some(cookie)))
         }
     }
 }
@@ -108,17 +109,31 @@ pub async fn event(store: &Store, slug: &str) -> Result<EventRecord, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// Whether the viewer may watch the event now.
+/// Whether the viewer may watch the event now (a member also by what their browser's anonymous viewer holds).
 pub async fn decide(
     store: &Store,
     event: &EventRecord,
-    viewer_id: &str,
+    viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Result<Result<entitlement::Allowed, Denial>, AppError> {
     let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    let entitlement = store.entitlement(viewer_id, &event.id).await.map_err(unavailable)?;
-    let terms = !event.terms_required || store.terms_accepted(viewer_id, &event.id).await.map_err(unavailable)?;
-    Ok(entitlement::decide(event, entitlement.as_ref(), terms, now))
+    let mut entitlement = None;
+    let mut terms = !event.terms_required;
+    for id in std::iter::once(&viewer.id).chain(viewer.anonymous_id.as_ref()) {
+        if entitlement.is_none() {
+            entitlement = store.entitlement(id, &event.id).await.map_err(unavailable)?;
+        }
+        if !terms {
+            terms = store.terms_accepted(id, &event.id).await.map_err(unavailable)?;
+        }
+    }
+    Ok(entitlement::decide(
+        event,
+        entitlement.as_ref(),
+        terms,
+        &viewer.plans,
+        now,
+    ))
 }
 
 async fn authorize(
@@ -135,7 +150,7 @@ async fn authorize(
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid playback request: {e}")))?
     };
     let event = event(&state.store, &slug).await?;
-    let (viewer_id, new_viewer) = viewer(&state.sessions, &headers)?;
+    let (viewer, new_viewer) = viewer(&state, &headers).await?;
     let peer_ip = peer.as_ref().map(|peer| peer.0.0.ip());
     // Per viewer. A request without a viewer cookie is not limited: it cannot be entitled, so it never costs a
     // signature (limiting by address would shut out everyone behind one carrier NAT at the start of a show).
@@ -143,23 +158,30 @@ async fn authorize(
         state
             .access
             .playback_limit
-            .take(&viewer_id, std::time::Instant::now())
+            .take(&viewer.id, std::time::Instant::now())
             .map_err(AppError::TooManyRequests)?;
     }
     let now = Utc::now();
     if request.accept_terms {
         state
             .store
-            .accept_terms(&viewer_id, &event.id, now)
+            .accept_terms(&viewer.id, &event.id, now)
             .await
             .map_err(|e| AppError::Unavailable(e.into()))?;
     }
-    let mut response = match decide(&state.store, &event, &viewer_id, now).await? {
-        Err(denial) => (
-            StatusCode::FORBIDDEN,
-            Json(json!({ "error": denial.message(), "reason": denial.code(), "viewerId": viewer_id })),
-        )
-            .into_response(),
+    let mut response = match decide(&state.store, &event, &viewer, now).await? {
+        Err(denial) => {
+            // Members of the OIDC provider may have what this show needs: offer the sign-in to those not signed in.
+            let sign_in = (state.access.oidc.is_some() && !viewer.member)
+                .then(|| format!("/auth/login?next=/live/{}", event.slug));
+            let refusal = json!({
+                "error": denial.message(),
+                "reason": denial.code(),
+                "viewerId": viewer.id,
+                "signInUrl": sign_in,
+            });
+            (StatusCode::FORBIDDEN, Json(refusal)).into_response()
+        }
         Ok(allowed) => {
             let viewer_ip = peer_ip.and_then(|ip| match ip {
                 std::net::IpAddr::V4(ip) => Some(ip),

@@ -49,6 +49,7 @@ impl Store {
             access: Access::Free,
             terms_required: false,
             media_prefix: Some("demo/live".into()),
+            plan: None,
         };
         let products = PRODUCTS
             .iter()
@@ -79,6 +80,7 @@ impl Store {
             access: Access::Free,
             terms_required: false,
             media_prefix: Some("demo/archive".into()),
+            plan: None,
         };
         let upcoming = EventRecord {
             id: "evt_demo_upcoming".into(),
@@ -92,6 +94,7 @@ impl Store {
             access: Access::Free,
             terms_required: false,
             media_prefix: Some("demo/live".into()),
+            plan: None,
         };
         // A paid show: a ticket (bought, or granted by the operator) opens its ClearKey-encrypted recording.
         let paid = EventRecord {
@@ -106,6 +109,7 @@ impl Store {
             access: Access::Ticketed,
             terms_required: true,
             media_prefix: Some(media::DEMO_CLEARKEY.into()),
+            plan: None,
         };
         let mut seeded = 0;
         for (event, products) in [

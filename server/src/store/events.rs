@@ -21,6 +21,8 @@ pub struct EventRecord {
     pub terms_required: bool,
     /// The folder under /media holding the event's streams; guarded by signed cookies unless the event is free.
     pub media_prefix: Option<String>,
+    /// The membership plan a `plan` event admits; `None`: any plan.
+    pub plan: Option<String>,
 }
 
 /// Who may watch an event.
@@ -57,8 +59,7 @@ impl EventRecord {
     }
 }
 
-const COLUMNS: &str =
-    "id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, terms_required, media_prefix";
+const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, terms_required, media_prefix, plan";
 
 impl Store {
     pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
@@ -91,7 +92,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO events (id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, \
-             terms_required, media_prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             terms_required, media_prefix, plan, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&event.id)
         .bind(&event.slug)
@@ -104,6 +105,7 @@ impl Store {
         .bind(event.access)
         .bind(event.terms_required)
         .bind(&event.media_prefix)
+        .bind(&event.plan)
         .bind(Utc::now())
         .execute(&mut *tx)
         .await?;
@@ -135,6 +137,7 @@ mod tests {
             access: Access::Free,
             terms_required: false,
             media_prefix: None,
+            plan: None,
         }
     }
 

@@ -44,6 +44,16 @@ pub fn PlayerOverlay() -> impl IntoView {
                                 <button type="button" class="player-button-text" on:click=move |_| authorization.retry()>
                                     "I have a ticket: try again"
                                 </button>
+                                {refusal
+                                    .sign_in_url
+                                    .clone()
+                                    .map(|href| {
+                                        view! {
+                                            <a class="player-button-text" href=href>
+                                                "Sign in as a member"
+                                            </a>
+                                        }
+                                    })}
                             }
                                 .into_any()
                         }}

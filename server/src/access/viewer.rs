@@ -1,0 +1,63 @@
+//! Who asks to watch: a member (an API client's bearer access token, or the member cookie of a sign-in) or an
+//! anonymous viewer (the viewer cookie). A member who signed in on a browser keeps what that browser's anonymous
+//! viewer was entitled to.
+
+use axum::http::{HeaderMap, header};
+
+use super::oidc::OidcError;
+use crate::{error::AppError, state::AppState};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// Whom entitlements and accepted terms are recorded for.
+    pub id: String,
+    /// The browser's anonymous viewer, when a member signed in on it.
+    pub anonymous_id: Option<String>,
+    /// The member's plans (none for anonymous viewers).
+    pub plans: Vec<String>,
+    /// Signed in with the OIDC provider.
+    pub member: bool,
+}
+
+impl Viewer {
+    pub fn anonymous(id: String) -> Self {
+        Self {
+            id,
+            anonymous_id: None,
+            plans: Vec::new(),
+            member: false,
+        }
+    }
+}
+
+/// The viewer of a request, if any. A bearer token that does not verify is 401 (and 502 when the provider cannot be
+/// asked), never a quiet fallback to the cookies.
+pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    if let Some(token) = bearer {
+        let oidc = state.access.oidc.as_ref().ok_or(AppError::Unauthorized)?;
+        let member = oidc.verify_access_token(token.trim()).await.map_err(|e| match e {
+            OidcError::Unreachable => AppError::BadGateway(e.to_string()),
+            OidcError::Invalid(_) | OidcError::Exchange => AppError::Unauthorized,
+        })?;
+        return Ok(Some(Viewer {
+            id: member.viewer_id,
+            anonymous_id: None,
+            plans: member.plans,
+            member: true,
+        }));
+    }
+    let anonymous = state.sessions.viewer_in(headers);
+    if let Some((id, plans)) = state.sessions.member_in(headers) {
+        return Ok(Some(Viewer {
+            id,
+            anonymous_id: anonymous,
+            plans,
+            member: true,
+        }));
+    }
+    Ok(anonymous.map(Viewer::anonymous))
+}
