@@ -94,8 +94,13 @@ test('the operator gives access from the console by the code the player shows', 
     await expect(form.getByRole('alert')).toContainText('22 characters');
     await form.getByLabel('Viewer code').fill(code);
     await form.getByLabel('Kind').selectOption('rental');
+    await form.getByLabel("E-mail for the rental's reminder (optional)").fill('fan@example.com');
     await form.getByRole('button', { name: 'Give access' }).click();
-    await expect(form.getByRole('status')).toHaveText(`Gave a 48-hour rental to viewer ${code}.`);
+    await expect(form.getByRole('status')).toHaveText(
+      `Gave a 48-hour rental to viewer ${code}; the reminder goes to fan@example.com 5 hours before it ends.`,
+    );
+    // The reminder is 43 hours away: the console's outbox has nothing yet.
+    await expect(console.page.getByRole('region', { name: 'Mail to viewers' })).toContainText('No mail yet');
 
     await notice.getByRole('button', { name: 'I have a ticket: try again' }).click();
     await player.expectAdvancing(1);

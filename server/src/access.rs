@@ -39,6 +39,8 @@ pub struct AccessState {
     pub verifier: CookieVerifier,
     /// The longest a playback authorization lasts.
     pub authorization: Duration,
+    /// How long before a scheduled show's start its media opens (the policy's `DateGreaterThan`).
+    pub open_before_start: Duration,
     /// Policies carry the viewer's IPv4 address (`AWS:SourceIp`).
     pub bind_viewer_ip: bool,
     /// Playback authorizations per viewer: 20 a minute.
@@ -47,6 +49,8 @@ pub struct AccessState {
     pub license_limit: rate_limit::RateLimiter,
     /// Forwards license requests to the configured DRM vendors.
     pub license_proxy: drm::proxy::LicenseProxy,
+    /// The media folders the gate guards, as last read.
+    pub guarded: gate::GuardedPrefixes,
     /// Member login; `None` when no OIDC provider is configured.
     pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
     /// The site's public address (the sign-in's callback is under it).
@@ -71,9 +75,11 @@ impl AccessState {
             verifier,
             authorization: Duration::seconds(i64::try_from(config.playback_authorization_seconds).unwrap_or(3600)),
             bind_viewer_ip: config.cf_bind_viewer_ip,
+            open_before_start: Duration::seconds(i64::try_from(config.cf_open_before_start_seconds).unwrap_or(300)),
             playback_limit: rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
             license_limit: rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
+            guarded: gate::GuardedPrefixes::default(),
             oidc: oidc::Oidc::from_config(config)?.map(std::sync::Arc::new),
             site_url: config.public_site_url.trim_end_matches('/').to_string(),
             cookie_path: config.cf_cookie_path.clone(),

@@ -63,6 +63,8 @@ pub struct Config {
     pub playback_authorization_seconds: u64,
     /// Bind each policy to the viewer's IPv4 address.
     pub cf_bind_viewer_ip: bool,
+    /// How long before a scheduled show's start its signed cookies open its media.
+    pub cf_open_before_start_seconds: u64,
     /// The signed cookies' Path.
     pub cf_cookie_path: String,
     /// The signed cookies' Domain.

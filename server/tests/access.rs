@@ -254,3 +254,52 @@ async fn a_viewer_asking_in_a_loop_is_slowed_down() {
     }
     assert_eq!(statuses, [vec![200; 10], vec![429]].concat());
 }
+
+/// A ticketed show starting in an hour, with a playlist under `/media/later/`.
+async fn later_show(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    let starts_at = chrono::Utc::now() + chrono::Duration::hours(1);
+    let event = caravan_server::store::EventRecord {
+        id: "evt_later".into(),
+        slug: "later".into(),
+        title: "Later".into(),
+        description: None,
+        starts_at,
+        ends_at: None,
+        live_url: Some("/media/later/master.m3u8".into()),
+        archive_url: None,
+        access: caravan_server::store::Access::Ticketed,
+        terms_required: false,
+        media_prefix: Some("later".into()),
+        plan: None,
+    };
+    app.store.create_event(&event, &[]).await.unwrap();
+    let media = app.dir.path().join("data/media/later");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    starts_at
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cookies_for_a_show_not_yet_on_air_open_its_media_shortly_before_the_start() {
+    for (open_before, opens_now) in [(300, false), (7200, true)] {
+        let app = TestApp::spawn_configured(|config| config.cf_open_before_start_seconds = open_before).await;
+        let starts_at = later_show(&app).await;
+        let (viewer, _) = app.entitled_viewer("later", "ticket").await;
+        let (status, set, answer) = post(&app, "/api/playback/later", &viewer, json!({})).await;
+        assert_eq!(status, 200, "{answer}");
+        let policy = set
+            .iter()
+            .find_map(|c| c.strip_prefix("CloudFront-Policy="))
+            .and_then(|c| c.split(';').next())
+            .unwrap();
+        let policy = String::from_utf8(caravan_server::access::cloudfront::decode(policy).unwrap()).unwrap();
+        let after = starts_at.timestamp() - i64::try_from(open_before).unwrap();
+        assert!(
+            policy.contains(&format!(r#""DateGreaterThan":{{"AWS:EpochTime":{after}}}"#)),
+            "{policy}"
+        );
+        let signed = format!("{viewer}; {}", cookie_header(&set));
+        let (status, body) = get(&app, "/media/later/master.m3u8", &signed).await;
+        assert_eq!(status == 200, opens_now, "{open_before} s before the start: {status} {body}");
+    }
+}

@@ -2,8 +2,15 @@
 //! is not free are served only to requests whose signed cookies CloudFront would accept (signature by a trusted key
 //! pair id, the policy's Resource matched against the full URL, its time and address conditions). Anything else is
 //! 403 with a short JSON reason. Free events' files pass untouched.
+//!
+//! Which folders are guarded is read from the database at most every [`GUARDED_TTL`] (not per segment request): an
+//! event that becomes paid is guarded within that time, on every replica.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -16,13 +23,43 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE};
-use crate::{error::AppError, session::cookie, state::AppState};
+use crate::{
+    error::AppError,
+    session::cookie,
+    state::AppState,
+    store::{Store, StoreError},
+};
+
+/// How long the list of guarded folders is reused.
+pub const GUARDED_TTL: Duration = Duration::from_secs(2);
+
+/// The media folders of events that are not free, as last read.
+#[derive(Debug, Clone, Default)]
+pub struct GuardedPrefixes {
+    read: Arc<RwLock<Option<(Arc<Vec<String>>, Instant)>>>,
+}
+
+impl GuardedPrefixes {
+    async fn get(&self, store: &Store) -> Result<Arc<Vec<String>>, StoreError> {
+        if let Ok(read) = self.read.read()
+            && let Some((prefixes, at)) = read.as_ref()
+            && at.elapsed() < GUARDED_TTL
+        {
+            return Ok(prefixes.clone());
+        }
+        let prefixes = Arc::new(store.guarded_media_prefixes().await?);
+        if let Ok(mut read) = self.read.write() {
+            *read = Some((prefixes.clone(), Instant::now()));
+        }
+        Ok(prefixes)
+    }
+}
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(relative) = media_path(request.uri().path()) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid media path" }))).into_response();
     };
-    let guarded = match state.store.guarded_media_prefixes().await {
+    let guarded = match state.access.guarded.get(&state.store).await {
         Ok(prefixes) => prefixes,
         Err(e) => return AppError::Unavailable(e.into()).into_response(),
     };

@@ -244,7 +244,9 @@ async fn allow(
         let policy = Policy {
             resource: format!("{base}/media/{prefix}/*"),
             date_less_than: expires_at.timestamp(),
-            date_greater_than: None,
+            // A show not yet on air opens its media only shortly before its start, whenever the cookies were issued.
+            date_greater_than: (event.status_at(now) == EventStatus::Scheduled)
+                .then(|| (event.starts_at - access.open_before_start).timestamp()),
             // Bound to the viewer's address when configured (IPv4 only, as CloudFront's condition).
             ip_address: viewer_ip
                 .filter(|_| access.bind_viewer_ip)
