@@ -300,6 +300,10 @@ async fn cookies_for_a_show_not_yet_on_air_open_its_media_shortly_before_the_sta
         );
         let signed = format!("{viewer}; {}", cookie_header(&set));
         let (status, body) = get(&app, "/media/later/master.m3u8", &signed).await;
-        assert_eq!(status == 200, opens_now, "{open_before} s before the start: {status} {body}");
+        assert_eq!(
+            status == 200,
+            opens_now,
+            "{open_before} s before the start: {status} {body}"
+        );
     }
 }

@@ -36,7 +36,9 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token);
     if let Some(token) = bearer {
         let oidc = state.access.oidc.as_ref().ok_or(AppError::Unauthorized)?;
         let member = oidc.verify_access_token(token.trim()).await.map_err(|e| match e {

@@ -213,7 +213,8 @@ impl LicenseProxy {
         let mut answer = request.send().await.map_err(upstream_error)?;
         let status = answer.status();
         if !status.is_success() {
-            tracing::warn!(%upstream, %status, "the license server refused a request");
+            // Host and path only: vendors put account ids in the query.
+            tracing::warn!(host = upstream.host_str(), path = upstream.path(), %status, "the license server refused a request");
             return Ok((
                 StatusCode::BAD_GATEWAY,
                 Json(json!({
