@@ -33,10 +33,13 @@ use crate::{
 /// How long the list of guarded folders is reused.
 pub const GUARDED_TTL: Duration = Duration::from_secs(2);
 
+/// The guarded folders, and when they were read.
+type Reading = (Arc<Vec<String>>, Instant);
+
 /// The media folders of events that are not free, as last read.
 #[derive(Debug, Clone, Default)]
 pub struct GuardedPrefixes {
-    read: Arc<RwLock<Option<(Arc<Vec<String>>, Instant)>>>,
+    read: Arc<RwLock<Option<Reading>>>,
 }
 
 impl GuardedPrefixes {
