@@ -22,7 +22,7 @@ use leptos::{
     config::LeptosOptions,
     prelude::{provide_context, use_context},
 };
-use leptos_axum::{LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
 use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
@@ -152,7 +152,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .precompressed_gzip();
 
     Router::new()
-        .leptos_routes_with_context(state, generate_route_list(App), context, app)
+        .leptos_routes_with_context(state, routes(), context, app)
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
@@ -163,6 +163,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .service(bundle),
         )
         .fallback_service(public)
+}
+
+/// The app's routes, listed once per process. Listing runs the app with resource loading suppressed through a flag
+/// that is global to the process (leptos_server's `SuppressResourceLoad`): a resource first polled by a render
+/// elsewhere in the process meanwhile would wait forever (leptos-rs/leptos#4773). Once, before any server of the
+/// process serves, no render can overlap it (several servers in one process: the full-stack tests).
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The console's "give access": the same rules as `POST /api/admin/entitlements`.

@@ -141,3 +141,25 @@ async fn the_client_configuration_is_served_for_trunk() {
         serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key })
     );
 }
+
+/// Servers starting in the same process (each lists the app's routes, which once suppressed resource loading for the
+/// whole process) never leave another server's render waiting (leptos-rs/leptos#4773).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renders_finish_while_other_servers_start() {
+    let app = TestApp::spawn().await;
+    let starting = tokio::spawn(async {
+        for _ in 0..12 {
+            drop(TestApp::spawn().await);
+        }
+    });
+    let mut rendered = 0;
+    while !starting.is_finished() {
+        let page = tokio::time::timeout(std::time::Duration::from_secs(20), app.get("/live/demo"))
+            .await
+            .expect("the render finishes");
+        assert_eq!(page.status(), 200);
+        rendered += 1;
+    }
+    starting.await.unwrap();
+    assert!(rendered > 0);
+}

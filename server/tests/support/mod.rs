@@ -4,9 +4,9 @@
 //!
 //! Servers run on one runtime shared by the tests of a binary and living as long as it, as in production (one
 //! `#[tokio::main]` runtime for the process): each `#[tokio::test]` runtime only drives its test's client side.
-//! With every test's server on its own short-lived runtime, server rendering of the console hung now and then in full
-//! suite runs (never against a real server process, in 400 renders and 40 fresh starts); with one server runtime it
-//! has not.
+//! Renders that hung now and then in full suite runs had another cause: a server starting elsewhere in the process
+//! listed the app's routes with resource loading suppressed process-wide (leptos-rs/leptos#4773); the server now lists
+//! them once per process (`site::routes`), and `live_page.rs` holds the regression test.
 #![allow(dead_code)]
 
 pub mod ws;
