@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     mail::Mailer,
-    store::{EntitlementKind, EntitlementRecord, NewMail, Store, StoreError},
+    store::{Effect, EntitlementKind, EntitlementRecord, NewMail, Store, StoreError},
 };
 
 /// The rental reminder's kind.
@@ -87,7 +87,7 @@ pub struct Worker {
 
 /// What one job came to.
 enum Outcome {
-    Done(Option<NewMail>),
+    Done(Option<Effect>),
     /// Nothing left to do (the rental was refunded or renewed meanwhile).
     Cancelled,
 }
@@ -102,7 +102,7 @@ impl Worker {
                 other => Err(format!("unknown job kind {other}")),
             };
             match outcome {
-                Ok(Outcome::Done(mail)) => self.store.finish_job(job.id, "done", mail.as_ref(), now).await?,
+                Ok(Outcome::Done(effect)) => self.store.finish_job(job.id, "done", effect.as_ref(), now).await?,
                 Ok(Outcome::Cancelled) => self.store.finish_job(job.id, "cancelled", None, now).await?,
                 Err(error) => {
                     tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
@@ -135,7 +135,7 @@ impl Worker {
         let hours = (left.num_minutes() as f64 / 60.0).round().max(1.0);
         let link = format!("{}/live/{}", self.site_url.trim_end_matches('/'), event.slug);
         let ends = reminder.expires_at.format("%Y-%m-%d %H:%M UTC");
-        Ok(Outcome::Done(Some(NewMail {
+        Ok(Outcome::Done(Some(Effect::Mail(NewMail {
             recipient: reminder.email,
             subject: format!("Your rental of “{}” ends in {hours} hours", event.title),
             body: format!(
@@ -144,7 +144,7 @@ impl Worker {
                 event.title
             ),
             state: self.mailer.new_mail_state(),
-        })))
+        }))))
     }
 
     /// Runs due jobs and sends queued mail every `poll`, until `stop` turns true.

@@ -6,6 +6,7 @@ mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
 mod jobs;
+mod orders;
 mod pickups;
 mod playback;
 mod products;
@@ -14,7 +15,10 @@ use std::{str::FromStr, time::Duration};
 
 pub use access::{EntitlementKind, EntitlementRecord};
 pub use events::{Access, EventRecord, EventStatus};
-pub use jobs::{JobRecord, MailRecord, MailState, NewMail};
+pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
+pub use orders::{
+    JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError, included_tax,
+};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::ProductRecord;
@@ -93,10 +97,15 @@ pub(crate) mod tests {
                 "events",
                 "jobs",
                 "mail_outbox",
+                "order_history",
+                "order_lines",
+                "order_transitions",
+                "orders",
                 "pickups",
                 "playback_sessions",
                 "products",
-                "terms_acceptances"
+                "terms_acceptances",
+                "webhook_events"
             ]
         );
         let mode: String = sqlx::query_scalar("PRAGMA journal_mode")

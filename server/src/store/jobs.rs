@@ -1,6 +1,7 @@
 //! Durable scheduled jobs and the mail outbox they write to.
 
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 
 use super::{Store, StoreError};
 
@@ -58,6 +59,47 @@ pub struct MailRecord {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+/// What a finished job leaves behind, written in the transaction that finishes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// A message in the outbox.
+    Mail(NewMail),
+    /// An entry of a buyer's order history.
+    OrderHistory {
+        order_id: String,
+        viewer_id: String,
+        summary: String,
+    },
+}
+
+/// A job that failed for good, for the console: (id, kind, dedupe key, attempts, last error).
+pub type DeadJob = (i64, String, String, i64, Option<String>);
+
+/// See [`Store::schedule_job`]; inside the caller's transaction.
+pub(super) async fn schedule_job_in(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    dedupe_key: &str,
+    payload: &str,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, created_at) VALUES (?, ?, ?, ?, ?) \
+         ON CONFLICT (dedupe_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
+         run_at = excluded.run_at, state = 'pending', attempts = 0, locked_until = NULL, last_error = NULL, \
+         finished_at = NULL",
+    )
+    .bind(kind)
+    .bind(dedupe_key)
+    .bind(payload)
+    .bind(run_at)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 const MAIL_COLUMNS: &str = "id, recipient, subject, body, state, attempts, created_at, sent_at";
 
 impl Store {
@@ -70,20 +112,8 @@ impl Store {
         run_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO jobs (kind, dedupe_key, payload, run_at, created_at) VALUES (?, ?, ?, ?, ?) \
-             ON CONFLICT (dedupe_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
-             run_at = excluded.run_at, state = 'pending', attempts = 0, locked_until = NULL, last_error = NULL, \
-             finished_at = NULL",
-        )
-        .bind(kind)
-        .bind(dedupe_key)
-        .bind(payload)
-        .bind(run_at)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        Ok(schedule_job_in(&mut conn, kind, dedupe_key, payload, run_at, now).await?)
     }
 
     /// Cancels the pending job `dedupe_key`; whether there was one.
@@ -118,18 +148,21 @@ impl Store {
         .await?)
     }
 
-    /// Finishes a claimed job as `state` ("done" or "cancelled"), writing `mail` to the outbox in the same
-    /// transaction: the mail exists exactly when the job is finished.
+    /// Finishes a claimed job as `state` ("done" or "cancelled"), writing its `effect` in the same transaction: the
+    /// effect exists exactly when the job is finished, however often the job ran before a crash.
     pub async fn finish_job(
         &self,
         id: i64,
         state: &str,
-        mail: Option<&NewMail>,
+        effect: Option<&Effect>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        if let Some(mail) = mail {
-            sqlx::query("INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES (?, ?, ?, ?, ?)")
+        match effect {
+            Some(Effect::Mail(mail)) => {
+                sqlx::query(
+                    "INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES (?, ?, ?, ?, ?)",
+                )
                 .bind(&mail.recipient)
                 .bind(&mail.subject)
                 .bind(&mail.body)
@@ -137,6 +170,24 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            }
+            Some(Effect::OrderHistory {
+                order_id,
+                viewer_id,
+                summary,
+            }) => {
+                sqlx::query(
+                    "INSERT INTO order_history (order_id, viewer_id, summary, added_at) VALUES (?, ?, ?, ?) \
+                     ON CONFLICT (order_id) DO NOTHING",
+                )
+                .bind(order_id)
+                .bind(viewer_id)
+                .bind(summary)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {}
         }
         sqlx::query("UPDATE jobs SET state = ?, finished_at = ?, locked_until = NULL WHERE id = ?")
             .bind(state)
@@ -168,6 +219,30 @@ impl Store {
         };
         query.bind(id).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Jobs that failed for good, newest first.
+    pub async fn dead_jobs(&self, limit: i64) -> Result<Vec<DeadJob>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, dedupe_key, attempts, last_error FROM jobs WHERE state = 'failed' \
+             ORDER BY finished_at DESC, id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Makes a failed job pending again, due now; whether it was failed.
+    pub async fn retry_job(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, locked_until = NULL, finished_at = NULL \
+             WHERE id = ? AND state = 'failed'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// The state and time of the job `dedupe_key`.
@@ -255,7 +330,7 @@ mod tests {
             state: MailState::Held,
         };
         store
-            .finish_job(again.id, "done", Some(&mail), due + lease)
+            .finish_job(again.id, "done", Some(&Effect::Mail(mail)), due + lease)
             .await
             .unwrap();
         assert_eq!(store.claim_due_job(due + lease * 5, lease).await.unwrap(), None);

@@ -1,0 +1,554 @@
+//! Orders: placing one (stock and price checked and stock taken in one transaction, idempotent by the buyer's key),
+//! moving it between states (each move recorded with its cause, with the jobs it starts in the same transaction), and
+//! the webhook deliveries already handled.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use super::{Store, StoreError, jobs::schedule_job_in};
+
+/// Where an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+pub enum OrderState {
+    Created,
+    Paid,
+    Fulfilled,
+    Failed,
+    Refunded,
+}
+
+impl OrderState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Created => "created",
+            OrderState::Paid => "paid",
+            OrderState::Fulfilled => "fulfilled",
+            OrderState::Failed => "failed",
+            OrderState::Refunded => "refunded",
+        }
+    }
+}
+
+/// Who takes the payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
+#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentProvider {
+    /// The embedded test provider: no third party, test mode.
+    Local,
+    Stripe,
+    Shopify,
+}
+
+impl PaymentProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentProvider::Local => "local",
+            PaymentProvider::Stripe => "stripe",
+            PaymentProvider::Shopify => "shopify",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRecord {
+    pub id: String,
+    pub event_id: String,
+    pub viewer_id: String,
+    pub provider: PaymentProvider,
+    pub state: OrderState,
+    pub currency: String,
+    /// Tax included, in minor units.
+    pub total: i64,
+    /// The tax within `total`.
+    pub tax: i64,
+    pub email: Option<String>,
+    pub payment_ref: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderLine {
+    pub product_id: String,
+    pub title: String,
+    pub unit_price: i64,
+    pub tax_rate_bp: i64,
+    pub quantity: i64,
+}
+
+/// A line as the buyer asks for it: the price they saw is checked against today's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRequest {
+    pub product_id: String,
+    pub quantity: i64,
+    pub expected_price: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub id: String,
+    pub event_id: String,
+    pub viewer_id: String,
+    pub provider: PaymentProvider,
+    pub email: Option<String>,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub lines: Vec<LineRequest>,
+}
+
+/// Why an order was not placed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    #[error("{title} is sold out")]
+    SoldOut {
+        product_id: String,
+        title: String,
+        left: i64,
+    },
+    #[error("the price of {title} is now {price}")]
+    PriceChanged {
+        product_id: String,
+        title: String,
+        price: i64,
+    },
+    #[error("no product {0} in this show")]
+    UnknownProduct(String),
+    #[error("the products are in more than one currency")]
+    MixedCurrencies,
+    /// The same key with the same request: the order placed the first time.
+    #[error("already placed")]
+    Replay(Box<OrderRecord>),
+    /// The same key with another request.
+    #[error("this Idempotency-Key was used for another order")]
+    KeyReused,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for PlaceError {
+    fn from(e: sqlx::Error) -> Self {
+        PlaceError::Store(e.into())
+    }
+}
+
+/// A job a transition starts: (kind, dedupe key, payload).
+pub type JobStart = (String, String, String);
+
+const ORDER_COLUMNS: &str =
+    "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, created_at";
+
+/// The tax inside tax-included amounts: per rate, the sum's share at that rate, rounded down (the Japanese invoice
+/// rule: once per rate, not per line).
+pub fn included_tax(lines: &[OrderLine]) -> i64 {
+    let mut by_rate: Vec<(i64, i64)> = Vec::new();
+    for line in lines {
+        let amount = line.unit_price * line.quantity;
+        match by_rate.iter_mut().find(|(rate, _)| *rate == line.tax_rate_bp) {
+            Some((_, sum)) => *sum += amount,
+            None => by_rate.push((line.tax_rate_bp, amount)),
+        }
+    }
+    by_rate.iter().map(|(rate, sum)| sum * rate / (10_000 + rate)).sum()
+}
+
+async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+impl Store {
+    /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now).
+    /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
+    pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
+        let mut tx = self.pool.begin().await?;
+        let earlier: Option<(String, String)> =
+            sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = ? AND idempotency_key = ?")
+                .bind(&new.viewer_id)
+                .bind(&new.idempotency_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some((id, hash)) = earlier {
+            if hash != new.request_hash {
+                return Err(PlaceError::KeyReused);
+            }
+            let order = order_in(&mut tx, &id).await?.ok_or(PlaceError::KeyReused)?;
+            return Err(PlaceError::Replay(Box::new(order)));
+        }
+        let mut lines = Vec::with_capacity(new.lines.len());
+        let mut currency: Option<String> = None;
+        for request in &new.lines {
+            let product: Option<(String, i64, String, i64, i64)> = sqlx::query_as(
+                "SELECT title, price, currency, tax_rate_bp, stock FROM products WHERE id = ? AND event_id = ?",
+            )
+            .bind(&request.product_id)
+            .bind(&new.event_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (title, price, product_currency, tax_rate_bp, stock) =
+                product.ok_or_else(|| PlaceError::UnknownProduct(request.product_id.clone()))?;
+            if price != request.expected_price {
+                return Err(PlaceError::PriceChanged {
+                    product_id: request.product_id.clone(),
+                    title,
+                    price,
+                });
+            }
+            if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
+                return Err(PlaceError::MixedCurrencies);
+            }
+            let taken = sqlx::query("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
+                .bind(request.quantity)
+                .bind(&request.product_id)
+                .bind(request.quantity)
+                .execute(&mut *tx)
+                .await?;
+            if taken.rows_affected() == 0 {
+                return Err(PlaceError::SoldOut {
+                    product_id: request.product_id.clone(),
+                    title,
+                    left: stock,
+                });
+            }
+            lines.push(OrderLine {
+                product_id: request.product_id.clone(),
+                title,
+                unit_price: price,
+                tax_rate_bp,
+                quantity: request.quantity,
+            });
+        }
+        let total: i64 = lines.iter().map(|l| l.unit_price * l.quantity).sum();
+        let order = OrderRecord {
+            id: new.id.clone(),
+            event_id: new.event_id.clone(),
+            viewer_id: new.viewer_id.clone(),
+            provider: new.provider,
+            state: OrderState::Created,
+            currency: currency.unwrap_or_else(|| "JPY".into()),
+            total,
+            tax: included_tax(&lines),
+            email: new.email.clone(),
+            payment_ref: None,
+            created_at: now,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO orders (id, event_id, viewer_id, provider, state, currency, total, tax, email, \
+             idempotency_key, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&order.id)
+        .bind(&order.event_id)
+        .bind(&order.viewer_id)
+        .bind(order.provider)
+        .bind(order.state)
+        .bind(&order.currency)
+        .bind(order.total)
+        .bind(order.tax)
+        .bind(&order.email)
+        .bind(&new.idempotency_key)
+        .bind(&new.request_hash)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        if let Err(sqlx::Error::Database(e)) = &inserted
+            && e.is_unique_violation()
+        {
+            // The same key placed by a concurrent request a moment ago: answer as a replay.
+            drop(tx);
+            return Box::pin(self.place_order(new, now)).await;
+        }
+        inserted?;
+        for (i, line) in lines.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO order_lines (order_id, line, product_id, title, unit_price, tax_rate_bp, quantity) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&order.id)
+            .bind(i64::try_from(i).unwrap_or(i64::MAX))
+            .bind(&line.product_id)
+            .bind(&line.title)
+            .bind(line.unit_price)
+            .bind(line.tax_rate_bp)
+            .bind(line.quantity)
+            .execute(&mut *tx)
+            .await?;
+        }
+        record_transition(&mut tx, &order.id, None, OrderState::Created, "placed", now).await?;
+        tx.commit().await?;
+        Ok(order)
+    }
+
+    /// Moves an order from one of `from` to `to` for `cause`, starting `jobs` in the same transaction; a move to
+    /// failed or refunded from created or paid gives the stock back. `None` (and nothing changed) when the order
+    /// is in none of `from`: a repeated or late event.
+    pub async fn transition_order(
+        &self,
+        id: &str,
+        from: &[OrderState],
+        to: OrderState,
+        cause: &str,
+        jobs: &[JobStart],
+        now: DateTime<Utc>,
+    ) -> Result<Option<OrderRecord>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let Some(order) = order_in(&mut tx, id).await? else {
+            return Ok(None);
+        };
+        if !from.contains(&order.state) {
+            return Ok(None);
+        }
+        let moved = sqlx::query("UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+            .bind(to)
+            .bind(now)
+            .bind(id)
+            .bind(order.state)
+            .execute(&mut *tx)
+            .await?;
+        if moved.rows_affected() == 0 {
+            return Ok(None);
+        }
+        if matches!(to, OrderState::Failed | OrderState::Refunded)
+            && matches!(order.state, OrderState::Created | OrderState::Paid)
+        {
+            sqlx::query(
+                "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
+                 WHERE order_id = ?1 AND product_id = products.id) \
+                 WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = ?1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        record_transition(&mut tx, id, Some(order.state), to, cause, now).await?;
+        for (kind, key, payload) in jobs {
+            schedule_job_in(&mut tx, kind, key, payload, now, now).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(OrderRecord { state: to, ..order }))
+    }
+
+    /// Records the provider's reference for the payment (a PaymentIntent id).
+    pub async fn set_payment_ref(&self, id: &str, payment_ref: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE orders SET payment_ref = ? WHERE id = ?")
+            .bind(payment_ref)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn order(&self, id: &str) -> Result<Option<OrderRecord>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(order_in(&mut conn, id).await?)
+    }
+
+    pub async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderRecord>, StoreError> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE payment_ref = ?"))
+                .bind(payment_ref)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn order_lines(&self, id: &str) -> Result<Vec<OrderLine>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT product_id, title, unit_price, tax_rate_bp, quantity FROM order_lines WHERE order_id = ? \
+             ORDER BY line",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The order's moves, oldest first: (from, to, cause).
+    pub async fn order_transitions(&self, id: &str) -> Result<Vec<(Option<String>, String, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT from_state, to_state, cause FROM order_transitions WHERE order_id = ? ORDER BY id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The buyer's order history, newest first: (order id, summary).
+    pub async fn order_history(&self, viewer_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT order_id, summary FROM order_history WHERE viewer_id = ? ORDER BY added_at DESC, order_id",
+        )
+        .bind(viewer_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records a webhook delivery; `false` when it was handled before.
+    pub async fn record_webhook(&self, provider: &str, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO webhook_events (provider, event_id, received_at) VALUES (?, ?, ?) \
+             ON CONFLICT (provider, event_id) DO NOTHING",
+        )
+        .bind(provider)
+        .bind(event_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+async fn record_transition(
+    conn: &mut SqliteConnection,
+    id: &str,
+    from: Option<OrderState>,
+    to: OrderState,
+    cause: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO order_transitions (order_id, from_state, to_state, cause, at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(cause)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    fn line(price: i64, rate: i64, quantity: i64) -> OrderLine {
+        OrderLine {
+            product_id: "p".into(),
+            title: "t".into(),
+            unit_price: price,
+            tax_rate_bp: rate,
+            quantity,
+        }
+    }
+
+    #[test]
+    fn tax_is_taken_once_per_rate_from_tax_included_sums() {
+        // ¥1,980 at 8 %: 146 of tax; two of them 293 (not 2 × 146); ¥1,100 at 10 %: 100.
+        assert_eq!(included_tax(&[line(1980, 800, 1)]), 146);
+        assert_eq!(included_tax(&[line(1980, 800, 2)]), 293);
+        assert_eq!(included_tax(&[line(1980, 800, 1), line(1100, 1000, 1)]), 246);
+        assert_eq!(included_tax(&[]), 0);
+    }
+
+    fn new_order(key: &str, lines: Vec<LineRequest>) -> NewOrder {
+        NewOrder {
+            id: format!("ord_{key}"),
+            event_id: "evt_demo".into(),
+            viewer_id: "v1".into(),
+            provider: PaymentProvider::Local,
+            email: None,
+            idempotency_key: key.into(),
+            request_hash: format!("hash-{}", lines.len()),
+            lines,
+        }
+    }
+
+    #[tokio::test]
+    async fn orders_take_stock_check_prices_and_replay_by_key() {
+        let (store, _dir) = fresh_store().await;
+        store.seed_demo().await.unwrap();
+        let product = store
+            .products_of_event("evt_demo")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.stock >= 2)
+            .unwrap();
+        let now = Utc::now();
+        let ask = |quantity, expected_price| LineRequest {
+            product_id: product.id.clone(),
+            quantity,
+            expected_price,
+        };
+        let order = store
+            .place_order(&new_order("k1", vec![ask(2, product.price)]), now)
+            .await
+            .unwrap();
+        assert_eq!((order.state, order.total), (OrderState::Created, product.price * 2));
+        assert_eq!(
+            store.product(&product.id).await.unwrap().unwrap().stock,
+            product.stock - 2
+        );
+
+        // The same key and request: the same order, no more stock taken; another request: refused.
+        match store
+            .place_order(&new_order("k1", vec![ask(2, product.price)]), now)
+            .await
+        {
+            Err(PlaceError::Replay(again)) => assert_eq!(again.id, order.id),
+            other => panic!("{other:?}"),
+        }
+        let mut other = new_order("k1", vec![ask(1, product.price)]);
+        other.request_hash = "another".into();
+        assert!(matches!(
+            store.place_order(&other, now).await,
+            Err(PlaceError::KeyReused)
+        ));
+        assert_eq!(
+            store.product(&product.id).await.unwrap().unwrap().stock,
+            product.stock - 2
+        );
+
+        assert!(matches!(
+            store.place_order(&new_order("k2", vec![ask(1, product.price - 1)]), now).await,
+            Err(PlaceError::PriceChanged { price, .. }) if price == product.price
+        ));
+        assert!(matches!(
+            store
+                .place_order(&new_order("k3", vec![ask(product.stock, product.price)]), now)
+                .await,
+            Err(PlaceError::SoldOut { .. })
+        ));
+        assert_eq!(
+            store.product(&product.id).await.unwrap().unwrap().stock,
+            product.stock - 2,
+            "a refused order takes nothing"
+        );
+
+        // Failing gives the stock back, once.
+        let failed = store
+            .transition_order(
+                &order.id,
+                &[OrderState::Created],
+                OrderState::Failed,
+                "card declined",
+                &[],
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(failed.map(|o| o.state), Some(OrderState::Failed));
+        assert!(
+            store
+                .transition_order(&order.id, &[OrderState::Created], OrderState::Failed, "again", &[], now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(store.product(&product.id).await.unwrap().unwrap().stock, product.stock);
+        let moves = store.order_transitions(&order.id).await.unwrap();
+        assert_eq!(
+            moves,
+            [
+                (None, "created".to_string(), "placed".to_string()),
+                (
+                    Some("created".to_string()),
+                    "failed".to_string(),
+                    "card declined".to_string()
+                )
+            ]
+        );
+    }
+}
