@@ -3,8 +3,8 @@
 //! and is finished in the transaction that records its effect. Failures are retried with backoff, then kept as
 //! failed with their error.
 //!
-//! The one kind so far: the rental reminder, mailed 5 h before a rental ends, scheduled when the rental is granted
-//! and cancelled when it is revoked (refunded) or replaced.
+//! The kinds: the rental reminder, mailed 5 h before a rental ends, scheduled when the rental is granted and
+//! cancelled when it is revoked (refunded) or replaced; and the steps of a paid order (`commerce::pipeline`).
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    commerce::pipeline::{ORDER_STEP, Pipeline},
     mail::Mailer,
     store::{Effect, EntitlementKind, EntitlementRecord, NewMail, Store, StoreError},
 };
@@ -83,6 +84,8 @@ pub struct Worker {
     pub mailer: Arc<Mailer>,
     /// The site's public address, for links in mail.
     pub site_url: String,
+    /// Where the order pipeline writes its exports.
+    pub exports_dir: std::path::PathBuf,
 }
 
 /// What one job came to.
@@ -99,6 +102,11 @@ impl Worker {
         while let Some(job) = self.store.claim_due_job(now, LEASE).await? {
             let outcome = match job.kind.as_str() {
                 RENTAL_REMINDER => self.rental_reminder(&job.payload, now).await,
+                ORDER_STEP => self
+                    .pipeline()
+                    .run(&job.payload, self.mailer.new_mail_state())
+                    .await
+                    .map(Outcome::Done),
                 other => Err(format!("unknown job kind {other}")),
             };
             match outcome {
@@ -114,6 +122,14 @@ impl Worker {
             finished += 1;
         }
         Ok(finished)
+    }
+
+    fn pipeline(&self) -> Pipeline {
+        Pipeline {
+            store: self.store.clone(),
+            exports_dir: self.exports_dir.clone(),
+            site_url: self.site_url.clone(),
+        }
     }
 
     async fn rental_reminder(&self, payload: &str, now: DateTime<Utc>) -> Result<Outcome, String> {
@@ -177,6 +193,7 @@ mod tests {
             store,
             mailer: Arc::new(Mailer::Outbox),
             site_url: "https://shop.example.com/".into(),
+            exports_dir: dir.path().join("exports"),
         };
         (worker, dir)
     }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod analytics;
 pub mod auth;
+pub mod commerce;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -107,6 +108,7 @@ impl Application {
             store: state.store.clone(),
             mailer: std::sync::Arc::new(mail::Mailer::from_config(config).context("configuring mail")?),
             site_url: config.public_site_url.clone(),
+            exports_dir: config.data_dir.join("exports"),
         };
         Ok(Self {
             jobs,
@@ -197,6 +199,7 @@ pub fn app(state: AppState) -> Router {
         .merge(access::playback::router())
         .merge(access::drm::router())
         .merge(access::login::router())
+        .merge(commerce::orders::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

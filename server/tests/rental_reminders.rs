@@ -139,6 +139,7 @@ async fn a_rental_reminder_survives_a_restart_and_goes_out_by_smtp() {
         store: app.store.clone(),
         mailer: Arc::new(Mailer::from_config(&config).unwrap()),
         site_url: config.public_site_url.clone(),
+        exports_dir: app.dir.path().join("exports"),
     };
     assert_eq!(worker.run_due(end - chrono::Duration::hours(6)).await.unwrap(), 0);
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
@@ -217,6 +218,7 @@ async fn a_refund_cancels_the_reminder_and_the_console_lists_held_mail() {
         store: app.store.clone(),
         mailer: Arc::new(Mailer::Outbox),
         site_url: "http://127.0.0.1".into(),
+        exports_dir: app.dir.path().join("exports"),
     };
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
     assert_eq!(app.store.outbox(1).await.unwrap()[0].state.as_str(), "held");

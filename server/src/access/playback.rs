@@ -13,7 +13,7 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
 };
@@ -25,12 +25,11 @@ use super::{
     cloudfront::{Ipv4Cidr, Policy},
     drm::proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
-    viewer::{Viewer, identify},
+    viewer::{Viewer, identify_or_new},
 };
 use crate::{
     auth::{Caller, Credentials},
     error::AppError,
-    session::Sessions,
     state::AppState,
     store::{Access, EntitlementKind, EntitlementRecord, EventRecord, EventStatus, Store},
 };
@@ -88,18 +87,6 @@ impl LicenseServer {
     }
 }
 
-/// The viewer of a request, and the `Set-Cookie` that makes an anonymous one when there is none.
-async fn viewer(state: &AppState, headers: &HeaderMap) -> Result<(Viewer, Option<HeaderValue>), AppError> {
-    match identify(state, headers).await? {
-        Some(viewer) => Ok((viewer, None)),
-        None => {
-            let id = Sessions::new_viewer_id()?;
-            let cookie = state.sessions.viewer_cookie(&id);
-            Ok((Viewer::anonymous(id), Some(cookie)))
-        }
-    }
-}
-
 /// The event of a slug, or 404.
 pub async fn event(store: &Store, slug: &str) -> Result<EventRecord, AppError> {
     store
@@ -150,7 +137,7 @@ async fn authorize(
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid playback request: {e}")))?
     };
     let event = event(&state.store, &slug).await?;
-    let (viewer, new_viewer) = viewer(&state, &headers).await?;
+    let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
     let peer_ip = peer.as_ref().map(|peer| peer.0.0.ip());
     // Per viewer. A request without a viewer cookie is not limited: it cannot be entitled, so it never costs a
     // signature (limiting by address would shut out everyone behind one carrier NAT at the start of a show).

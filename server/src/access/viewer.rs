@@ -2,10 +2,10 @@
 //! anonymous viewer (the viewer cookie). A member who signed in on a browser keeps what that browser's anonymous
 //! viewer was entitled to.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::oidc::OidcError;
-use crate::{error::AppError, state::AppState};
+use crate::{error::AppError, session::Sessions, state::AppState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
@@ -62,4 +62,17 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
         }));
     }
     Ok(anonymous.map(Viewer::anonymous))
+}
+
+/// The viewer of a request, and the `Set-Cookie` that makes an anonymous one when there is none (what is bought or
+/// granted later then belongs to this browser).
+pub async fn identify_or_new(state: &AppState, headers: &HeaderMap) -> Result<(Viewer, Option<HeaderValue>), AppError> {
+    match identify(state, headers).await? {
+        Some(viewer) => Ok((viewer, None)),
+        None => {
+            let id = Sessions::new_viewer_id()?;
+            let cookie = state.sessions.viewer_cookie(&id);
+            Ok((Viewer::anonymous(id), Some(cookie)))
+        }
+    }
 }

@@ -1,0 +1,307 @@
+//! The buyer's order endpoints:
+//! - `POST /api/orders` with an `Idempotency-Key` header and `{"slug", "lines": [{"productId", "quantity",
+//!   "price"}], "email"?}`: checks every line against today's price and stock (taking the stock), and answers 201
+//!   `{order}`; the same key and body again answers 200 with the same order, the same key with another body 422.
+//!   Sold out and price changed are 409 with `code`, the product and what is true now.
+//! - `POST /api/orders/{id}/pay` (the local test provider): `{"outcome": "succeed" | "decline"}` pays the order (its
+//!   pipeline starts in the same transaction) or fails it (the stock comes back).
+//! - `GET /api/orders/{id}`: the buyer's own order, its lines and its moves.
+//!
+//! Orders belong to the viewer who placed them (the viewer cookie or a member's login); another viewer gets 404.
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::pipeline;
+use crate::{
+    access::{
+        playback::event,
+        viewer::{identify, identify_or_new},
+    },
+    error::AppError,
+    state::AppState,
+    store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError},
+};
+
+/// At most this many lines, and this many of one product, in an order.
+const MAX_LINES: usize = 50;
+const MAX_QUANTITY: i64 = 99;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/orders", post(place))
+        .route("/api/orders/{id}", get(show))
+        .route("/api/orders/{id}/pay", post(pay))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PlaceRequest {
+    slug: String,
+    lines: Vec<LineBody>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct LineBody {
+    product_id: String,
+    quantity: i64,
+    /// The tax-included unit price the buyer saw.
+    price: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderAnswer {
+    order_id: String,
+    state: &'static str,
+    total: i64,
+    tax: i64,
+    currency: String,
+    provider: &'static str,
+    /// The local provider takes no money: the page says so.
+    test_mode: bool,
+}
+
+impl From<&OrderRecord> for OrderAnswer {
+    fn from(order: &OrderRecord) -> Self {
+        Self {
+            order_id: order.id.clone(),
+            state: order.state.as_str(),
+            total: order.total,
+            tax: order.tax,
+            currency: order.currency.clone(),
+            provider: order.provider.as_str(),
+            test_mode: order.provider == PaymentProvider::Local,
+        }
+    }
+}
+
+/// A 409 the page turns into a message: what changed, for which product, and what is true now.
+fn conflict(code: &str, message: String, detail: serde_json::Value) -> Response {
+    let mut body = json!({ "error": message, "code": code });
+    if let (Some(body), Some(detail)) = (body.as_object_mut(), detail.as_object()) {
+        body.extend(detail.clone());
+    }
+    (StatusCode::CONFLICT, Json(body)).into_response()
+}
+
+fn new_order_id() -> Result<String, AppError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(format!("ord_{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, AppError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or_default();
+    if key.is_empty() || key.len() > 255 {
+        return Err(AppError::BadRequest(
+            "an Idempotency-Key header (1 to 255 characters) is required".into(),
+        ));
+    }
+    Ok(key.to_string())
+}
+
+async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let key = idempotency_key(&headers)?;
+    let request: PlaceRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid order: {e}")))?;
+    if request.lines.is_empty() || request.lines.len() > MAX_LINES {
+        return Err(AppError::BadRequest(format!("an order has 1 to {MAX_LINES} lines")));
+    }
+    if let Some(line) = request.lines.iter().find(|l| !(1..=MAX_QUANTITY).contains(&l.quantity)) {
+        return Err(AppError::BadRequest(format!(
+            "the quantity of {} must be 1 to {MAX_QUANTITY}",
+            line.product_id
+        )));
+    }
+    let email = request.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    if let Some(email) = email
+        && !crate::mail::valid_address(email)
+    {
+        return Err(AppError::BadRequest(format!("{email:?} is not an e-mail address")));
+    }
+    let show = event(&state.store, &request.slug).await?;
+    let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
+    let new = NewOrder {
+        id: new_order_id()?,
+        event_id: show.id,
+        viewer_id: viewer.id,
+        provider: PaymentProvider::Local,
+        email: email.map(str::to_string),
+        idempotency_key: key,
+        request_hash: URL_SAFE_NO_PAD.encode(Sha256::digest(&body)),
+        lines: request
+            .lines
+            .into_iter()
+            .map(|l| LineRequest {
+                product_id: l.product_id,
+                quantity: l.quantity,
+                expected_price: l.price,
+            })
+            .collect(),
+    };
+    let mut response = match state.store.place_order(&new, Utc::now()).await {
+        Ok(order) => (StatusCode::CREATED, Json(OrderAnswer::from(&order))).into_response(),
+        Err(PlaceError::Replay(order)) => (StatusCode::OK, Json(OrderAnswer::from(&*order))).into_response(),
+        Err(PlaceError::KeyReused) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": "this Idempotency-Key was used for another order",
+                "code": "idempotency_key_reused",
+            })),
+        )
+            .into_response(),
+        Err(PlaceError::SoldOut {
+            product_id,
+            title,
+            left,
+        }) => conflict(
+            "sold_out",
+            format!("{title} is sold out"),
+            json!({ "productId": product_id, "left": left }),
+        ),
+        Err(PlaceError::PriceChanged {
+            product_id,
+            title,
+            price,
+        }) => conflict(
+            "price_changed",
+            format!("The price of {title} has changed"),
+            json!({ "productId": product_id, "price": price }),
+        ),
+        Err(PlaceError::UnknownProduct(id)) => {
+            return Err(AppError::BadRequest(format!("no product {id} in this show")));
+        }
+        Err(PlaceError::MixedCurrencies) => {
+            return Err(AppError::BadRequest(
+                "the products are in more than one currency".into(),
+            ));
+        }
+        Err(PlaceError::Store(e)) => return Err(AppError::Unavailable(e.into())),
+    };
+    if let Some(cookie) = new_viewer {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
+async fn own_order(state: &AppState, headers: &HeaderMap, id: &str) -> Result<OrderRecord, AppError> {
+    let viewer = identify(state, headers).await?.ok_or(AppError::NotFound)?;
+    let order = state
+        .store
+        .order(id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .ok_or(AppError::NotFound)?;
+    let mine = order.viewer_id == viewer.id || viewer.anonymous_id.as_deref() == Some(order.viewer_id.as_str());
+    if mine { Ok(order) } else { Err(AppError::NotFound) }
+}
+
+async fn show(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
+    let order = own_order(&state, &headers, &id).await?;
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let lines = state.store.order_lines(&id).await.map_err(unavailable)?;
+    let moves = state.store.order_transitions(&id).await.map_err(unavailable)?;
+    let mut body = serde_json::to_value(OrderAnswer::from(&order)).map_err(|e| AppError::Internal(e.into()))?;
+    body["lines"] = lines
+        .iter()
+        .map(|l| json!({ "productId": l.product_id, "title": l.title, "unitPrice": l.unit_price, "quantity": l.quantity }))
+        .collect();
+    body["history"] = moves
+        .iter()
+        .map(|(from, to, cause)| json!({ "from": from, "to": to, "cause": cause }))
+        .collect();
+    Ok(Json(body).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    Succeed,
+    Decline,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PayRequest {
+    outcome: Outcome,
+}
+
+async fn pay(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: PayRequest =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid payment: {e}")))?;
+    let order = own_order(&state, &headers, &id).await?;
+    if order.provider != PaymentProvider::Local {
+        return Err(AppError::BadRequest("this order is paid through its provider".into()));
+    }
+    let now = Utc::now();
+    let moved = match request.outcome {
+        Outcome::Succeed => {
+            state
+                .store
+                .transition_order(
+                    &id,
+                    &[OrderState::Created],
+                    OrderState::Paid,
+                    "paid with the local test provider",
+                    &pipeline::jobs_for(&id),
+                    now,
+                )
+                .await
+        }
+        Outcome::Decline => {
+            state
+                .store
+                .transition_order(
+                    &id,
+                    &[OrderState::Created],
+                    OrderState::Failed,
+                    "declined by the local test provider",
+                    &[],
+                    now,
+                )
+                .await
+        }
+    }
+    .map_err(|e| AppError::Unavailable(e.into()))?;
+    match moved {
+        Some(order) => Ok(Json(OrderAnswer::from(&order)).into_response()),
+        // A repeated "pay" of a paid order is harmless: it answers the order.
+        None if order.state == OrderState::Paid && matches!(request.outcome, Outcome::Succeed) => {
+            Ok(Json(OrderAnswer::from(&order)).into_response())
+        }
+        None => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": format!("this order is already {}", order.state.as_str()),
+                "code": "order_state",
+                "state": order.state.as_str(),
+            })),
+        )
+            .into_response()),
+    }
+}

@@ -1,0 +1,197 @@
+//! Orders over HTTP with the local test provider: idempotent placing, stock and price re-checked, payment and
+//! decline, the buyer's own view, and the pipeline after payment (each step once, however often it runs).
+
+mod support;
+
+use std::sync::Arc;
+
+use caravan_server::{jobs::Worker, mail::Mailer, store::ProductRecord};
+use serde_json::{Value, json};
+use support::{TestApp, cookie_header, set_cookies};
+
+async fn place(app: &TestApp, cookie: &str, key: Option<&str>, body: Value) -> (u16, Vec<String>, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/api/orders"))
+        .header("cookie", cookie)
+        .json(&body);
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let set = set_cookies(&response);
+    (status, set, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn call(app: &TestApp, method: reqwest::Method, path: &str, cookie: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = app.client.request(method, app.url(path)).header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The demo's products: one in stock (at least 3), and one sold out.
+async fn products(app: &TestApp) -> (ProductRecord, ProductRecord) {
+    let all = app.store.products_of_event("evt_demo").await.unwrap();
+    let in_stock = all.iter().find(|p| p.stock >= 3).unwrap().clone();
+    let sold_out = all.iter().find(|p| p.stock == 0).unwrap().clone();
+    (in_stock, sold_out)
+}
+
+fn worker(app: &TestApp) -> Worker {
+    Worker {
+        store: app.store.clone(),
+        mailer: Arc::new(Mailer::Outbox),
+        site_url: "https://caravan.example".into(),
+        exports_dir: app.dir.path().join("exports"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_placed_once_per_key_and_paid_with_the_test_provider() {
+    let app = TestApp::spawn().await;
+    let (tea, sold_out) = products(&app).await;
+    let body = json!({
+        "slug": "demo",
+        "lines": [{ "productId": tea.id, "quantity": 2, "price": tea.price }],
+        "email": "buyer@example.com",
+    });
+    let (status, set, order) = place(&app, "", Some("key-1"), body.clone()).await;
+    assert_eq!(status, 201, "{order}");
+    assert_eq!(order["state"], "created");
+    assert_eq!(order["total"], tea.price * 2);
+    assert_eq!(order["testMode"], true);
+    let buyer = cookie_header(&set);
+    let id = order["orderId"].as_str().unwrap().to_string();
+
+    // The same key and body: the same order; another body: 422; no key: 400.
+    let (status, _, again) = place(&app, &buyer, Some("key-1"), body.clone()).await;
+    assert_eq!((status, again["orderId"].as_str()), (200, Some(id.as_str())));
+    let mut other = body.clone();
+    other["lines"][0]["quantity"] = 1.into();
+    let (status, _, refused) = place(&app, &buyer, Some("key-1"), other).await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
+    assert_eq!(place(&app, &buyer, None, body.clone()).await.0, 400);
+    assert_eq!(
+        app.store.product(&tea.id).await.unwrap().unwrap().stock,
+        tea.stock - 2,
+        "stock taken once"
+    );
+
+    // Stock and price are checked now.
+    let (status, _, refused) = place(
+        &app,
+        &buyer,
+        Some("key-2"),
+        json!({ "slug": "demo", "lines": [{ "productId": sold_out.id, "quantity": 1, "price": sold_out.price }] }),
+    )
+    .await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("sold_out")), "{refused}");
+    assert_eq!(refused["productId"], sold_out.id.as_str());
+    let (status, _, refused) = place(
+        &app,
+        &buyer,
+        Some("key-3"),
+        json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 1, "price": tea.price + 100 }] }),
+    )
+    .await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("price_changed")));
+    assert_eq!(refused["price"], tea.price);
+    for bad in [
+        json!({ "slug": "demo", "lines": [] }),
+        json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 0, "price": tea.price }] }),
+        json!({ "slug": "demo", "lines": [{ "productId": "nope", "quantity": 1, "price": 1 }] }),
+        json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 1, "price": tea.price }], "email": "x@" }),
+    ] {
+        let (status, _, error) = place(&app, &buyer, Some("key-bad"), bad.clone()).await;
+        assert_eq!(status, 400, "{bad}: {error}");
+        assert!(error["error"].is_string());
+    }
+
+    // Only the buyer sees or pays it.
+    let path = format!("/api/orders/{id}");
+    assert_eq!(call(&app, reqwest::Method::GET, &path, "", None).await.0, 404);
+    let pay = format!("/api/orders/{id}/pay");
+    let succeed = Some(json!({ "outcome": "succeed" }));
+    assert_eq!(
+        call(&app, reqwest::Method::POST, &pay, "", succeed.clone()).await.0,
+        404
+    );
+    let (status, paid) = call(&app, reqwest::Method::POST, &pay, &buyer, succeed.clone()).await;
+    assert_eq!((status, paid["state"].as_str()), (200, Some("paid")), "{paid}");
+    assert_eq!(
+        call(&app, reqwest::Method::POST, &pay, &buyer, succeed).await.0,
+        200,
+        "a second click is harmless"
+    );
+    let decline = Some(json!({ "outcome": "decline" }));
+    assert_eq!(call(&app, reqwest::Method::POST, &pay, &buyer, decline).await.0, 409);
+    let (_, shown) = call(&app, reqwest::Method::GET, &path, &buyer, None).await;
+    assert_eq!(shown["lines"][0]["quantity"], 2);
+    assert_eq!(
+        shown["history"],
+        json!([
+            { "from": null, "to": "created", "cause": "placed" },
+            { "from": "created", "to": "paid", "cause": "paid with the local test provider" },
+        ])
+    );
+
+    // The pipeline: every step once, however often the worker runs.
+    let worker = worker(&app);
+    let now = chrono::Utc::now();
+    assert_eq!(worker.run_due(now).await.unwrap(), 4);
+    assert_eq!(worker.run_due(now + chrono::Duration::hours(1)).await.unwrap(), 0);
+    let outbox = app.store.outbox(10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].recipient, "buyer@example.com");
+    assert!(
+        outbox[0].body.contains(&format!("{} × 2", tea.title)),
+        "{}",
+        outbox[0].body
+    );
+    let history = app.store.order_history(&shown_viewer(&app, &id).await).await.unwrap();
+    assert_eq!(history.len(), 1);
+    let shipment: Value =
+        serde_json::from_slice(&std::fs::read(app.dir.path().join(format!("exports/fulfilment/{id}.json"))).unwrap())
+            .unwrap();
+    assert_eq!(shipment["lines"][0]["productId"], tea.id.as_str());
+    let accounting = std::fs::read_to_string(app.dir.path().join(format!("exports/accounting/{id}.csv"))).unwrap();
+    assert_eq!(accounting.lines().count(), 2, "{accounting}");
+}
+
+async fn shown_viewer(app: &TestApp, order_id: &str) -> String {
+    app.store.order(order_id).await.unwrap().unwrap().viewer_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_payment_gives_the_stock_back() {
+    let app = TestApp::spawn().await;
+    let (tea, _) = products(&app).await;
+    let body = json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 3, "price": tea.price }] });
+    let (status, set, order) = place(&app, "", Some("k"), body).await;
+    assert_eq!(status, 201);
+    assert_eq!(app.store.product(&tea.id).await.unwrap().unwrap().stock, tea.stock - 3);
+    let path = format!("/api/orders/{}/pay", order["orderId"].as_str().unwrap());
+    let (status, failed) = call(
+        &app,
+        reqwest::Method::POST,
+        &path,
+        &cookie_header(&set),
+        Some(json!({ "outcome": "decline" })),
+    )
+    .await;
+    assert_eq!((status, failed["state"].as_str()), (200, Some("failed")));
+    assert_eq!(app.store.product(&tea.id).await.unwrap().unwrap().stock, tea.stock);
+    assert_eq!(
+        worker(&app).run_due(chrono::Utc::now()).await.unwrap(),
+        0,
+        "no pipeline for a failed order"
+    );
+}
