@@ -1,5 +1,56 @@
-//! Selling during the show: orders (`orders`: placing, the local test provider's payment, the buyer's view) and what
-//! runs after a payment (`pipeline`: restart-safe steps as durable jobs).
+//! Selling during the show: orders (`orders`: placing, the local test provider's payment, the buyer's view), what
+//! runs after a payment (`pipeline`: restart-safe steps as durable jobs), and what the payment providers tell us
+//! (`webhooks`).
 
 pub mod orders;
 pub mod pipeline;
+pub mod stripe;
+pub mod webhooks;
+
+use crate::{config::Config, secret::Secret, store::PaymentProvider};
+
+/// Why the checkout configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CommerceConfigError {
+    #[error("checkout_provider = \"stripe\" needs stripe_secret_key")]
+    StripeKey,
+    #[error("checkout_provider = \"shopify\" is not available yet; use \"local\" or \"stripe\"")]
+    Shopify,
+    #[error("cannot make the HTTP client: {0}")]
+    Client(String),
+}
+
+/// What the commerce endpoints share.
+#[derive(Debug, Clone)]
+pub struct CommerceState {
+    pub provider: PaymentProvider,
+    /// Stripe's API, when it takes the payments.
+    pub stripe: Option<stripe::Stripe>,
+    /// Verifies `/webhooks/stripe`; `None`: Stripe webhooks are off.
+    pub stripe_webhook_secret: Option<Secret<String>>,
+    /// Verifies `/webhooks/shopify`; `None`: Shopify webhooks are off.
+    pub shopify_webhook_secret: Option<Secret<String>>,
+}
+
+impl CommerceState {
+    pub fn from_config(config: &Config) -> Result<Self, CommerceConfigError> {
+        let set = |secret: &Option<Secret<String>>| secret.clone().filter(|s| !s.expose().is_empty());
+        let stripe = match config.checkout_provider {
+            PaymentProvider::Local => None,
+            PaymentProvider::Stripe => {
+                let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
+                Some(
+                    stripe::Stripe::new(key, &config.stripe_api_base)
+                        .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?,
+                )
+            }
+            PaymentProvider::Shopify => return Err(CommerceConfigError::Shopify),
+        };
+        Ok(Self {
+            provider: config.checkout_provider,
+            stripe,
+            stripe_webhook_secret: set(&config.stripe_webhook_secret),
+            shopify_webhook_secret: set(&config.shopify_webhook_secret),
+        })
+    }
+}

@@ -111,6 +111,22 @@ pub struct Config {
     pub oidc_plan_claim: String,
     /// The scopes asked for at sign-in.
     pub oidc_scopes: String,
+    /// Who takes payments: the local test provider, Stripe or Shopify.
+    pub checkout_provider: crate::store::PaymentProvider,
+    /// Stripe's secret API key (`sk_…`).
+    pub stripe_secret_key: Option<Secret<String>>,
+    /// The signing secret of the Stripe webhook endpoint (`whsec_…`).
+    pub stripe_webhook_secret: Option<Secret<String>>,
+    /// Stripe's API (tests point it at a fake).
+    pub stripe_api_base: String,
+    /// The Shopify shop (`example.myshopify.com`).
+    pub shopify_store_domain: Option<String>,
+    /// The Storefront API token.
+    pub shopify_storefront_token: Option<Secret<String>>,
+    /// The secret Shopify signs webhooks with (the app's client secret).
+    pub shopify_webhook_secret: Option<Secret<String>>,
+    /// Shopify's API base; `None`: `https://<store domain>`.
+    pub shopify_api_base: Option<String>,
 }
 
 /// How the license proxy authenticates to the DRM vendor.

@@ -102,6 +102,7 @@ impl Application {
             sessions,
             media_dir: config.media_dir(),
             access: access::AccessState::from_config(config).context("configuring access")?,
+            commerce: commerce::CommerceState::from_config(config).context("configuring checkout")?,
         };
         let router = app(state.clone());
         let jobs = jobs::Worker {
@@ -200,6 +201,7 @@ pub fn app(state: AppState) -> Router {
         .merge(access::drm::router())
         .merge(access::login::router())
         .merge(commerce::orders::router())
+        .merge(commerce::webhooks::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

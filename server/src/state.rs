@@ -19,4 +19,6 @@ pub struct AppState {
     pub media_dir: std::path::PathBuf,
     /// Playback authorization, signed cookies and the media gate.
     pub access: crate::access::AccessState,
+    /// Checkout providers and their webhooks.
+    pub commerce: crate::commerce::CommerceState,
 }

@@ -74,6 +74,9 @@ struct OrderAnswer {
     provider: &'static str,
     /// The local provider takes no money: the page says so.
     test_mode: bool,
+    /// Stripe: what the Payment Element confirms the payment with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 impl From<&OrderRecord> for OrderAnswer {
@@ -86,6 +89,7 @@ impl From<&OrderRecord> for OrderAnswer {
             currency: order.currency.clone(),
             provider: order.provider.as_str(),
             test_mode: order.provider == PaymentProvider::Local,
+            client_secret: None,
         }
     }
 }
@@ -144,7 +148,7 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         id: new_order_id()?,
         event_id: show.id,
         viewer_id: viewer.id,
-        provider: PaymentProvider::Local,
+        provider: state.commerce.provider,
         email: email.map(str::to_string),
         idempotency_key: key,
         request_hash: URL_SAFE_NO_PAD.encode(Sha256::digest(&body)),
@@ -159,8 +163,14 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             .collect(),
     };
     let mut response = match state.store.place_order(&new, Utc::now()).await {
-        Ok(order) => (StatusCode::CREATED, Json(OrderAnswer::from(&order))).into_response(),
-        Err(PlaceError::Replay(order)) => (StatusCode::OK, Json(OrderAnswer::from(&*order))).into_response(),
+        Ok(order) => match with_payment(&state, &order).await? {
+            Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
+            Err(refusal) => refusal,
+        },
+        Err(PlaceError::Replay(order)) => match with_payment(&state, &order).await? {
+            Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
+            Err(refusal) => refusal,
+        },
         Err(PlaceError::KeyReused) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(json!({
@@ -201,6 +211,48 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// The order's answer with what its provider needs to take the payment: for Stripe, the PaymentIntent (made once
+/// per order; Stripe replays it). When Stripe cannot make one the order fails (its stock comes back) and the buyer
+/// gets 502 with a message; a new attempt is a new order.
+async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<OrderAnswer, Response>, AppError> {
+    let mut answer = OrderAnswer::from(order);
+    let (Some(stripe), OrderState::Created) = (&state.commerce.stripe, order.state) else {
+        return Ok(Ok(answer));
+    };
+    match stripe.payment_intent(order).await {
+        Ok(intent) => {
+            if order.payment_ref.as_deref() != Some(intent.id.as_str()) {
+                state
+                    .store
+                    .set_payment_ref(&order.id, &intent.id)
+                    .await
+                    .map_err(|e| AppError::Unavailable(e.into()))?;
+            }
+            answer.client_secret = Some(intent.client_secret);
+            Ok(Ok(answer))
+        }
+        Err(error) => {
+            state
+                .store
+                .transition_order(
+                    &order.id,
+                    &[OrderState::Created],
+                    OrderState::Failed,
+                    &error.to_string(),
+                    &[],
+                    Utc::now(),
+                )
+                .await
+                .map_err(|e| AppError::Unavailable(e.into()))?;
+            let body = json!({
+                "error": format!("The payment could not be started: {error}. Nothing was charged; please try again."),
+                "code": "payment_unavailable",
+            });
+            Ok(Err((StatusCode::BAD_GATEWAY, Json(body)).into_response()))
+        }
+    }
 }
 
 /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
