@@ -14,7 +14,7 @@ use caravan::{
     App,
     api::{
         ClientConfig,
-        console::{AccessGranter, OperatorAccess, OutboxMail, PlaybackSummary},
+        console::{AccessGranter, BackOffice, DeadJob, OperatorAccess, OutboxMail, PlaybackSummary},
     },
     shell,
 };
@@ -99,25 +99,54 @@ pub fn router(state: &AppState) -> Router<AppState> {
             })
         },
         grant: granter(&state.store),
-        outbox: {
+        back_office: {
             let store = state.store.clone();
             Arc::new(move || {
                 let store = store.clone();
                 Box::pin(async move {
-                    let mail = store.outbox(20).await.map_err(|e| {
-                        tracing::warn!(error = %e, "cannot read the mail outbox");
-                        "The mail outbox cannot be read now.".to_string()
-                    })?;
-                    Ok(mail
-                        .into_iter()
-                        .map(|mail| OutboxMail {
-                            recipient: mail.recipient,
-                            subject: mail.subject,
-                            body: mail.body,
-                            state: mail.state.as_str().to_string(),
-                            created_at: mail.created_at.to_rfc3339(),
-                        })
-                        .collect())
+                    let unreadable = |e: crate::store::StoreError| {
+                        tracing::warn!(error = %e, "cannot read the back office");
+                        "The mail outbox and the failed jobs cannot be read now.".to_string()
+                    };
+                    let outbox = store.outbox(20).await.map_err(unreadable)?;
+                    let dead = store.dead_jobs(20).await.map_err(unreadable)?;
+                    Ok(BackOffice {
+                        outbox: outbox
+                            .into_iter()
+                            .map(|mail| OutboxMail {
+                                recipient: mail.recipient,
+                                subject: mail.subject,
+                                body: mail.body,
+                                state: mail.state.as_str().to_string(),
+                                created_at: mail.created_at.to_rfc3339(),
+                            })
+                            .collect(),
+                        dead_jobs: dead
+                            .into_iter()
+                            .map(|(id, key, attempts, error)| DeadJob {
+                                id,
+                                key,
+                                attempts,
+                                error,
+                            })
+                            .collect(),
+                    })
+                })
+            })
+        },
+        retry: {
+            let store = state.store.clone();
+            Arc::new(move |id: i64| {
+                let store = store.clone();
+                Box::pin(async move {
+                    match store.retry_job(id, chrono::Utc::now()).await {
+                        Ok(true) => Ok("Queued again; it runs within a few seconds.".to_string()),
+                        Ok(false) => Err("That job is not waiting for a retry.".to_string()),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot retry a job");
+                            Err("The job cannot be retried now; try again.".to_string())
+                        }
+                    }
                 })
             })
         },

@@ -14,25 +14,6 @@ async fn sign_in(app: &TestApp, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
-/// The session cookie of a successful sign-in, as `name=value`.
-async fn session(app: &TestApp) -> String {
-    let response = sign_in(app, &app.operator_token.clone()).await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-/// The console page as a signed-in operator gets it.
-async fn console_html(app: &TestApp, cookie: &str) -> String {
-    let response = app
-        .client
-        .get(app.url("/admin/demo"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    response.text().await.unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_session_the_console_asks_for_the_token() {
     let app = TestApp::spawn().await;
@@ -74,8 +55,8 @@ async fn a_wrong_token_is_turned_back_without_a_cookie() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_in_operator_sees_the_products_and_the_viewer_count() {
     let app = TestApp::spawn().await;
-    let cookie = session(&app).await;
-    let html = console_html(&app, &cookie).await;
+    let cookie = app.operator_cookie().await;
+    let html = app.console_html("demo", &cookie).await;
     assert!(html.contains("Operator console") && html.contains("Caravan Live Demo"));
     assert_eq!(html.matches(">Pick up<").count(), 12, "a button per product");
     assert!(html.contains(r#"data-testid="viewer-count">0<"#), "no viewers yet");
@@ -111,7 +92,7 @@ async fn the_pickup_action_needs_a_session() {
     assert!(refused.text().await.unwrap().contains("Sign in as the operator"));
     assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
 
-    let cookie = session(&app).await;
+    let cookie = app.operator_cookie().await;
     let done = pick_up_tea(&app, Some(&cookie)).await;
     assert!(done.status().is_success(), "{}", done.status());
     let pickup = app.store.pickup("evt_demo").await.unwrap().expect("set");
@@ -120,7 +101,7 @@ async fn the_pickup_action_needs_a_session() {
         (Some("prd_demo_04"), true)
     );
 
-    let html = console_html(&app, &cookie).await;
+    let html = app.console_html("demo", &cookie).await;
     assert!(
         html.contains("Showing: 静岡煎茶 100g"),
         "the console shows the banner now"

@@ -195,3 +195,68 @@ async fn a_declined_payment_gives_the_stock_back() {
         "no pipeline for a failed order"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_that_keeps_failing_is_a_dead_letter_the_operator_retries() {
+    let app = TestApp::spawn().await;
+    let (tea, _) = products(&app).await;
+    let body = json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 1, "price": tea.price }] });
+    let (_, set, order) = place(&app, "", Some("k"), body).await;
+    let id = order["orderId"].as_str().unwrap().to_string();
+    let pay = format!("/api/orders/{id}/pay");
+    call(
+        &app,
+        reqwest::Method::POST,
+        &pay,
+        &cookie_header(&set),
+        Some(json!({ "outcome": "succeed" })),
+    )
+    .await;
+
+    // The exports folder is a file: the exports fail at every try, with backoff, then for good.
+    let exports = app.dir.path().join("exports");
+    std::fs::write(&exports, "not a folder").unwrap();
+    let worker = worker(&app);
+    let mut now = chrono::Utc::now();
+    for _ in 0..8 {
+        worker.run_due(now).await.unwrap();
+        now += chrono::Duration::hours(3);
+    }
+    let dead = app.store.dead_jobs(10).await.unwrap();
+    let keys: Vec<&str> = dead.iter().map(|(_, key, _, _)| key.as_str()).collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert!(keys.contains(&format!("order_step:{id}:fulfilment_export").as_str()));
+    assert_eq!(dead[0].2, 8, "tried 8 times");
+    assert_eq!(app.store.outbox(10).await.unwrap().len(), 0, "no address, no mail");
+
+    // The console lists them; its retry button runs them again, now that the folder can be made.
+    let operator = app.operator_cookie().await;
+    let html = app.console_html("demo", &operator).await;
+    assert!(html.contains("Failed background work") && html.contains(&format!("order_step:{id}:fulfilment_export")));
+    assert!(html.contains("accounting export"), "the last error is shown");
+    std::fs::remove_file(&exports).unwrap();
+    for (job, ..) in &dead {
+        let response = app
+            .client
+            .post(app.url("/api/console/retry_job"))
+            .header("cookie", &operator)
+            .header("accept", "application/json")
+            .form(&[("id", job.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    }
+    let stranger = app
+        .client
+        .post(app.url("/api/console/retry_job"))
+        .header("accept", "application/json")
+        .form(&[("id", dead[0].0.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert!(!stranger.status().is_success(), "only the operator retries");
+    assert_eq!(worker.run_due(now).await.unwrap(), 2);
+    assert!(app.store.dead_jobs(10).await.unwrap().is_empty());
+    assert!(exports.join(format!("fulfilment/{id}.json")).exists());
+}

@@ -222,30 +222,7 @@ async fn a_refund_cancels_the_reminder_and_the_console_lists_held_mail() {
     };
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
     assert_eq!(app.store.outbox(1).await.unwrap()[0].state.as_str(), "held");
-    let login = app
-        .client
-        .post(app.url("/api/admin/login"))
-        .form(&[("token", app.operator_token.as_str()), ("next", "/admin/demo-paid")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let html = app
-        .client
-        .get(app.url("/admin/demo-paid"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.console_html("demo-paid", &app.operator_cookie().await).await;
     assert!(html.contains("Mail to viewers"), "{html}");
     assert!(html.contains("Your rental of “Caravan Demo: a paid show” ends in 5 hours"));
     assert!(html.contains("fan@example.com") && html.contains("Held (no mail server)"));

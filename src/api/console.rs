@@ -16,6 +16,25 @@ pub struct ConsoleState {
     pub playback: PlaybackSummary,
     /// The newest mail to viewers (rental reminders), held or sent.
     pub outbox: Vec<OutboxMail>,
+    /// Background work that failed for good (dead letters), newest first.
+    pub dead_jobs: Vec<DeadJob>,
+}
+
+/// What the console reads of the back office: the mail outbox and the dead letters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackOffice {
+    pub outbox: Vec<OutboxMail>,
+    pub dead_jobs: Vec<DeadJob>,
+}
+
+/// A job that failed after all its retries (an order's e-mail, export, …), which the operator may retry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadJob {
+    pub id: i64,
+    /// What it was: `order_step:<order>:<step>`, `rental_reminder:<event>:<viewer>`.
+    pub key: String,
+    pub attempts: i64,
+    pub error: Option<String>,
 }
 
 /// A message to a viewer, as the console lists it.
@@ -46,7 +65,7 @@ pub struct PlaybackSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{AccessGranter, OperatorAccess, OutboxReader, PlaybackReader};
+pub use server::{AccessGranter, BackOfficeReader, JobRetrier, OperatorAccess, PlaybackReader};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -54,16 +73,20 @@ mod server {
 
     use leptos::prelude::*;
 
-    use super::{OutboxMail, PlaybackSummary};
+    use super::{BackOffice, PlaybackSummary};
     use crate::api::GraphqlExecutor;
 
     /// The playback summary of an event (by id), or why it cannot be read.
     pub type PlaybackReader =
         Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<PlaybackSummary, String>> + Send>> + Send + Sync>;
 
-    /// The newest mail of the outbox, or why it cannot be read.
-    pub type OutboxReader =
-        Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Vec<OutboxMail>, String>> + Send>> + Send + Sync>;
+    /// The newest mail of the outbox and the dead letters, or why they cannot be read.
+    pub type BackOfficeReader =
+        Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<BackOffice, String>> + Send>> + Send + Sync>;
+
+    /// Retries a dead job (by id): a confirmation to show, or what is wrong.
+    pub type JobRetrier =
+        Arc<dyn Fn(i64) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync>;
 
     /// Gives a viewer access to a show: (slug, viewer code, kind: `ticket`, `rental` or `grant`, the e-mail address
     /// for a rental's reminder); a confirmation to show, or what is wrong.
@@ -74,14 +97,15 @@ mod server {
     >;
 
     /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, the playback
-    /// analytics, giving access, and the mail outbox.
+    /// analytics, giving access, the back office (mail outbox, dead letters) and retrying a dead job.
     #[derive(Clone)]
     pub struct OperatorAccess {
         pub executor: GraphqlExecutor,
         pub viewers: Arc<dyn Fn(&str) -> usize + Send + Sync>,
         pub playback: PlaybackReader,
         pub grant: AccessGranter,
-        pub outbox: OutboxReader,
+        pub back_office: BackOfficeReader,
+        pub retry: JobRetrier,
     }
 
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
@@ -111,12 +135,13 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
             .map_err(|e| ServerFnError::new(e.to_string()))?;
     let Some(event) = data.event else { return Ok(None) };
     let playback = (access.playback)(event.id.clone()).await.map_err(ServerFnError::new)?;
-    let outbox = (access.outbox)().await.map_err(ServerFnError::new)?;
+    let back_office = (access.back_office)().await.map_err(ServerFnError::new)?;
     Ok(Some(ConsoleState {
         viewers: (access.viewers)(&event.id),
         pickup: event.pickup,
         playback,
-        outbox,
+        outbox: back_office.outbox,
+        dead_jobs: back_office.dead_jobs,
     }))
 }
 
@@ -149,4 +174,11 @@ pub async fn grant_access(
     (access.grant)(slug, viewer_id.trim().to_string(), kind, email)
         .await
         .map_err(ServerFnError::new)
+}
+
+/// Runs a dead job again (its attempts start over), as the operator.
+#[server(prefix = "/api/console", endpoint = "retry_job")]
+pub async fn retry_job(id: i64) -> Result<String, ServerFnError> {
+    let access = server::operator()?;
+    (access.retry)(id).await.map_err(ServerFnError::new)
 }

@@ -1,5 +1,6 @@
 mod console_login;
 mod console_panel;
+mod dead_letters;
 mod grant_access_form;
 mod mail_outbox;
 mod playback_figures;

@@ -72,8 +72,8 @@ pub enum Effect {
     },
 }
 
-/// A job that failed for good, for the console: (id, kind, dedupe key, attempts, last error).
-pub type DeadJob = (i64, String, String, i64, Option<String>);
+/// A job that failed for good, for the console: (id, dedupe key, attempts, last error).
+pub type DeadJob = (i64, String, i64, Option<String>);
 
 /// See [`Store::schedule_job`]; inside the caller's transaction.
 pub(super) async fn schedule_job_in(
@@ -224,7 +224,7 @@ impl Store {
     /// Jobs that failed for good, newest first.
     pub async fn dead_jobs(&self, limit: i64) -> Result<Vec<DeadJob>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, kind, dedupe_key, attempts, last_error FROM jobs WHERE state = 'failed' \
+            "SELECT id, dedupe_key, attempts, last_error FROM jobs WHERE state = 'failed' \
              ORDER BY finished_at DESC, id DESC LIMIT ?",
         )
         .bind(limit)

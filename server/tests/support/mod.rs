@@ -181,6 +181,30 @@ impl TestApp {
         (cookies, viewer_id)
     }
 
+    /// A signed-in operator's console session, as a cookie header.
+    pub async fn operator_cookie(&self) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/admin/login"))
+            .form(&[("token", self.operator_token.as_str()), ("next", "/admin/demo")])
+            .send()
+            .await
+            .expect("POST /api/admin/login answers");
+        cookie_header(&set_cookies(&response))
+    }
+
+    /// The console page of the show at `slug`, as the operator with `cookie` gets it.
+    pub async fn console_html(&self, slug: &str, cookie: &str) -> String {
+        let response = self
+            .client
+            .get(self.url(&format!("/admin/{slug}")))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("GET /admin answers");
+        response.text().await.expect("HTML")
+    }
+
     /// The paid demo's content key: key id 0x0123…ef, key 0x0011…ff (the W3C ClearKey example's values).
     pub async fn put_demo_key(&self) {
         self.store

@@ -5,10 +5,11 @@ use leptos::{form::ActionForm, prelude::*};
 use crate::{
     api::{
         Event, Product,
-        console::{ConsoleState, SetPickup, console_status},
+        console::{ConsoleState, RetryJob, SetPickup, console_status},
     },
     components::console::{
-        grant_access_form::GrantAccessForm, mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
+        dead_letters::DeadLetters, grant_access_form::GrantAccessForm, mail_outbox::MailOutbox,
+        playback_figures::PlaybackFigures,
     },
     format::format_price,
     routes::live_path,
@@ -22,6 +23,7 @@ const REFRESH: Duration = Duration::from_secs(3);
 #[component]
 pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoView {
     let set_pickup = ServerAction::<SetPickup>::new();
+    let retry = ServerAction::<RetryJob>::new();
     // What the server rendered, refreshed in the browser every few seconds and after each action. A signal, not a
     // resource: resources created below the page's Suspense would make server rendering start over.
     let state = RwSignal::new(initial);
@@ -38,6 +40,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
         let refresh = refresh.clone();
         move |_| {
             set_pickup.version().track();
+            retry.version().track();
             refresh();
         }
     });
@@ -49,6 +52,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
     });
     // Rendered again only when the mail changes, not at every refresh (an opened message stays open).
     let outbox = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.outbox.clone()).unwrap_or_default()));
+    let dead_jobs = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.dead_jobs.clone()).unwrap_or_default()));
     let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
 
     let live = live_path(&event.slug);
@@ -101,6 +105,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
 
             <GrantAccessForm slug=event.slug.clone() />
             {move || view! { <MailOutbox mail=outbox.get() /> }}
+            {move || view! { <DeadLetters jobs=dead_jobs.get() retry /> }}
 
             <ul class="console-products" aria-label="Products">
                 {event
