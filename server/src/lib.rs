@@ -59,6 +59,12 @@ impl Application {
         let store = Store::open(&config.database_url())
             .await
             .context("opening the database")?;
+        // One server owns a SQLite database: jobs still claimed are a killed process's, to be run again now rather
+        // than when their lease ends.
+        let released = store.release_job_claims().await.context("releasing job claims")?;
+        if released > 0 {
+            tracing::info!(released, "jobs claimed before a crash are free to run again");
+        }
         if config.demo {
             let seeded = store.seed_demo().await.context("seeding the demo shows")?;
             if seeded > 0 {

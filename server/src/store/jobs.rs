@@ -116,6 +116,16 @@ impl Store {
         Ok(schedule_job_in(&mut conn, kind, dedupe_key, payload, run_at, now).await?)
     }
 
+    /// Frees the jobs claimed by a worker that is gone: at start, where one server owns the database (SQLite), every
+    /// claim is a dead process's. How many were freed.
+    pub async fn release_job_claims(&self) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query("UPDATE jobs SET locked_until = NULL WHERE state = 'pending' AND locked_until IS NOT NULL")
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Cancels the pending job `dedupe_key`; whether there was one.
     pub async fn cancel_job(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
