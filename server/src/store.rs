@@ -62,6 +62,12 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// A transaction that reads and then writes: it takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so that
+    /// concurrent ones wait their turn (the busy timeout) instead of failing when a read lock cannot be upgraded.
+    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Answers when the database does: for `/healthz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -260,3 +260,28 @@ async fn a_step_that_keeps_failing_is_a_dead_letter_the_operator_retries() {
     assert!(app.store.dead_jobs(10).await.unwrap().is_empty());
     assert!(exports.join(format!("fulfilment/{id}.json")).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rush_of_buyers_never_oversells_and_nobody_gets_an_error() {
+    let app = TestApp::spawn().await;
+    let (tea, _) = products(&app).await;
+    let buyers = tea.stock + 15;
+    let rush = (0..buyers).map(|i| {
+        let (client, url) = (app.client.clone(), app.url("/api/orders"));
+        let body = json!({ "slug": "demo", "lines": [{ "productId": tea.id, "quantity": 1, "price": tea.price }] });
+        async move {
+            let response = client
+                .post(url)
+                .header("idempotency-key", format!("rush-{i}"))
+                .json(&body)
+                .send()
+                .await;
+            response.unwrap().status().as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(rush).await;
+    let sold = statuses.iter().filter(|s| **s == 201).count();
+    let turned_away = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((sold, turned_away), (tea.stock as usize, 15), "{statuses:?}");
+    assert_eq!(app.store.product(&tea.id).await.unwrap().unwrap().stock, 0);
+}

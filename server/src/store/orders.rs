@@ -163,7 +163,7 @@ impl Store {
     /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now).
     /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let earlier: Option<(String, String)> =
             sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = ? AND idempotency_key = ?")
                 .bind(&new.viewer_id)
@@ -293,7 +293,7 @@ impl Store {
         jobs: &[JobStart],
         now: DateTime<Utc>,
     ) -> Result<Option<OrderRecord>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let Some(order) = order_in(&mut tx, id).await? else {
             return Ok(None);
         };

@@ -45,7 +45,7 @@ impl Store {
         product_id: Option<&str>,
         visible: bool,
     ) -> Result<PickupRecord, PickupError> {
-        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        let mut tx = self.write_transaction().await.map_err(StoreError::from)?;
         let event_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = ?")
             .bind(event_id)
             .fetch_optional(&mut *tx)

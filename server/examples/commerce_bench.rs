@@ -1,0 +1,203 @@
+//! Orders and webhooks per second: `POST /api/orders` with a fresh Idempotency-Key each (stock and price checked,
+//! stock taken, the order and its line and move written in one transaction), the same with a repeated key (a
+//! replay), and `POST /webhooks/stripe` with signed events (verified, recorded). The baseline, in the same run, is
+//! `GET /healthz` (an HTTP round trip and one database ping). The server runs in this process on a fresh SQLite
+//! database; clients keep their connections.
+//!
+//!     cargo run --release -p caravan-server --example commerce_bench [requests] [concurrency]
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use caravan_server::{
+    Application,
+    config::Config,
+    secret::Secret,
+    store::{Access, EventRecord, ProductRecord},
+};
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+const WEBHOOK_SECRET: &str = "whsec_bench";
+
+/// Runs `requests` calls of `call(i)` with `concurrency` at a time; calls per second.
+async fn rate<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (call, next) = (call.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    call(i).await;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.expect("a client");
+    }
+    requests as f64 / started.elapsed().as_secs_f64()
+}
+
+fn signature(body: &str) -> String {
+    let t = chrono::Utc::now().timestamp();
+    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).expect("a key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let requests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
+
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("site"))?;
+    let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
+    config.log = "warn".into();
+    config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));
+    // The worker would run each paid order's steps; orders here stay unpaid, so it has nothing to do.
+    let app = Application::build(&config).await?;
+    let store = app.state().store.clone();
+    let now = chrono::Utc::now();
+    let event = EventRecord {
+        id: "evt_sale".into(),
+        slug: "sale".into(),
+        title: "Sale".into(),
+        description: None,
+        starts_at: now - chrono::Duration::hours(1),
+        ends_at: None,
+        live_url: None,
+        archive_url: None,
+        access: Access::Free,
+        terms_required: false,
+        media_prefix: None,
+        plan: None,
+    };
+    let product = ProductRecord {
+        id: "prd_sale".into(),
+        event_id: event.id.clone(),
+        position: 0,
+        title: "Tea".into(),
+        title_en: None,
+        description: None,
+        image_url: "/demo/product-01.svg".into(),
+        price: 1980,
+        currency: "JPY".into(),
+        tax_rate_bp: 800,
+        stock: 10_000_000,
+    };
+    store.create_event(&event, std::slice::from_ref(&product)).await?;
+    let base = format!("http://{}", app.local_addr());
+    tokio::spawn(app.serve(std::future::pending()));
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let order_body = json!({ "slug": "sale", "lines": [{ "productId": "prd_sale", "quantity": 1, "price": 1980 }] });
+    // One buyer's cookie: the keys are per buyer.
+    let first = client
+        .post(format!("{base}/api/orders"))
+        .header("idempotency-key", "warm-up")
+        .json(&order_body)
+        .send()
+        .await?;
+    let cookie = first
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_string();
+
+    let health = {
+        let (client, base) = (client.clone(), base.clone());
+        rate(requests, concurrency, move |_| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                let response = client.get(format!("{base}/healthz")).send().await.expect("healthz");
+                assert_eq!(response.status(), 200);
+            }
+        })
+        .await
+    };
+    let order = |replay: bool| {
+        let (client, base, cookie, body) = (client.clone(), base.clone(), cookie.clone(), order_body.clone());
+        move |i: usize| {
+            let (client, base, cookie, body) = (client.clone(), base.clone(), cookie.clone(), body.clone());
+            async move {
+                let key = if replay {
+                    "warm-up".to_string()
+                } else {
+                    format!("order-{i}")
+                };
+                let response = client
+                    .post(format!("{base}/api/orders"))
+                    .header("cookie", cookie)
+                    .header("idempotency-key", key)
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("an order");
+                assert!(response.status().is_success(), "{}", response.status());
+            }
+        }
+    };
+    let orders = rate(requests, concurrency, order(false)).await;
+    let replays = rate(requests, concurrency, order(true)).await;
+    let webhook = |duplicate: bool| {
+        let (client, base) = (client.clone(), base.clone());
+        move |i: usize| {
+            let (client, base) = (client.clone(), base.clone());
+            async move {
+                let id = if duplicate {
+                    "evt_same".to_string()
+                } else {
+                    format!("evt_{i}")
+                };
+                let body = json!({ "id": id, "object": "event", "type": "customer.created",
+                    "data": { "object": { "id": "cus_1" } } })
+                .to_string();
+                let response = client
+                    .post(format!("{base}/webhooks/stripe"))
+                    .header("stripe-signature", signature(&body))
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("a webhook");
+                assert_eq!(response.status(), 200);
+            }
+        }
+    };
+    let webhooks = rate(requests, concurrency, webhook(false)).await;
+    let duplicates = rate(requests, concurrency, webhook(true)).await;
+
+    println!("| requests ({requests}, {concurrency} at a time) | per second | ratio to /healthz |");
+    println!("|---|---|---|");
+    for (name, value) in [
+        ("GET /healthz (baseline)", health),
+        ("POST /api/orders, a new key each", orders),
+        ("POST /api/orders, a repeated key (replay)", replays),
+        ("POST /webhooks/stripe, a new event each", webhooks),
+        ("POST /webhooks/stripe, a repeated event", duplicates),
+    ] {
+        println!("| {name} | {value:.0} | {:.2} |", value / health);
+    }
+    Ok(())
+}
