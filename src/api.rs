@@ -8,6 +8,7 @@ pub mod console;
 mod error;
 mod models;
 mod operations;
+pub mod orders;
 pub mod playback;
 pub mod realtime;
 mod scalars;

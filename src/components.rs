@@ -1,5 +1,6 @@
 //! One component per file; a folder per feature.
 
+mod cart;
 mod connection_indicator;
 pub(crate) mod console;
 mod error_notice;
@@ -10,6 +11,7 @@ mod show_header;
 mod side_panel;
 mod stage_slots;
 
+pub use cart::{AddToCart, CartButton, CartSheet};
 pub use connection_indicator::ConnectionIndicator;
 pub use console::{ConsoleLogin, ConsolePanel};
 pub use error_notice::ErrorNotice;

@@ -1,10 +1,12 @@
 //! Browser APIs behind leptos-use-shaped hooks; each is inert during server rendering.
 
+mod use_cart;
 mod use_hls;
 mod use_live_subscription;
 mod use_playback_analytics;
 mod use_playback_authorization;
 
+pub use use_cart::{Cart, CartLine, MAX_QUANTITY, provide_cart, use_cart};
 pub use use_hls::{Backend, Failure, HlsSource, Phase, QualityLevel, UseHls, use_hls};
 pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};
 pub use use_playback_analytics::use_playback_analytics;

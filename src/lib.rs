@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod money;
 pub mod routes;
 
 pub use app::{App, shell};

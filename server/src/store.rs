@@ -16,9 +16,7 @@ use std::{str::FromStr, time::Duration};
 pub use access::{EntitlementKind, EntitlementRecord};
 pub use events::{Access, EventRecord, EventStatus};
 pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
-pub use orders::{
-    JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError, included_tax,
-};
+pub use orders::{JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::ProductRecord;

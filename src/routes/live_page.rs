@@ -8,8 +8,10 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductList, ShowHeader, SidePanel,
+        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductList,
+        ShowHeader, SidePanel,
     },
+    hooks::provide_cart,
     routes::NotFoundPage,
 };
 
@@ -37,6 +39,8 @@ pub fn LivePage() -> impl IntoView {
 #[component]
 fn LiveShow(event: Event) -> impl IntoView {
     let description = event.description.clone().unwrap_or_default();
+    provide_cart(&event.slug);
+    let slug = event.slug.clone();
     let link = realtime::status();
     let link_state = move || match link.get() {
         LinkStatus::Connecting => "connecting",
@@ -57,7 +61,17 @@ fn LiveShow(event: Event) -> impl IntoView {
                 </div>
             </section>
             <SidePanel
-                shop=move || view! { <ProductList products=event.products.clone() /> }
+                shop=move || {
+                    view! {
+                        <div class="shop">
+                            <div class="shop-bar">
+                                <CartButton />
+                            </div>
+                            <ProductList products=event.products.clone() />
+                            <CartSheet slug=slug.clone() />
+                        </div>
+                    }
+                }
                 feed=|| {
                     view! { <p class="slot-note">"Posts with the show's hashtag appear here."</p> }
                 }

@@ -138,20 +138,6 @@ pub type JobStart = (String, String, String);
 const ORDER_COLUMNS: &str =
     "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, created_at";
 
-/// The tax inside tax-included amounts: per rate, the sum's share at that rate, rounded down (the Japanese invoice
-/// rule: once per rate, not per line).
-pub fn included_tax(lines: &[OrderLine]) -> i64 {
-    let mut by_rate: Vec<(i64, i64)> = Vec::new();
-    for line in lines {
-        let amount = line.unit_price * line.quantity;
-        match by_rate.iter_mut().find(|(rate, _)| *rate == line.tax_rate_bp) {
-            Some((_, sum)) => *sum += amount,
-            None => by_rate.push((line.tax_rate_bp, amount)),
-        }
-    }
-    by_rate.iter().map(|(rate, sum)| sum * rate / (10_000 + rate)).sum()
-}
-
 async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"))
         .bind(id)
@@ -229,7 +215,7 @@ impl Store {
             state: OrderState::Created,
             currency: currency.unwrap_or_else(|| "JPY".into()),
             total,
-            tax: included_tax(&lines),
+            tax: caravan::money::included_tax(lines.iter().map(|l| (l.unit_price * l.quantity, l.tax_rate_bp))),
             email: new.email.clone(),
             payment_ref: None,
             created_at: now,
@@ -422,25 +408,6 @@ async fn record_transition(
 mod tests {
     use super::*;
     use crate::store::tests::fresh_store;
-
-    fn line(price: i64, rate: i64, quantity: i64) -> OrderLine {
-        OrderLine {
-            product_id: "p".into(),
-            title: "t".into(),
-            unit_price: price,
-            tax_rate_bp: rate,
-            quantity,
-        }
-    }
-
-    #[test]
-    fn tax_is_taken_once_per_rate_from_tax_included_sums() {
-        // ¥1,980 at 8 %: 146 of tax; two of them 293 (not 2 × 146); ¥1,100 at 10 %: 100.
-        assert_eq!(included_tax(&[line(1980, 800, 1)]), 146);
-        assert_eq!(included_tax(&[line(1980, 800, 2)]), 293);
-        assert_eq!(included_tax(&[line(1980, 800, 1), line(1100, 1000, 1)]), 246);
-        assert_eq!(included_tax(&[]), 0);
-    }
 
     fn new_order(key: &str, lines: Vec<LineRequest>) -> NewOrder {
         NewOrder {

@@ -2,11 +2,11 @@ use leptos::prelude::*;
 
 use crate::{
     api::Product,
-    components::product_anchor,
+    components::{AddToCart, product_anchor},
     format::{format_price, format_tax_rate},
 };
 
-/// One product: image, titles, price with tax, and whether it is sold out.
+/// One product: image, titles, price with tax, whether it is sold out, and "Add to cart".
 #[component]
 pub fn ProductCard(product: Product) -> impl IntoView {
     let price = format_price(product.price, &product.currency);
@@ -42,6 +42,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                     <span class="tax-note" title=tax_rate>"(税込)"</span>
                 </p>
                 {sold_out.then(|| view! { <p class="sold-out-badge">"売り切れ · Sold out"</p> })}
+                <AddToCart product=product.clone() />
             </div>
         </article>
     }

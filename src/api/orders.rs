@@ -1,0 +1,115 @@
+//! The shop's calls: `POST /api/orders` (with an Idempotency-Key, so a retried click never orders twice) and the
+//! local test provider's `POST /api/orders/{id}/pay`. The page shows what the server says in its own words.
+
+use serde::{Deserialize, Serialize};
+
+/// A line of an order, at the price the buyer sees (the server checks it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineRequest {
+    pub product_id: String,
+    pub quantity: i64,
+    pub price: i64,
+}
+
+/// An order as the server answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacedOrder {
+    pub order_id: String,
+    /// `created`, `paid`, `failed`, …
+    pub state: String,
+    pub total: i64,
+    pub tax: i64,
+    pub currency: String,
+    /// `local`, `stripe`, `shopify`.
+    pub provider: String,
+    /// The local test provider: no money moves.
+    pub test_mode: bool,
+}
+
+/// Why the server did not take the order or the payment, in words for the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderProblem {
+    #[serde(rename = "error")]
+    pub message: String,
+    /// `sold_out`, `price_changed`, `payment_unavailable`, `order_state`, …
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// The price now, for `price_changed`.
+    #[serde(default)]
+    pub price: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAnswer {
+    Done(PlacedOrder),
+    Refused(OrderProblem),
+}
+
+#[cfg(feature = "browser")]
+pub use browser::{pay_with_test_provider, place_order};
+
+#[cfg(feature = "browser")]
+mod browser {
+    use serde::Serialize;
+
+    use super::{OrderAnswer, OrderLineRequest, OrderProblem, PlacedOrder};
+    use crate::api::ApiError;
+
+    async fn answer(response: gloo_net::http::Response) -> Result<OrderAnswer, ApiError> {
+        if response.ok() {
+            let order = response
+                .json::<PlacedOrder>()
+                .await
+                .map_err(|e| ApiError::Decode(e.to_string()))?;
+            return Ok(OrderAnswer::Done(order));
+        }
+        let status = response.status();
+        match response.json::<OrderProblem>().await {
+            Ok(problem) if status < 500 || status == 502 => Ok(OrderAnswer::Refused(problem)),
+            _ => Err(ApiError::Network(format!("the server answered {status}"))),
+        }
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PlaceBody<'a> {
+        slug: &'a str,
+        lines: &'a [OrderLineRequest],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'a str>,
+    }
+
+    /// Orders `lines` of the show at `slug`; `key` is this attempt's Idempotency-Key (the same on a retry).
+    pub async fn place_order(
+        slug: &str,
+        lines: &[OrderLineRequest],
+        email: Option<&str>,
+        key: &str,
+    ) -> Result<OrderAnswer, ApiError> {
+        let response = gloo_net::http::Request::post("/api/orders")
+            .header("idempotency-key", key)
+            .json(&PlaceBody { slug, lines, email })
+            .map_err(|e| ApiError::Network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        answer(response).await
+    }
+
+    /// Pays (or, with `succeed` false, declines) an order with the local test provider.
+    pub async fn pay_with_test_provider(order_id: &str, succeed: bool) -> Result<OrderAnswer, ApiError> {
+        let outcome = if succeed { "succeed" } else { "decline" };
+        let response = gloo_net::http::Request::post(&format!("/api/orders/{order_id}/pay"))
+            .json(&serde_json::json!({ "outcome": outcome }))
+            .map_err(|e| ApiError::Network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        answer(response).await
+    }
+}

@@ -1,0 +1,104 @@
+use leptos::prelude::*;
+
+use super::checkout::Checkout;
+use crate::{
+    format::format_price,
+    hooks::{CartLine, MAX_QUANTITY, use_cart},
+};
+
+/// The cart over the shop area: its lines with their quantities, the totals with tax, and the checkout. Escape or
+/// the close button closes it; the video plays on beside it.
+#[component]
+pub fn CartSheet(slug: String) -> impl IntoView {
+    let cart = use_cart()?;
+    let close = move || cart.open.set(false);
+    // Escape closes it wherever the focus is (a button that just went away leaves it on the page).
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && cart.open.get_untracked() {
+            close();
+        }
+    });
+    on_cleanup(move || escape.remove());
+    let totals = move || {
+        let (total, tax) = cart.totals();
+        let currency = cart.currency();
+        (format_price(total, &currency), format_price(tax, &currency))
+    };
+    Some(view! {
+        <aside
+            id="cart"
+            class="cart-sheet"
+            role="dialog"
+            aria-modal="false"
+            aria-labelledby="cart-title"
+            hidden=move || !cart.open.get()
+        >
+            <header class="cart-header">
+                <h2 id="cart-title">"Cart"</h2>
+                <button type="button" class="cart-close" aria-label="Close the cart" on:click=move |_| close()>
+                    "×"
+                </button>
+            </header>
+            <Show
+                when=move || cart.lines.with(|lines| !lines.is_empty())
+                fallback=|| view! { <p class="cart-empty">"Your cart is empty."</p> }
+            >
+                <ul class="cart-lines">
+                    <For each=move || cart.lines.get() key=|line| (line.product_id.clone(), line.quantity, line.price) let:line>
+                        <CartItem line />
+                    </For>
+                </ul>
+                <dl class="cart-totals">
+                    <div>
+                        <dt>"Total (tax included)"</dt>
+                        <dd data-testid="cart-total">{move || totals().0}</dd>
+                    </div>
+                    <div>
+                        <dt>"of which consumption tax"</dt>
+                        <dd data-testid="cart-tax">{move || totals().1}</dd>
+                    </div>
+                </dl>
+            </Show>
+            <Checkout slug=slug.clone() />
+        </aside>
+    })
+}
+
+/// One line: picture, title, price, a quantity stepper and "Remove".
+#[component]
+fn CartItem(line: CartLine) -> impl IntoView {
+    let cart = use_cart()?;
+    let id = line.product_id.clone();
+    let quantity = line.quantity;
+    let title = line.title.clone();
+    let change = {
+        let id = id.clone();
+        move |delta: i64| cart.set_quantity(&id, quantity + delta)
+    };
+    let less = change.clone();
+    let remove = move |_| cart.remove(&id);
+    Some(view! {
+        <li class="cart-line" data-product-id=line.product_id.clone()>
+            <img src=line.image_url.clone() alt="" width="56" height="56" />
+            <div class="cart-line-body">
+                <p class="cart-line-title" lang="ja">{line.title.clone()}</p>
+                <p class="cart-line-price">{format_price(line.price * line.quantity, &line.currency)} " (税込)"</p>
+                <div class="stepper" role="group" aria-label=format!("Quantity of {title}")>
+                    <button type="button" aria-label="One less" on:click=move |_| less(-1)>"−"</button>
+                    <output aria-live="polite">{quantity}</output>
+                    <button
+                        type="button"
+                        aria-label="One more"
+                        disabled={quantity >= MAX_QUANTITY}
+                        on:click=move |_| change(1)
+                    >
+                        "+"
+                    </button>
+                </div>
+            </div>
+            <button type="button" class="cart-remove" aria-label=format!("Remove {title}") on:click=remove>
+                "Remove"
+            </button>
+        </li>
+    })
+}

@@ -1,0 +1,216 @@
+//! `use_cart`: the show's cart. Lines keep what the buyer saw (title, picture, tax-included price and its rate) so the
+//! cart and its totals need no request, and the order sends those prices for the server to check. The cart lives in
+//! the browser's localStorage per show, so it survives a reload; it is loaded after hydration (the server renders an
+//! empty cart, and the first browser render agrees with it).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    api::{Product, orders::OrderLineRequest},
+    money::included_tax,
+};
+
+/// The most of one product in a cart (the server's limit too).
+pub const MAX_QUANTITY: i64 = 99;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub product_id: String,
+    pub title: String,
+    pub image_url: String,
+    /// Tax included, in minor units.
+    pub price: i64,
+    pub currency: String,
+    pub tax_rate_bp: i64,
+    pub quantity: i64,
+}
+
+/// The cart and whether its sheet is open.
+#[derive(Debug, Clone, Copy)]
+pub struct Cart {
+    pub lines: RwSignal<Vec<CartLine>>,
+    pub open: RwSignal<bool>,
+}
+
+impl Cart {
+    /// One more of `product` (a new line, or one more on its line).
+    pub fn add(&self, product: &Product) {
+        self.lines
+            .update(|lines| match lines.iter_mut().find(|l| l.product_id == product.id) {
+                Some(line) => line.quantity = (line.quantity + 1).min(MAX_QUANTITY),
+                None => lines.push(CartLine {
+                    product_id: product.id.clone(),
+                    title: product.title.clone(),
+                    image_url: product.image_url.clone(),
+                    price: product.price,
+                    currency: product.currency.clone(),
+                    tax_rate_bp: product.tax_rate_basis_points,
+                    quantity: 1,
+                }),
+            });
+    }
+
+    /// Sets a line's quantity (1 to 99; 0 removes the line).
+    pub fn set_quantity(&self, product_id: &str, quantity: i64) {
+        if quantity <= 0 {
+            return self.remove(product_id);
+        }
+        self.lines.update(|lines| {
+            if let Some(line) = lines.iter_mut().find(|l| l.product_id == product_id) {
+                line.quantity = quantity.min(MAX_QUANTITY);
+            }
+        });
+    }
+
+    pub fn remove(&self, product_id: &str) {
+        self.lines.update(|lines| lines.retain(|l| l.product_id != product_id));
+    }
+
+    pub fn clear(&self) {
+        self.lines.set(Vec::new());
+    }
+
+    /// The price the server says is right now.
+    pub fn reprice(&self, product_id: &str, price: i64) {
+        self.lines.update(|lines| {
+            if let Some(line) = lines.iter_mut().find(|l| l.product_id == product_id) {
+                line.price = price;
+            }
+        });
+    }
+
+    /// How many items (not lines).
+    pub fn count(&self) -> i64 {
+        self.lines.with(|lines| lines.iter().map(|l| l.quantity).sum())
+    }
+
+    /// Tax included, and the tax within it.
+    pub fn totals(&self) -> (i64, i64) {
+        self.lines.with(|lines| {
+            let total = lines.iter().map(|l| l.price * l.quantity).sum();
+            (
+                total,
+                included_tax(lines.iter().map(|l| (l.price * l.quantity, l.tax_rate_bp))),
+            )
+        })
+    }
+
+    pub fn currency(&self) -> String {
+        self.lines.with(|lines| {
+            lines
+                .first()
+                .map(|l| l.currency.clone())
+                .unwrap_or_else(|| "JPY".into())
+        })
+    }
+
+    pub fn order_lines(&self) -> Vec<OrderLineRequest> {
+        self.lines.with(|lines| {
+            lines
+                .iter()
+                .map(|l| OrderLineRequest {
+                    product_id: l.product_id.clone(),
+                    quantity: l.quantity,
+                    price: l.price,
+                })
+                .collect()
+        })
+    }
+}
+
+/// Makes the show's cart and provides it to the components below; kept across reloads in the browser.
+pub fn provide_cart(slug: &str) -> Cart {
+    let cart = Cart {
+        lines: RwSignal::new(Vec::new()),
+        open: RwSignal::new(false),
+    };
+    #[cfg(feature = "browser")]
+    {
+        let key = format!("caravan-cart:{slug}");
+        Effect::new(move |loaded: Option<()>| {
+            if loaded.is_none()
+                && let Some(saved) = storage::read(&key)
+            {
+                cart.lines.set(saved);
+            }
+            let lines = cart.lines.get();
+            storage::write(&key, &lines);
+        });
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = slug;
+    provide_context(cart);
+    cart
+}
+
+/// The cart of the show this component is in, when there is one.
+pub fn use_cart() -> Option<Cart> {
+    use_context::<Cart>()
+}
+
+#[cfg(feature = "browser")]
+mod storage {
+    use super::CartLine;
+
+    fn local_storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    /// The saved lines; `None` when nothing (or nothing readable) is saved.
+    pub fn read(key: &str) -> Option<Vec<CartLine>> {
+        let text = local_storage()?.get_item(key).ok()??;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Saves the lines; a full or blocked storage only loses the cart across reloads.
+    pub fn write(key: &str, lines: &[CartLine]) {
+        if let (Some(storage), Ok(text)) = (local_storage(), serde_json::to_string(lines)) {
+            let _ = storage.set_item(key, &text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: &str, price: i64, rate: i64) -> Product {
+        Product {
+            id: id.into(),
+            title: id.into(),
+            title_en: None,
+            description: None,
+            image_url: "/x.svg".into(),
+            price,
+            currency: "JPY".into(),
+            tax_rate_basis_points: rate,
+            sold_out: false,
+        }
+    }
+
+    #[test]
+    fn lines_quantities_and_totals() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let cart = Cart {
+                lines: RwSignal::new(Vec::new()),
+                open: RwSignal::new(false),
+            };
+            let tea = product("tea", 1980, 800);
+            cart.add(&tea);
+            cart.add(&tea);
+            cart.add(&product("cup", 1100, 1000));
+            assert_eq!(cart.count(), 3);
+            assert_eq!(cart.totals(), (1980 * 2 + 1100, 293 + 100));
+            cart.set_quantity("tea", 500);
+            assert_eq!(cart.lines.with(|l| l[0].quantity), MAX_QUANTITY);
+            cart.set_quantity("tea", 0);
+            assert_eq!(cart.order_lines().len(), 1);
+            cart.reprice("cup", 1200);
+            assert_eq!(cart.order_lines()[0].price, 1200);
+            cart.clear();
+            assert_eq!(cart.count(), 0);
+        });
+    }
+}
