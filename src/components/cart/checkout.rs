@@ -28,8 +28,10 @@ pub fn Checkout(slug: String) -> impl IntoView {
     // This attempt's Idempotency-Key: kept when the answer was lost (a retry must not order twice), new otherwise.
     let attempt = StoredValue::new(None::<String>);
     let empty = move || cart.lines.with(Vec::is_empty);
+    // Stored: the handlers stay `Copy` and can be used in more than one place of the view.
+    let slug = StoredValue::new(slug);
     #[cfg(not(feature = "browser"))]
-    let _ = (&slug, attempt);
+    let _ = (slug, attempt);
 
     let place = move |_| {
         problem.set(None);
@@ -37,7 +39,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
         #[cfg(feature = "browser")]
         {
             use crate::api::orders::{OrderAnswer, place_order};
-            let slug = slug.clone();
+            let slug = slug.get_value();
             let key = attempt.get_value().unwrap_or_else(new_key);
             attempt.set_value(Some(key.clone()));
             let lines = cart.order_lines();
@@ -132,7 +134,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                             type="button"
                             class="checkout-place"
                             disabled=move || empty() || placing
-                            on:click=place.clone()
+                            on:click=place
                         >
                             {if placing { "Placing the order…" } else { "Place order" }}
                         </button>
