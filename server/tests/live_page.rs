@@ -47,7 +47,17 @@ async fn the_demo_show_is_rendered_with_its_products() {
     assert!(html.contains("¥3,300"), "prices formatted in yen");
     assert!(html.contains("¥648"));
     assert!(html.contains("(税込)"), "prices marked tax-included");
-    assert_eq!(html.matches("Sold out").count(), 3);
+    assert_eq!(
+        html.matches("売り切れ · Sold out").count(),
+        3,
+        "a badge on each sold-out product"
+    );
+    assert_eq!(
+        html.matches(r#"disabled class="add-to-cart">Sold out<"#).count(),
+        3,
+        "and no way to add it to the cart"
+    );
+    assert_eq!(html.matches("カートに入れる · Add to cart").count(), 9);
     assert!(html.contains("/demo/product-01.svg"));
     for place in ["Video player", "Pick up", "Likes", "panel-feed"] {
         assert!(html.contains(place), "the layout has a place for {place}");
