@@ -2,6 +2,9 @@
 //!
 //! The same crate is built three ways (see `Cargo.toml` features): `ssr` inside `caravan-server`, `hydrate` as the
 //! WebAssembly bundle that brings server-rendered pages to life, and `csr` for designers' `trunk serve`.
+// Leptos views are nested types; the cart sheet (lines, totals, checkout) is deeper than the default limit of 128
+// allows when the release build lays out its hydration future.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;

@@ -71,6 +71,7 @@ fn LiveShow(event: Event) -> impl IntoView {
                             <CartSheet slug=slug.clone() />
                         </div>
                     }
+                    .into_any()
                 }
                 feed=|| {
                     view! { <p class="slot-note">"Posts with the show's hashtag appear here."</p> }

@@ -24,6 +24,7 @@ pub fn CartSheet(slug: String) -> impl IntoView {
         let currency = cart.currency();
         (format_price(total, &currency), format_price(tax, &currency))
     };
+    // Type-erased: the sheet's view type is deep enough to exhaust the compiler's recursion limit in release builds.
     Some(view! {
         <aside
             id="cart"
@@ -61,7 +62,8 @@ pub fn CartSheet(slug: String) -> impl IntoView {
             </Show>
             <Checkout slug=slug.clone() />
         </aside>
-    })
+    }
+    .into_any())
 }
 
 /// One line: picture, title, price, a quantity stepper and "Remove".
