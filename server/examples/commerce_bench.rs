@@ -12,14 +12,14 @@ use std::{
 };
 
 use caravan_server::{
-    Application,
-    config::Config,
     secret::Secret,
-    store::{Access, EventRecord, ProductRecord},
+    store::{EventRecord, ProductRecord},
 };
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
+
+mod support;
 
 const WEBHOOK_SECRET: &str = "whsec_bench";
 
@@ -66,29 +66,11 @@ async fn main() -> anyhow::Result<()> {
     let requests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
 
-    let dir = tempfile::tempdir()?;
-    std::fs::create_dir_all(dir.path().join("site"))?;
-    let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
-    config.log = "warn".into();
-    config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));
     // The worker would run each paid order's steps; orders here stay unpaid, so it has nothing to do.
-    let app = Application::build(&config).await?;
-    let store = app.state().store.clone();
+    let server =
+        support::serve(|config| config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()))).await?;
     let now = chrono::Utc::now();
-    let event = EventRecord {
-        id: "evt_sale".into(),
-        slug: "sale".into(),
-        title: "Sale".into(),
-        description: None,
-        starts_at: now - chrono::Duration::hours(1),
-        ends_at: None,
-        live_url: None,
-        archive_url: None,
-        access: Access::Free,
-        terms_required: false,
-        media_prefix: None,
-        plan: None,
-    };
+    let event = EventRecord::new("evt_sale", "sale", "Sale", now - chrono::Duration::hours(1));
     let product = ProductRecord {
         id: "prd_sale".into(),
         event_id: event.id.clone(),
@@ -102,9 +84,11 @@ async fn main() -> anyhow::Result<()> {
         tax_rate_bp: 800,
         stock: 10_000_000,
     };
-    store.create_event(&event, std::slice::from_ref(&product)).await?;
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.serve(std::future::pending()));
+    server
+        .store
+        .create_event(&event, std::slice::from_ref(&product))
+        .await?;
+    let base = server.base.clone();
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
@@ -118,13 +102,7 @@ async fn main() -> anyhow::Result<()> {
         .json(&order_body)
         .send()
         .await?;
-    let cookie = first
-        .headers()
-        .get("set-cookie")
-        .and_then(|c| c.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_default()
-        .to_string();
+    let cookie = support::first_cookie(&first);
 
     let health = {
         let (client, base) = (client.clone(), base.clone());

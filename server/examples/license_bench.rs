@@ -7,12 +7,10 @@
 use std::time::{Duration, Instant};
 
 use axum::{Router, body::Bytes, routing::post};
-use caravan_server::{
-    Application,
-    config::{Config, DrmUpstreamAuth},
-    secret::Secret,
-};
+use caravan_server::{config::DrmUpstreamAuth, secret::Secret};
 use serde_json::{Value, json};
+
+mod support;
 
 /// License requests a viewer may make in a burst (the proxy's per-viewer limit).
 const PER_VIEWER: usize = 10;
@@ -44,13 +42,7 @@ async fn entitled_viewer(client: &reqwest::Client, base: &str, operator_token: &
         .json(&json!({ "acceptTerms": true }))
         .send()
         .await?;
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|c| c.to_str().ok())
-        .and_then(|c| c.split(';').next())
-        .unwrap_or_default()
-        .to_string();
+    let cookie = support::first_cookie(&response);
     let answer: Value = response.json().await?;
     let granted = client
         .post(format!("{base}/api/admin/entitlements"))
@@ -79,24 +71,21 @@ async fn main() -> anyhow::Result<()> {
     let upstream_url = format!("http://{}/license", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, upstream).await });
 
-    let dir = tempfile::tempdir()?;
-    std::fs::create_dir_all(dir.path().join("site"))?;
-    let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
-    config.log = "warn".into();
-    config.drm_widevine_license_url = Some(upstream_url.clone());
-    config.drm_upstream_auth = DrmUpstreamAuth::Header;
-    config.drm_upstream_header = Some("x-dt-custom-data".into());
-    config.drm_upstream_secret = Some(Secret::new("bench-credential".into()));
-    let app = Application::build(&config).await?;
-    let base = format!("http://{}", app.local_addr());
-    tokio::spawn(app.serve(std::future::pending()));
+    let server = support::serve(|config| {
+        config.drm_widevine_license_url = Some(upstream_url.clone());
+        config.drm_upstream_auth = DrmUpstreamAuth::Header;
+        config.drm_upstream_header = Some("x-dt-custom-data".into());
+        config.drm_upstream_secret = Some(Secret::new("bench-credential".into()));
+    })
+    .await?;
+    let base = server.base.clone();
 
     let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
     // Two more for the warm-up, whose requests count against their limit.
     let viewers = requests.div_ceil(PER_VIEWER) + 2;
     let mut cookies = Vec::with_capacity(viewers);
     for _ in 0..viewers {
-        cookies.push(entitled_viewer(&client, &base, config.operator_token.expose()).await?);
+        cookies.push(entitled_viewer(&client, &base, server.config.operator_token.expose()).await?);
     }
     // A Widevine challenge is 2–5 KB.
     let challenge: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();

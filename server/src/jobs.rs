@@ -124,11 +124,11 @@ impl Worker {
         Ok(finished)
     }
 
-    fn pipeline(&self) -> Pipeline {
+    fn pipeline(&self) -> Pipeline<'_> {
         Pipeline {
-            store: self.store.clone(),
-            exports_dir: self.exports_dir.clone(),
-            site_url: self.site_url.clone(),
+            store: &self.store,
+            exports_dir: &self.exports_dir,
+            site_url: &self.site_url,
         }
     }
 
@@ -198,6 +198,16 @@ mod tests {
         (worker, dir)
     }
 
+    /// v1 rents the paid demo at `bought`, its reminder going to fan@example.com.
+    async fn rent(worker: &Worker, bought: DateTime<Utc>) -> EntitlementRecord {
+        let rental = rental(bought);
+        worker.store.grant(&rental).await.unwrap();
+        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
+            .await
+            .unwrap();
+        rental
+    }
+
     async fn reminder_state(worker: &Worker) -> String {
         let job = worker.store.job(&reminder_key("v1", "evt_demo_paid")).await.unwrap();
         job.expect("a reminder job").0
@@ -217,11 +227,7 @@ mod tests {
     async fn the_reminder_goes_out_once_five_hours_before_the_end() {
         let (worker, _dir) = worker().await;
         let bought = DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z").unwrap().to_utc();
-        let rental = rental(bought);
-        worker.store.grant(&rental).await.unwrap();
-        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
-            .await
-            .unwrap();
+        rent(&worker, bought).await;
         // The clock moves: nothing at 42 h 59 min, the reminder at 43 h, and only once.
         assert_eq!(
             worker.run_due(bought + Duration::minutes(43 * 60 - 1)).await.unwrap(),
@@ -254,11 +260,7 @@ mod tests {
     async fn refunds_and_renewals_change_the_reminder() {
         let (worker, _dir) = worker().await;
         let bought = Utc::now();
-        let rental = rental(bought);
-        worker.store.grant(&rental).await.unwrap();
-        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
-            .await
-            .unwrap();
+        rent(&worker, bought).await;
         assert!(
             cancel_rental_reminder(&worker.store, "v1", "evt_demo_paid", bought)
                 .await
@@ -267,20 +269,12 @@ mod tests {
         assert_eq!(worker.run_due(bought + Duration::hours(44)).await.unwrap(), 0);
 
         // Rented again a day later: one reminder, for the new end.
-        let again = super::tests::rental(bought + Duration::hours(24));
-        worker.store.grant(&again).await.unwrap();
-        schedule_rental_reminder(&worker.store, &again, Some("fan@example.com"), again.granted_at)
-            .await
-            .unwrap();
+        rent(&worker, bought + Duration::hours(24)).await;
         assert_eq!(worker.run_due(bought + Duration::hours(44)).await.unwrap(), 0);
         assert_eq!(worker.run_due(bought + Duration::hours(67)).await.unwrap(), 1);
 
         // A reminder whose rental was replaced without cancelling it (a ticket bought) finds nothing to remind of.
-        let third = super::tests::rental(bought + Duration::hours(100));
-        worker.store.grant(&third).await.unwrap();
-        schedule_rental_reminder(&worker.store, &third, Some("fan@example.com"), third.granted_at)
-            .await
-            .unwrap();
+        let third = rent(&worker, bought + Duration::hours(100)).await;
         let ticket = EntitlementRecord {
             kind: EntitlementKind::Ticket,
             expires_at: None,
@@ -296,7 +290,7 @@ mod tests {
         );
 
         // No address, no reminder; a ticket cancels a pending one.
-        let quiet = super::tests::rental(bought + Duration::hours(300));
+        let quiet = rental(bought + Duration::hours(300));
         schedule_rental_reminder(&worker.store, &quiet, None, quiet.granted_at)
             .await
             .unwrap();

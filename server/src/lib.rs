@@ -154,13 +154,7 @@ impl Application {
                     tracing::error!(error = %e, "cannot make the demo's on-demand media");
                 }
                 // The paid demo's key, for the license server (kept across restarts in the key file).
-                if let Some(key) = media::ContentKey::read(&vod.key_file).await
-                    && let Err(e) = store
-                        .put_content_key(store::DEMO_PAID_EVENT_ID, &key.key_id, &key.key)
-                        .await
-                {
-                    tracing::error!(error = %e, "cannot register the demo's content key");
-                }
+                register_demo_key(&store, &vod.key_file).await;
             })
         });
         // The peer's address is the media gate's (CloudFront's `AWS:SourceIp`).

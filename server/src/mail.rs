@@ -13,6 +13,7 @@ use lettre::{
 
 use crate::{
     config::Config,
+    error::AppError,
     store::{MailRecord, MailState, Store, StoreError},
 };
 
@@ -111,7 +112,13 @@ async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, ma
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Whether `address` is an e-mail address mail can be sent to.
-pub fn valid_address(address: &str) -> bool {
-    address.len() <= 254 && lettre::Address::from_str(address).is_ok()
+/// An optional e-mail address as a request gave it: trimmed, blank as none, and 400 for anything mail cannot be sent
+/// to.
+pub fn optional_address(given: Option<&str>) -> Result<Option<&str>, AppError> {
+    match given.map(str::trim).filter(|address| !address.is_empty()) {
+        Some(address) if address.len() > 254 || lettre::Address::from_str(address).is_err() => {
+            Err(AppError::BadRequest(format!("{address:?} is not an e-mail address")))
+        }
+        address => Ok(address),
+    }
 }

@@ -38,6 +38,20 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// `bytes` random bytes from the operating system, as URL-safe base64 without padding: ids nobody can guess
+/// (viewers, orders) and one-time values (a sign-in's state, nonce and PKCE verifier).
+pub fn random_token(bytes: usize) -> anyhow::Result<String> {
+    use base64::Engine;
+    let mut random = vec![0u8; bytes];
+    getrandom::fill(&mut random).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random))
+}
+
+/// Bytes as lower-case hex (content keys, signatures).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Writes a file only its owner may read (keys), creating its folder; an existing file is replaced.
 pub fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;

@@ -109,9 +109,7 @@ impl Sessions {
 
     /// A new viewer: a random id (22 URL-safe characters).
     pub fn new_viewer_id() -> anyhow::Result<String> {
-        let mut id = [0u8; 16];
-        getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        Ok(URL_SAFE_NO_PAD.encode(id))
+        crate::secret::random_token(16)
     }
 
     /// `Set-Cookie` for a viewer (SameSite=Lax: it also goes with top-level navigations from elsewhere).

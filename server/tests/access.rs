@@ -3,6 +3,7 @@
 
 mod support;
 
+use caravan_server::store::{Access, EventRecord};
 use serde_json::{Value, json};
 use support::{TestApp, cookie_header, set_cookies};
 
@@ -30,6 +31,16 @@ async fn get(app: &TestApp, path: &str, cookies: &str) -> (u16, String) {
         .await
         .unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The policy JSON of the `CloudFront-Policy` cookie among `set`.
+fn policy_of(set: &[String]) -> String {
+    let policy = set
+        .iter()
+        .find_map(|c| c.strip_prefix("CloudFront-Policy="))
+        .and_then(|c| c.split(';').next())
+        .expect("a CloudFront-Policy cookie");
+    String::from_utf8(caravan_server::access::cloudfront::decode(policy).unwrap()).unwrap()
 }
 
 async fn grant(app: &TestApp, token: Option<&str>, body: Value) -> u16 {
@@ -199,12 +210,7 @@ async fn policies_can_be_bound_to_the_viewers_address() {
     assert_eq!(grant(&app, Some(&app.operator_token), grant_body).await, 204);
     let (status, set, _) = post(&app, "/api/playback/demo-paid", &viewer, json!({})).await;
     assert_eq!(status, 200);
-    let policy = set
-        .iter()
-        .find_map(|c| c.strip_prefix("CloudFront-Policy="))
-        .and_then(|c| c.split(';').next())
-        .unwrap();
-    let policy = String::from_utf8(caravan_server::access::cloudfront::decode(policy).unwrap()).unwrap();
+    let policy = policy_of(&set);
     assert!(
         policy.contains(r#""IpAddress":{"AWS:SourceIp":"127.0.0.1/32"}"#),
         "{policy}"
@@ -258,19 +264,11 @@ async fn a_viewer_asking_in_a_loop_is_slowed_down() {
 /// A ticketed show starting in an hour, with a playlist under `/media/later/`.
 async fn later_show(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
     let starts_at = chrono::Utc::now() + chrono::Duration::hours(1);
-    let event = caravan_server::store::EventRecord {
-        id: "evt_later".into(),
-        slug: "later".into(),
-        title: "Later".into(),
-        description: None,
-        starts_at,
-        ends_at: None,
+    let event = EventRecord {
         live_url: Some("/media/later/master.m3u8".into()),
-        archive_url: None,
-        access: caravan_server::store::Access::Ticketed,
-        terms_required: false,
+        access: Access::Ticketed,
         media_prefix: Some("later".into()),
-        plan: None,
+        ..EventRecord::new("evt_later", "later", "Later", starts_at)
     };
     app.store.create_event(&event, &[]).await.unwrap();
     let media = app.dir.path().join("data/media/later");
@@ -287,12 +285,7 @@ async fn cookies_for_a_show_not_yet_on_air_open_its_media_shortly_before_the_sta
         let (viewer, _) = app.entitled_viewer("later", "ticket").await;
         let (status, set, answer) = post(&app, "/api/playback/later", &viewer, json!({})).await;
         assert_eq!(status, 200, "{answer}");
-        let policy = set
-            .iter()
-            .find_map(|c| c.strip_prefix("CloudFront-Policy="))
-            .and_then(|c| c.split(';').next())
-            .unwrap();
-        let policy = String::from_utf8(caravan_server::access::cloudfront::decode(policy).unwrap()).unwrap();
+        let policy = policy_of(&set);
         let after = starts_at.timestamp() - i64::try_from(open_before).unwrap();
         assert!(
             policy.contains(&format!(r#""DateGreaterThan":{{"AWS:EpochTime":{after}}}"#)),

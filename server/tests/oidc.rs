@@ -164,20 +164,13 @@ fn configure(config: &mut Config, provider: &Provider) {
 
 /// A plan show for members of `gold`, with media under `members/`.
 async fn members_show(app: &TestApp) {
-    let now = chrono::Utc::now();
+    let starts_at = chrono::Utc::now() - chrono::Duration::hours(1);
     let event = EventRecord {
-        id: "evt_members".into(),
-        slug: "members".into(),
-        title: "Members' night".into(),
-        description: None,
-        starts_at: now - chrono::Duration::hours(1),
-        ends_at: None,
         live_url: Some("/media/members/master.m3u8".into()),
-        archive_url: None,
         access: Access::Plan,
-        terms_required: false,
         media_prefix: Some("members".into()),
         plan: Some("gold".into()),
+        ..EventRecord::new("evt_members", "members", "Members' night", starts_at)
     };
     app.store.create_event(&event, &[]).await.unwrap();
 }

@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use caravan_server::{jobs::Worker, mail::Mailer, store::ProductRecord};
 use serde_json::{Value, json};
 use support::{TestApp, cookie_header, set_cookies};
@@ -43,12 +41,7 @@ async fn products(app: &TestApp) -> (ProductRecord, ProductRecord) {
 }
 
 fn worker(app: &TestApp) -> Worker {
-    Worker {
-        store: app.store.clone(),
-        mailer: Arc::new(Mailer::Outbox),
-        site_url: "https://caravan.example".into(),
-        exports_dir: app.dir.path().join("exports"),
-    }
+    app.worker(Mailer::Outbox)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

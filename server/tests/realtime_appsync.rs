@@ -8,7 +8,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::{
     auth::Caller,
     realtime::SubscriptionSpec,
-    store::{Access, EventRecord, ProductRecord},
+    store::{EventRecord, ProductRecord},
 };
 use serde_json::{Value, json};
 use support::{
@@ -228,20 +228,7 @@ async fn a_connection_holds_at_most_100_subscriptions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_hears_only_its_own_event() {
     let app = TestApp::spawn().await;
-    let other = EventRecord {
-        id: "evt_other".into(),
-        slug: "other".into(),
-        title: "Other show".into(),
-        description: None,
-        starts_at: chrono::Utc::now(),
-        ends_at: None,
-        live_url: None,
-        archive_url: None,
-        access: Access::Free,
-        terms_required: false,
-        media_prefix: None,
-        plan: None,
-    };
+    let other = EventRecord::new("evt_other", "other", "Other show", chrono::Utc::now());
     let product = ProductRecord {
         id: "prd_other".into(),
         event_id: "evt_other".into(),

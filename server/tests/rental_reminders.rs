@@ -4,14 +4,9 @@
 
 mod support;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use caravan_server::{
-    config::Config,
-    jobs::{Worker, reminder_key},
-    mail::Mailer,
-    secret::Secret,
-};
+use caravan_server::{config::Config, jobs::reminder_key, mail::Mailer, secret::Secret};
 use serde_json::{Value, json};
 use support::TestApp;
 use tokio::{
@@ -135,12 +130,7 @@ async fn a_rental_reminder_survives_a_restart_and_goes_out_by_smtp() {
     // the server's own worker sends it.
     let mut config = Config::for_tests(app.dir.path(), app.dir.path());
     with_smtp(&mut config, port);
-    let worker = Worker {
-        store: app.store.clone(),
-        mailer: Arc::new(Mailer::from_config(&config).unwrap()),
-        site_url: config.public_site_url.clone(),
-        exports_dir: app.dir.path().join("exports"),
-    };
+    let worker = app.worker(Mailer::from_config(&config).unwrap());
     assert_eq!(worker.run_due(end - chrono::Duration::hours(6)).await.unwrap(), 0);
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
     let mail = tokio::time::timeout(Duration::from_secs(10), delivered.recv())
@@ -214,12 +204,7 @@ async fn a_refund_cancels_the_reminder_and_the_console_lists_held_mail() {
         .unwrap()
         .expires_at
         .unwrap();
-    let worker = Worker {
-        store: app.store.clone(),
-        mailer: Arc::new(Mailer::Outbox),
-        site_url: "http://127.0.0.1".into(),
-        exports_dir: app.dir.path().join("exports"),
-    };
+    let worker = app.worker(Mailer::Outbox);
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
     assert_eq!(app.store.outbox(1).await.unwrap()[0].state.as_str(), "held");
     let html = app.console_html("demo-paid", &app.operator_cookie().await).await;

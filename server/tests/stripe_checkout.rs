@@ -23,9 +23,7 @@ use caravan_server::{
     secret::Secret,
     store::{PaymentProvider, ProductRecord},
 };
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use support::TestApp;
 
 const SECRET_KEY: &str = "sk_test_caravan";
@@ -169,14 +167,11 @@ async fn one_payment_intent_per_order_then_the_webhook_pays_it() {
     let event = json!({ "id": "evt_paid", "object": "event", "type": "payment_intent.succeeded",
         "data": { "object": { "id": "pi_0", "object": "payment_intent" } } })
     .to_string();
-    let t = chrono::Utc::now().timestamp();
-    let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
-    mac.update(format!("{t}.{event}").as_bytes());
-    let v1: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let signature = support::stripe_signature(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), &event);
     let delivered = app
         .client
         .post(app.url("/webhooks/stripe"))
-        .header("stripe-signature", format!("t={t},v1={v1}"))
+        .header("stripe-signature", signature)
         .body(event)
         .send()
         .await

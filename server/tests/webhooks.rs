@@ -8,7 +8,7 @@ use caravan_server::{config::Config, secret::Secret};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use support::TestApp;
+use support::{TestApp, stripe_signature};
 
 const STRIPE_SECRET: &str = "whsec_caravan_test";
 const SHOPIFY_SECRET: &str = "shpss_caravan_test";
@@ -22,15 +22,6 @@ fn mac(secret: &str, message: &[u8]) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(message);
     mac.finalize().into_bytes().to_vec()
-}
-
-/// `Stripe-Signature` for `body` signed at `t` with `secret`.
-fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
-    let hex: String = mac(secret, format!("{t}.{body}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={t},v1={hex}")
 }
 
 fn stripe_event(id: &str, kind: &str, object: Value) -> String {

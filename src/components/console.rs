@@ -1,3 +1,4 @@
+mod action_message;
 mod console_login;
 mod console_panel;
 mod dead_letters;

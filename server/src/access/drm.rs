@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::{
     playback::{decide, event},
-    viewer::{Viewer, identify},
+    viewer::identify,
 };
 use crate::{error::AppError, state::AppState, store::EventRecord};
 
@@ -24,16 +24,11 @@ pub fn router() -> Router<AppState> {
     clearkey::router().merge(proxy::router())
 }
 
-/// A viewer who may have the keys of `event`.
-pub struct Licensee {
-    pub event: EventRecord,
-    pub viewer: Viewer,
-}
-
 /// Checks a license request for the show at `slug`: 404 for an unknown show, 401 without a viewer (session cookie or
 /// a member's token), 429 over
 /// the rate limit, and 403 with the reason (as from `/api/playback`) when the viewer may not watch now.
-pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<Licensee, Response> {
+/// The event whose keys the viewer may have.
+pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<EventRecord, Response> {
     let event = event(&state.store, slug).await.map_err(IntoResponse::into_response)?;
     let viewer = identify(state, headers)
         .await
@@ -45,7 +40,7 @@ pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Resu
         .take(&viewer.id, std::time::Instant::now())
         .map_err(|wait| AppError::TooManyRequests(wait).into_response())?;
     match decide(&state.store, &event, &viewer, Utc::now()).await {
-        Ok(Ok(_)) => Ok(Licensee { event, viewer }),
+        Ok(Ok(_)) => Ok(event),
         Ok(Err(denial)) => Err((
             StatusCode::FORBIDDEN,
             Json(json!({ "error": denial.message(), "reason": denial.code() })),

@@ -90,18 +90,9 @@ mod tests {
 
     fn event(access: Access, terms_required: bool) -> EventRecord {
         EventRecord {
-            id: "e".into(),
-            slug: "e".into(),
-            title: "E".into(),
-            description: None,
-            starts_at: Utc::now(),
-            ends_at: None,
-            live_url: None,
-            archive_url: None,
             access,
             terms_required,
-            media_prefix: None,
-            plan: None,
+            ..EventRecord::new("e", "e", "E", Utc::now())
         }
     }
 

@@ -14,13 +14,13 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::oidc::OidcError;
 use crate::{
     error::AppError,
+    secret::random_token,
     session::{MEMBER_COOKIE, SIGN_IN_COOKIE},
     state::AppState,
 };
@@ -52,12 +52,6 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-fn random_token() -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
 fn not_configured() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -81,7 +75,7 @@ async fn login(State(state): State<AppState>, Query(next): Query<Next>) -> Resul
     let Some(oidc) = state.access.oidc.clone() else {
         return Ok(not_configured());
     };
-    let (flow, nonce, verifier) = (random_token()?, random_token()?, random_token()?);
+    let (flow, nonce, verifier) = (random_token(32)?, random_token(32)?, random_token(32)?);
     let url = oidc
         .authorization_url(&redirect_uri(&state), &flow, &nonce, &verifier)
         .await

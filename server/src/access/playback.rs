@@ -285,13 +285,12 @@ async fn grant(
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
     let request: GrantRequest = operator_request(&state, &credentials, &headers, &body)?;
-    let email = request.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
     grant_entitlement(
         &state.store,
         &request.slug,
         request.viewer_id,
         request.kind,
-        email,
+        request.email.as_deref(),
         Utc::now(),
     )
     .await?;
@@ -334,11 +333,7 @@ pub async fn grant_entitlement(
     email: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<EntitlementRecord, AppError> {
-    if let Some(email) = email
-        && !crate::mail::valid_address(email)
-    {
-        return Err(AppError::BadRequest(format!("{email:?} is not an e-mail address")));
-    }
+    let email = crate::mail::optional_address(email)?;
     let is_code = viewer_id.len() == 22
         && viewer_id
             .bytes()

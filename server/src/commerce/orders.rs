@@ -30,6 +30,7 @@ use crate::{
         viewer::{identify, identify_or_new},
     },
     error::AppError,
+    secret::random_token,
     state::AppState,
     store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError},
 };
@@ -104,9 +105,7 @@ fn conflict(code: &str, message: String, detail: serde_json::Value) -> Response 
 }
 
 fn new_order_id() -> Result<String, AppError> {
-    let mut bytes = [0u8; 12];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
-    Ok(format!("ord_{}", URL_SAFE_NO_PAD.encode(bytes)))
+    Ok(format!("ord_{}", random_token(12)?))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, AppError> {
@@ -136,12 +135,7 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             line.product_id
         )));
     }
-    let email = request.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-    if let Some(email) = email
-        && !crate::mail::valid_address(email)
-    {
-        return Err(AppError::BadRequest(format!("{email:?} is not an e-mail address")));
-    }
+    let email = crate::mail::optional_address(request.email.as_deref())?;
     let show = event(&state.store, &request.slug).await?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
     let new = NewOrder {

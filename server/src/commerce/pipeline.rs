@@ -4,7 +4,7 @@
 //! it (mail, history) or is a file replaced atomically (exports), so a crash at any moment repeats no e-mail and
 //! leaves no half-written export.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use caravan::format::format_price;
 use serde::{Deserialize, Serialize};
@@ -73,16 +73,16 @@ pub fn step_key(order_id: &str, step: Step) -> String {
     format!("{ORDER_STEP}:{order_id}:{}", step.name())
 }
 
-/// What runs the steps needs.
-#[derive(Debug, Clone)]
-pub struct Pipeline {
-    pub store: Store,
+/// What running the steps needs (lent by the job worker).
+#[derive(Debug, Clone, Copy)]
+pub struct Pipeline<'a> {
+    pub store: &'a Store,
     /// `fulfilment/` and `accounting/` are written under it.
-    pub exports_dir: PathBuf,
-    pub site_url: String,
+    pub exports_dir: &'a Path,
+    pub site_url: &'a str,
 }
 
-impl Pipeline {
+impl Pipeline<'_> {
     /// Runs one step; its effect for the job's transaction.
     pub async fn run(&self, payload: &str, mail_state: crate::store::MailState) -> Result<Option<Effect>, String> {
         let payload: Payload = serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
@@ -99,7 +99,7 @@ impl Pipeline {
                 Effect::Mail(NewMail {
                     recipient,
                     subject: format!("Your Caravan order {}", order.id),
-                    body: confirmation(&order, &lines, &self.site_url),
+                    body: confirmation(&order, &lines, self.site_url),
                     state: mail_state,
                 })
             })),

@@ -83,7 +83,7 @@ pub fn verify_stripe(
     if now - timestamp > STRIPE_TOLERANCE_SECONDS {
         return Err(SignatureError::Stale);
     }
-    let expected = crate::access::drm::clearkey::hex(&hmac_sha256(
+    let expected = crate::secret::hex(&hmac_sha256(
         secret.expose().as_bytes(),
         &[timestamp.to_string().as_bytes(), b".", body],
     ));

@@ -17,7 +17,7 @@ use std::{
 use tokio::process::Command;
 
 use super::{DEMO_ARCHIVE, DEMO_CLEARKEY};
-use crate::access::drm::clearkey::hex;
+use crate::secret::hex;
 
 /// Length of the recording.
 const SECONDS: u32 = 20;

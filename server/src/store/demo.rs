@@ -69,32 +69,27 @@ impl Store {
             })
             .collect();
         let archive = EventRecord {
-            id: "evt_demo_archive".into(),
-            slug: DEMO_ARCHIVE_SLUG.into(),
-            title: "Caravan Demo: yesterday's show".into(),
             description: Some("The recording of a show that has ended.".into()),
-            starts_at: now - Duration::days(1) - Duration::hours(1),
             ends_at: Some(now - Duration::days(1)),
-            live_url: None,
             archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
-            access: Access::Free,
-            terms_required: false,
             media_prefix: Some("demo/archive".into()),
-            plan: None,
+            ..EventRecord::new(
+                "evt_demo_archive",
+                DEMO_ARCHIVE_SLUG,
+                "Caravan Demo: yesterday's show",
+                now - Duration::days(1) - Duration::hours(1),
+            )
         };
         let upcoming = EventRecord {
-            id: "evt_demo_upcoming".into(),
-            slug: DEMO_UPCOMING_SLUG.into(),
-            title: "Caravan Demo: next week's show".into(),
             description: Some("A show that has not started yet.".into()),
-            starts_at: now + Duration::days(7),
-            ends_at: None,
             live_url: Some(media::demo_url(media::DEMO_LIVE)),
-            archive_url: None,
-            access: Access::Free,
-            terms_required: false,
             media_prefix: Some("demo/live".into()),
-            plan: None,
+            ..EventRecord::new(
+                "evt_demo_upcoming",
+                DEMO_UPCOMING_SLUG,
+                "Caravan Demo: next week's show",
+                now + Duration::days(7),
+            )
         };
         // A paid show: a ticket (bought, or granted by the operator) opens its ClearKey-encrypted recording.
         let paid = EventRecord {

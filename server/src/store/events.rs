@@ -47,6 +47,25 @@ pub enum EventStatus {
 }
 
 impl EventRecord {
+    /// A free show on air from `starts_at`, without end, media or terms: what other shows are described from
+    /// (`EventRecord { access: Access::Ticketed, ..EventRecord::new(…) }`).
+    pub fn new(id: &str, slug: &str, title: &str, starts_at: DateTime<Utc>) -> Self {
+        Self {
+            id: id.into(),
+            slug: slug.into(),
+            title: title.into(),
+            description: None,
+            starts_at,
+            ends_at: None,
+            live_url: None,
+            archive_url: None,
+            access: Access::Free,
+            terms_required: false,
+            media_prefix: None,
+            plan: None,
+        }
+    }
+
     /// Whether the show is on air at `now`: after its start, and before its end when it has one.
     pub fn status_at(&self, now: DateTime<Utc>) -> EventStatus {
         if now < self.starts_at {
@@ -126,18 +145,8 @@ mod tests {
 
     fn event(slug: &str, starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> EventRecord {
         EventRecord {
-            id: format!("evt-{slug}"),
-            slug: slug.into(),
-            title: slug.to_uppercase(),
-            description: None,
-            starts_at,
             ends_at,
-            live_url: None,
-            archive_url: None,
-            access: Access::Free,
-            terms_required: false,
-            media_prefix: None,
-            plan: None,
+            ..EventRecord::new(&format!("evt-{slug}"), slug, &slug.to_uppercase(), starts_at)
         }
     }
 

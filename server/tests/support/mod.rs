@@ -13,7 +13,7 @@ pub mod ws;
 
 use std::{net::SocketAddr, path::Path, sync::LazyLock};
 
-use caravan_server::{Application, config::Config, realtime::Hub, store::Store};
+use caravan_server::{Application, config::Config, jobs::Worker, mail::Mailer, realtime::Hub, store::Store};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -205,6 +205,16 @@ impl TestApp {
         response.text().await.expect("HTML")
     }
 
+    /// A job worker on this server's database sending with `mailer`; its clock is the caller's (`run_due(now)`).
+    pub fn worker(&self, mailer: Mailer) -> Worker {
+        Worker {
+            store: self.store.clone(),
+            mailer: std::sync::Arc::new(mailer),
+            site_url: "https://caravan.example".into(),
+            exports_dir: self.dir.path().join("exports"),
+        }
+    }
+
     /// The paid demo's content key: key id 0x0123…ef, key 0x0011…ff (the W3C ClearKey example's values).
     pub async fn put_demo_key(&self) {
         self.store
@@ -242,6 +252,16 @@ pub fn cookie_header(set_cookies: &[String]) -> String {
         .map(|c| c.split(';').next().unwrap().to_string())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// A `Stripe-Signature` for `body` signed at `t` with `secret`, computed here as Stripe does (hex HMAC-SHA256 of
+/// `"<t>.<body>"`), not with the server's code.
+pub fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
 }
 
 fn tempdir() -> tempfile::TempDir {

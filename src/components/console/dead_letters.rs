@@ -1,5 +1,6 @@
 use leptos::{form::ActionForm, prelude::*};
 
+use super::action_message::ActionMessage;
 use crate::api::console::{DeadJob, RetryJob};
 
 /// Background work that failed after all its retries (an order's e-mail or export, a reminder): what it was, how
@@ -32,15 +33,7 @@ pub fn DeadLetters(jobs: Vec<DeadJob>, retry: ServerAction<RetryJob>) -> impl In
                     })
                     .collect_view()}
             </ul>
-            {move || {
-                retry
-                    .value()
-                    .get()
-                    .map(|result| match result {
-                        Ok(done) => view! { <p class="form-done" role="status">{done}</p> }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    })
-            }}
+            <ActionMessage result=retry.value() />
         </section>
     }
 }

@@ -1,5 +1,6 @@
 use leptos::{form::ActionForm, prelude::*};
 
+use super::action_message::ActionMessage;
 use crate::api::console::GrantAccess;
 
 /// Gives a viewer access to a paid show by the code the player shows them (until commerce sells tickets). A plain
@@ -37,17 +38,7 @@ pub fn GrantAccessForm(slug: String) -> impl IntoView {
                 </label>
                 <button type="submit">"Give access"</button>
             </ActionForm>
-            {move || {
-                grant
-                    .value()
-                    .get()
-                    .map(|result| match result {
-                        Ok(done) => view! { <p class="form-done" role="status">{done}</p> }.into_any(),
-                        Err(error) => {
-                            view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
-                        }
-                    })
-            }}
+            <ActionMessage result=grant.value() />
         </section>
     }
 }

@@ -15,8 +15,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Licensee, licensee};
-use crate::{error::AppError, state::AppState};
+use super::licensee;
+use crate::{error::AppError, secret::hex, state::AppState};
 
 /// License requests are small; a CDM sends a few key ids.
 const MAX_BODY: usize = 4 * 1024;
@@ -30,11 +30,6 @@ struct LicenseRequest {
     kids: Vec<String>,
     #[serde(rename = "type", default)]
     session_type: Option<String>,
-}
-
-/// Bytes as lower-case hex (how content keys are stored).
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
@@ -67,8 +62,8 @@ async fn license(
         })
         .collect::<Option<_>>()
         .ok_or_else(|| AppError::BadRequest("kids must be 16-byte key ids in base64url".into()))?;
-    let Licensee { event, .. } = match licensee(&state, &slug, &headers).await {
-        Ok(licensee) => licensee,
+    let event = match licensee(&state, &slug, &headers).await {
+        Ok(event) => event,
         Err(refusal) => return Ok(refusal),
     };
     let keys = state

@@ -25,7 +25,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use serde_json::json;
 
-use super::{Licensee, licensee};
+use super::licensee;
 use crate::{
     config::{Config, DrmUpstreamAuth},
     error::AppError,
@@ -357,8 +357,8 @@ async fn proxied(
         if body.is_empty() {
             return Err(AppError::BadRequest("the license request is empty".into()));
         }
-        let Licensee { event, .. } = match licensee(&state, &slug, &headers).await {
-            Ok(licensee) => licensee,
+        let event = match licensee(&state, &slug, &headers).await {
+            Ok(event) => event,
             Err(refusal) => return Ok(refusal),
         };
         let key_ids = match proxy.credential {

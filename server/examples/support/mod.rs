@@ -1,0 +1,44 @@
+//! What the in-process benchmarks share: the real server on a free port of 127.0.0.1 with a fresh SQLite database,
+//! and the cookie a response sets. Each benchmark compiles this module and uses a part of it.
+#![allow(dead_code)]
+
+use caravan_server::{Application, config::Config, store::Store};
+
+pub struct InProcess {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    pub config: Config,
+    pub store: Store,
+    /// The data folder, removed when this is dropped.
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the server with the test defaults (no demo media, logging warnings only), changed by `configure`.
+pub async fn serve(configure: impl FnOnce(&mut Config)) -> anyhow::Result<InProcess> {
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir_all(dir.path().join("site"))?;
+    let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
+    config.log = "warn".into();
+    configure(&mut config);
+    let app = Application::build(&config).await?;
+    let base = format!("http://{}", app.local_addr());
+    let store = app.state().store.clone();
+    tokio::spawn(app.serve(std::future::pending()));
+    Ok(InProcess {
+        base,
+        config,
+        store,
+        _dir: dir,
+    })
+}
+
+/// The `name=value` of the first cookie a response sets (empty when none).
+pub fn first_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|c| c.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_string()
+}
