@@ -1,9 +1,11 @@
 //! AWS AppSync's real-time protocol on /graphql/realtime, message by message, over real WebSockets.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{
+    TestApp,
+    ws::{ON_PICKUP, Ws, header_protocol, start},
+};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::{
     auth::Caller,
@@ -11,10 +13,6 @@ use caravan_server::{
     store::{EventRecord, ProductRecord},
 };
 use serde_json::{Value, json};
-use support::{
-    TestApp,
-    ws::{ON_PICKUP, Ws, header_protocol, start},
-};
 
 fn viewer(app: &TestApp) -> Value {
     json!({ "host": app.addr.to_string(), "x-api-key": app.api_key })

@@ -1,9 +1,7 @@
 //! The operator console: sign-in with the token, a signed HttpOnly session, and server functions that act only for
 //! a signed-in operator.
 
-mod support;
-
-use support::TestApp;
+use crate::support::TestApp;
 
 async fn sign_in(app: &TestApp, token: &str) -> reqwest::Response {
     app.client

@@ -1,9 +1,7 @@
 //! The pick-up banner through the API: set, read, refused, and kept across a restart.
 
-mod support;
-
+use crate::support::TestApp;
 use serde_json::json;
-use support::TestApp;
 
 const PICKUP: &str =
     "query($e: ID!) { pickup(eventId: $e) { eventId productId visible updatedAt product { id title price } } }";

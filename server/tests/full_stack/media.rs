@@ -1,11 +1,9 @@
 //! The demo's live stream: ffmpeg run by the server, served as HLS at /media, stopped with the server.
 
-mod support;
-
 use std::{path::Path, time::Duration};
 
+use crate::support::TestApp;
 use caravan_server::media::DemoVod;
-use support::TestApp;
 
 /// Waits (up to 30 s) until `path` answers 200 and `ready` accepts its body.
 async fn wait_for(app: &TestApp, path: &str, ready: impl Fn(&str) -> bool) -> reqwest::Response {
@@ -139,7 +137,7 @@ async fn the_demo_recording_and_its_clearkey_variant_are_made_once_and_served() 
         std::fs::metadata(&vod.key_file).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    // Served only through the media gate (a paid show's folder; see tests/access.rs), so read here from disk.
+    // Served only through the media gate (a paid show's folder; see access.rs), so read here from disk.
     assert_eq!(app.get("/media/demo/clearkey/master.m3u8").await.status(), 403);
     let clearkey = data.join("media/demo/clearkey");
     let playlist = std::fs::read_to_string(clearkey.join("360p/index.m3u8")).unwrap();

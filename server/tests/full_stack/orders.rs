@@ -1,11 +1,9 @@
 //! Orders over HTTP with the local test provider: idempotent placing, stock and price re-checked, payment and
 //! decline, the buyer's own view, and the pipeline after payment (each step once, however often it runs).
 
-mod support;
-
+use crate::support::{TestApp, cookie_header, set_cookies};
 use caravan_server::{jobs::Worker, mail::Mailer, store::ProductRecord};
 use serde_json::{Value, json};
-use support::{TestApp, cookie_header, set_cookies};
 
 async fn place(app: &TestApp, cookie: &str, key: Option<&str>, body: Value) -> (u16, Vec<String>, Value) {
     let mut request = app

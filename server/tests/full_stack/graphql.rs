@@ -1,7 +1,5 @@
-mod support;
-
+use crate::support::TestApp;
 use serde_json::json;
-use support::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_an_event_and_its_products() {

@@ -2,14 +2,13 @@
 //! is checked first, the challenge goes byte for byte with our credential, the answer comes back unchanged, and every
 //! failure (upstream 5xx, timeout, oversized body, no entitlement, unconfigured system) is a clear JSON error.
 
-mod support;
-
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
+use crate::support::TestApp;
 use axum::{
     Router,
     body::Bytes,
@@ -23,7 +22,6 @@ use caravan_server::{
     secret::Secret,
 };
 use serde_json::Value;
-use support::TestApp;
 
 const SECRET: &str = "vendor-secret-7f3a";
 
@@ -230,7 +228,7 @@ async fn only_entitled_viewers_reach_the_license_server() {
         .send()
         .await
         .unwrap();
-    let stranger = support::cookie_header(&support::set_cookies(&stranger));
+    let stranger = crate::support::cookie_header(&crate::support::set_cookies(&stranger));
     let (status, body) = json_error(license(&app, "/drm/widevine/demo-paid", &stranger, &[], challenge()).await).await;
     assert_eq!((status, body["reason"].as_str()), (403, Some("entitlement")), "{body}");
     let (status, _) = json_error(license(&app, "/drm/widevine/demo-paid", "", &[], challenge()).await).await;

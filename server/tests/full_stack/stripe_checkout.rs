@@ -2,14 +2,13 @@
 //! with the secret key, Idempotency-Key replays (and a different body under the same key refused), error envelopes.
 //! The order's PaymentIntent is made once, the webhook pays it, and a Stripe failure gives the stock back.
 
-mod support;
-
 use std::{
     collections::HashMap,
     net::SocketAddr,
     sync::{Arc, Mutex},
 };
 
+use crate::support::TestApp;
 use axum::{
     Form, Json, Router,
     extract::State,
@@ -24,7 +23,6 @@ use caravan_server::{
     store::{PaymentProvider, ProductRecord},
 };
 use serde_json::{Value, json};
-use support::TestApp;
 
 const SECRET_KEY: &str = "sk_test_caravan";
 const WEBHOOK_SECRET: &str = "whsec_caravan";
@@ -129,7 +127,7 @@ async fn order(app: &TestApp, key: &str, product: &ProductRecord, cookie: &str) 
         .send()
         .await
         .unwrap();
-    let set = support::cookie_header(&support::set_cookies(&response));
+    let set = crate::support::cookie_header(&crate::support::set_cookies(&response));
     let cookie = if set.is_empty() { cookie.to_string() } else { set };
     (response.status().as_u16(), response.json().await.unwrap(), cookie)
 }
@@ -167,7 +165,7 @@ async fn one_payment_intent_per_order_then_the_webhook_pays_it() {
     let event = json!({ "id": "evt_paid", "object": "event", "type": "payment_intent.succeeded",
         "data": { "object": { "id": "pi_0", "object": "payment_intent" } } })
     .to_string();
-    let signature = support::stripe_signature(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), &event);
+    let signature = crate::support::stripe_signature(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), &event);
     let delivered = app
         .client
         .post(app.url("/webhooks/stripe"))

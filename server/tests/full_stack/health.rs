@@ -1,6 +1,4 @@
-mod support;
-
-use support::TestApp;
+use crate::support::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_when_the_database_does() {

@@ -1,9 +1,7 @@
 //! The player's playback batches: recorded per page view, counted per event, bad batches refused clearly.
 
-mod support;
-
+use crate::support::TestApp;
 use serde_json::{Value, json};
-use support::TestApp;
 
 async fn post(app: &TestApp, slug: &str, body: impl Into<reqwest::Body>, content_type: &str) -> (u16, String) {
     let response = app

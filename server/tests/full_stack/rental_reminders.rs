@@ -2,13 +2,11 @@
 //! restart, the clock (injected) reaching 5 h before the end writes the mail, the server's own worker hands it to an
 //! SMTP server (a local fake speaking the protocol), a refund cancels it, and without SMTP the console lists it.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::TestApp;
 use caravan_server::{config::Config, jobs::reminder_key, mail::Mailer, secret::Secret};
 use serde_json::{Value, json};
-use support::TestApp;
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,

@@ -1,12 +1,10 @@
 //! graphql-transport-ws (the npm `graphql-ws` protocol) on /graphql/realtime, for ordinary GraphQL tools.
 
-mod support;
-
-use serde_json::json;
-use support::{
+use crate::support::{
     TestApp,
     ws::{ON_PICKUP, Ws},
 };
+use serde_json::json;
 
 async fn connect(app: &TestApp) -> Ws {
     let ws = Ws::connect(&app.ws_url(), &["graphql-transport-ws"], &[]).await;

@@ -1,9 +1,7 @@
 //! Authorization on POST /graphql, as AppSync answers it.
 
-mod support;
-
+use crate::support::TestApp;
 use serde_json::json;
-use support::TestApp;
 
 const SET_PICKUP: &str =
     "mutation { setPickup(eventId: \"evt_demo\", productId: \"prd_demo_01\", visible: true) { visible } }";

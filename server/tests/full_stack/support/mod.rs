@@ -1,14 +1,11 @@
 //! A running caravan-server for full-stack tests: the real application on a free port of 127.0.0.1, with a fresh
 //! SQLite database and site directory in a temporary folder. Dropping it shuts the server down.
-//! Every test binary compiles this module and uses a part of it.
 //!
-//! Servers run on one runtime shared by the tests of a binary and living as long as it, as in production (one
+//! Servers run on one runtime shared by every test and living as long as it, as in production (one
 //! `#[tokio::main]` runtime for the process): each `#[tokio::test]` runtime only drives its test's client side.
 //! Renders that hung now and then in full suite runs had another cause: a server starting elsewhere in the process
 //! listed the app's routes with resource loading suppressed process-wide (leptos-rs/leptos#4773); the server now lists
 //! them once per process (`site::routes`), and `live_page.rs` holds the regression test.
-#![allow(dead_code)]
-
 pub mod ws;
 
 use std::{net::SocketAddr, path::Path, sync::LazyLock};

@@ -2,14 +2,13 @@
 //! once, a token endpoint that checks the client and PKCE): the sign-in flow, plan shows opening to members of their
 //! plan, bearer access tokens for API clients, and every way a token or a callback can be wrong.
 
-mod support;
-
 use std::{
     collections::HashMap,
     net::SocketAddr,
     sync::{Arc, Mutex},
 };
 
+use crate::support::{TestApp, cookie_header, set_cookies};
 use axum::{
     Form, Json, Router,
     extract::{Query, State},
@@ -27,7 +26,6 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::{RsaPrivateKey, pkcs1::EncodeRsaPrivateKey, traits::PublicKeyParts};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use support::{TestApp, cookie_header, set_cookies};
 
 const CLIENT_ID: &str = "caravan-web";
 const CLIENT_SECRET: &str = "client-secret-9d2c";

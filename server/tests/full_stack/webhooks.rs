@@ -1,14 +1,12 @@
 //! Stripe and Shopify webhooks over HTTP, signed here with this test's own HMAC code: verified deliveries move the
 //! order (once, however often they come), forged, stale and unsigned ones are 400 and change nothing.
 
-mod support;
-
+use crate::support::{TestApp, stripe_signature};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::{config::Config, secret::Secret};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use support::{TestApp, stripe_signature};
 
 const STRIPE_SECRET: &str = "whsec_caravan_test";
 const SHOPIFY_SECRET: &str = "shpss_caravan_test";

@@ -1,8 +1,6 @@
 //! The live page as the server renders it: what a viewer without JavaScript, and a search engine, gets.
 
-mod support;
-
-use support::TestApp;
+use crate::support::TestApp;
 
 const DEMO_TITLES: [&str; 12] = [
     "オリジナルTシャツ",

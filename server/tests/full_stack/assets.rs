@@ -1,9 +1,7 @@
 //! The built site: the hydrate bundle is served from its content-hashed folder, precompressed and cached for a year;
 //! the files of public/ are served as they are.
 
-mod support;
-
-use support::TestApp;
+use crate::support::TestApp;
 
 fn write_site(dir: &std::path::Path) {
     let pkg = dir.join("site/pkg/0123abcd");

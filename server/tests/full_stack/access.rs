@@ -1,11 +1,9 @@
 //! Paid shows end to end over HTTP: the playback authorization and its signed cookies, the operator's grant, the
 //! media gate and the ClearKey license server.
 
-mod support;
-
+use crate::support::{TestApp, cookie_header, set_cookies};
 use caravan_server::store::{Access, EventRecord};
 use serde_json::{Value, json};
-use support::{TestApp, cookie_header, set_cookies};
 
 async fn post(app: &TestApp, path: &str, cookies: &str, body: Value) -> (u16, Vec<String>, Value) {
     let response = app

@@ -1,0 +1,27 @@
+//! The server's full-stack tests, one module per area, linked into one test binary: one link of the server instead
+//! of one per file, and one process whose test servers share a runtime (see `support`).
+//! `cargo test -p caravan-server --test full_stack <area>::` runs one area.
+
+mod support;
+
+mod access;
+mod analytics;
+mod assets;
+mod auth;
+mod cloudfront_cookies;
+mod console;
+mod graphql;
+mod health;
+mod license_proxy;
+mod live_page;
+mod media;
+mod oidc;
+mod orders;
+mod pickup;
+mod pipeline_crash;
+mod realtime_appsync;
+mod realtime_transport_ws;
+mod rental_reminders;
+mod schema;
+mod stripe_checkout;
+mod webhooks;
