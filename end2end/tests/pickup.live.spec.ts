@@ -48,3 +48,41 @@ test('the banner is in the server-rendered page, so it does not flash in', async
   await viewer.goto();
   await expect(viewer.pickedUp('北海道ミルクキャラメル')).toBeVisible();
 });
+
+test('the picked-up product comes first in the carousel, without moving a viewer who has swiped along', async ({
+  browser,
+  baseURL,
+}) => {
+  await setPickup(baseURL!, null, false);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const [atStart, along] = [new LivePage(await context.newPage()), new LivePage(await context.newPage())];
+  for (const viewer of [atStart, along]) {
+    await viewer.goto();
+    await viewer.waitForLiveLink();
+  }
+  // One viewer has moved on to the fourth card.
+  const next = along.carousel.getByRole('button', { name: 'Next products' });
+  for (let i = 2; i <= 4; i++) {
+    await next.click();
+    await expect(along.carouselPosition).toHaveText(`Showing product ${i} / 12`);
+  }
+  await expect.poll(() => along.productAtStart()).toBe('静岡煎茶 100g');
+
+  await setPickup(baseURL!, 'prd_demo_11', true);
+  const first = atStart.products.first();
+  await expect(first).toContainText('ドリップコーヒー 10袋', { timeout: 1_000 });
+  await expect(first).toContainText('On air');
+  await expect(first).toHaveAttribute('aria-label', '1 of 12');
+  await expect(atStart.products.filter({ hasText: 'On air' })).toHaveCount(1);
+  // The other still sees the card they were looking at, now one further along.
+  await expect(along.products.first()).toContainText('ドリップコーヒー 10袋');
+  await expect.poll(() => along.productAtStart()).toBe('静岡煎茶 100g');
+  await expect(along.carouselPosition).toHaveText('Showing product 5 / 12');
+
+  // Taken down: the product goes back to its place.
+  await setPickup(baseURL!, null, false);
+  await expect(atStart.products.first()).toContainText('オリジナルTシャツ');
+  await expect(atStart.products.nth(10)).toContainText('ドリップコーヒー 10袋');
+  await expect(atStart.products.filter({ hasText: 'On air' })).toHaveCount(0);
+  await context.close();
+});

@@ -6,40 +6,19 @@ use leptos::prelude::*;
 use pickup_card::PickupCard;
 
 use crate::{
-    api::{self, Pickup, Product},
-    hooks::use_live_subscription,
+    api::{Pickup, Product},
+    hooks::use_pickup,
 };
 
 /// How long the banner takes to leave (style/pickup_banner.css); its content is cleared after.
 const EXIT: Duration = Duration::from_millis(350);
 
-/// The product the operator presents now. Rendered on the server from the current state (no flash), then live:
-/// each change arrives through the subscription, and the banner animates in and out. Every appearance shows the
+/// The product the operator presents now (`use_pickup`). Rendered on the server from the current state (no flash),
+/// then live: each change arrives through the subscription, and the banner animates in and out. Every appearance shows the
 /// product as the server sent it with that change, never content kept from an earlier one.
 #[component]
-pub fn PickupBanner(event_id: String, initial: Option<Pickup>) -> impl IntoView {
-    let (pickup, set_pickup) = signal(initial);
-    let accept = move |next: Option<Pickup>| {
-        set_pickup.update(|current| {
-            let newer = match (current.as_ref(), next.as_ref()) {
-                (Some(current), Some(next)) => current.is_superseded_by(next),
-                _ => true,
-            };
-            if newer {
-                *current = next;
-            }
-        })
-    };
-    let resync_id = event_id.clone();
-    use_live_subscription(api::on_pickup_changed(event_id), accept, move || {
-        let event_id = resync_id.clone();
-        leptos::task::spawn_local(async move {
-            if let Ok(current) = api::pickup(event_id).await {
-                accept(current);
-            }
-        });
-    });
-
+pub fn PickupBanner() -> impl IntoView {
+    let pickup = use_pickup();
     let shown = Memo::new(move |_| pickup.with(|p| p.as_ref().and_then(Pickup::shown_product).cloned()));
     // What the banner displays: the shown product, kept through the exit animation only.
     let displayed = RwSignal::new(shown.get_untracked());

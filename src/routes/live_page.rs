@@ -8,10 +8,10 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductList,
+        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductCarousel,
         ShowHeader, SidePanel,
     },
-    hooks::provide_cart,
+    hooks::{provide_cart, provide_pickup},
     routes::NotFoundPage,
 };
 
@@ -40,6 +40,7 @@ pub fn LivePage() -> impl IntoView {
 fn LiveShow(event: Event) -> impl IntoView {
     let description = event.description.clone().unwrap_or_default();
     provide_cart(&event.slug);
+    provide_pickup(event.id.clone(), event.pickup.clone());
     let slug = event.slug.clone();
     let link = realtime::status();
     let link_state = move || match link.get() {
@@ -56,7 +57,7 @@ fn LiveShow(event: Event) -> impl IntoView {
             <section class="stage" aria-label="Live show">
                 <Player event=event.clone() />
                 <div class="stage-actions">
-                    <PickupBanner event_id=event.id.clone() initial=event.pickup.clone() />
+                    <PickupBanner />
                     <LikeSlot />
                 </div>
             </section>
@@ -67,7 +68,7 @@ fn LiveShow(event: Event) -> impl IntoView {
                             <div class="shop-bar">
                                 <CartButton />
                             </div>
-                            <ProductList products=event.products.clone() />
+                            <ProductCarousel products=event.products.clone() />
                             <CartSheet slug=slug.clone() />
                         </div>
                     }

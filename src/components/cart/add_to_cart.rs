@@ -20,7 +20,8 @@ pub fn AddToCart(product: Product) -> impl IntoView {
     Some(
         view! {
             <button type="button" class="add-to-cart" aria-label=label on:click=move |_| cart.add(&product)>
-                "カートに入れる · Add to cart"
+                <span lang="ja">"カートに入れる"</span>
+                <span class="add-to-cart-en" lang="en">" · Add to cart"</span>
                 {move || (in_cart.get() > 0).then(|| view! { <span class="in-cart">{format!(" ({} in cart)", in_cart.get())}</span> })}
             </button>
         }

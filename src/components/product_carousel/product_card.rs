@@ -6,9 +6,9 @@ use crate::{
     format::{format_price, format_tax_rate},
 };
 
-/// One product: image, titles, price with tax, whether it is sold out, and "Add to cart".
+/// One product: image, titles, price with tax, whether it is sold out or on air now, and "Add to cart".
 #[component]
-pub fn ProductCard(product: Product) -> impl IntoView {
+pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> impl IntoView {
     let price = format_price(product.price, &product.currency);
     let tax_rate = format!(
         "Includes {} consumption tax",
@@ -19,6 +19,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
         <article
             class="product-card"
             class:sold-out=sold_out
+            class:picked-up=picked_up
             id=product_anchor(&product)
             data-product-id=product.id.clone()
         >
@@ -30,6 +31,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                 height="160"
                 loading="lazy"
                 decoding="async"
+                draggable="false"
             />
             <div class="product-body">
                 <h3 class="product-title" lang="ja">
@@ -42,6 +44,9 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                     <span class="tax-note" title=tax_rate>"(税込)"</span>
                 </p>
                 {sold_out.then(|| view! { <p class="sold-out-badge">"売り切れ · Sold out"</p> })}
+                <Show when=move || picked_up.get()>
+                    <p class="on-air-badge">"紹介中 · On air"</p>
+                </Show>
                 <AddToCart product=product.clone() />
             </div>
         </article>

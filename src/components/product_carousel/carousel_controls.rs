@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use crate::hooks::UseSwipe;
+
+/// The carousel's position ("3 / 12") and its previous and next buttons: the way through without dragging.
+#[component]
+pub fn CarouselControls(swipe: UseSwipe, count: usize, controls: &'static str) -> impl IntoView {
+    let step = move |class: &'static str, label: &'static str, symbol: &'static str, forward: bool| {
+        view! {
+            <button
+                type="button"
+                class=class
+                aria-label=label
+                aria-controls=controls
+                disabled=move || if forward { !swipe.can_go_forward() } else { !swipe.can_go_back() }
+                on:click=move |_| if forward { swipe.next() } else { swipe.previous() }
+            >
+                {symbol}
+            </button>
+        }
+    };
+    view! {
+        <div class="carousel-controls">
+            <p class="carousel-position">
+                <span class="visually-hidden">"Showing product "</span>
+                {move || swipe.position(count)}
+                " / "
+                {count}
+            </p>
+            {step("carousel-previous", "Previous products", "‹", false)}
+            {step("carousel-next", "Next products", "›", true)}
+        </div>
+    }
+}
