@@ -139,9 +139,14 @@ impl Application {
     /// In demo mode runs the demo's live stream and makes its on-demand media (once), and stops both with the server.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let hub = self.state.realtime.hub.clone();
-        // Turns true when serving ends: the demo's stream and the job worker stop.
+        // Turns true when serving ends: the demo's stream, the job worker and the product-change forwarder stop.
         let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
         let jobs = tokio::spawn(self.jobs.run(self.jobs_poll, media_stopped.clone()));
+        let catalog = tokio::spawn(realtime::catalog::forward_changes(
+            self.state.store.clone(),
+            hub.clone(),
+            media_stopped.clone(),
+        ));
         let demo_stream = self
             .demo_media
             .as_ref()
@@ -170,6 +175,7 @@ impl Application {
         .context("serving");
         stop_media.send_replace(true);
         let _ = jobs.await;
+        let _ = catalog.await;
         if let Some(vod) = demo_vod {
             vod.abort();
         }

@@ -25,6 +25,7 @@ use sqlx::{
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
+use tokio::sync::broadcast;
 
 use crate::secret::Secret;
 
@@ -41,7 +42,19 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    products_changed: broadcast::Sender<ProductChange>,
 }
+
+/// A product whose state as viewers see it changed (sold out, or back in stock), sent once its transaction has
+/// committed. The real-time layer turns these into `publishProduct` deliveries (`realtime::catalog`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductChange {
+    pub event_id: String,
+    pub product_id: String,
+}
+
+/// Changes a slow listener may fall behind by before it misses some (it then re-announces the whole catalog).
+const PRODUCT_CHANGES_BACKLOG: usize = 1024;
 
 impl Store {
     /// Opens (creating when missing) the database, in WAL mode, and brings its schema up to date.
@@ -57,7 +70,24 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let (products_changed, _) = broadcast::channel(PRODUCT_CHANGES_BACKLOG);
+        Ok(Self { pool, products_changed })
+    }
+
+    /// Every product change from now on (see `ProductChange`).
+    pub fn product_changes(&self) -> broadcast::Receiver<ProductChange> {
+        self.products_changed.subscribe()
+    }
+
+    /// Tells the listeners, after the commit, that these products of `event_id` changed.
+    pub(crate) fn announce_products(&self, event_id: &str, product_ids: impl IntoIterator<Item = String>) {
+        for product_id in product_ids {
+            // Fails only when nobody listens (no server running: tools and tests of the store alone).
+            let _ = self.products_changed.send(ProductChange {
+                event_id: event_id.to_owned(),
+                product_id,
+            });
+        }
     }
 
     /// A transaction that reads and then writes: it takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so that

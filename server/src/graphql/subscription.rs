@@ -3,12 +3,18 @@ use futures_util::{Stream, stream};
 
 use super::{
     directives::{aws_api_key, aws_lambda, aws_subscribe},
-    types::Pickup,
+    types::{Pickup, Product},
 };
-use crate::{realtime::Published, store::PickupRecord};
+use crate::{
+    realtime::{Published, catalog},
+    store::{PickupRecord, ProductRecord},
+};
 
 /// The mutations each subscription field delivers (its `@aws_subscribe`).
-const SUBSCRIPTIONS: &[(&str, &[&str])] = &[("onPickupChanged", &["setPickup"])];
+const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
+    ("onPickupChanged", &["setPickup"]),
+    ("onProductChanged", &[catalog::PUBLISH_PRODUCT]),
+];
 
 /// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
 /// hub matches published results with. None for a field that is not a subscription.
@@ -43,5 +49,22 @@ impl SubscriptionRoot {
             .and_then(|p| p.decode::<PickupRecord>("setPickup"));
         // Nullable like setPickup's result: AppSync requires a subscription to return its mutations' type.
         Ok(stream::iter(pickup.map(|record| Some(Pickup(record)))))
+    }
+
+    /// A product of the event changed (sold out, back in stock, a new price): the product as it is now.
+    #[graphql(
+        directive = aws_subscribe::apply(mutations_of("onProductChanged")),
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply()
+    )]
+    async fn on_product_changed(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "eventId")] _event_id: ID,
+    ) -> Result<impl Stream<Item = Option<Product>>> {
+        let product = ctx
+            .data_opt::<Published>()
+            .and_then(|p| p.decode::<ProductRecord>(catalog::PUBLISH_PRODUCT));
+        Ok(stream::iter(product.map(|record| Some(Product(record)))))
     }
 }

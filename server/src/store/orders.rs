@@ -146,7 +146,8 @@ async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderR
 }
 
 impl Store {
-    /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now).
+    /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now; the
+    /// products it sells out are announced, see `Store::product_changes`).
     /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
         let mut tx = self.write_transaction().await?;
@@ -164,6 +165,7 @@ impl Store {
             return Err(PlaceError::Replay(Box::new(order)));
         }
         let mut lines = Vec::with_capacity(new.lines.len());
+        let mut sold_out = Vec::new();
         let mut currency: Option<String> = None;
         for request in &new.lines {
             let product: Option<(String, i64, String, i64, i64)> = sqlx::query_as(
@@ -185,18 +187,23 @@ impl Store {
             if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
                 return Err(PlaceError::MixedCurrencies);
             }
-            let taken = sqlx::query("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ?")
-                .bind(request.quantity)
-                .bind(&request.product_id)
-                .bind(request.quantity)
-                .execute(&mut *tx)
-                .await?;
-            if taken.rows_affected() == 0 {
-                return Err(PlaceError::SoldOut {
-                    product_id: request.product_id.clone(),
-                    title,
-                    left: stock,
-                });
+            let left: Option<i64> =
+                sqlx::query_scalar("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock")
+                    .bind(request.quantity)
+                    .bind(&request.product_id)
+                    .bind(request.quantity)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match left {
+                None => {
+                    return Err(PlaceError::SoldOut {
+                        product_id: request.product_id.clone(),
+                        title,
+                        left: stock,
+                    });
+                }
+                Some(0) => sold_out.push(request.product_id.clone()),
+                Some(_) => {}
             }
             lines.push(OrderLine {
                 product_id: request.product_id.clone(),
@@ -264,11 +271,12 @@ impl Store {
         }
         record_transition(&mut tx, &order.id, None, OrderState::Created, "placed", now).await?;
         tx.commit().await?;
+        self.announce_products(&order.event_id, sold_out);
         Ok(order)
     }
 
     /// Moves an order from one of `from` to `to` for `cause`, starting `jobs` in the same transaction; a move to
-    /// failed or refunded from created or paid gives the stock back. `None` (and nothing changed) when the order
+    /// failed or refunded from created or paid gives the stock back (and announces the products back in stock). `None` (and nothing changed) when the order
     /// is in none of `from`: a repeated or late event.
     pub async fn transition_order(
         &self,
@@ -296,9 +304,16 @@ impl Store {
         if moved.rows_affected() == 0 {
             return Ok(None);
         }
+        let mut back_in_stock = Vec::new();
         if matches!(to, OrderState::Failed | OrderState::Refunded)
             && matches!(order.state, OrderState::Created | OrderState::Paid)
         {
+            back_in_stock = sqlx::query_scalar(
+                "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = ?)",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
             sqlx::query(
                 "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
                  WHERE order_id = ?1 AND product_id = products.id) \
@@ -313,6 +328,7 @@ impl Store {
             schedule_job_in(&mut tx, kind, key, payload, now, now).await?;
         }
         tx.commit().await?;
+        self.announce_products(&order.event_id, back_in_stock);
         Ok(Some(OrderRecord { state: to, ..order }))
     }
 
@@ -407,7 +423,7 @@ async fn record_transition(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::fresh_store;
+    use crate::store::{ProductChange, tests::fresh_store};
 
     fn new_order(key: &str, lines: Vec<LineRequest>) -> NewOrder {
         NewOrder {
@@ -517,5 +533,49 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn selling_out_and_coming_back_are_announced_once_committed() {
+        let (store, _dir) = fresh_store().await;
+        store.seed_demo().await.unwrap();
+        let product = store
+            .products_of_event("evt_demo")
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.stock >= 3)
+            .unwrap();
+        let mut changes = store.product_changes();
+        let now = Utc::now();
+        let line = |quantity| LineRequest {
+            product_id: product.id.clone(),
+            quantity,
+            expected_price: product.price,
+        };
+        // Taking some leaves it on sale: nothing to announce.
+        store.place_order(&new_order("some", vec![line(1)]), now).await.unwrap();
+        assert!(changes.try_recv().is_err());
+        // Taking the rest sells it out.
+        let last = store
+            .place_order(&new_order("rest", vec![line(product.stock - 1)]), now)
+            .await
+            .unwrap();
+        let sold_out = ProductChange {
+            event_id: "evt_demo".into(),
+            product_id: product.id.clone(),
+        };
+        assert_eq!(changes.try_recv().unwrap(), sold_out);
+        // A refused order changes nothing.
+        assert!(store.place_order(&new_order("more", vec![line(1)]), now).await.is_err());
+        assert!(changes.try_recv().is_err());
+        // A refund puts it back on sale.
+        store
+            .transition_order(&last.id, &[OrderState::Created], OrderState::Refunded, "refund", &[], now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(changes.try_recv().unwrap(), sold_out);
+        assert!(changes.try_recv().is_err());
     }
 }

@@ -1,9 +1,12 @@
+use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 
 use super::{Store, StoreError};
 
-/// A product as stored. `price` includes tax, in the currency's minor units.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// A product as stored. `price` includes tax, in the currency's minor units. Serialized with camelCase names: it is
+/// also what `publishProduct` hands the real-time hub, which matches `onProductChanged(eventId)` on `eventId`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
 pub struct ProductRecord {
     pub id: String,
     pub event_id: String,
