@@ -47,6 +47,24 @@ pub struct Product {
     pub sold_out: bool,
 }
 
+#[cfg(test)]
+impl Product {
+    /// A product for unit tests: ¥100 at 10 %, on sale.
+    pub fn sample(id: &str) -> Self {
+        Product {
+            id: id.into(),
+            title: id.into(),
+            title_en: None,
+            description: None,
+            image_url: String::new(),
+            price: 100,
+            currency: "JPY".into(),
+            tax_rate_basis_points: 1000,
+            sold_out: false,
+        }
+    }
+}
+
 /// The pick-up banner: what the operator presents now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,18 +10,17 @@ use crate::{
     hooks::{use_picked_up_id, use_swipe},
 };
 
-/// The show's products as a swipeable carousel (`use_swipe`): about one card and a bit on a phone, three and a bit
+/// The show's products (live: `use_catalog`) as a swipeable carousel (`use_swipe`): about one card and a bit on a phone, three and a bit
 /// in the desktop panel. While the operator picks a product up, it comes first. A labelled region with
 /// `aria-roledescription="carousel"`; each slide is labelled "n of N"; the strip itself takes focus for the arrow keys.
 #[component]
-pub fn ProductCarousel(products: Vec<Product>) -> impl IntoView {
-    let count = products.len();
-    if count == 0 {
+pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl IntoView {
+    if products.with_untracked(Vec::is_empty) {
         return view! { <p class="slot-note product-list-empty">"Nothing is on sale in this show."</p> }.into_any();
     }
+    let count = Memo::new(move |_| products.with(Vec::len));
     let picked = use_picked_up_id();
-    let products = StoredValue::new(products);
-    let ordered = Memo::new(move |_| products.with_value(|all| picked_first(all, picked.get().as_deref())));
+    let ordered = Memo::new(move |_| products.with(|all| picked_first(all, picked.get().as_deref())));
     let track = NodeRef::<html::Ul>::new();
     let swipe = use_swipe(track);
     keep_in_view_when_reordered(ordered, swipe);
@@ -33,7 +32,7 @@ pub fn ProductCarousel(products: Vec<Product>) -> impl IntoView {
                 class="product-list carousel-track"
                 class:dragging=swipe.dragging
                 id="product-strip"
-                aria-label=format!("{count} products")
+                aria-label=move || format!("{} products", count.get())
                 tabindex="0"
                 node_ref=track
                 on:scroll=move |_| swipe.on_scroll()
@@ -45,7 +44,8 @@ pub fn ProductCarousel(products: Vec<Product>) -> impl IntoView {
             >
                 <ForEnumerate
                     each=move || ordered.get()
-                    key=|product| product.id.clone()
+                    // A product's card is made again when what it shows changes (sold out, back, a new price).
+                    key=|product| (product.id.clone(), product.sold_out, product.price)
                     children=move |index, product| {
                         let id = product.id.clone();
                         let picked_up = Signal::derive(move || picked.with(|p| p.as_deref() == Some(id.as_str())));
@@ -53,7 +53,7 @@ pub fn ProductCarousel(products: Vec<Product>) -> impl IntoView {
                             <li
                                 class="carousel-slide"
                                 aria-roledescription="slide"
-                                aria-label=move || format!("{} of {count}", index.get() + 1)
+                                aria-label=move || format!("{} of {}", index.get() + 1, count.get())
                             >
                                 <ProductCard product picked_up />
                             </li>
@@ -98,17 +98,7 @@ mod tests {
     use super::*;
 
     fn product(id: &str) -> Product {
-        Product {
-            id: id.into(),
-            title: id.into(),
-            title_en: None,
-            description: None,
-            image_url: String::new(),
-            price: 100,
-            currency: "JPY".into(),
-            tax_rate_basis_points: 1000,
-            sold_out: false,
-        }
+        Product::sample(id)
     }
 
     fn ids(products: &[Product]) -> Vec<&str> {

@@ -67,7 +67,7 @@ pub struct UseSwipe {
     set_at_end: WriteSignal<bool>,
     set_dragging: WriteSignal<bool>,
     track: NodeRef<html::Ul>,
-    drag: StoredValue<Option<Drag>, LocalStorage>,
+    drag: StoredValue<Option<Drag>>,
 }
 
 /// Drives the strip `track` (its children are the slides). Measures once mounted and again on every resize.
@@ -83,7 +83,7 @@ pub fn use_swipe(track: NodeRef<html::Ul>) -> UseSwipe {
         set_at_end,
         set_dragging,
         track,
-        drag: StoredValue::new_local(None),
+        drag: StoredValue::new(None),
     };
     Effect::new(move |_| {
         if track.get().is_some() {

@@ -11,7 +11,7 @@ use crate::{
         CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductCarousel,
         ShowHeader, SidePanel,
     },
-    hooks::{provide_cart, provide_pickup},
+    hooks::{provide_cart, provide_pickup, use_catalog},
     routes::NotFoundPage,
 };
 
@@ -41,6 +41,7 @@ fn LiveShow(event: Event) -> impl IntoView {
     let description = event.description.clone().unwrap_or_default();
     provide_cart(&event.slug);
     provide_pickup(event.id.clone(), event.pickup.clone());
+    let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
     let link = realtime::status();
     let link_state = move || match link.get() {
@@ -68,7 +69,7 @@ fn LiveShow(event: Event) -> impl IntoView {
                             <div class="shop-bar">
                                 <CartButton />
                             </div>
-                            <ProductCarousel products=event.products.clone() />
+                            <ProductCarousel products />
                             <CartSheet slug=slug.clone() />
                         </div>
                     }

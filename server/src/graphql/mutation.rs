@@ -48,8 +48,10 @@ impl MutationRoot {
         let hub = ctx.data::<Hub>()?;
         let known = store.product(&product_id).await.or_internal()?;
         if known.as_ref().is_none_or(|product| product.event_id != *event_id) {
-            return Err(async_graphql::Error::new(format!("the event has no product {}", *product_id))
-                .extend_with(|_, e| e.set("errorType", "BadRequestException")));
+            return Err(
+                async_graphql::Error::new(format!("the event has no product {}", *product_id))
+                    .extend_with(|_, e| e.set("errorType", "BadRequestException")),
+            );
         }
         Ok(catalog::publish_product(store, hub, &product_id)
             .await

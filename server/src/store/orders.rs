@@ -571,7 +571,14 @@ mod tests {
         assert!(changes.try_recv().is_err());
         // A refund puts it back on sale.
         store
-            .transition_order(&last.id, &[OrderState::Created], OrderState::Refunded, "refund", &[], now)
+            .transition_order(
+                &last.id,
+                &[OrderState::Created],
+                OrderState::Refunded,
+                "refund",
+                &[],
+                now,
+            )
             .await
             .unwrap()
             .unwrap();

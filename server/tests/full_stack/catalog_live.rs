@@ -93,7 +93,10 @@ async fn the_operator_publishes_a_product_and_no_one_else_may() {
     let elsewhere = app
         .graphql_as_operator(PUBLISH, json!({ "e": "evt_demo_paid", "p": CAP }))
         .await;
-    assert_eq!(elsewhere["errors"][0]["errorType"], "BadRequestException", "{elsewhere}");
+    assert_eq!(
+        elsewhere["errors"][0]["errorType"], "BadRequestException",
+        "{elsewhere}"
+    );
     let unknown = app
         .graphql_as_operator(PUBLISH, json!({ "e": "evt_demo", "p": "prd_none" }))
         .await;

@@ -4,7 +4,7 @@ use crate::hooks::UseSwipe;
 
 /// The carousel's position ("3 / 12") and its previous and next buttons: the way through without dragging.
 #[component]
-pub fn CarouselControls(swipe: UseSwipe, count: usize, controls: &'static str) -> impl IntoView {
+pub fn CarouselControls(swipe: UseSwipe, count: Memo<usize>, controls: &'static str) -> impl IntoView {
     let step = move |class: &'static str, label: &'static str, symbol: &'static str, forward: bool| {
         view! {
             <button
@@ -23,7 +23,7 @@ pub fn CarouselControls(swipe: UseSwipe, count: usize, controls: &'static str) -
         <div class="carousel-controls">
             <p class="carousel-position">
                 <span class="visually-hidden">"Showing product "</span>
-                {move || swipe.position(count)}
+                {move || swipe.position(count.get())}
                 " / "
                 {count}
             </p>

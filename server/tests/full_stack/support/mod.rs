@@ -8,20 +8,42 @@
 //! them once per process (`site::routes`), and `live_page.rs` holds the regression test.
 pub mod ws;
 
-use std::{net::SocketAddr, path::Path, sync::LazyLock};
+use std::{
+    net::SocketAddr,
+    path::Path,
+    sync::{LazyLock, Mutex},
+};
 
 use caravan_server::{Application, config::Config, jobs::Worker, mail::Mailer, realtime::Hub, store::Store};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-/// The runtime every test server of this binary runs on.
+/// The name of the servers' threads.
+const SERVER_THREAD: &str = "test-server";
+
+/// The runtime every test server of this binary runs on. Panics on its threads are recorded: a server must not
+/// panic whatever it is sent, and a panic in a spawned task or a drop never reaches the test's client, so each
+/// `TestApp` checks when it is dropped that there was none.
 static SERVERS: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some(SERVER_THREAD) {
+            SERVER_PANICS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(info.to_string());
+        }
+        previous(info);
+    }));
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(SERVER_THREAD)
         .enable_all()
         .build()
         .expect("the servers' runtime")
 });
+
+static SERVER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -271,6 +293,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if !std::thread::panicking() {
+            let panics = SERVER_PANICS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            assert!(panics.is_empty(), "a test server panicked: {panics:#?}");
         }
     }
 }
