@@ -1,9 +1,11 @@
 //! Selling during the show: orders (`orders`: placing, the local test provider's payment, the buyer's view), what
 //! runs after a payment (`pipeline`: restart-safe steps as durable jobs), and what the payment providers tell us
-//! (`webhooks`).
+//! (`webhooks`); catalogs kept from Shopify collections (`catalog`, through the Storefront API: `shopify`).
 
+pub mod catalog;
 pub mod orders;
 pub mod pipeline;
+pub mod shopify;
 pub mod stripe;
 pub mod webhooks;
 
@@ -18,6 +20,10 @@ pub enum CommerceConfigError {
     Shopify,
     #[error("cannot make the HTTP client: {0}")]
     Client(String),
+    #[error(transparent)]
+    Collections(#[from] catalog::CollectionsError),
+    #[error("shopify_collections needs shopify_storefront_token and shopify_store_domain (or shopify_api_base)")]
+    ShopifyAccess,
 }
 
 /// What the commerce endpoints share.
@@ -30,6 +36,8 @@ pub struct CommerceState {
     pub stripe_webhook_secret: Option<Secret<String>>,
     /// Verifies `/webhooks/shopify`; `None`: Shopify webhooks are off.
     pub shopify_webhook_secret: Option<Secret<String>>,
+    /// The shows whose catalogs come from Shopify collections; `None`: none do.
+    pub shopify_catalogs: Option<catalog::ShopifyCatalogs>,
 }
 
 impl CommerceState {
@@ -46,7 +54,26 @@ impl CommerceState {
             }
             PaymentProvider::Shopify => return Err(CommerceConfigError::Shopify),
         };
+        let collections = catalog::parse_collections(&config.shopify_collections)?;
+        let shopify_catalogs = if collections.is_empty() {
+            None
+        } else {
+            let token = set(&config.shopify_storefront_token).ok_or(CommerceConfigError::ShopifyAccess)?;
+            let base = match (&config.shopify_api_base, &config.shopify_store_domain) {
+                (Some(base), _) if !base.is_empty() => base.clone(),
+                (_, Some(domain)) if !domain.is_empty() => format!("https://{domain}"),
+                _ => return Err(CommerceConfigError::ShopifyAccess),
+            };
+            let storefront = shopify::Storefront::new(&base, token)
+                .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?;
+            Some(catalog::ShopifyCatalogs::new(
+                storefront,
+                collections,
+                config.shopify_tax_rate_bp,
+            ))
+        };
         Ok(Self {
+            shopify_catalogs,
             provider: config.checkout_provider,
             stripe,
             stripe_webhook_secret: set(&config.stripe_webhook_secret),

@@ -127,6 +127,10 @@ pub struct Config {
     pub shopify_webhook_secret: Option<Secret<String>>,
     /// Shopify's API base; `None`: `https://<store domain>`.
     pub shopify_api_base: Option<String>,
+    /// Shows whose catalog is a Shopify collection: `slug=collection-handle`, comma-separated.
+    pub shopify_collections: String,
+    /// The consumption tax rate (basis points) of Shopify products: the Storefront API does not give it.
+    pub shopify_tax_rate_bp: i64,
 }
 
 /// How the license proxy authenticates to the DRM vendor.
@@ -303,6 +307,11 @@ mod tests {
             assert_eq!(config.addr, "127.0.0.1:4000".parse().unwrap());
             assert_eq!(config.data_dir, PathBuf::from("/var/lib/caravan"), "file value kept");
             assert_eq!(config.database_url().expose(), "sqlite:///tmp/other.db");
+
+            // Values with = and , stay one string (commerce::catalog parses the pairs).
+            jail.set_env("CARAVAN_SHOPIFY_COLLECTIONS", "demo=summer-live,other=autumn");
+            let config = load_in(jail).expect("env loads");
+            assert_eq!(config.shopify_collections, "demo=summer-live,other=autumn");
             Ok(())
         });
     }

@@ -142,6 +142,11 @@ impl Application {
         // Turns true when serving ends: the demo's stream, the job worker and the product-change forwarder stop.
         let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
         let jobs = tokio::spawn(self.jobs.run(self.jobs_poll, media_stopped.clone()));
+        // Shopify catalogs are read again at start (in the background: the page serves what the store has meanwhile).
+        if let Some(catalogs) = self.state.commerce.shopify_catalogs.clone() {
+            let store = self.state.store.clone();
+            tokio::spawn(async move { catalogs.refresh_all(&store).await });
+        }
         let catalog = tokio::spawn(realtime::catalog::forward_changes(
             self.state.store.clone(),
             hub.clone(),
@@ -208,6 +213,7 @@ pub fn app(state: AppState) -> Router {
         .merge(access::login::router())
         .merge(commerce::orders::router())
         .merge(commerce::webhooks::router())
+        .merge(commerce::catalog::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

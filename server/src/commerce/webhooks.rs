@@ -211,6 +211,15 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?;
     tracing::info!(%topic, duplicate = !first, "a Shopify webhook");
+    // A product or collection changed: the Shopify catalogs are read again, after the answer (Shopify wants one
+    // within seconds).
+    if first
+        && (topic.starts_with("products/") || topic.starts_with("collections/"))
+        && let Some(catalogs) = state.commerce.shopify_catalogs.clone()
+    {
+        let store = state.store.clone();
+        tokio::spawn(async move { catalogs.refresh_all(&store).await });
+    }
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
 }
 

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{ProductRecord, Store, StoreError, products::insert_product};
+use super::{ProductRecord, Store, StoreError, products::save_product};
 
 /// A show as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -129,7 +129,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         for product in products {
-            insert_product(&mut tx, product).await?;
+            save_product(&mut tx, product).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -49,10 +49,95 @@ impl Store {
     }
 }
 
-pub(super) async fn insert_product(conn: &mut SqliteConnection, product: &ProductRecord) -> Result<(), StoreError> {
+/// What a catalog replacement changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CatalogChanges {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+}
+
+impl Store {
+    /// Makes `products` (in display order, each with its Shopify variant) the catalog of `event_id`, in one
+    /// transaction: new ones are added, known ones updated where they differ, the rest removed. Products whose
+    /// viewer-visible state changed are announced after the commit (`Store::product_changes`).
+    pub async fn replace_catalog(
+        &self,
+        event_id: &str,
+        products: &[(ProductRecord, Option<String>)],
+    ) -> Result<CatalogChanges, StoreError> {
+        let mut tx = self.write_transaction().await?;
+        let before: Vec<ProductRecord> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM products WHERE event_id = ? ORDER BY position"
+        ))
+        .bind(event_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        // Positions are unique per event: move the old ones out of the way first.
+        sqlx::query("UPDATE products SET position = position + 1000000 WHERE event_id = ?")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?;
+        let mut changes = CatalogChanges::default();
+        let mut announce = Vec::new();
+        for (position, (product, variant)) in products.iter().enumerate() {
+            let product = ProductRecord {
+                event_id: event_id.to_owned(),
+                position: position as i64,
+                ..product.clone()
+            };
+            save_product(&mut tx, &product).await?;
+            match before.iter().find(|old| old.id == product.id) {
+                None => changes.added += 1,
+                Some(old) => {
+                    let shown_differently = ProductRecord {
+                        position: old.position,
+                        stock: if old.sold_out() == product.sold_out() {
+                            old.stock
+                        } else {
+                            product.stock
+                        },
+                        ..product.clone()
+                    } != *old;
+                    if shown_differently {
+                        changes.updated += 1;
+                        announce.push(product.id.clone());
+                    } else {
+                        changes.unchanged += 1;
+                    }
+                }
+            }
+            sqlx::query("UPDATE products SET shopify_variant_id = ? WHERE id = ?")
+                .bind(variant)
+                .bind(&product.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for old in &before {
+            if !products.iter().any(|(product, _)| product.id == old.id) {
+                sqlx::query("DELETE FROM products WHERE id = ?")
+                    .bind(&old.id)
+                    .execute(&mut *tx)
+                    .await?;
+                changes.removed += 1;
+            }
+        }
+        tx.commit().await?;
+        self.announce_products(event_id, announce);
+        Ok(changes)
+    }
+}
+
+/// Writes `product`: a new row, or the product's row brought up to date.
+pub(super) async fn save_product(conn: &mut SqliteConnection, product: &ProductRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO products (id, event_id, position, title, title_en, description, image_url, price, \
-             currency, tax_rate_bp, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             currency, tax_rate_bp, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title, \
+             title_en = excluded.title_en, description = excluded.description, image_url = excluded.image_url, \
+             price = excluded.price, currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, \
+             stock = excluded.stock",
     )
     .bind(&product.id)
     .bind(&product.event_id)

@@ -1,12 +1,10 @@
 //! Stripe and Shopify webhooks over HTTP, signed here with this test's own HMAC code: verified deliveries move the
 //! order (once, however often they come), forged, stale and unsigned ones are 400 and change nothing.
 
-use crate::support::{TestApp, stripe_signature};
+use crate::support::{TestApp, hmac_sha256, stripe_signature};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::{config::Config, secret::Secret};
-use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 const STRIPE_SECRET: &str = "whsec_caravan_test";
 const SHOPIFY_SECRET: &str = "shpss_caravan_test";
@@ -14,12 +12,6 @@ const SHOPIFY_SECRET: &str = "shpss_caravan_test";
 fn configure(config: &mut Config) {
     config.stripe_webhook_secret = Some(Secret::new(STRIPE_SECRET.into()));
     config.shopify_webhook_secret = Some(Secret::new(SHOPIFY_SECRET.into()));
-}
-
-fn mac(secret: &str, message: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(message);
-    mac.finalize().into_bytes().to_vec()
 }
 
 fn stripe_event(id: &str, kind: &str, object: Value) -> String {
@@ -169,7 +161,7 @@ async fn stripe_events_move_orders_once_and_forgeries_change_nothing() {
 async fn shopify_webhooks_are_verified_and_deduplicated() {
     let app = TestApp::spawn_configured(configure).await;
     let body = json!({ "id": 7, "title": "静岡煎茶" }).to_string();
-    let signed = STANDARD.encode(mac(SHOPIFY_SECRET, body.as_bytes()));
+    let signed = STANDARD.encode(hmac_sha256(SHOPIFY_SECRET, body.as_bytes()));
     let headers = |hmac: String, id: &str| {
         vec![
             ("x-shopify-hmac-sha256", hmac),
@@ -181,7 +173,7 @@ async fn shopify_webhooks_are_verified_and_deduplicated() {
     assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(false)), "{answer}");
     let (status, answer) = deliver(&app, "/webhooks/shopify", &headers(signed.clone(), "wh-1"), &body).await;
     assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(true)));
-    let forged = STANDARD.encode(mac("another", body.as_bytes()));
+    let forged = STANDARD.encode(hmac_sha256("another", body.as_bytes()));
     assert_eq!(
         deliver(&app, "/webhooks/shopify", &headers(forged, "wh-2"), &body)
             .await

@@ -276,11 +276,19 @@ pub fn cookie_header(set_cookies: &[String]) -> String {
 /// A `Stripe-Signature` for `body` signed at `t` with `secret`, computed here as Stripe does (hex HMAC-SHA256 of
 /// `"<t>.<body>"`), not with the server's code.
 pub fn stripe_signature(secret: &str, t: i64, body: &str) -> String {
+    let hex: String = hmac_sha256(secret, format!("{t}.{body}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={hex}")
+}
+
+/// HMAC-SHA256 of `message`, as webhook senders sign (the tests' own code, not the server's).
+pub fn hmac_sha256(secret: &str, message: &[u8]) -> Vec<u8> {
     use hmac::Mac;
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{t}.{body}").as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={t},v1={hex}")
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
 }
 
 fn tempdir() -> tempfile::TempDir {

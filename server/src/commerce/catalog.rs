@@ -1,0 +1,156 @@
+//! Catalogs from Shopify: the shows configured with a collection (`shopify_collections`) take their products from
+//! it through the Storefront API. The products are kept in the store (the page, orders and the pick-up banner read
+//! them from there, so viewers never cause a Shopify call) and refreshed when the server starts, when Shopify says a
+//! product or collection changed (`/webhooks/shopify`), and when the operator asks
+//! (`POST /api/admin/events/{slug}/catalog/refresh`). Refreshes run one at a time. Products whose state as viewers
+//! see it changed reach open pages through `onProductChanged`.
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::HeaderMap,
+    routing::post,
+};
+use tokio::sync::Mutex;
+
+use super::shopify::{ShopifyError, Storefront};
+use crate::{
+    auth::{Caller, Credentials},
+    error::AppError,
+    state::AppState,
+    store::{CatalogChanges, Store, StoreError},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/admin/events/{slug}/catalog/refresh", post(refresh))
+}
+
+/// Why the catalog configuration cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("shopify_collections: \"{0}\" is not slug=handle")]
+pub struct CollectionsError(String);
+
+/// `slug=handle, slug2=handle2` as pairs.
+pub fn parse_collections(text: &str) -> Result<Vec<(String, String)>, CollectionsError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((slug, handle)) if !slug.trim().is_empty() && !handle.trim().is_empty() => {
+                Ok((slug.trim().to_owned(), handle.trim().to_owned()))
+            }
+            _ => Err(CollectionsError(pair.to_owned())),
+        })
+        .collect()
+}
+
+/// Why a refresh did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("the show's catalog does not come from Shopify")]
+    NotShopify,
+    #[error("there is no show {0}")]
+    NoShow(String),
+    #[error(transparent)]
+    Shopify(#[from] ShopifyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct ShopifyCatalogs {
+    storefront: Storefront,
+    /// (slug, collection handle).
+    collections: Arc<Vec<(String, String)>>,
+    tax_rate_bp: i64,
+    running: Arc<Mutex<()>>,
+}
+
+impl ShopifyCatalogs {
+    pub fn new(storefront: Storefront, collections: Vec<(String, String)>, tax_rate_bp: i64) -> Self {
+        Self {
+            storefront,
+            collections: Arc::new(collections),
+            tax_rate_bp,
+            running: Arc::default(),
+        }
+    }
+
+    /// Reads the show's collection and makes it the show's catalog.
+    pub async fn refresh(&self, store: &Store, slug: &str) -> Result<CatalogChanges, RefreshError> {
+        let handle = self
+            .collections
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, handle)| handle.clone())
+            .ok_or(RefreshError::NotShopify)?;
+        let _one_at_a_time = self.running.lock().await;
+        let event = store
+            .event_by_slug(slug)
+            .await?
+            .ok_or_else(|| RefreshError::NoShow(slug.to_owned()))?;
+        let products = self.storefront.collection(&handle).await?;
+        let rows: Vec<_> = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    p.record(&event.id, i as i64, self.tax_rate_bp),
+                    Some(p.variant_id.clone()),
+                )
+            })
+            .collect();
+        let changes = store.replace_catalog(&event.id, &rows).await?;
+        tracing::info!(slug, ?changes, "refreshed a catalog from Shopify");
+        Ok(changes)
+    }
+
+    /// Refreshes every Shopify show; failures are logged (the catalogs keep what they had).
+    pub async fn refresh_all(&self, store: &Store) {
+        for (slug, _) in self.collections.iter() {
+            if let Err(e) = self.refresh(store, slug).await {
+                tracing::warn!(slug, error = %e, "cannot refresh a catalog from Shopify");
+            }
+        }
+    }
+}
+
+/// The operator's "refresh": the changes, or why not.
+async fn refresh(
+    State(state): State<AppState>,
+    State(credentials): State<Credentials>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<CatalogChanges>, AppError> {
+    if credentials.from_headers(&headers) != Ok(Caller::Operator) && !state.sessions.operator_in(&headers) {
+        return Err(AppError::Unauthorized);
+    }
+    let catalogs = state.commerce.shopify_catalogs.as_ref().ok_or(AppError::NotFound)?;
+    match catalogs.refresh(&state.store, &slug).await {
+        Ok(changes) => Ok(Json(changes)),
+        Err(RefreshError::NotShopify | RefreshError::NoShow(_)) => Err(AppError::NotFound),
+        Err(RefreshError::Shopify(e)) => Err(AppError::BadGateway(e.to_string())),
+        Err(RefreshError::Store(e)) => Err(AppError::Unavailable(e.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collections_are_slug_handle_pairs() {
+        assert_eq!(parse_collections(""), Ok(vec![]));
+        assert_eq!(
+            parse_collections("demo=summer-live, other = autumn "),
+            Ok(vec![
+                ("demo".into(), "summer-live".into()),
+                ("other".into(), "autumn".into())
+            ])
+        );
+        assert_eq!(parse_collections("demo"), Err(CollectionsError("demo".into())));
+        assert_eq!(parse_collections("=handle"), Err(CollectionsError("=handle".into())));
+    }
+}

@@ -1,0 +1,223 @@
+//! A show's catalog from a Shopify collection, against a fake Storefront API on 127.0.0.1 that answers in Shopify's
+//! shapes (GraphQL over `POST /api/{version}/graphql.json`, the access token header, cursor pages): read at start,
+//! read again on a verified `products/update` webhook and on the operator's refresh, changes delivered to open
+//! pages, and a failing Shopify leaves the catalog as it was.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{Json, Router, extract::State, http::HeaderMap, routing::post};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use caravan_server::secret::Secret;
+use serde_json::{Value, json};
+
+use crate::support::{
+    TestApp, hmac_sha256,
+    ws::{Ws, start},
+};
+
+const TOKEN: &str = "storefront-token-for-tests";
+const WEBHOOK_SECRET: &str = "shpss_catalog_test";
+const HANDLE: &str = "live-sale";
+
+/// The fake shop's collection: (product number, title, price, available, quantity).
+#[derive(Clone)]
+struct Shop {
+    products: Vec<(u64, &'static str, &'static str, bool, i64)>,
+    failing: bool,
+    calls: usize,
+}
+
+type SharedShop = Arc<Mutex<Shop>>;
+
+fn node(&(number, title, price, available, quantity): &(u64, &str, &str, bool, i64)) -> Value {
+    json!({ "node": {
+        "id": format!("gid://shopify/Product/{number}"), "handle": format!("p{number}"), "title": title,
+        "description": "", "featuredImage": { "url": format!("https://cdn.shopify.com/p{number}.jpg"), "altText": null },
+        "variants": { "edges": [{ "node": {
+            "id": format!("gid://shopify/ProductVariant/{number}0"), "title": "Default Title",
+            "availableForSale": available, "quantityAvailable": quantity,
+            "price": { "amount": price, "currencyCode": "JPY" } } }] } } })
+}
+
+/// The Storefront API: two products a page.
+async fn storefront(
+    State(shop): State<SharedShop>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (axum::http::StatusCode, Json<Value>) {
+    let mut shop = shop.lock().unwrap();
+    shop.calls += 1;
+    if headers
+        .get("x-shopify-storefront-access-token")
+        .and_then(|v| v.to_str().ok())
+        != Some(TOKEN)
+    {
+        return (
+            axum::http::StatusCode::UNAUTHORIZED,
+            Json(json!({ "errors": "Unauthorized" })),
+        );
+    }
+    if shop.failing {
+        return (
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "errors": "internal" })),
+        );
+    }
+    let variables = &body["variables"];
+    if variables["handle"] != HANDLE {
+        return (
+            axum::http::StatusCode::OK,
+            Json(json!({ "data": { "collection": null } })),
+        );
+    }
+    let from: usize = variables["after"].as_str().map_or(0, |cursor| cursor.parse().unwrap());
+    let page: Vec<Value> = shop.products.iter().skip(from).take(2).map(node).collect();
+    let next = from + page.len();
+    let more = next < shop.products.len();
+    (
+        axum::http::StatusCode::OK,
+        Json(
+            json!({ "data": { "collection": { "id": "gid://shopify/Collection/1", "title": "Live sale",
+            "products": { "edges": page, "pageInfo": { "hasNextPage": more, "endCursor": more.then(|| next.to_string()) } } } } }),
+        ),
+    )
+}
+
+async fn fake_shop() -> (String, SharedShop) {
+    let shop = Arc::new(Mutex::new(Shop {
+        products: vec![
+            (101, "浴衣セット", "12800.0", true, 5),
+            (102, "うちわ", "880.0", true, 40),
+            (103, "線香花火", "550.0", false, 0),
+        ],
+        failing: false,
+        calls: 0,
+    }));
+    let app = Router::new()
+        .route("/api/2025-01/graphql.json", post(storefront))
+        .with_state(shop.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, shop)
+}
+
+async fn catalog(app: &TestApp) -> Vec<(String, i64, i64)> {
+    app.store
+        .products_of_event("evt_demo")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id, p.price, p.stock))
+        .collect()
+}
+
+async fn refresh(app: &TestApp, slug: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/admin/events/{slug}/catalog/refresh")));
+    if let Some(token) = token {
+        request = request.header("authorization", token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
+    let (shop_url, shop) = fake_shop().await;
+    let app = TestApp::spawn_configured(|config| {
+        config.shopify_collections = format!("demo={HANDLE}");
+        config.shopify_storefront_token = Some(Secret::new(TOKEN.into()));
+        config.shopify_api_base = Some(shop_url.clone());
+        config.shopify_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));
+    })
+    .await;
+
+    // Read at start, both pages, in the collection's order; the demo's own products are gone.
+    let expected = vec![
+        ("shp_101".to_string(), 12800, 5),
+        ("shp_102".to_string(), 880, 40),
+        ("shp_103".to_string(), 550, 0),
+    ];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while catalog(&app).await != expected {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not read at start: {:?}",
+            catalog(&app).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(shop.lock().unwrap().calls, 2, "one request per page");
+    let first = app.store.product("shp_101").await.unwrap().unwrap();
+    assert_eq!(first.image_url, "https://cdn.shopify.com/p101.jpg");
+    assert_eq!((first.currency.as_str(), first.tax_rate_bp), ("JPY", 1000));
+
+    let viewer = json!({ "host": app.addr.to_string(), "x-api-key": app.api_key });
+    let mut ws = Ws::appsync(&app.ws_url(), &viewer).await;
+    ws.send(start(
+        "p",
+        "subscription($e: ID!) { onProductChanged(eventId: $e) { id soldOut price } }",
+        json!({ "e": "evt_demo" }),
+        viewer.clone(),
+    ))
+    .await;
+    assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": "p" }));
+
+    // Shopify sells the yukata out and says so: the page hears it.
+    shop.lock().unwrap().products[0].3 = false;
+    let body = json!({ "id": 101, "title": "浴衣セット" }).to_string();
+    let delivered = app
+        .client
+        .post(app.url("/webhooks/shopify"))
+        .header(
+            "x-shopify-hmac-sha256",
+            STANDARD.encode(hmac_sha256(WEBHOOK_SECRET, body.as_bytes())),
+        )
+        .header("x-shopify-topic", "products/update")
+        .header("x-shopify-webhook-id", "wh-catalog-1")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200);
+    let data = ws.recv_data().await;
+    assert_eq!(
+        data["payload"]["data"]["onProductChanged"],
+        json!({ "id": "shp_101", "soldOut": true, "price": 12800 })
+    );
+
+    // The operator's refresh: a new price, a product gone.
+    {
+        let mut shop = shop.lock().unwrap();
+        shop.products[1].2 = "980.0";
+        shop.products.pop();
+    }
+    assert_eq!(refresh(&app, "demo", None).await.0, 401);
+    let (status, changes) = refresh(&app, "demo", Some(&app.operator_token)).await;
+    assert_eq!(status, 200, "{changes}");
+    assert_eq!(
+        changes,
+        json!({ "added": 0, "updated": 1, "removed": 1, "unchanged": 1 })
+    );
+    let data = ws.recv_data().await;
+    assert_eq!(
+        data["payload"]["data"]["onProductChanged"],
+        json!({ "id": "shp_102", "soldOut": false, "price": 980 })
+    );
+    assert_eq!(refresh(&app, "demo-paid", Some(&app.operator_token)).await.0, 404);
+
+    // Shopify failing: 502 in our words, and the catalog stays as it was.
+    shop.lock().unwrap().failing = true;
+    let before = catalog(&app).await;
+    let (status, error) = refresh(&app, "demo", Some(&app.operator_token)).await;
+    assert_eq!(status, 502);
+    assert_eq!(error["error"], "Shopify answered 500");
+    assert!(!error.to_string().contains(TOKEN));
+    assert_eq!(catalog(&app).await, before);
+    ws.expect_silence(200).await;
+}
