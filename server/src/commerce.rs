@@ -16,7 +16,10 @@ use crate::{config::Config, secret::Secret, store::PaymentProvider};
 pub enum CommerceConfigError {
     #[error("checkout_provider = \"stripe\" needs stripe_secret_key")]
     StripeKey,
-    #[error("checkout_provider = \"shopify\" is not available yet; use \"local\" or \"stripe\"")]
+    #[error(
+        "checkout_provider = \"shopify\": Shopify checks out the shows of shopify_collections; the default for the \
+         others is \"local\" or \"stripe\""
+    )]
     Shopify,
     #[error("cannot make the HTTP client: {0}")]
     Client(String),
@@ -41,6 +44,15 @@ pub struct CommerceState {
 }
 
 impl CommerceState {
+    /// Who takes the payment for the show `slug`: Shopify for a show whose catalog is a Shopify collection (its
+    /// products are Shopify's variants), the configured provider otherwise.
+    pub fn provider_for(&self, slug: &str) -> PaymentProvider {
+        match &self.shopify_catalogs {
+            Some(shopify) if shopify.sells(slug) => PaymentProvider::Shopify,
+            _ => self.provider,
+        }
+    }
+
     pub fn from_config(config: &Config) -> Result<Self, CommerceConfigError> {
         let set = |secret: &Option<Secret<String>>| secret.clone().filter(|s| !s.expose().is_empty());
         let stripe = match config.checkout_provider {

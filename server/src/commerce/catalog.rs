@@ -78,6 +78,16 @@ impl ShopifyCatalogs {
         }
     }
 
+    /// Whether the show `slug` sells from a Shopify collection.
+    pub fn sells(&self, slug: &str) -> bool {
+        self.collections.iter().any(|(s, _)| s == slug)
+    }
+
+    /// The Storefront API, for carts.
+    pub fn storefront(&self) -> &Storefront {
+        &self.storefront
+    }
+
     /// Reads the show's collection and makes it the show's catalog.
     pub async fn refresh(&self, store: &Store, slug: &str) -> Result<CatalogChanges, RefreshError> {
         let handle = self

@@ -78,6 +78,9 @@ struct OrderAnswer {
     /// Stripe: what the Payment Element confirms the payment with.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
+    /// Shopify: where the buyer pays (in a new tab: the show goes on here).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    checkout_url: Option<String>,
 }
 
 impl From<&OrderRecord> for OrderAnswer {
@@ -91,6 +94,7 @@ impl From<&OrderRecord> for OrderAnswer {
             provider: order.provider.as_str(),
             test_mode: order.provider == PaymentProvider::Local,
             client_secret: None,
+            checkout_url: None,
         }
     }
 }
@@ -142,7 +146,7 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         id: new_order_id()?,
         event_id: show.id,
         viewer_id: viewer.id,
-        provider: state.commerce.provider,
+        provider: state.commerce.provider_for(&request.slug),
         email: email.map(str::to_string),
         idempotency_key: key,
         request_hash: URL_SAFE_NO_PAD.encode(Sha256::digest(&body)),
@@ -208,45 +212,89 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 }
 
 /// The order's answer with what its provider needs to take the payment: for Stripe, the PaymentIntent (made once
-/// per order; Stripe replays it). When Stripe cannot make one the order fails (its stock comes back) and the buyer
-/// gets 502 with a message; a new attempt is a new order.
+/// per order; Stripe replays it); for Shopify, the cart to pay at (made once; its `checkoutUrl` is kept with the
+/// order). When the provider cannot start the payment the order fails (its stock comes back) and the buyer gets 502
+/// with a message; a new attempt is a new order.
 async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<OrderAnswer, Response>, AppError> {
     let mut answer = OrderAnswer::from(order);
-    let (Some(stripe), OrderState::Created) = (&state.commerce.stripe, order.state) else {
+    if order.state != OrderState::Created {
+        return Ok(Ok(answer));
+    }
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let started: Result<(), String> = match order.provider {
+        PaymentProvider::Local => Ok(()),
+        PaymentProvider::Stripe => match &state.commerce.stripe {
+            None => Err("Stripe is not configured".into()),
+            Some(stripe) => match stripe.payment_intent(order).await {
+                Ok(intent) => {
+                    if order.payment_ref.as_deref() != Some(intent.id.as_str()) {
+                        state
+                            .store
+                            .set_payment_ref(&order.id, &intent.id)
+                            .await
+                            .map_err(unavailable)?;
+                    }
+                    answer.client_secret = Some(intent.client_secret);
+                    Ok(())
+                }
+                Err(error) => Err(error.to_string()),
+            },
+        },
+        PaymentProvider::Shopify => match (&order.checkout_url, &state.commerce.shopify_catalogs) {
+            (Some(url), _) => {
+                answer.checkout_url = Some(url.clone());
+                Ok(())
+            }
+            (None, None) => Err("Shopify is not configured".into()),
+            (None, Some(shopify)) => {
+                let mut lines = Vec::new();
+                for line in state.store.order_lines(&order.id).await.map_err(unavailable)? {
+                    let variant = state
+                        .store
+                        .shopify_variant(&line.product_id)
+                        .await
+                        .map_err(unavailable)?;
+                    lines.push((variant.unwrap_or_default(), line.quantity));
+                }
+                match shopify
+                    .storefront()
+                    .create_cart(&order.id, &lines, order.email.as_deref())
+                    .await
+                {
+                    Ok(cart) => {
+                        state
+                            .store
+                            .set_checkout(&order.id, &cart.id, &cart.checkout_url)
+                            .await
+                            .map_err(unavailable)?;
+                        answer.checkout_url = Some(cart.checkout_url);
+                        Ok(())
+                    }
+                    Err(error) => Err(error.to_string()),
+                }
+            }
+        },
+    };
+    let Err(error) = started else {
         return Ok(Ok(answer));
     };
-    match stripe.payment_intent(order).await {
-        Ok(intent) => {
-            if order.payment_ref.as_deref() != Some(intent.id.as_str()) {
-                state
-                    .store
-                    .set_payment_ref(&order.id, &intent.id)
-                    .await
-                    .map_err(|e| AppError::Unavailable(e.into()))?;
-            }
-            answer.client_secret = Some(intent.client_secret);
-            Ok(Ok(answer))
-        }
-        Err(error) => {
-            state
-                .store
-                .transition_order(
-                    &order.id,
-                    &[OrderState::Created],
-                    OrderState::Failed,
-                    &error.to_string(),
-                    &[],
-                    Utc::now(),
-                )
-                .await
-                .map_err(|e| AppError::Unavailable(e.into()))?;
-            let body = json!({
-                "error": format!("The payment could not be started: {error}. Nothing was charged; please try again."),
-                "code": "payment_unavailable",
-            });
-            Ok(Err((StatusCode::BAD_GATEWAY, Json(body)).into_response()))
-        }
-    }
+    state
+        .store
+        .transition_order(
+            &order.id,
+            &[OrderState::Created],
+            OrderState::Failed,
+            &error,
+            &[],
+            Utc::now(),
+        )
+        .await
+        .map_err(unavailable)?;
+    let body = json!({
+        "error": format!("The payment could not be started: {error}. Nothing was charged; please try again."),
+        "code": "payment_unavailable",
+    });
+    Ok(Err((StatusCode::BAD_GATEWAY, Json(body)).into_response()))
 }
 
 /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).

@@ -1,5 +1,7 @@
-//! Shopify's Storefront API, as far as a show's catalog needs it: the products of a collection, by handle, page by
-//! page (`collection(handle:)`, 50 products a page), with their first variant's price and availability. Requests go
+//! Shopify's Storefront API, as far as a show needs it: the products of a collection, by handle, page by page
+//! (`collection(handle:)`, 50 products a page), with their first variant's price and availability; and a cart for
+//! an order (`cartCreate`, its lines naming the variants, our order id as a cart attribute, which Shopify carries
+//! into the order's `note_attributes`), whose `checkoutUrl` the buyer pays at. Requests go
 //! to `{api base}/api/{version}/graphql.json` with the Storefront access token; errors name what failed, never the
 //! token. Amounts arrive as decimal strings ("1980.0") and become minor units (JPY is zero-decimal).
 
@@ -26,6 +28,12 @@ const COLLECTION_QUERY: &str = "query($handle: String!, $n: Int!, $after: String
         variants(first: 10) { edges { node { id title availableForSale quantityAvailable
           price { amount currencyCode } } } } } }
       pageInfo { hasNextPage endCursor } } } }";
+
+const CART_CREATE: &str = "mutation($input: CartInput!) {
+  cartCreate(input: $input) { cart { id checkoutUrl } userErrors { field message code } } }";
+
+/// The cart attribute (and so the Shopify order's note attribute) that names our order.
+pub const ORDER_ATTRIBUTE: &str = "caravan_order";
 
 #[derive(Clone)]
 pub struct Storefront {
@@ -55,6 +63,40 @@ pub enum ShopifyError {
     NoCollection(String),
     #[error("the collection has more than {MAX_PRODUCTS} products")]
     TooMany,
+    #[error("Shopify refused the cart ({0})")]
+    CartRefused(String),
+}
+
+/// A cart to pay at Shopify.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cart {
+    pub id: String,
+    pub checkout_url: String,
+}
+
+#[derive(Deserialize)]
+struct CartResponse {
+    data: Option<CartData>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CartData {
+    cart_create: Option<CartPayload>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CartPayload {
+    cart: Option<Cart>,
+    #[serde(default)]
+    user_errors: Vec<UserError>,
+}
+
+#[derive(Deserialize)]
+struct UserError {
+    code: Option<String>,
 }
 
 /// A product of a collection, as the catalog keeps it.
@@ -169,26 +211,64 @@ impl Storefront {
         })
     }
 
+    /// A cart with `lines` (variant id, quantity) for our order `order_id`.
+    pub async fn create_cart(
+        &self,
+        order_id: &str,
+        lines: &[(String, i64)],
+        email: Option<&str>,
+    ) -> Result<Cart, ShopifyError> {
+        let lines: Vec<_> = lines
+            .iter()
+            .map(|(variant, quantity)| json!({ "merchandiseId": variant, "quantity": quantity }))
+            .collect();
+        let mut input = json!({
+            "lines": lines,
+            "attributes": [{ "key": ORDER_ATTRIBUTE, "value": order_id }],
+        });
+        if let Some(email) = email {
+            input["buyerIdentity"] = json!({ "email": email });
+        }
+        let body: CartResponse = self.post(CART_CREATE, json!({ "input": input })).await?;
+        let payload = body.data.and_then(|d| d.cart_create).ok_or(ShopifyError::Malformed)?;
+        if !payload.user_errors.is_empty() {
+            let codes: Vec<String> = payload
+                .user_errors
+                .into_iter()
+                .map(|e| e.code.unwrap_or_else(|| "INVALID".into()))
+                .collect();
+            return Err(ShopifyError::CartRefused(codes.join(", ")));
+        }
+        payload.cart.ok_or(ShopifyError::Malformed)
+    }
+
+    async fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> Result<T, ShopifyError> {
+        let response = self
+            .client
+            .post(&self.endpoint)
+            .header("X-Shopify-Storefront-Access-Token", self.token.expose())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .map_err(|_| ShopifyError::Unreachable)?;
+        if !response.status().is_success() {
+            return Err(ShopifyError::Status(response.status().as_u16()));
+        }
+        response.json().await.map_err(|_| ShopifyError::Malformed)
+    }
+
     /// Every product of the collection `handle`, in the collection's order.
     pub async fn collection(&self, handle: &str) -> Result<Vec<ShopifyProduct>, ShopifyError> {
         let mut products = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let response = self
-                .client
-                .post(&self.endpoint)
-                .header("X-Shopify-Storefront-Access-Token", self.token.expose())
-                .json(&json!({
-                    "query": COLLECTION_QUERY,
-                    "variables": { "handle": handle, "n": PAGE, "after": after },
-                }))
-                .send()
-                .await
-                .map_err(|_| ShopifyError::Unreachable)?;
-            if !response.status().is_success() {
-                return Err(ShopifyError::Status(response.status().as_u16()));
-            }
-            let body: Response = response.json().await.map_err(|_| ShopifyError::Malformed)?;
+            let body: Response = self
+                .post(COLLECTION_QUERY, json!({ "handle": handle, "n": PAGE, "after": after }))
+                .await?;
             let collection = body
                 .data
                 .ok_or(ShopifyError::Malformed)?

@@ -5,6 +5,8 @@
 //!   PaymentIntent (starting its pipeline) and `charge.refunded` refunds it. `payment_intent.payment_failed` leaves
 //!   it waiting: the buyer may try another card on the same PaymentIntent (the Payment Element says what failed).
 //! - `POST /webhooks/shopify`: `X-Shopify-Hmac-Sha256`, the base64 HMAC-SHA256 of the raw body with the app's secret.
+//!   `orders/paid` (or `orders/create` already paid) pays our order named by its `caravan_order` note attribute;
+//!   `products/*` and `collections/*` refresh the Shopify catalogs.
 //!
 //! Unverified or stale: 400, and nothing changes. Every accepted delivery is answered 200 once handled; handling is
 //! idempotent (an order moves only from the states an event can move it from), and the event ids are recorded, so
@@ -203,8 +205,27 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     if id.is_empty() {
         return Err(AppError::BadRequest("X-Shopify-Webhook-Id is missing".into()));
     }
-    serde_json::from_slice::<serde_json::Value>(&body)
-        .map_err(|e| AppError::BadRequest(format!("invalid Shopify payload: {e}")))?;
+    let payload: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid Shopify payload: {e}")))?;
+    if let Some(order_id) = paid_shopify_order(&topic, &payload) {
+        let now = Utc::now();
+        let cause = format!("shopify {topic} ({})", payload["name"].as_str().unwrap_or("an order"));
+        let moved = state
+            .store
+            .transition_order(
+                &order_id,
+                &[OrderState::Created],
+                OrderState::Paid,
+                &cause,
+                &pipeline::jobs_for(&order_id),
+                now,
+            )
+            .await
+            .map_err(|e| AppError::Unavailable(e.into()))?;
+        if moved.is_none() {
+            tracing::info!(order = %order_id, %topic, "a Shopify payment for an order not awaiting one");
+        }
+    }
     let first = state
         .store
         .record_webhook("shopify", &id, Utc::now())
@@ -221,6 +242,25 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         tokio::spawn(async move { catalogs.refresh_all(&store).await });
     }
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
+}
+
+/// Our order a Shopify order pays, when `topic` says it is paid: `orders/paid`, or `orders/create` with
+/// `financial_status` "paid". The cart attribute `caravan_order` arrives among the order's `note_attributes`.
+fn paid_shopify_order(topic: &str, order: &serde_json::Value) -> Option<String> {
+    let paid = match topic {
+        "orders/paid" => true,
+        "orders/create" => order["financial_status"] == "paid",
+        _ => false,
+    };
+    if !paid {
+        return None;
+    }
+    order["note_attributes"]
+        .as_array()?
+        .iter()
+        .find(|attribute| attribute["name"] == super::shopify::ORDER_ATTRIBUTE)?["value"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -49,6 +49,12 @@ impl PaymentProvider {
             PaymentProvider::Shopify => "shopify",
         }
     }
+
+    /// Whether our stock count is the stock: Shopify keeps its products' stock itself (checked again at its
+    /// checkout), and our count of a Shopify product is its availability, so orders neither take nor return it.
+    pub fn counts_stock_here(self) -> bool {
+        self != PaymentProvider::Shopify
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -65,6 +71,8 @@ pub struct OrderRecord {
     pub tax: i64,
     pub email: Option<String>,
     pub payment_ref: Option<String>,
+    /// Where the buyer pays, for a provider with its own checkout page (Shopify).
+    pub checkout_url: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -136,7 +144,7 @@ impl From<sqlx::Error> for PlaceError {
 pub type JobStart = (String, String, String);
 
 const ORDER_COLUMNS: &str =
-    "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, created_at";
+    "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, checkout_url, created_at";
 
 async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderRecord>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"))
@@ -187,13 +195,17 @@ impl Store {
             if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
                 return Err(PlaceError::MixedCurrencies);
             }
-            let left: Option<i64> =
+            let left: Option<i64> = if new.provider.counts_stock_here() {
                 sqlx::query_scalar("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock")
                     .bind(request.quantity)
                     .bind(&request.product_id)
                     .bind(request.quantity)
                     .fetch_optional(&mut *tx)
-                    .await?;
+                    .await?
+            } else {
+                // Available or not: the provider checks the quantity at its checkout.
+                (stock > 0).then_some(stock)
+            };
             match left {
                 None => {
                     return Err(PlaceError::SoldOut {
@@ -225,6 +237,7 @@ impl Store {
             tax: caravan::money::included_tax(lines.iter().map(|l| (l.unit_price * l.quantity, l.tax_rate_bp))),
             email: new.email.clone(),
             payment_ref: None,
+            checkout_url: None,
             created_at: now,
         };
         let inserted = sqlx::query(
@@ -307,6 +320,7 @@ impl Store {
         let mut back_in_stock = Vec::new();
         if matches!(to, OrderState::Failed | OrderState::Refunded)
             && matches!(order.state, OrderState::Created | OrderState::Paid)
+            && order.provider.counts_stock_here()
         {
             back_in_stock = sqlx::query_scalar(
                 "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = ?)",
@@ -336,6 +350,17 @@ impl Store {
     pub async fn set_payment_ref(&self, id: &str, payment_ref: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE orders SET payment_ref = ? WHERE id = ?")
             .bind(payment_ref)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the provider's checkout for the order: its reference (a Shopify cart id) and where the buyer pays.
+    pub async fn set_checkout(&self, id: &str, payment_ref: &str, checkout_url: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE orders SET payment_ref = ?, checkout_url = ? WHERE id = ?")
+            .bind(payment_ref)
+            .bind(checkout_url)
             .bind(id)
             .execute(&self.pool)
             .await?;

@@ -127,6 +127,17 @@ impl Store {
         self.announce_products(event_id, announce);
         Ok(changes)
     }
+
+    /// The Shopify variant a cart line for `product_id` names (products from a Shopify collection).
+    pub async fn shopify_variant(&self, product_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT shopify_variant_id FROM products WHERE id = ?")
+                .bind(product_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
 }
 
 /// Writes `product`: a new row, or the product's row brought up to date.

@@ -24,6 +24,6 @@ mod realtime_appsync;
 mod realtime_transport_ws;
 mod rental_reminders;
 mod schema;
-mod shopify_catalog;
+mod shopify;
 mod stripe_checkout;
 mod webhooks;

@@ -1,7 +1,8 @@
-//! A show's catalog from a Shopify collection, against a fake Storefront API on 127.0.0.1 that answers in Shopify's
-//! shapes (GraphQL over `POST /api/{version}/graphql.json`, the access token header, cursor pages): read at start,
-//! read again on a verified `products/update` webhook and on the operator's refresh, changes delivered to open
-//! pages, and a failing Shopify leaves the catalog as it was.
+//! Shows that sell a Shopify collection, against a fake Storefront API on 127.0.0.1 that answers in Shopify's shapes
+//! (GraphQL over `POST /api/{version}/graphql.json`, the access token header, cursor pages, `cartCreate` with
+//! `userErrors`): the catalog read at start, again on a verified `products/update` webhook and on the operator's
+//! refresh, changes delivered to open pages, a failing Shopify leaving the catalog as it was; and checkout in a
+//! Shopify cart, paid by Shopify's `orders/paid` webhook.
 
 use std::{
     sync::{Arc, Mutex},
@@ -14,7 +15,7 @@ use caravan_server::secret::Secret;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestApp, hmac_sha256,
+    TestApp, cookie_header, hmac_sha256, set_cookies,
     ws::{Ws, start},
 };
 
@@ -28,6 +29,9 @@ struct Shop {
     products: Vec<(u64, &'static str, &'static str, bool, i64)>,
     failing: bool,
     calls: usize,
+    /// The `input` of every cartCreate.
+    carts: Vec<Value>,
+    refuse_carts: bool,
 }
 
 type SharedShop = Arc<Mutex<Shop>>;
@@ -67,6 +71,19 @@ async fn storefront(
         );
     }
     let variables = &body["variables"];
+    if body["query"].as_str().is_some_and(|q| q.contains("cartCreate")) {
+        shop.carts.push(variables["input"].clone());
+        let answer = if shop.refuse_carts {
+            json!({ "cart": null, "userErrors": [{ "field": ["input", "lines", "0"], "message": "Not enough stock", "code": "MERCHANDISE_NOT_ENOUGH_STOCK" }] })
+        } else {
+            let n = shop.carts.len();
+            json!({ "cart": { "id": format!("gid://shopify/Cart/c{n}"), "checkoutUrl": format!("https://shop.example/cart/c/c{n}?key=k") }, "userErrors": [] })
+        };
+        return (
+            axum::http::StatusCode::OK,
+            Json(json!({ "data": { "cartCreate": answer } })),
+        );
+    }
     if variables["handle"] != HANDLE {
         return (
             axum::http::StatusCode::OK,
@@ -95,6 +112,8 @@ async fn fake_shop() -> (String, SharedShop) {
         ],
         failing: false,
         calls: 0,
+        carts: Vec::new(),
+        refuse_carts: false,
     }));
     let app = Router::new()
         .route("/api/2025-01/graphql.json", post(storefront))
@@ -126,8 +145,8 @@ async fn refresh(app: &TestApp, slug: &str, token: Option<&str>) -> (u16, Value)
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
+/// The demo show selling the fake shop's collection, once the server has read it at start.
+async fn shopify_show() -> (TestApp, SharedShop) {
     let (shop_url, shop) = fake_shop().await;
     let app = TestApp::spawn_configured(|config| {
         config.shopify_collections = format!("demo={HANDLE}");
@@ -136,7 +155,6 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
         config.shopify_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));
     })
     .await;
-
     // Read at start, both pages, in the collection's order; the demo's own products are gone.
     let expected = vec![
         ("shp_101".to_string(), 12800, 5),
@@ -152,6 +170,31 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (app, shop)
+}
+
+/// A webhook from Shopify, signed as Shopify signs; its status.
+async fn shopify_webhook(app: &TestApp, topic: &str, id: &str, body: &Value) -> u16 {
+    let body = body.to_string();
+    app.client
+        .post(app.url("/webhooks/shopify"))
+        .header(
+            "x-shopify-hmac-sha256",
+            STANDARD.encode(hmac_sha256(WEBHOOK_SECRET, body.as_bytes())),
+        )
+        .header("x-shopify-topic", topic)
+        .header("x-shopify-webhook-id", id)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
+    let (app, shop) = shopify_show().await;
     assert_eq!(shop.lock().unwrap().calls, 2, "one request per page");
     let first = app.store.product("shp_101").await.unwrap().unwrap();
     assert_eq!(first.image_url, "https://cdn.shopify.com/p101.jpg");
@@ -170,21 +213,11 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
 
     // Shopify sells the yukata out and says so: the page hears it.
     shop.lock().unwrap().products[0].3 = false;
-    let body = json!({ "id": 101, "title": "浴衣セット" }).to_string();
-    let delivered = app
-        .client
-        .post(app.url("/webhooks/shopify"))
-        .header(
-            "x-shopify-hmac-sha256",
-            STANDARD.encode(hmac_sha256(WEBHOOK_SECRET, body.as_bytes())),
-        )
-        .header("x-shopify-topic", "products/update")
-        .header("x-shopify-webhook-id", "wh-catalog-1")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(delivered.status(), 200);
+    let update = json!({ "id": 101, "title": "浴衣セット" });
+    assert_eq!(
+        shopify_webhook(&app, "products/update", "wh-catalog-1", &update).await,
+        200
+    );
     let data = ws.recv_data().await;
     assert_eq!(
         data["payload"]["data"]["onProductChanged"],
@@ -220,4 +253,102 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
     assert!(!error.to_string().contains(TOKEN));
     assert_eq!(catalog(&app).await, before);
     ws.expect_silence(200).await;
+}
+
+/// Places an order as the viewer of `cookie` (a new viewer for ""): the status, the answer and the viewer's cookie.
+async fn order(
+    app: &TestApp,
+    key: &str,
+    cookie: &str,
+    product: &str,
+    quantity: i64,
+    price: i64,
+) -> (u16, Value, String) {
+    let response = app
+        .client
+        .post(app.url("/api/orders"))
+        .header("idempotency-key", key)
+        .header("cookie", cookie)
+        .json(&json!({ "slug": "demo", "email": "buyer@example.com",
+            "lines": [{ "productId": product, "quantity": quantity, "price": price }] }))
+        .send()
+        .await
+        .unwrap();
+    let set = cookie_header(&set_cookies(&response));
+    let cookie = if set.is_empty() { cookie.to_string() } else { set };
+    (response.status().as_u16(), response.json().await.unwrap(), cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopify_show_checks_out_in_a_shopify_cart_and_is_paid_by_its_webhook() {
+    let (app, shop) = shopify_show().await;
+    // An order makes one cart naming the variants and our order; the buyer pays at its checkoutUrl.
+    let (status, placed, buyer) = order(&app, "k1", "", "shp_102", 3, 880).await;
+    assert_eq!(status, 201, "{placed}");
+    assert_eq!(
+        (placed["provider"].as_str(), placed["testMode"].as_bool()),
+        (Some("shopify"), Some(false))
+    );
+    assert_eq!(placed["checkoutUrl"], "https://shop.example/cart/c/c1?key=k");
+    let order_id = placed["orderId"].as_str().unwrap().to_string();
+    assert_eq!(
+        shop.lock().unwrap().carts,
+        [json!({
+            "lines": [{ "merchandiseId": "gid://shopify/ProductVariant/1020", "quantity": 3 }],
+            "attributes": [{ "key": "caravan_order", "value": order_id }],
+            "buyerIdentity": { "email": "buyer@example.com" },
+        })]
+    );
+    // Shopify keeps the stock: ours is its availability, untouched.
+    assert_eq!(app.store.product("shp_102").await.unwrap().unwrap().stock, 40);
+
+    // A retried click: the same order and cart, no second cart.
+    let (status, again, _) = order(&app, "k1", &buyer, "shp_102", 3, 880).await;
+    assert_eq!((status, &again["checkoutUrl"]), (200, &placed["checkoutUrl"]));
+    assert_eq!(shop.lock().unwrap().carts.len(), 1);
+
+    // Unavailable at Shopify: refused here, before any cart.
+    let (status, refused, _) = order(&app, "k2", &buyer, "shp_103", 1, 550).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("sold_out")));
+
+    // Shopify's orders/paid names our order: it is paid, once, however often Shopify tells.
+    let paid = json!({ "id": 5_550_001, "name": "#1001", "financial_status": "paid",
+        "note_attributes": [{ "name": "caravan_order", "value": order_id }] });
+    assert_eq!(shopify_webhook(&app, "orders/paid", "wh-paid-1", &paid).await, 200);
+    assert_eq!(shopify_webhook(&app, "orders/paid", "wh-paid-1", &paid).await, 200);
+    let shown: Value = app
+        .client
+        .get(app.url(&format!("/api/orders/{order_id}")))
+        .header("cookie", &buyer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["state"], "paid");
+    assert_eq!(shown["history"][1]["cause"], "shopify orders/paid (#1001)");
+    // A created-but-unpaid Shopify order (pending payment) does not count as paid.
+    let pending = json!({ "name": "#1002", "financial_status": "pending",
+        "note_attributes": [{ "name": "caravan_order", "value": "ord_other" }] });
+    assert_eq!(
+        shopify_webhook(&app, "orders/create", "wh-create-2", &pending).await,
+        200
+    );
+
+    // Shopify refusing the cart: 502 in our words, the order failed, nothing charged.
+    shop.lock().unwrap().refuse_carts = true;
+    let (status, failed, _) = order(&app, "k3", &buyer, "shp_101", 1, 12800).await;
+    assert_eq!(
+        (status, failed["code"].as_str()),
+        (502, Some("payment_unavailable")),
+        "{failed}"
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("MERCHANDISE_NOT_ENOUGH_STOCK")
+    );
+    assert_eq!(app.store.product("shp_101").await.unwrap().unwrap().stock, 5);
 }
