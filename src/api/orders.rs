@@ -26,6 +26,9 @@ pub struct PlacedOrder {
     pub provider: String,
     /// The local test provider: no money moves.
     pub test_mode: bool,
+    /// Shopify: the cart's checkout, where the buyer pays (in a new tab).
+    #[serde(default)]
+    pub checkout_url: Option<String>,
 }
 
 /// Why the server did not take the order or the payment, in words for the buyer.

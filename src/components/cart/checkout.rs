@@ -12,6 +12,8 @@ enum Step {
     TestPayment(PlacedOrder),
     Paying(PlacedOrder),
     Paid(PlacedOrder),
+    /// Placed with Shopify: the buyer pays at the cart's checkout, in a new tab (the URL).
+    PayAtShop(PlacedOrder, String),
     /// Placed with a provider whose payment form is not in this page yet.
     ElsewhereUnavailable(PlacedOrder),
 }
@@ -49,8 +51,9 @@ pub fn Checkout(slug: String) -> impl IntoView {
                 match place_order(&slug, &lines, address, &key).await {
                     Ok(OrderAnswer::Done(order)) => {
                         attempt.set_value(None);
-                        step.set(match order.provider.as_str() {
-                            "local" => Step::TestPayment(order),
+                        step.set(match (order.provider.as_str(), order.checkout_url.clone()) {
+                            ("local", _) => Step::TestPayment(order),
+                            ("shopify", Some(url)) => Step::PayAtShop(order, url),
                             _ => Step::ElsewhereUnavailable(order),
                         });
                     }
@@ -175,6 +178,27 @@ pub fn Checkout(slug: String) -> impl IntoView {
                             <button type="button" class="secondary" on:click=move |_| step.set(Step::Editing)>
                                 "Continue shopping"
                             </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Step::PayAtShop(order, url) => {
+                    view! {
+                        <div class="shop-checkout" role="group" aria-label="Pay at the shop">
+                            <p>
+                                "Order " <code>{order.order_id.clone()}</code> " · "
+                                {format_price(order.total, &order.currency)}
+                                " is ready. You pay at the shop's checkout, in a new tab: the show keeps playing here."
+                            </p>
+                            <a
+                                class="checkout-pay"
+                                href=url
+                                target="_blank"
+                                rel="noopener noreferrer"
+                                on:click=move |_| cart.clear()
+                            >
+                                "Pay at the shop's checkout ↗"
+                            </a>
                         </div>
                     }
                         .into_any()
