@@ -7,6 +7,7 @@ mod use_live_subscription;
 mod use_pickup;
 mod use_playback_analytics;
 mod use_playback_authorization;
+mod use_stripe_elements;
 mod use_swipe;
 
 pub use use_cart::{Cart, CartLine, MAX_QUANTITY, provide_cart, use_cart};
@@ -16,4 +17,5 @@ pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription
 pub use use_pickup::{provide_pickup, use_picked_up_id, use_pickup};
 pub use use_playback_analytics::use_playback_analytics;
 pub use use_playback_authorization::{Authorization, UsePlaybackAuthorization, use_playback_authorization};
+pub use use_stripe_elements::{UseStripeElements, use_stripe_elements};
 pub use use_swipe::{UseSwipe, use_swipe};

@@ -14,7 +14,7 @@ use crate::{config::Config, secret::Secret, store::PaymentProvider};
 /// Why the checkout configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CommerceConfigError {
-    #[error("checkout_provider = \"stripe\" needs stripe_secret_key")]
+    #[error("checkout_provider = \"stripe\" needs stripe_secret_key and stripe_publishable_key")]
     StripeKey,
     #[error(
         "checkout_provider = \"shopify\": Shopify checks out the shows of shopify_collections; the default for the \
@@ -35,6 +35,8 @@ pub struct CommerceState {
     pub provider: PaymentProvider,
     /// Stripe's API, when it takes the payments.
     pub stripe: Option<stripe::Stripe>,
+    /// What the page's Payment Element needs: the publishable key and Stripe.js.
+    pub stripe_page: Option<stripe::StripePage>,
     /// Verifies `/webhooks/stripe`; `None`: Stripe webhooks are off.
     pub stripe_webhook_secret: Option<Secret<String>>,
     /// Verifies `/webhooks/shopify`; `None`: Shopify webhooks are off.
@@ -59,6 +61,11 @@ impl CommerceState {
             PaymentProvider::Local => None,
             PaymentProvider::Stripe => {
                 let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
+                config
+                    .stripe_publishable_key
+                    .as_ref()
+                    .filter(|k| !k.is_empty())
+                    .ok_or(CommerceConfigError::StripeKey)?;
                 Some(
                     stripe::Stripe::new(key, &config.stripe_api_base)
                         .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?,
@@ -84,7 +91,15 @@ impl CommerceState {
                 config.shopify_tax_rate_bp,
             ))
         };
+        let stripe_page = stripe
+            .as_ref()
+            .and(config.stripe_publishable_key.as_ref())
+            .map(|key| stripe::StripePage {
+                publishable_key: key.clone(),
+                js_url: config.stripe_js_url.clone(),
+            });
         Ok(Self {
+            stripe_page,
             shopify_catalogs,
             provider: config.checkout_provider,
             stripe,

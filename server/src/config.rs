@@ -119,6 +119,10 @@ pub struct Config {
     pub stripe_webhook_secret: Option<Secret<String>>,
     /// Stripe's API (tests point it at a fake).
     pub stripe_api_base: String,
+    /// Stripe's publishable key (`pk_…`): public, the page's Payment Element uses it.
+    pub stripe_publishable_key: Option<String>,
+    /// Stripe.js, which the page loads when a Stripe payment starts (tests point it at a fake).
+    pub stripe_js_url: String,
     /// The Shopify shop (`example.myshopify.com`).
     pub shopify_store_domain: Option<String>,
     /// The Storefront API token.

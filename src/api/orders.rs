@@ -1,5 +1,5 @@
-//! The shop's calls: `POST /api/orders` (with an Idempotency-Key, so a retried click never orders twice) and the
-//! local test provider's `POST /api/orders/{id}/pay`. The page shows what the server says in its own words.
+//! The shop's calls: `POST /api/orders` (with an Idempotency-Key, so a retried click never orders twice), the
+//! local test provider's `POST /api/orders/{id}/pay`, and `GET /api/orders/{id}`. The page shows what the server says in its own words.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,20 @@ pub struct PlacedOrder {
     /// Shopify: the cart's checkout, where the buyer pays (in a new tab).
     #[serde(default)]
     pub checkout_url: Option<String>,
+    /// Stripe: the PaymentIntent's client secret, which the Payment Element confirms.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Stripe: what the Payment Element is loaded with.
+    #[serde(default)]
+    pub stripe: Option<StripePage>,
+}
+
+/// Stripe's publishable key and Stripe.js (public values).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StripePage {
+    pub publishable_key: String,
+    pub js_url: String,
 }
 
 /// Why the server did not take the order or the payment, in words for the buyer.
@@ -54,7 +68,7 @@ pub enum OrderAnswer {
 }
 
 #[cfg(feature = "browser")]
-pub use browser::{pay_with_test_provider, place_order};
+pub use browser::{order, pay_with_test_provider, place_order};
 
 #[cfg(feature = "browser")]
 mod browser {
@@ -98,6 +112,15 @@ mod browser {
             .header("idempotency-key", key)
             .json(&PlaceBody { slug, lines, email })
             .map_err(|e| ApiError::Network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        answer(response).await
+    }
+
+    /// The buyer's order as it is now (to see a payment that a provider confirms by webhook).
+    pub async fn order(order_id: &str) -> Result<OrderAnswer, ApiError> {
+        let response = gloo_net::http::Request::get(&format!("/api/orders/{order_id}"))
             .send()
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;

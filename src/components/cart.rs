@@ -5,6 +5,7 @@ mod add_to_cart;
 mod cart_button;
 mod cart_sheet;
 mod checkout;
+mod stripe_payment;
 
 pub use add_to_cart::AddToCart;
 pub use cart_button::CartButton;

@@ -78,6 +78,9 @@ struct OrderAnswer {
     /// Stripe: what the Payment Element confirms the payment with.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
+    /// Stripe: the publishable key and Stripe.js, for the Payment Element.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stripe: Option<super::stripe::StripePage>,
     /// Shopify: where the buyer pays (in a new tab: the show goes on here).
     #[serde(skip_serializing_if = "Option::is_none")]
     checkout_url: Option<String>,
@@ -94,6 +97,7 @@ impl From<&OrderRecord> for OrderAnswer {
             provider: order.provider.as_str(),
             test_mode: order.provider == PaymentProvider::Local,
             client_secret: None,
+            stripe: None,
             checkout_url: None,
         }
     }
@@ -235,6 +239,7 @@ async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<Or
                             .map_err(unavailable)?;
                     }
                     answer.client_secret = Some(intent.client_secret);
+                    answer.stripe = state.commerce.stripe_page.clone();
                     Ok(())
                 }
                 Err(error) => Err(error.to_string()),

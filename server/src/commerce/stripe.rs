@@ -25,6 +25,14 @@ impl std::fmt::Debug for Stripe {
     }
 }
 
+/// What the page loads the Payment Element with (both public).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StripePage {
+    pub publishable_key: String,
+    pub js_url: String,
+}
+
 /// What the page needs to confirm the payment with the Payment Element.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PaymentIntent {

@@ -102,6 +102,7 @@ async fn fake_stripe() -> (SocketAddr, Arc<Fake>) {
 fn configure(config: &mut Config, stripe: SocketAddr) {
     config.checkout_provider = PaymentProvider::Stripe;
     config.stripe_secret_key = Some(Secret::new(SECRET_KEY.into()));
+    config.stripe_publishable_key = Some("pk_test_caravan".into());
     config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));
     config.stripe_api_base = format!("http://{stripe}");
 }
@@ -144,6 +145,12 @@ async fn one_payment_intent_per_order_then_the_webhook_pays_it() {
         (Some("stripe"), Some(false))
     );
     assert_eq!(first["clientSecret"], "pi_0_secret_abc");
+    // What the page loads the Payment Element with: public values only.
+    assert_eq!(
+        first["stripe"],
+        json!({ "publishableKey": "pk_test_caravan", "jsUrl": "https://js.stripe.com/v3/" })
+    );
+    assert!(!first.to_string().contains(SECRET_KEY));
     let id = first["orderId"].as_str().unwrap();
     let sent = fake.requests.lock().unwrap()[0].clone();
     // JPY is zero-decimal: the tax-included yen, as they are.

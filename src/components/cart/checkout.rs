@@ -1,6 +1,11 @@
 use leptos::prelude::*;
 
-use crate::{api::orders::PlacedOrder, format::format_price, hooks::use_cart};
+use super::stripe_payment::StripePayment;
+use crate::{
+    api::orders::{PlacedOrder, StripePage},
+    format::format_price,
+    hooks::use_cart,
+};
 
 /// Where the checkout is. (Only the browser moves it past `Editing`.)
 #[derive(Debug, Clone, PartialEq)]
@@ -12,6 +17,8 @@ enum Step {
     TestPayment(PlacedOrder),
     Paying(PlacedOrder),
     Paid(PlacedOrder),
+    /// Placed with Stripe: the buyer pays in the Payment Element (the key and Stripe.js, the client secret).
+    CardPayment(PlacedOrder, StripePage, String),
     /// Placed with Shopify: the buyer pays at the cart's checkout, in a new tab (the URL).
     PayAtShop(PlacedOrder, String),
     /// Placed with a provider whose payment form is not in this page yet.
@@ -51,9 +58,16 @@ pub fn Checkout(slug: String) -> impl IntoView {
                 match place_order(&slug, &lines, address, &key).await {
                     Ok(OrderAnswer::Done(order)) => {
                         attempt.set_value(None);
-                        step.set(match (order.provider.as_str(), order.checkout_url.clone()) {
-                            ("local", _) => Step::TestPayment(order),
-                            ("shopify", Some(url)) => Step::PayAtShop(order, url),
+                        step.set(match order.provider.as_str() {
+                            "local" => Step::TestPayment(order),
+                            "stripe" => match (order.stripe.clone(), order.client_secret.clone()) {
+                                (Some(page), Some(secret)) => Step::CardPayment(order, page, secret),
+                                _ => Step::ElsewhereUnavailable(order),
+                            },
+                            "shopify" => match order.checkout_url.clone() {
+                                Some(url) => Step::PayAtShop(order, url),
+                                None => Step::ElsewhereUnavailable(order),
+                            },
                             _ => Step::ElsewhereUnavailable(order),
                         });
                     }
@@ -179,6 +193,20 @@ pub fn Checkout(slug: String) -> impl IntoView {
                                 "Continue shopping"
                             </button>
                         </div>
+                    }
+                        .into_any()
+                }
+                Step::CardPayment(order, page, client_secret) => {
+                    view! {
+                        <StripePayment
+                            order
+                            page
+                            client_secret
+                            on_paid=move |paid| {
+                                cart.clear();
+                                step.set(Step::Paid(paid));
+                            }
+                        />
                     }
                         .into_any()
                 }
