@@ -13,6 +13,7 @@ pub mod bindings;
 pub mod components;
 pub mod format;
 pub mod hooks;
+pub mod images;
 pub mod money;
 pub mod routes;
 

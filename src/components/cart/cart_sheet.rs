@@ -4,6 +4,7 @@ use super::checkout::Checkout;
 use crate::{
     format::format_price,
     hooks::{CartLine, MAX_QUANTITY, use_cart},
+    images,
 };
 
 /// The cart over the shop area: its lines with their quantities, the totals with tax, and the checkout. Escape or
@@ -81,7 +82,14 @@ fn CartItem(line: CartLine) -> impl IntoView {
     let remove = move |_| cart.remove(&id);
     Some(view! {
         <li class="cart-line" data-product-id=line.product_id.clone()>
-            <img src=line.image_url.clone() alt="" width="56" height="56" />
+            <img
+                src=line.image_url.clone()
+                srcset=images::srcset(&line.image_url)
+                sizes="56px"
+                alt=""
+                width="56"
+                height="56"
+            />
             <div class="cart-line-body">
                 <p class="cart-line-title" lang="ja">{line.title.clone()}</p>
                 <p class="cart-line-price">{format_price(line.price * line.quantity, &line.currency)} " (税込)"</p>

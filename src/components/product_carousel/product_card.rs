@@ -4,6 +4,7 @@ use crate::{
     api::Product,
     components::{AddToCart, product_anchor},
     format::{format_price, format_tax_rate},
+    images,
 };
 
 /// One product: image, titles, price with tax, whether it is sold out or on air now, and "Add to cart".
@@ -26,6 +27,8 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
             <img
                 class="product-image"
                 src=product.image_url.clone()
+                srcset=images::srcset(&product.image_url)
+                sizes="(min-width: 960px) 130px, 80px"
                 alt=""
                 width="160"
                 height="160"
