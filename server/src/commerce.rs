@@ -50,7 +50,7 @@ impl CommerceState {
     /// products are Shopify's variants), the configured provider otherwise.
     pub fn provider_for(&self, slug: &str) -> PaymentProvider {
         match &self.shopify_catalogs {
-            Some(shopify) if shopify.sells(slug) => PaymentProvider::Shopify,
+            Some(shopify) if shopify.collection_of(slug).is_some() => PaymentProvider::Shopify,
             _ => self.provider,
         }
     }

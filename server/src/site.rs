@@ -14,7 +14,7 @@ use caravan::{
     App,
     api::{
         ClientConfig,
-        console::{AccessGranter, BackOffice, DeadJob, OperatorAccess, OutboxMail, PlaybackSummary},
+        console::{AccessGranter, BackOffice, CatalogRefresher, DeadJob, OperatorAccess, OutboxMail, PlaybackSummary},
     },
     shell,
 };
@@ -29,6 +29,7 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 use crate::{
     access::playback::grant_entitlement,
     auth::Caller,
+    commerce::catalog::RefreshError,
     error::AppError,
     graphql,
     state::AppState,
@@ -150,6 +151,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 })
             })
         },
+        catalog: catalog_refresher(state),
     };
     let sessions = state.sessions.clone();
     // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
@@ -236,4 +238,33 @@ fn granter(store: &Store) -> AccessGranter {
             })
         },
     )
+}
+
+/// The console's view of the Shopify catalogs: which collection a show sells, and reading it again.
+fn catalog_refresher(state: &AppState) -> CatalogRefresher {
+    let catalogs = state.commerce.shopify_catalogs.clone();
+    let store = state.store.clone();
+    CatalogRefresher {
+        collection: {
+            let catalogs = catalogs.clone();
+            Arc::new(move |slug: &str| catalogs.as_ref()?.collection_of(slug).map(str::to_owned))
+        },
+        refresh: Arc::new(move |slug: String| {
+            let (catalogs, store) = (catalogs.clone(), store.clone());
+            Box::pin(async move {
+                let catalogs = catalogs.ok_or("This show's products do not come from Shopify.")?;
+                match catalogs.refresh(&store, &slug).await {
+                    Ok(c) => Ok(format!(
+                        "Read from Shopify: {} added, {} updated, {} removed, {} unchanged.",
+                        c.added, c.updated, c.removed, c.unchanged
+                    )),
+                    Err(RefreshError::Store(e)) => {
+                        tracing::warn!(error = %e, "cannot store a Shopify catalog");
+                        Err("The catalog cannot be saved now; try again.".to_string())
+                    }
+                    Err(e) => Err(format!("{e}; the products stay as they were.")),
+                }
+            })
+        }),
+    }
 }

@@ -18,6 +18,8 @@ pub struct ConsoleState {
     pub outbox: Vec<OutboxMail>,
     /// Background work that failed for good (dead letters), newest first.
     pub dead_jobs: Vec<DeadJob>,
+    /// The Shopify collection the show's products come from, if they do.
+    pub shopify_collection: Option<String>,
 }
 
 /// What the console reads of the back office: the mail outbox and the dead letters.
@@ -65,7 +67,7 @@ pub struct PlaybackSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{AccessGranter, BackOfficeReader, JobRetrier, OperatorAccess, PlaybackReader};
+pub use server::{AccessGranter, BackOfficeReader, CatalogRefresher, JobRetrier, OperatorAccess, PlaybackReader};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -76,6 +78,9 @@ mod server {
     use super::{BackOffice, PlaybackSummary};
     use crate::api::GraphqlExecutor;
 
+    /// What a console action answers, in time: a confirmation to show, or what is wrong.
+    pub type ActionAnswer = Pin<Box<dyn Future<Output = Result<String, String>> + Send>>;
+
     /// The playback summary of an event (by id), or why it cannot be read.
     pub type PlaybackReader =
         Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<PlaybackSummary, String>> + Send>> + Send + Sync>;
@@ -85,19 +90,25 @@ mod server {
         Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<BackOffice, String>> + Send>> + Send + Sync>;
 
     /// Retries a dead job (by id): a confirmation to show, or what is wrong.
-    pub type JobRetrier =
-        Arc<dyn Fn(i64) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>> + Send + Sync>;
+    pub type JobRetrier = Arc<dyn Fn(i64) -> ActionAnswer + Send + Sync>;
+
+    /// The Shopify collection a show (by slug) sells, if any.
+    pub type CollectionOf = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+    /// The Shopify collection of a show (by slug), and reading it again (by slug).
+    #[derive(Clone)]
+    pub struct CatalogRefresher {
+        pub collection: CollectionOf,
+        pub refresh: Arc<dyn Fn(String) -> ActionAnswer + Send + Sync>,
+    }
 
     /// Gives a viewer access to a show: (slug, viewer code, kind: `ticket`, `rental` or `grant`, the e-mail address
     /// for a rental's reminder); a confirmation to show, or what is wrong.
-    pub type AccessGranter = Arc<
-        dyn Fn(String, String, String, Option<String>) -> Pin<Box<dyn Future<Output = Result<String, String>> + Send>>
-            + Send
-            + Sync,
-    >;
+    pub type AccessGranter = Arc<dyn Fn(String, String, String, Option<String>) -> ActionAnswer + Send + Sync>;
 
     /// The operator's powers for one request: GraphQL as the operator, the count of connected viewers, the playback
-    /// analytics, giving access, the back office (mail outbox, dead letters) and retrying a dead job.
+    /// analytics, giving access, the back office (mail outbox, dead letters), retrying a dead job and refreshing a
+    /// Shopify catalog.
     #[derive(Clone)]
     pub struct OperatorAccess {
         pub executor: GraphqlExecutor,
@@ -106,6 +117,7 @@ mod server {
         pub grant: AccessGranter,
         pub back_office: BackOfficeReader,
         pub retry: JobRetrier,
+        pub catalog: CatalogRefresher,
     }
 
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
@@ -142,7 +154,15 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
         playback,
         outbox: back_office.outbox,
         dead_jobs: back_office.dead_jobs,
+        shopify_collection: (access.catalog.collection)(&event.slug),
     }))
+}
+
+/// Reads the show's Shopify collection again, as the operator: what changed.
+#[server(prefix = "/api/console", endpoint = "refresh_catalog")]
+pub async fn refresh_catalog(slug: String) -> Result<String, ServerFnError> {
+    let access = server::operator()?;
+    (access.catalog.refresh)(slug).await.map_err(ServerFnError::new)
 }
 
 /// Shows a product in the pick-up banner (`visible`) or hides the banner, as the operator.

@@ -78,9 +78,12 @@ impl ShopifyCatalogs {
         }
     }
 
-    /// Whether the show `slug` sells from a Shopify collection.
-    pub fn sells(&self, slug: &str) -> bool {
-        self.collections.iter().any(|(s, _)| s == slug)
+    /// The Shopify collection the show `slug` sells, if it sells one.
+    pub fn collection_of(&self, slug: &str) -> Option<&str> {
+        self.collections
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, handle)| handle.as_str())
     }
 
     /// The Storefront API, for carts.
@@ -90,12 +93,7 @@ impl ShopifyCatalogs {
 
     /// Reads the show's collection and makes it the show's catalog.
     pub async fn refresh(&self, store: &Store, slug: &str) -> Result<CatalogChanges, RefreshError> {
-        let handle = self
-            .collections
-            .iter()
-            .find(|(s, _)| s == slug)
-            .map(|(_, handle)| handle.clone())
-            .ok_or(RefreshError::NotShopify)?;
+        let handle = self.collection_of(slug).ok_or(RefreshError::NotShopify)?.to_owned();
         let _one_at_a_time = self.running.lock().await;
         let event = store
             .event_by_slug(slug)

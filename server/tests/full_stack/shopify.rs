@@ -244,6 +244,40 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
     );
     assert_eq!(refresh(&app, "demo-paid", Some(&app.operator_token)).await.0, 404);
 
+    // The console says where the products come from and refreshes them too.
+    let operator = app.operator_cookie().await;
+    let console = app.console_html("demo", &operator).await;
+    assert!(
+        console.contains("Refresh from Shopify") && console.contains(HANDLE),
+        "{console}"
+    );
+    assert!(
+        !app.console_html("demo-paid", &operator)
+            .await
+            .contains("Refresh from Shopify")
+    );
+    let console_refresh = |cookie: Option<String>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/console/refresh_catalog"))
+            .header("accept", "application/json")
+            .form(&[("slug", "demo")]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    let done = console_refresh(Some(operator.clone())).await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(
+        done.json::<Value>().await.unwrap(),
+        "Read from Shopify: 0 added, 0 updated, 0 removed, 2 unchanged."
+    );
+    assert!(
+        !console_refresh(None).await.unwrap().status().is_success(),
+        "only the operator refreshes"
+    );
+
     // Shopify failing: 502 in our words, and the catalog stays as it was.
     shop.lock().unwrap().failing = true;
     let before = catalog(&app).await;

@@ -8,8 +8,8 @@ use crate::{
         console::{ConsoleState, RetryJob, SetPickup, console_status},
     },
     components::console::{
-        dead_letters::DeadLetters, grant_access_form::GrantAccessForm, mail_outbox::MailOutbox,
-        playback_figures::PlaybackFigures,
+        catalog_refresh::CatalogRefresh, dead_letters::DeadLetters, grant_access_form::GrantAccessForm,
+        mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
     },
     format::format_price,
     routes::live_path,
@@ -53,6 +53,8 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
     // Rendered again only when the mail changes, not at every refresh (an opened message stays open).
     let outbox = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.outbox.clone()).unwrap_or_default()));
     let dead_jobs = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.dead_jobs.clone()).unwrap_or_default()));
+    let collection = Memo::new(move |_| state.with(|s| s.as_ref().and_then(|s| s.shopify_collection.clone())));
+    let catalog_slug = event.slug.clone();
     let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
 
     let live = live_path(&event.slug);
@@ -104,6 +106,10 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             }}
 
             <GrantAccessForm slug=event.slug.clone() />
+            {move || {
+                let slug = catalog_slug.clone();
+                collection.get().map(|collection| view! { <CatalogRefresh slug collection /> })
+            }}
             {move || view! { <MailOutbox mail=outbox.get() /> }}
             {move || view! { <DeadLetters jobs=dead_jobs.get() retry /> }}
 
