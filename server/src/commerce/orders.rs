@@ -59,6 +59,9 @@ struct PlaceRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct LineBody {
     product_id: String,
+    /// Which variant (size, colour), for a product that has them.
+    #[serde(default)]
+    variant_id: Option<String>,
     quantity: i64,
     /// The tax-included unit price the buyer saw.
     price: i64,
@@ -159,6 +162,7 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             .into_iter()
             .map(|l| LineRequest {
                 product_id: l.product_id,
+                variant_id: l.variant_id,
                 quantity: l.quantity,
                 expected_price: l.price,
             })
@@ -201,6 +205,9 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         ),
         Err(PlaceError::UnknownProduct(id)) => {
             return Err(AppError::BadRequest(format!("no product {id} in this show")));
+        }
+        Err(refused @ (PlaceError::VariantRequired { .. } | PlaceError::UnknownVariant { .. })) => {
+            return Err(AppError::BadRequest(refused.to_string()));
         }
         Err(PlaceError::MixedCurrencies) => {
             return Err(AppError::BadRequest(

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     error::OrInternal,
-    store::{self, EventRecord, PickupRecord, ProductRecord, Store},
+    store::{self, EventRecord, PickupRecord, ProductRecord, Store, VariantRecord},
 };
 
 /// `type Event` of the schema.
@@ -136,6 +136,41 @@ impl Product {
     /// Display order within the event, from 0.
     async fn position(&self) -> i64 {
         self.0.position
+    }
+    /// Its variants (sizes, colours) in display order; empty for a product sold as one thing.
+    async fn variants(&self, ctx: &Context<'_>) -> Result<Vec<ProductVariant>> {
+        let store = ctx.data::<Store>()?;
+        Ok(store
+            .variants_of_product(&self.0.id)
+            .await
+            .or_internal()?
+            .into_iter()
+            .map(ProductVariant)
+            .collect())
+    }
+}
+
+/// `type ProductVariant` of the schema.
+pub struct ProductVariant(pub VariantRecord);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl ProductVariant {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// What tells it apart: a size, a colour.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Price including tax, in the product's currency's minor units.
+    async fn price(&self) -> i64 {
+        self.0.price
+    }
+    async fn stock(&self) -> i64 {
+        self.0.stock
+    }
+    async fn sold_out(&self) -> bool {
+        self.0.sold_out()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 
-use super::{Access, EventRecord, ProductRecord, Store, StoreError};
+use super::{Access, EventRecord, ProductRecord, Store, StoreError, VariantRecord};
 use crate::media;
 
 pub const DEMO_SLUG: &str = "demo";
@@ -28,6 +28,25 @@ const PRODUCTS: [(&str, &str, i64, i64, i64); 12] = [
     ("ドリップコーヒー 10袋", "Drip coffee, 10 bags", 1620, 800, 70),
     ("限定ステッカーパック", "Limited sticker pack", 550, 1000, 0),
 ];
+
+/// The tote bag comes in two colours, at its price; their stock adds up to the bag's 25.
+fn demo_variants() -> Vec<VariantRecord> {
+    [
+        ("var_demo_02_natural", "生成り · Natural", 15),
+        ("var_demo_02_black", "ブラック · Black", 10),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(position, (id, title, stock))| VariantRecord {
+        id: id.into(),
+        product_id: "prd_demo_02".into(),
+        position: position as i64,
+        title: title.into(),
+        price: 2200,
+        stock,
+    })
+    .collect()
+}
 
 impl Store {
     /// Seeds the demo shows that do not exist yet and returns how many it seeded:
@@ -115,6 +134,9 @@ impl Store {
         ] {
             if self.seed_event(&event, &products).await? {
                 seeded += 1;
+                if event.id == "evt_demo" {
+                    self.add_variants(&demo_variants()).await?;
+                }
             }
         }
         Ok(seeded)

@@ -79,6 +79,7 @@ pub struct OrderRecord {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderLine {
     pub product_id: String,
+    pub variant_id: Option<String>,
     pub title: String,
     pub unit_price: i64,
     pub tax_rate_bp: i64,
@@ -89,6 +90,8 @@ pub struct OrderLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineRequest {
     pub product_id: String,
+    /// Required for a product with variants, refused for one without.
+    pub variant_id: Option<String>,
     pub quantity: i64,
     pub expected_price: i64,
 }
@@ -122,6 +125,10 @@ pub enum PlaceError {
     },
     #[error("no product {0} in this show")]
     UnknownProduct(String),
+    #[error("choose which {title} (a size or colour)")]
+    VariantRequired { product_id: String, title: String },
+    #[error("{title} has no variant {variant_id}")]
+    UnknownVariant { title: String, variant_id: String },
     #[error("the products are in more than one currency")]
     MixedCurrencies,
     /// The same key with the same request: the order placed the first time.
@@ -185,6 +192,43 @@ impl Store {
             .await?;
             let (title, price, product_currency, tax_rate_bp, stock) =
                 product.ok_or_else(|| PlaceError::UnknownProduct(request.product_id.clone()))?;
+            if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
+                return Err(PlaceError::MixedCurrencies);
+            }
+            // A product with variants is ordered by variant: its title, price and stock.
+            let variant: Option<(String, String, i64, i64)> = match &request.variant_id {
+                None => None,
+                Some(variant_id) => Some(
+                    sqlx::query_as(
+                        "SELECT id, title, price, stock FROM product_variants WHERE id = ? AND product_id = ?",
+                    )
+                    .bind(variant_id)
+                    .bind(&request.product_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| PlaceError::UnknownVariant {
+                        title: title.clone(),
+                        variant_id: variant_id.clone(),
+                    })?,
+                ),
+            };
+            if variant.is_none() {
+                let has_variants: bool =
+                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM product_variants WHERE product_id = ?)")
+                        .bind(&request.product_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if has_variants {
+                    return Err(PlaceError::VariantRequired {
+                        product_id: request.product_id.clone(),
+                        title,
+                    });
+                }
+            }
+            let (title, price, stock) = match &variant {
+                Some((_, variant_title, price, stock)) => (format!("{title} ({variant_title})"), *price, *stock),
+                None => (title, price, stock),
+            };
             if price != request.expected_price {
                 return Err(PlaceError::PriceChanged {
                     product_id: request.product_id.clone(),
@@ -192,8 +236,29 @@ impl Store {
                     price,
                 });
             }
-            if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
-                return Err(PlaceError::MixedCurrencies);
+            if let Some((variant_id, ..)) = &variant
+                && new.provider.counts_stock_here()
+            {
+                let left: Option<i64> = sqlx::query_scalar(
+                    "UPDATE product_variants SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock",
+                )
+                .bind(request.quantity)
+                .bind(variant_id)
+                .bind(request.quantity)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match left {
+                    None => {
+                        return Err(PlaceError::SoldOut {
+                            product_id: request.product_id.clone(),
+                            title,
+                            left: stock,
+                        });
+                    }
+                    // The variant's choice shows it sold out: the product changed for viewers.
+                    Some(0) => sold_out.push(request.product_id.clone()),
+                    Some(_) => {}
+                }
             }
             let left: Option<i64> = if new.provider.counts_stock_here() {
                 sqlx::query_scalar("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock")
@@ -219,6 +284,7 @@ impl Store {
             }
             lines.push(OrderLine {
                 product_id: request.product_id.clone(),
+                variant_id: request.variant_id.clone(),
                 title,
                 unit_price: price,
                 tax_rate_bp,
@@ -269,12 +335,13 @@ impl Store {
         inserted?;
         for (i, line) in lines.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO order_lines (order_id, line, product_id, title, unit_price, tax_rate_bp, quantity) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO order_lines (order_id, line, product_id, variant_id, title, unit_price, tax_rate_bp, \
+                 quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&order.id)
             .bind(i64::try_from(i).unwrap_or(i64::MAX))
             .bind(&line.product_id)
+            .bind(&line.variant_id)
             .bind(&line.title)
             .bind(line.unit_price)
             .bind(line.tax_rate_bp)
@@ -284,6 +351,7 @@ impl Store {
         }
         record_transition(&mut tx, &order.id, None, OrderState::Created, "placed", now).await?;
         tx.commit().await?;
+        sold_out.dedup();
         self.announce_products(&order.event_id, sold_out);
         Ok(order)
     }
@@ -323,10 +391,20 @@ impl Store {
             && order.provider.counts_stock_here()
         {
             back_in_stock = sqlx::query_scalar(
-                "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = ?)",
+                "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = ?1) \
+                 UNION SELECT product_id FROM product_variants WHERE stock = 0 \
+                 AND id IN (SELECT variant_id FROM order_lines WHERE order_id = ?1)",
             )
             .bind(id)
             .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE product_variants SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
+                 WHERE order_id = ?1 AND variant_id = product_variants.id) \
+                 WHERE id IN (SELECT variant_id FROM order_lines WHERE order_id = ?1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
             .await?;
             sqlx::query(
                 "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
@@ -383,7 +461,7 @@ impl Store {
 
     pub async fn order_lines(&self, id: &str) -> Result<Vec<OrderLine>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT product_id, title, unit_price, tax_rate_bp, quantity FROM order_lines WHERE order_id = ? \
+            "SELECT product_id, variant_id, title, unit_price, tax_rate_bp, quantity FROM order_lines WHERE order_id = ? \
              ORDER BY line",
         )
         .bind(id)
@@ -477,6 +555,7 @@ mod tests {
         let now = Utc::now();
         let ask = |quantity, expected_price| LineRequest {
             product_id: product.id.clone(),
+            variant_id: None,
             quantity,
             expected_price,
         };
@@ -575,6 +654,7 @@ mod tests {
         let now = Utc::now();
         let line = |quantity| LineRequest {
             product_id: product.id.clone(),
+            variant_id: None,
             quantity,
             expected_price: product.price,
         };

@@ -27,6 +27,23 @@ impl ProductRecord {
     }
 }
 
+/// A variant of a product (a size, a colour), with its own price and stock.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct VariantRecord {
+    pub id: String,
+    pub product_id: String,
+    pub position: i64,
+    pub title: String,
+    pub price: i64,
+    pub stock: i64,
+}
+
+impl VariantRecord {
+    pub fn sold_out(&self) -> bool {
+        self.stock == 0
+    }
+}
+
 const COLUMNS: &str =
     "id, event_id, position, title, title_en, description, image_url, price, currency, tax_rate_bp, stock";
 
@@ -37,6 +54,27 @@ impl Store {
             "SELECT {COLUMNS} FROM products WHERE event_id = ? ORDER BY position"
         ))
         .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds (or updates) variants of existing products, in one transaction.
+    pub async fn add_variants(&self, variants: &[VariantRecord]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for variant in variants {
+            save_variant(&mut tx, variant).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A product's variants in display order (none for a product sold as one thing).
+    pub async fn variants_of_product(&self, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, product_id, position, title, price, stock FROM product_variants WHERE product_id = ? \
+             ORDER BY position",
+        )
+        .bind(product_id)
         .fetch_all(&self.pool)
         .await?)
     }
@@ -161,6 +199,24 @@ pub(super) async fn save_product(conn: &mut SqliteConnection, product: &ProductR
     .bind(&product.currency)
     .bind(product.tax_rate_bp)
     .bind(product.stock)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes `variant` (a new row, or the variant's row brought up to date).
+pub(super) async fn save_variant(conn: &mut SqliteConnection, variant: &VariantRecord) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO product_variants (id, product_id, position, title, price, stock) VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title, price = excluded.price, \
+             stock = excluded.stock",
+    )
+    .bind(&variant.id)
+    .bind(&variant.product_id)
+    .bind(variant.position)
+    .bind(&variant.title)
+    .bind(variant.price)
+    .bind(variant.stock)
     .execute(conn)
     .await?;
     Ok(())

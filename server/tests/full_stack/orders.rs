@@ -276,3 +276,69 @@ async fn a_rush_of_buyers_never_oversells_and_nobody_gets_an_error() {
     assert_eq!((sold, turned_away), (tea.stock as usize, 15), "{statuses:?}");
     assert_eq!(app.store.product(&tea.id).await.unwrap().unwrap().stock, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_with_variants_is_ordered_by_variant_with_its_own_stock() {
+    let app = TestApp::spawn().await;
+    let tote = |variant: Option<&str>, quantity: i64| {
+        let mut line = json!({ "productId": "prd_demo_02", "quantity": quantity, "price": 2200 });
+        if let Some(variant) = variant {
+            line["variantId"] = variant.into();
+        }
+        json!({ "slug": "demo", "lines": [line] })
+    };
+    let (status, _, refused) = place(&app, "", Some("v0"), tote(None, 1)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["error"],
+        "choose which キャンバストートバッグ (a size or colour)"
+    );
+    let (status, _, refused) = place(&app, "", Some("v1"), tote(Some("var_demo_01_nope"), 1)).await;
+    assert_eq!(status, 400, "{refused}");
+
+    // All ten black ones: the line names the variant, and its stock and the bag's go down together.
+    let (status, set, order) = place(&app, "", Some("v2"), tote(Some("var_demo_02_black"), 10)).await;
+    assert_eq!(status, 201, "{order}");
+    let buyer = cookie_header(&set);
+    let id = order["orderId"].as_str().unwrap().to_string();
+    let (_, shown) = call(&app, reqwest::Method::GET, &format!("/api/orders/{id}"), &buyer, None).await;
+    assert_eq!(shown["lines"][0]["title"], "キャンバストートバッグ (ブラック · Black)");
+    let variants = || async {
+        let data = app
+            .graphql(
+                "{ products(eventId: \"evt_demo\") { id stock soldOut variants { id title price stock soldOut } } }",
+                json!({}),
+            )
+            .await;
+        let mut tote = data["data"]["products"][1].clone();
+        assert_eq!(tote["id"], "prd_demo_02");
+        tote.as_object_mut().unwrap().remove("id");
+        tote
+    };
+    assert_eq!(
+        variants().await,
+        json!({ "stock": 15, "soldOut": false, "variants": [
+            { "id": "var_demo_02_natural", "title": "生成り · Natural", "price": 2200, "stock": 15, "soldOut": false },
+            { "id": "var_demo_02_black", "title": "ブラック · Black", "price": 2200, "stock": 0, "soldOut": true },
+        ] })
+    );
+    let (status, _, refused) = place(&app, &buyer, Some("v3"), tote(Some("var_demo_02_black"), 1)).await;
+    assert_eq!((status, refused["code"].as_str()), (409, Some("sold_out")));
+
+    // Declined: the black ones come back.
+    let pay = format!("/api/orders/{id}/pay");
+    let (status, _) = call(
+        &app,
+        reqwest::Method::POST,
+        &pay,
+        &buyer,
+        Some(json!({ "outcome": "decline" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let now = variants().await;
+    assert_eq!(
+        (now["stock"].as_i64(), now["variants"][1]["stock"].as_i64()),
+        (Some(25), Some(10))
+    );
+}
