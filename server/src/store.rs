@@ -137,6 +137,7 @@ pub(crate) mod tests {
                 "orders",
                 "pickups",
                 "playback_sessions",
+                "product_variants",
                 "products",
                 "terms_acceptances",
                 "webhook_events"
