@@ -60,3 +60,27 @@ test('the cart survives a reload, and a declined test card charges nothing', asy
   await page.keyboard.press('Escape');
   await expect(cart).toBeHidden();
 });
+
+test('a product with variants is bought in the chosen one', async ({ page }) => {
+  const show = new LivePage(page);
+  await show.goto('demo');
+  await show.waitForLiveLink();
+  const tote = show.product('キャンバストートバッグ');
+  const choice = tote.getByRole('combobox', { name: 'Choose a variant of キャンバストートバッグ' });
+  await expect(choice).toHaveValue('var_demo_02_natural');
+  await choice.selectOption({ label: 'ブラック · Black' });
+  await tote.getByRole('button', { name: 'Add キャンバストートバッグ to the cart' }).click();
+  await choice.selectOption({ label: '生成り · Natural' });
+  await tote.getByRole('button', { name: 'Add キャンバストートバッグ to the cart' }).click();
+  await expect(page.getByTestId('cart-count')).toHaveText('2');
+
+  await page.getByRole('button', { name: /^Cart/ }).click();
+  const cart = page.getByRole('dialog', { name: 'Cart' });
+  await expect(cart.getByRole('group', { name: 'Quantity of キャンバストートバッグ (ブラック · Black)' })).toBeVisible();
+  await expect(cart.getByRole('group', { name: 'Quantity of キャンバストートバッグ (生成り · Natural)' })).toBeVisible();
+  await cart.getByRole('button', { name: 'Place order' }).click();
+  const payment = cart.getByRole('group', { name: 'Test payment' });
+  await payment.getByRole('button', { name: 'Pay ¥4,400 (test)' }).click();
+  await expect(cart.getByRole('status').filter({ hasText: 'is paid' })).toContainText('is paid: ¥4,400.');
+  expect(show.errors).toEqual([]);
+});

@@ -45,6 +45,27 @@ pub struct Product {
     pub currency: String,
     pub tax_rate_basis_points: i64,
     pub sold_out: bool,
+    /// Sizes or colours, each with its own price and stock; empty for a product sold as one thing.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+}
+
+/// A variant of a product (a size, a colour).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Variant {
+    pub id: String,
+    pub title: String,
+    /// Tax included, in the product's currency's minor units.
+    pub price: i64,
+    pub sold_out: bool,
+}
+
+impl Product {
+    /// The variant a buyer starts from: the first one on sale (or none for a product without variants).
+    pub fn first_variant_on_sale(&self) -> Option<&Variant> {
+        self.variants.iter().find(|v| !v.sold_out)
+    }
 }
 
 #[cfg(test)]
@@ -61,6 +82,7 @@ impl Product {
             currency: "JPY".into(),
             tax_rate_basis_points: 1000,
             sold_out: false,
+            variants: Vec::new(),
         }
     }
 }

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct OrderLineRequest {
     pub product_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant_id: Option<String>,
     pub quantity: i64,
     pub price: i64,
 }

@@ -1,5 +1,6 @@
 mod carousel_controls;
 mod product_card;
+mod variant_choice;
 
 use carousel_controls::CarouselControls;
 use leptos::{html, prelude::*};
@@ -45,7 +46,10 @@ pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl Int
                 <ForEnumerate
                     each=move || ordered.get()
                     // A product's card is made again when what it shows changes (sold out, back, a new price).
-                    key=|product| (product.id.clone(), product.sold_out, product.price)
+                    key=|product| {
+                        let variants: Vec<_> = product.variants.iter().map(|v| (v.price, v.sold_out)).collect();
+                        (product.id.clone(), product.sold_out, product.price, variants)
+                    }
                     children=move |index, product| {
                         let id = product.id.clone();
                         let picked_up = Signal::derive(move || picked.with(|p| p.as_deref() == Some(id.as_str())));

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    api::{Product, orders::OrderLineRequest},
+    api::{Product, Variant, orders::OrderLineRequest},
     money::included_tax,
 };
 
@@ -17,6 +17,11 @@ pub const MAX_QUANTITY: i64 = 99;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
     pub product_id: String,
+    /// The size or colour chosen, for a product with variants.
+    #[serde(default)]
+    pub variant_id: Option<String>,
+    #[serde(default)]
+    pub variant_title: Option<String>,
     pub title: String,
     pub image_url: String,
     /// Tax included, in minor units.
@@ -33,17 +38,31 @@ pub struct Cart {
     pub open: RwSignal<bool>,
 }
 
+impl CartLine {
+    /// What tells lines apart: the product and its variant.
+    pub fn key(&self) -> String {
+        line_key(&self.product_id, self.variant_id.as_deref())
+    }
+}
+
+fn line_key(product_id: &str, variant_id: Option<&str>) -> String {
+    format!("{product_id}/{}", variant_id.unwrap_or_default())
+}
+
 impl Cart {
-    /// One more of `product` (a new line, or one more on its line).
-    pub fn add(&self, product: &Product) {
+    /// One more of `product` in `variant` (a new line, or one more on its line).
+    pub fn add(&self, product: &Product, variant: Option<&Variant>) {
+        let key = line_key(&product.id, variant.map(|v| v.id.as_str()));
         self.lines
-            .update(|lines| match lines.iter_mut().find(|l| l.product_id == product.id) {
+            .update(|lines| match lines.iter_mut().find(|l| l.key() == key) {
                 Some(line) => line.quantity = (line.quantity + 1).min(MAX_QUANTITY),
                 None => lines.push(CartLine {
                     product_id: product.id.clone(),
+                    variant_id: variant.map(|v| v.id.clone()),
+                    variant_title: variant.map(|v| v.title.clone()),
                     title: product.title.clone(),
                     image_url: product.image_url.clone(),
-                    price: product.price,
+                    price: variant.map_or(product.price, |v| v.price),
                     currency: product.currency.clone(),
                     tax_rate_bp: product.tax_rate_basis_points,
                     quantity: 1,
@@ -51,30 +70,42 @@ impl Cart {
             });
     }
 
-    /// Sets a line's quantity (1 to 99; 0 removes the line).
-    pub fn set_quantity(&self, product_id: &str, quantity: i64) {
+    /// Sets the quantity of the line with `key` (1 to 99; 0 removes the line).
+    pub fn set_quantity(&self, key: &str, quantity: i64) {
         if quantity <= 0 {
-            return self.remove(product_id);
+            return self.remove(key);
         }
         self.lines.update(|lines| {
-            if let Some(line) = lines.iter_mut().find(|l| l.product_id == product_id) {
+            if let Some(line) = lines.iter_mut().find(|l| l.key() == key) {
                 line.quantity = quantity.min(MAX_QUANTITY);
             }
         });
     }
 
-    pub fn remove(&self, product_id: &str) {
-        self.lines.update(|lines| lines.retain(|l| l.product_id != product_id));
+    /// Removes the line with `key`.
+    pub fn remove(&self, key: &str) {
+        self.lines.update(|lines| lines.retain(|l| l.key() != key));
+    }
+
+    /// How many of `product_id` (all its variants) the cart holds.
+    pub fn quantity_of(&self, product_id: &str) -> i64 {
+        self.lines.with(|lines| {
+            lines
+                .iter()
+                .filter(|l| l.product_id == product_id)
+                .map(|l| l.quantity)
+                .sum()
+        })
     }
 
     pub fn clear(&self) {
         self.lines.set(Vec::new());
     }
 
-    /// The price the server says is right now.
+    /// The price the server says is right now, for the lines of `product_id`.
     pub fn reprice(&self, product_id: &str, price: i64) {
         self.lines.update(|lines| {
-            if let Some(line) = lines.iter_mut().find(|l| l.product_id == product_id) {
+            for line in lines.iter_mut().filter(|l| l.product_id == product_id) {
                 line.price = price;
             }
         });
@@ -111,6 +142,7 @@ impl Cart {
                 .iter()
                 .map(|l| OrderLineRequest {
                     product_id: l.product_id.clone(),
+                    variant_id: l.variant_id.clone(),
                     quantity: l.quantity,
                     price: l.price,
                 })
@@ -177,15 +209,9 @@ mod tests {
 
     fn product(id: &str, price: i64, rate: i64) -> Product {
         Product {
-            id: id.into(),
-            title: id.into(),
-            title_en: None,
-            description: None,
-            image_url: "/x.svg".into(),
             price,
-            currency: "JPY".into(),
             tax_rate_basis_points: rate,
-            sold_out: false,
+            ..Product::sample(id)
         }
     }
 
@@ -198,19 +224,47 @@ mod tests {
                 open: RwSignal::new(false),
             };
             let tea = product("tea", 1980, 800);
-            cart.add(&tea);
-            cart.add(&tea);
-            cart.add(&product("cup", 1100, 1000));
+            cart.add(&tea, None);
+            cart.add(&tea, None);
+            cart.add(&product("cup", 1100, 1000), None);
             assert_eq!(cart.count(), 3);
             assert_eq!(cart.totals(), (1980 * 2 + 1100, 293 + 100));
-            cart.set_quantity("tea", 500);
+            cart.set_quantity("tea/", 500);
             assert_eq!(cart.lines.with(|l| l[0].quantity), MAX_QUANTITY);
-            cart.set_quantity("tea", 0);
+            cart.set_quantity("tea/", 0);
             assert_eq!(cart.order_lines().len(), 1);
             cart.reprice("cup", 1200);
             assert_eq!(cart.order_lines()[0].price, 1200);
             cart.clear();
             assert_eq!(cart.count(), 0);
+        });
+    }
+
+    #[test]
+    fn each_variant_is_its_own_line() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let cart = Cart {
+                lines: RwSignal::new(Vec::new()),
+                open: RwSignal::new(false),
+            };
+            let variant = |id: &str, price| Variant {
+                id: id.into(),
+                title: id.into(),
+                price,
+                sold_out: false,
+            };
+            let bag = product("bag", 2200, 1000);
+            cart.add(&bag, Some(&variant("black", 2200)));
+            cart.add(&bag, Some(&variant("natural", 2400)));
+            cart.add(&bag, Some(&variant("black", 2200)));
+            assert_eq!(cart.lines.with(Vec::len), 2);
+            assert_eq!(cart.quantity_of("bag"), 3);
+            assert_eq!(cart.totals().0, 2200 * 2 + 2400);
+            let lines = cart.order_lines();
+            assert_eq!(lines[1].variant_id.as_deref(), Some("natural"));
+            cart.remove("bag/black");
+            assert_eq!(cart.count(), 1);
         });
     }
 }

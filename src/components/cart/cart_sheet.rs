@@ -26,54 +26,59 @@ pub fn CartSheet(slug: String) -> impl IntoView {
         (format_price(total, &currency), format_price(tax, &currency))
     };
     // Type-erased: the sheet's view type is deep enough to exhaust the compiler's recursion limit in release builds.
-    Some(view! {
-        <aside
-            id="cart"
-            class="cart-sheet"
-            role="dialog"
-            aria-modal="false"
-            aria-labelledby="cart-title"
-            hidden=move || !cart.open.get()
-        >
-            <header class="cart-header">
-                <h2 id="cart-title">"Cart"</h2>
-                <button type="button" class="cart-close" aria-label="Close the cart" on:click=move |_| close()>
-                    "×"
-                </button>
-            </header>
-            <Show
-                when=move || cart.lines.with(|lines| !lines.is_empty())
-                fallback=|| view! { <p class="cart-empty">"Your cart is empty."</p> }
+    Some(
+        view! {
+            <aside
+                id="cart"
+                class="cart-sheet"
+                role="dialog"
+                aria-modal="false"
+                aria-labelledby="cart-title"
+                hidden=move || !cart.open.get()
             >
-                <ul class="cart-lines">
-                    <For each=move || cart.lines.get() key=|line| (line.product_id.clone(), line.quantity, line.price) let:line>
-                        <CartItem line />
-                    </For>
-                </ul>
-                <dl class="cart-totals">
-                    <div>
-                        <dt>"Total (tax included)"</dt>
-                        <dd data-testid="cart-total">{move || totals().0}</dd>
-                    </div>
-                    <div>
-                        <dt>"of which consumption tax"</dt>
-                        <dd data-testid="cart-tax">{move || totals().1}</dd>
-                    </div>
-                </dl>
-            </Show>
-            <Checkout slug=slug.clone() />
-        </aside>
-    }
-    .into_any())
+                <header class="cart-header">
+                    <h2 id="cart-title">"Cart"</h2>
+                    <button type="button" class="cart-close" aria-label="Close the cart" on:click=move |_| close()>
+                        "×"
+                    </button>
+                </header>
+                <Show
+                    when=move || cart.lines.with(|lines| !lines.is_empty())
+                    fallback=|| view! { <p class="cart-empty">"Your cart is empty."</p> }
+                >
+                    <ul class="cart-lines">
+                        <For each=move || cart.lines.get() key=|line| (line.key(), line.quantity, line.price) let:line>
+                            <CartItem line />
+                        </For>
+                    </ul>
+                    <dl class="cart-totals">
+                        <div>
+                            <dt>"Total (tax included)"</dt>
+                            <dd data-testid="cart-total">{move || totals().0}</dd>
+                        </div>
+                        <div>
+                            <dt>"of which consumption tax"</dt>
+                            <dd data-testid="cart-tax">{move || totals().1}</dd>
+                        </div>
+                    </dl>
+                </Show>
+                <Checkout slug=slug.clone() />
+            </aside>
+        }
+        .into_any(),
+    )
 }
 
 /// One line: picture, title, price, a quantity stepper and "Remove".
 #[component]
 fn CartItem(line: CartLine) -> impl IntoView {
     let cart = use_cart()?;
-    let id = line.product_id.clone();
+    let id = line.key();
     let quantity = line.quantity;
-    let title = line.title.clone();
+    let title = match &line.variant_title {
+        Some(variant) => format!("{} ({variant})", line.title),
+        None => line.title.clone(),
+    };
     let change = {
         let id = id.clone();
         move |delta: i64| cart.set_quantity(&id, quantity + delta)
@@ -92,6 +97,7 @@ fn CartItem(line: CartLine) -> impl IntoView {
             />
             <div class="cart-line-body">
                 <p class="cart-line-title" lang="ja">{line.title.clone()}</p>
+                {line.variant_title.clone().map(|variant| view! { <p class="cart-line-variant">{variant}</p> })}
                 <p class="cart-line-price">{format_price(line.price * line.quantity, &line.currency)} " (税込)"</p>
                 <div class="stepper" role="group" aria-label=format!("Quantity of {title}")>
                     <button type="button" aria-label="One less" on:click=move |_| less(-1)>"−"</button>

@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use super::variant_choice::VariantChoice;
+
 use crate::{
     api::Product,
     components::{AddToCart, product_anchor},
@@ -7,10 +9,14 @@ use crate::{
     images,
 };
 
-/// One product: image, titles, price with tax, whether it is sold out or on air now, and "Add to cart".
+/// One product: image, titles, price with tax, whether it is sold out or on air now, the choice of its variant
+/// (when it has some), and "Add to cart".
 #[component]
 pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> impl IntoView {
-    let price = format_price(product.price, &product.currency);
+    // The variant chosen (sizes, colours); its price is the one shown.
+    let chosen = RwSignal::new(product.first_variant_on_sale().cloned());
+    let (base_price, currency) = (product.price, product.currency.clone());
+    let price = move || format_price(chosen.with(|v| v.as_ref().map_or(base_price, |v| v.price)), &currency);
     let tax_rate = format!(
         "Includes {} consumption tax",
         format_tax_rate(product.tax_rate_basis_points)
@@ -50,7 +56,8 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
                 <Show when=move || picked_up.get()>
                     <p class="on-air-badge">"紹介中 · On air"</p>
                 </Show>
-                <AddToCart product=product.clone() />
+                {(!product.variants.is_empty()).then(|| view! { <VariantChoice product=product.clone() chosen /> })}
+                <AddToCart product=product.clone() variant=chosen />
             </div>
         </article>
     }
