@@ -215,14 +215,18 @@ mod tests {
         }
     }
 
+    fn empty_cart() -> Cart {
+        Cart {
+            lines: RwSignal::new(Vec::new()),
+            open: RwSignal::new(false),
+        }
+    }
+
     #[test]
     fn lines_quantities_and_totals() {
         let owner = Owner::new();
         owner.with(|| {
-            let cart = Cart {
-                lines: RwSignal::new(Vec::new()),
-                open: RwSignal::new(false),
-            };
+            let cart = empty_cart();
             let tea = product("tea", 1980, 800);
             cart.add(&tea, None);
             cart.add(&tea, None);
@@ -244,10 +248,7 @@ mod tests {
     fn each_variant_is_its_own_line() {
         let owner = Owner::new();
         owner.with(|| {
-            let cart = Cart {
-                lines: RwSignal::new(Vec::new()),
-                open: RwSignal::new(false),
-            };
+            let cart = empty_cart();
             let variant = |id: &str, price| Variant {
                 id: id.into(),
                 title: id.into(),
