@@ -12,28 +12,50 @@ pub mod webhooks;
 use crate::{config::Config, secret::Secret, store::PaymentProvider};
 
 /// Why the checkout configuration cannot be used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CommerceConfigError {
-    #[error("checkout_provider = \"stripe\" needs stripe_secret_key and stripe_publishable_key")]
+    #[error("a show checks out with Stripe: stripe_secret_key and stripe_publishable_key are needed")]
     StripeKey,
     #[error(
-        "checkout_provider = \"shopify\": Shopify checks out the shows of shopify_collections; the default for the \
-         others is \"local\" or \"stripe\""
+        "\"shopify\" is not a provider to name: Shopify checks out the shows of shopify_collections; the others use \
+         \"local\" or \"stripe\""
     )]
     Shopify,
+    #[error("checkout_providers: \"{0}\" is not a provider (\"local\" or \"stripe\")")]
+    UnknownProvider(String),
     #[error("cannot make the HTTP client: {0}")]
     Client(String),
-    #[error(transparent)]
-    Collections(#[from] catalog::CollectionsError),
+    #[error("{key}: \"{pair}\" is not slug=value")]
+    Pair { key: &'static str, pair: String },
     #[error("shopify_collections needs shopify_storefront_token and shopify_store_domain (or shopify_api_base)")]
     ShopifyAccess,
+}
+
+/// `slug=value, slug2=value2` (configuration `key`) as pairs.
+pub fn slug_pairs(key: &'static str, text: &str) -> Result<Vec<(String, String)>, CommerceConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((slug, value)) if !slug.trim().is_empty() && !value.trim().is_empty() => {
+                Ok((slug.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => Err(CommerceConfigError::Pair {
+                key,
+                pair: pair.to_owned(),
+            }),
+        })
+        .collect()
 }
 
 /// What the commerce endpoints share.
 #[derive(Debug, Clone)]
 pub struct CommerceState {
+    /// Who takes the payments of the shows not named below.
     pub provider: PaymentProvider,
-    /// Stripe's API, when it takes the payments.
+    /// Shows with a provider of their own (`checkout_providers`).
+    pub providers: Vec<(String, PaymentProvider)>,
+    /// Stripe's API, when a show checks out with it.
     pub stripe: Option<stripe::Stripe>,
     /// What the page's Payment Element needs: the publishable key and Stripe.js.
     pub stripe_page: Option<stripe::StripePage>,
@@ -47,33 +69,53 @@ pub struct CommerceState {
 
 impl CommerceState {
     /// Who takes the payment for the show `slug`: Shopify for a show whose catalog is a Shopify collection (its
-    /// products are Shopify's variants), the configured provider otherwise.
+    /// products are Shopify's variants), else the show's own provider (`checkout_providers`), else the default.
     pub fn provider_for(&self, slug: &str) -> PaymentProvider {
-        match &self.shopify_catalogs {
-            Some(shopify) if shopify.collection_of(slug).is_some() => PaymentProvider::Shopify,
-            _ => self.provider,
+        if let Some(shopify) = &self.shopify_catalogs
+            && shopify.collection_of(slug).is_some()
+        {
+            return PaymentProvider::Shopify;
         }
+        self.providers
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map_or(self.provider, |(_, provider)| *provider)
     }
 
     pub fn from_config(config: &Config) -> Result<Self, CommerceConfigError> {
         let set = |secret: &Option<Secret<String>>| secret.clone().filter(|s| !s.expose().is_empty());
-        let stripe = match config.checkout_provider {
-            PaymentProvider::Local => None,
-            PaymentProvider::Stripe => {
-                let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
-                config
-                    .stripe_publishable_key
-                    .as_ref()
-                    .filter(|k| !k.is_empty())
-                    .ok_or(CommerceConfigError::StripeKey)?;
-                Some(
-                    stripe::Stripe::new(key, &config.stripe_api_base)
-                        .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?,
-                )
-            }
-            PaymentProvider::Shopify => return Err(CommerceConfigError::Shopify),
+        let providers = slug_pairs("checkout_providers", &config.checkout_providers)?
+            .into_iter()
+            .map(|(slug, name)| match name.as_str() {
+                "local" => Ok((slug, PaymentProvider::Local)),
+                "stripe" => Ok((slug, PaymentProvider::Stripe)),
+                "shopify" => Err(CommerceConfigError::Shopify),
+                _ => Err(CommerceConfigError::UnknownProvider(name)),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if config.checkout_provider == PaymentProvider::Shopify {
+            return Err(CommerceConfigError::Shopify);
+        }
+        let uses_stripe = config.checkout_provider == PaymentProvider::Stripe
+            || providers.iter().any(|(_, p)| *p == PaymentProvider::Stripe);
+        let (stripe, stripe_page) = if uses_stripe {
+            let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
+            let publishable_key = config
+                .stripe_publishable_key
+                .clone()
+                .filter(|k| !k.is_empty())
+                .ok_or(CommerceConfigError::StripeKey)?;
+            let client = stripe::Stripe::new(key, &config.stripe_api_base)
+                .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?;
+            let page = stripe::StripePage {
+                publishable_key,
+                js_url: config.stripe_js_url.clone(),
+            };
+            (Some(client), Some(page))
+        } else {
+            (None, None)
         };
-        let collections = catalog::parse_collections(&config.shopify_collections)?;
+        let collections = slug_pairs("shopify_collections", &config.shopify_collections)?;
         let shopify_catalogs = if collections.is_empty() {
             None
         } else {
@@ -91,20 +133,74 @@ impl CommerceState {
                 config.shopify_tax_rate_bp,
             ))
         };
-        let stripe_page = stripe
-            .as_ref()
-            .and(config.stripe_publishable_key.as_ref())
-            .map(|key| stripe::StripePage {
-                publishable_key: key.clone(),
-                js_url: config.stripe_js_url.clone(),
-            });
         Ok(Self {
-            stripe_page,
-            shopify_catalogs,
             provider: config.checkout_provider,
+            providers,
             stripe,
+            stripe_page,
             stripe_webhook_secret: set(&config.stripe_webhook_secret),
             shopify_webhook_secret: set(&config.shopify_webhook_secret),
+            shopify_catalogs,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(edit: impl FnOnce(&mut Config)) -> Config {
+        let mut config = Config::for_tests(std::path::Path::new("/tmp/data"), std::path::Path::new("/tmp/site"));
+        edit(&mut config);
+        config
+    }
+
+    #[test]
+    fn pairs_are_slug_value() {
+        assert_eq!(slug_pairs("k", ""), Ok(vec![]));
+        assert_eq!(
+            slug_pairs("k", "demo=summer-live, other = autumn "),
+            Ok(vec![
+                ("demo".into(), "summer-live".into()),
+                ("other".into(), "autumn".into())
+            ])
+        );
+        assert_eq!(
+            slug_pairs("k", "demo").unwrap_err().to_string(),
+            "k: \"demo\" is not slug=value"
+        );
+        assert!(slug_pairs("k", "=handle").is_err());
+    }
+
+    #[test]
+    fn each_show_checks_out_with_its_own_provider() {
+        let state = CommerceState::from_config(&config(|c| {
+            c.checkout_providers = "demo-paid=stripe".into();
+            c.stripe_secret_key = Some(Secret::new("sk_test_1".into()));
+            c.stripe_publishable_key = Some("pk_test_1".into());
+        }))
+        .unwrap();
+        assert_eq!(state.provider_for("demo-paid"), PaymentProvider::Stripe);
+        assert_eq!(state.provider_for("demo"), PaymentProvider::Local);
+        assert!(state.stripe.is_some() && state.stripe_page.is_some());
+
+        // Stripe named without its keys, an unknown provider, Shopify by name: refused at start.
+        let refused = |edit: fn(&mut Config)| CommerceState::from_config(&config(edit)).unwrap_err();
+        assert_eq!(
+            refused(|c| c.checkout_providers = "demo=stripe".into()),
+            CommerceConfigError::StripeKey
+        );
+        assert_eq!(
+            refused(|c| c.checkout_providers = "demo=paypal".into()),
+            CommerceConfigError::UnknownProvider("paypal".into())
+        );
+        assert_eq!(
+            refused(|c| c.checkout_providers = "demo=shopify".into()),
+            CommerceConfigError::Shopify
+        );
+        assert_eq!(
+            refused(|c| c.checkout_provider = PaymentProvider::Shopify),
+            CommerceConfigError::Shopify
+        );
     }
 }

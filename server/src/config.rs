@@ -111,8 +111,10 @@ pub struct Config {
     pub oidc_plan_claim: String,
     /// The scopes asked for at sign-in.
     pub oidc_scopes: String,
-    /// Who takes payments: the local test provider, Stripe or Shopify.
+    /// Who takes the payments of the shows not named in `checkout_providers`: the local test provider or Stripe.
     pub checkout_provider: crate::store::PaymentProvider,
+    /// Shows with their own provider: `slug=local` or `slug=stripe`, comma-separated.
+    pub checkout_providers: String,
     /// Stripe's secret API key (`sk_…`).
     pub stripe_secret_key: Option<Secret<String>>,
     /// The signing secret of the Stripe webhook endpoint (`whsec_…`).

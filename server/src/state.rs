@@ -2,7 +2,16 @@ use axum::extract::FromRef;
 use caravan::api::ClientConfig;
 use leptos::config::LeptosOptions;
 
-use crate::{auth::Credentials, graphql::CaravanSchema, realtime::Realtime, session::Sessions, store::Store};
+use axum::http::HeaderMap;
+
+use crate::{
+    auth::{Caller, Credentials},
+    error::AppError,
+    graphql::CaravanSchema,
+    realtime::Realtime,
+    session::Sessions,
+    store::Store,
+};
 
 /// What handlers share. Each handler extracts only the part it needs (`State<Store>`, `State<CaravanSchema>`).
 #[derive(Clone, FromRef)]
@@ -21,4 +30,16 @@ pub struct AppState {
     pub access: crate::access::AccessState,
     /// Checkout providers and their webhooks.
     pub commerce: crate::commerce::CommerceState,
+}
+
+impl AppState {
+    /// Whether the request is the operator's (the token in `Authorization`, or the console's session cookie);
+    /// `AppError::Unauthorized` otherwise.
+    pub fn require_operator(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        if self.credentials.from_headers(headers) == Ok(Caller::Operator) || self.sessions.operator_in(headers) {
+            Ok(())
+        } else {
+            Err(AppError::Unauthorized)
+        }
+    }
 }

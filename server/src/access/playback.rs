@@ -28,7 +28,6 @@ use super::{
     viewer::{Viewer, identify_or_new},
 };
 use crate::{
-    auth::{Caller, Credentials},
     error::AppError,
     state::AppState,
     store::{Access, EntitlementKind, EntitlementRecord, EventRecord, EventStatus, Store},
@@ -267,24 +266,15 @@ struct RevokeRequest {
 /// The JSON body of an operator's request (by token or console session), or 401/400.
 fn operator_request<T: serde::de::DeserializeOwned>(
     state: &AppState,
-    credentials: &Credentials,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<T, AppError> {
-    let operator = credentials.from_headers(headers) == Ok(Caller::Operator) || state.sessions.operator_in(headers);
-    if !operator {
-        return Err(AppError::Unauthorized);
-    }
+    state.require_operator(headers)?;
     serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))
 }
 
-async fn grant(
-    State(state): State<AppState>,
-    State(credentials): State<Credentials>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    let request: GrantRequest = operator_request(&state, &credentials, &headers, &body)?;
+async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {
+    let request: GrantRequest = operator_request(&state, &headers, &body)?;
     grant_entitlement(
         &state.store,
         &request.slug,
@@ -297,13 +287,8 @@ async fn grant(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn revoke(
-    State(state): State<AppState>,
-    State(credentials): State<Credentials>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    let request: RevokeRequest = operator_request(&state, &credentials, &headers, &body)?;
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {
+    let request: RevokeRequest = operator_request(&state, &headers, &body)?;
     let event = event(&state.store, &request.slug).await?;
     let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
     let now = Utc::now();

@@ -17,7 +17,6 @@ use tokio::sync::Mutex;
 
 use super::shopify::{ShopifyError, Storefront};
 use crate::{
-    auth::{Caller, Credentials},
     error::AppError,
     state::AppState,
     store::{CatalogChanges, Store, StoreError},
@@ -25,25 +24,6 @@ use crate::{
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/admin/events/{slug}/catalog/refresh", post(refresh))
-}
-
-/// Why the catalog configuration cannot be used.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("shopify_collections: \"{0}\" is not slug=handle")]
-pub struct CollectionsError(String);
-
-/// `slug=handle, slug2=handle2` as pairs.
-pub fn parse_collections(text: &str) -> Result<Vec<(String, String)>, CollectionsError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((slug, handle)) if !slug.trim().is_empty() && !handle.trim().is_empty() => {
-                Ok((slug.trim().to_owned(), handle.trim().to_owned()))
-            }
-            _ => Err(CollectionsError(pair.to_owned())),
-        })
-        .collect()
 }
 
 /// Why a refresh did not happen.
@@ -128,37 +108,15 @@ impl ShopifyCatalogs {
 /// The operator's "refresh": the changes, or why not.
 async fn refresh(
     State(state): State<AppState>,
-    State(credentials): State<Credentials>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<CatalogChanges>, AppError> {
-    if credentials.from_headers(&headers) != Ok(Caller::Operator) && !state.sessions.operator_in(&headers) {
-        return Err(AppError::Unauthorized);
-    }
+    state.require_operator(&headers)?;
     let catalogs = state.commerce.shopify_catalogs.as_ref().ok_or(AppError::NotFound)?;
     match catalogs.refresh(&state.store, &slug).await {
         Ok(changes) => Ok(Json(changes)),
         Err(RefreshError::NotShopify | RefreshError::NoShow(_)) => Err(AppError::NotFound),
         Err(RefreshError::Shopify(e)) => Err(AppError::BadGateway(e.to_string())),
         Err(RefreshError::Store(e)) => Err(AppError::Unavailable(e.into())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn collections_are_slug_handle_pairs() {
-        assert_eq!(parse_collections(""), Ok(vec![]));
-        assert_eq!(
-            parse_collections("demo=summer-live, other = autumn "),
-            Ok(vec![
-                ("demo".into(), "summer-live".into()),
-                ("other".into(), "autumn".into())
-            ])
-        );
-        assert_eq!(parse_collections("demo"), Err(CollectionsError("demo".into())));
-        assert_eq!(parse_collections("=handle"), Err(CollectionsError("=handle".into())));
     }
 }

@@ -6,6 +6,8 @@
 //! - `POST /api/orders/{id}/pay` (the local test provider): `{"outcome": "succeed" | "decline"}` pays the order (its
 //!   pipeline starts in the same transaction) or fails it (the stock comes back).
 //! - `GET /api/orders/{id}`: the buyer's own order, its lines and its moves.
+//! - `POST /api/admin/orders/{id}/fulfil` (the operator, once the warehouse has shipped): `{"carrier"?,
+//!   "trackingNumber"?}` moves a paid order to fulfilled; anything else is 409.
 //!
 //! Orders belong to the viewer who placed them (the viewer cookie or a member's login); another viewer gets 404.
 
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/orders", post(place))
         .route("/api/orders/{id}", get(show))
         .route("/api/orders/{id}/pay", post(pay))
+        .route("/api/admin/orders/{id}/fulfil", post(fulfil))
 }
 
 #[derive(Debug, Deserialize)]
@@ -404,6 +407,65 @@ async fn pay(
             StatusCode::CONFLICT,
             Json(json!({
                 "error": format!("this order is already {}", order.state.as_str()),
+                "code": "order_state",
+                "state": order.state.as_str(),
+            })),
+        )
+            .into_response()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FulfilRequest {
+    #[serde(default)]
+    carrier: Option<String>,
+    #[serde(default)]
+    tracking_number: Option<String>,
+}
+
+/// The operator marks a paid order shipped: the move records the carrier and tracking number given.
+async fn fulfil(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    state.require_operator(&headers)?;
+    let request: FulfilRequest = if body.is_empty() {
+        FulfilRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))?
+    };
+    let shipment: Vec<String> = [request.carrier, request.tracking_number]
+        .into_iter()
+        .flatten()
+        .map(|part| part.trim().chars().take(100).collect::<String>())
+        .filter(|part| !part.is_empty())
+        .collect();
+    let cause = if shipment.is_empty() {
+        "shipped (the operator)".to_string()
+    } else {
+        format!("shipped (the operator): {}", shipment.join(" "))
+    };
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let order = state
+        .store
+        .order(&id)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::NotFound)?;
+    let moved = state
+        .store
+        .transition_order(&id, &[OrderState::Paid], OrderState::Fulfilled, &cause, &[], Utc::now())
+        .await
+        .map_err(unavailable)?;
+    match moved {
+        Some(order) => Ok(Json(OrderAnswer::from(&order)).into_response()),
+        None => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": format!("only a paid order can be fulfilled; this one is {}", order.state.as_str()),
                 "code": "order_state",
                 "state": order.state.as_str(),
             })),

@@ -5,7 +5,8 @@
 //!   PaymentIntent (starting its pipeline) and `charge.refunded` refunds it. `payment_intent.payment_failed` leaves
 //!   it waiting: the buyer may try another card on the same PaymentIntent (the Payment Element says what failed).
 //! - `POST /webhooks/shopify`: `X-Shopify-Hmac-Sha256`, the base64 HMAC-SHA256 of the raw body with the app's secret.
-//!   `orders/paid` (or `orders/create` already paid) pays our order named by its `caravan_order` note attribute;
+//!   `orders/paid` (or `orders/create` already paid) pays our order named by its `caravan_order` note attribute,
+//!   `orders/fulfilled` marks it shipped;
 //!   `products/*` and `collections/*` refresh the Shopify catalogs.
 //!
 //! Unverified or stale: 400, and nothing changes. Every accepted delivery is answered 200 once handled; handling is
@@ -207,23 +208,21 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     }
     let payload: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid Shopify payload: {e}")))?;
-    if let Some(order_id) = paid_shopify_order(&topic, &payload) {
+    if let Some((order_id, from, to)) = shopify_order_change(&topic, &payload) {
         let now = Utc::now();
         let cause = format!("shopify {topic} ({})", payload["name"].as_str().unwrap_or("an order"));
+        let jobs = if to == OrderState::Paid {
+            pipeline::jobs_for(&order_id)
+        } else {
+            Vec::new()
+        };
         let moved = state
             .store
-            .transition_order(
-                &order_id,
-                &[OrderState::Created],
-                OrderState::Paid,
-                &cause,
-                &pipeline::jobs_for(&order_id),
-                now,
-            )
+            .transition_order(&order_id, from, to, &cause, &jobs, now)
             .await
             .map_err(|e| AppError::Unavailable(e.into()))?;
         if moved.is_none() {
-            tracing::info!(order = %order_id, %topic, "a Shopify payment for an order not awaiting one");
+            tracing::info!(order = %order_id, %topic, "a Shopify order event that moves nothing");
         }
     }
     let first = state
@@ -244,23 +243,21 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
 }
 
-/// Our order a Shopify order pays, when `topic` says it is paid: `orders/paid`, or `orders/create` with
-/// `financial_status` "paid". The cart attribute `caravan_order` arrives among the order's `note_attributes`.
-fn paid_shopify_order(topic: &str, order: &serde_json::Value) -> Option<String> {
-    let paid = match topic {
-        "orders/paid" => true,
-        "orders/create" => order["financial_status"] == "paid",
-        _ => false,
+/// What a Shopify order event does to our order (named by the order's `caravan_order` note attribute, which came
+/// from the cart): `orders/paid` (or `orders/create` already paid) pays it, `orders/fulfilled` marks it shipped.
+fn shopify_order_change(topic: &str, order: &serde_json::Value) -> Option<(String, &'static [OrderState], OrderState)> {
+    let (from, to): (&'static [OrderState], OrderState) = match topic {
+        "orders/paid" => (&[OrderState::Created], OrderState::Paid),
+        "orders/create" if order["financial_status"] == "paid" => (&[OrderState::Created], OrderState::Paid),
+        "orders/fulfilled" => (&[OrderState::Paid], OrderState::Fulfilled),
+        _ => return None,
     };
-    if !paid {
-        return None;
-    }
-    order["note_attributes"]
+    let ours = order["note_attributes"]
         .as_array()?
         .iter()
         .find(|attribute| attribute["name"] == super::shopify::ORDER_ATTRIBUTE)?["value"]
-        .as_str()
-        .map(str::to_owned)
+        .as_str()?;
+    Some((ours.to_owned(), from, to))
 }
 
 #[cfg(test)]

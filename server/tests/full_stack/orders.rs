@@ -134,6 +134,42 @@ async fn an_order_is_placed_once_per_key_and_paid_with_the_test_provider() {
         ])
     );
 
+    // Shipped: the operator marks it fulfilled with the parcel's tracking, once.
+    let fulfil = format!("/api/admin/orders/{id}/fulfil");
+    let tracking = Some(json!({ "carrier": "yamato", "trackingNumber": "1234-5678" }));
+    assert_eq!(
+        call(&app, reqwest::Method::POST, &fulfil, &buyer, tracking.clone())
+            .await
+            .0,
+        401
+    );
+    let operator = app.operator_cookie().await;
+    let (status, fulfilled) = call(&app, reqwest::Method::POST, &fulfil, &operator, tracking.clone()).await;
+    assert_eq!(
+        (status, fulfilled["state"].as_str()),
+        (200, Some("fulfilled")),
+        "{fulfilled}"
+    );
+    let (status, again) = call(&app, reqwest::Method::POST, &fulfil, &operator, tracking).await;
+    assert_eq!((status, again["code"].as_str()), (409, Some("order_state")));
+    let (_, shown) = call(&app, reqwest::Method::GET, &path, &buyer, None).await;
+    assert_eq!(
+        shown["history"][2],
+        json!({ "from": "paid", "to": "fulfilled", "cause": "shipped (the operator): yamato 1234-5678" })
+    );
+    assert_eq!(
+        call(
+            &app,
+            reqwest::Method::POST,
+            "/api/admin/orders/ord_none/fulfil",
+            &operator,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+
     // The pipeline: every step once, however often the worker runs.
     let worker = worker(&app);
     let now = chrono::Utc::now();

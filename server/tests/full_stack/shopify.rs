@@ -362,6 +362,13 @@ async fn a_shopify_show_checks_out_in_a_shopify_cart_and_is_paid_by_its_webhook(
         .unwrap();
     assert_eq!(shown["state"], "paid");
     assert_eq!(shown["history"][1]["cause"], "shopify orders/paid (#1001)");
+    // Shipped from Shopify: fulfilled.
+    assert_eq!(
+        shopify_webhook(&app, "orders/fulfilled", "wh-shipped-1", &paid).await,
+        200
+    );
+    let state = app.store.order(&order_id).await.unwrap().unwrap().state;
+    assert_eq!(state.as_str(), "fulfilled");
     // A created-but-unpaid Shopify order (pending payment) does not count as paid.
     let pending = json!({ "name": "#1002", "financial_status": "pending",
         "note_attributes": [{ "name": "caravan_order", "value": "ord_other" }] });
