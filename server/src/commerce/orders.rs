@@ -403,15 +403,11 @@ async fn pay(
         None if order.state == OrderState::Paid && matches!(request.outcome, Outcome::Succeed) => {
             Ok(Json(OrderAnswer::from(&order)).into_response())
         }
-        None => Ok((
-            StatusCode::CONFLICT,
-            Json(json!({
-                "error": format!("this order is already {}", order.state.as_str()),
-                "code": "order_state",
-                "state": order.state.as_str(),
-            })),
-        )
-            .into_response()),
+        None => Ok(conflict(
+            "order_state",
+            format!("this order is already {}", order.state.as_str()),
+            json!({ "state": order.state.as_str() }),
+        )),
     }
 }
 
@@ -462,14 +458,10 @@ async fn fulfil(
         .map_err(unavailable)?;
     match moved {
         Some(order) => Ok(Json(OrderAnswer::from(&order)).into_response()),
-        None => Ok((
-            StatusCode::CONFLICT,
-            Json(json!({
-                "error": format!("only a paid order can be fulfilled; this one is {}", order.state.as_str()),
-                "code": "order_state",
-                "state": order.state.as_str(),
-            })),
-        )
-            .into_response()),
+        None => Ok(conflict(
+            "order_state",
+            format!("only a paid order can be fulfilled; this one is {}", order.state.as_str()),
+            json!({ "state": order.state.as_str() }),
+        )),
     }
 }
