@@ -19,7 +19,7 @@ pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
 pub use orders::{JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
-pub use products::{CatalogChanges, ProductRecord, VariantRecord};
+pub use products::{CatalogChanges, CatalogEntry, ProductRecord, VariantRecord};
 use sqlx::{
     SqlitePool,
     migrate::Migrator,

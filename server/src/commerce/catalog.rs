@@ -80,17 +80,12 @@ impl ShopifyCatalogs {
             .await?
             .ok_or_else(|| RefreshError::NoShow(slug.to_owned()))?;
         let products = self.storefront.collection(&handle).await?;
-        let rows: Vec<_> = products
+        let entries: Vec<_> = products
             .iter()
             .enumerate()
-            .map(|(i, p)| {
-                (
-                    p.record(&event.id, i as i64, self.tax_rate_bp),
-                    Some(p.variant_id.clone()),
-                )
-            })
+            .map(|(i, p)| p.entry(&event.id, i as i64, self.tax_rate_bp))
             .collect();
-        let changes = store.replace_catalog(&event.id, &rows).await?;
+        let changes = store.replace_catalog(&event.id, &entries).await?;
         tracing::info!(slug, ?changes, "refreshed a catalog from Shopify");
         Ok(changes)
     }

@@ -266,7 +266,7 @@ async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<Or
                 for line in state.store.order_lines(&order.id).await.map_err(unavailable)? {
                     let variant = state
                         .store
-                        .shopify_variant(&line.product_id)
+                        .shopify_variant(&line.product_id, line.variant_id.as_deref())
                         .await
                         .map_err(unavailable)?;
                     lines.push((variant.unwrap_or_default(), line.quantity));
@@ -460,7 +460,10 @@ async fn fulfil(
         Some(order) => Ok(Json(OrderAnswer::from(&order)).into_response()),
         None => Ok(conflict(
             "order_state",
-            format!("only a paid order can be fulfilled; this one is {}", order.state.as_str()),
+            format!(
+                "only a paid order can be fulfilled; this one is {}",
+                order.state.as_str()
+            ),
             json!({ "state": order.state.as_str() }),
         )),
     }

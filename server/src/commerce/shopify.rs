@@ -10,7 +10,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{secret::Secret, store::ProductRecord};
+use crate::{
+    secret::Secret,
+    store::{CatalogEntry, ProductRecord, VariantRecord},
+};
 
 /// The Storefront API version the queries are written against.
 pub const API_VERSION: &str = "2025-01";
@@ -112,13 +115,52 @@ pub struct ShopifyProduct {
     pub currency: String,
     /// Units available; without the inventory scope, 1 for available and 0 for not.
     pub stock: i64,
-    /// The variant a cart line names (`merchandiseId`).
+    /// The variant a cart line names (`merchandiseId`) for a product sold as one thing.
     pub variant_id: String,
+    /// Its sizes or colours, when it has more than Shopify's one "Default Title" variant.
+    pub variants: Vec<ShopifyVariant>,
+}
+
+/// A variant of a Shopify product, as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopifyVariant {
+    /// `shpv_` and the number of Shopify's variant GID.
+    pub id: String,
+    pub title: String,
+    pub price: i64,
+    pub stock: i64,
+    /// The variant's GID, which a cart line names.
+    pub shopify_id: String,
 }
 
 impl ShopifyProduct {
-    /// The catalog row for show `event_id` at `position`, taxed at `tax_rate_bp` (the Storefront API does not say).
-    pub fn record(&self, event_id: &str, position: i64, tax_rate_bp: i64) -> ProductRecord {
+    /// The catalog entry for show `event_id` at `position`, taxed at `tax_rate_bp` (the Storefront API does not
+    /// say).
+    pub fn entry(&self, event_id: &str, position: i64, tax_rate_bp: i64) -> CatalogEntry {
+        let variants = self
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let record = VariantRecord {
+                    id: v.id.clone(),
+                    product_id: self.id.clone(),
+                    position: i as i64,
+                    title: v.title.clone(),
+                    price: v.price,
+                    stock: v.stock,
+                };
+                (record, Some(v.shopify_id.clone()))
+            })
+            .collect();
+        CatalogEntry {
+            product: self.record(event_id, position, tax_rate_bp),
+            shopify_variant_id: Some(self.variant_id.clone()),
+            variants,
+        }
+    }
+
+    fn record(&self, event_id: &str, position: i64, tax_rate_bp: i64) -> ProductRecord {
         ProductRecord {
             id: self.id.clone(),
             event_id: event_id.to_owned(),
@@ -189,6 +231,7 @@ struct Image {
 #[serde(rename_all = "camelCase")]
 struct Variant {
     id: String,
+    title: String,
     available_for_sale: bool,
     quantity_available: Option<i64>,
     price: Money,
@@ -300,10 +343,33 @@ fn catalog_product(product: Product) -> Result<Option<ShopifyProduct>, ShopifyEr
         return Ok(None);
     };
     let price = minor_units(&variant.price.amount, &variant.price.currency_code).ok_or(ShopifyError::Malformed)?;
-    let stock = match (variant.available_for_sale, variant.quantity_available) {
+    let stock_of = |v: &Variant| match (v.available_for_sale, v.quantity_available) {
         (false, _) => 0,
         (true, Some(quantity)) => quantity.max(0),
         (true, None) => 1,
+    };
+    // Shopify gives every product one variant, "Default Title", when it has no options: that is no choice.
+    let has_choice = variants.len() > 1 || variants.first().is_some_and(|v| v.title != "Default Title");
+    let choices = if has_choice {
+        variants
+            .iter()
+            .map(|v| {
+                Ok(ShopifyVariant {
+                    id: format!("shpv_{}", gid_number(&v.id).ok_or(ShopifyError::Malformed)?),
+                    title: v.title.clone(),
+                    price: minor_units(&v.price.amount, &v.price.currency_code).ok_or(ShopifyError::Malformed)?,
+                    stock: stock_of(v),
+                    shopify_id: v.id.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, ShopifyError>>()?
+    } else {
+        Vec::new()
+    };
+    let stock = if choices.is_empty() {
+        stock_of(variant)
+    } else {
+        choices.iter().map(|v| v.stock).sum()
     };
     Ok(Some(ShopifyProduct {
         id: format!("shp_{}", gid_number(&product.id).ok_or(ShopifyError::Malformed)?),
@@ -314,6 +380,7 @@ fn catalog_product(product: Product) -> Result<Option<ShopifyProduct>, ShopifyEr
         currency: variant.price.currency_code.clone(),
         stock,
         variant_id: variant.id.clone(),
+        variants: choices,
     }))
 }
 

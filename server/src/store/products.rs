@@ -70,13 +70,8 @@ impl Store {
 
     /// A product's variants in display order (none for a product sold as one thing).
     pub async fn variants_of_product(&self, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, product_id, position, title, price, stock FROM product_variants WHERE product_id = ? \
-             ORDER BY position",
-        )
-        .bind(product_id)
-        .fetch_all(&self.pool)
-        .await?)
+        let mut conn = self.pool.acquire().await?;
+        variants_in(&mut conn, product_id).await
     }
 
     pub async fn product(&self, product_id: &str) -> Result<Option<ProductRecord>, StoreError> {
@@ -85,6 +80,15 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?)
     }
+}
+
+/// A product of a catalog replacement: the Shopify variant its cart lines name (when sold as one thing), and its
+/// own variants, each with the Shopify variant it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogEntry {
+    pub product: ProductRecord,
+    pub shopify_variant_id: Option<String>,
+    pub variants: Vec<(VariantRecord, Option<String>)>,
 }
 
 /// What a catalog replacement changed.
@@ -97,13 +101,13 @@ pub struct CatalogChanges {
 }
 
 impl Store {
-    /// Makes `products` (in display order, each with its Shopify variant) the catalog of `event_id`, in one
-    /// transaction: new ones are added, known ones updated where they differ, the rest removed. Products whose
+    /// Makes `entries` (in display order) the catalog of `event_id`, in one transaction: new products are added,
+    /// known ones updated where they differ, the rest removed, and each product's variants likewise. Products whose
     /// viewer-visible state changed are announced after the commit (`Store::product_changes`).
     pub async fn replace_catalog(
         &self,
         event_id: &str,
-        products: &[(ProductRecord, Option<String>)],
+        entries: &[CatalogEntry],
     ) -> Result<CatalogChanges, StoreError> {
         let mut tx = self.write_transaction().await?;
         let before: Vec<ProductRecord> = sqlx::query_as(&format!(
@@ -119,26 +123,59 @@ impl Store {
             .await?;
         let mut changes = CatalogChanges::default();
         let mut announce = Vec::new();
-        for (position, (product, variant)) in products.iter().enumerate() {
+        for (position, entry) in entries.iter().enumerate() {
             let product = ProductRecord {
                 event_id: event_id.to_owned(),
                 position: position as i64,
-                ..product.clone()
+                ..entry.product.clone()
             };
+            let variants_before = variants_in(&mut tx, &product.id).await?;
             save_product(&mut tx, &product).await?;
+            sqlx::query("UPDATE products SET shopify_variant_id = ? WHERE id = ?")
+                .bind(&entry.shopify_variant_id)
+                .bind(&product.id)
+                .execute(&mut *tx)
+                .await?;
+            for old in &variants_before {
+                if !entry.variants.iter().any(|(variant, _)| variant.id == old.id) {
+                    sqlx::query("DELETE FROM product_variants WHERE id = ?")
+                        .bind(&old.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            // Variant positions are unique per product too.
+            sqlx::query("UPDATE product_variants SET position = position + 1000000 WHERE product_id = ?")
+                .bind(&product.id)
+                .execute(&mut *tx)
+                .await?;
+            for (variant, shopify_id) in &entry.variants {
+                save_variant(&mut tx, variant).await?;
+                sqlx::query("UPDATE product_variants SET shopify_variant_id = ? WHERE id = ?")
+                    .bind(shopify_id)
+                    .bind(&variant.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             match before.iter().find(|old| old.id == product.id) {
                 None => changes.added += 1,
                 Some(old) => {
-                    let shown_differently = ProductRecord {
-                        position: old.position,
-                        stock: if old.sold_out() == product.sold_out() {
-                            old.stock
-                        } else {
-                            product.stock
-                        },
-                        ..product.clone()
-                    } != *old;
-                    if shown_differently {
+                    let seen = |p: &ProductRecord| {
+                        (
+                            p.title.clone(),
+                            p.description.clone(),
+                            p.image_url.clone(),
+                            p.price,
+                            p.sold_out(),
+                        )
+                    };
+                    let seen_variants = |vs: &[VariantRecord]| -> Vec<_> {
+                        vs.iter()
+                            .map(|v| (v.id.clone(), v.title.clone(), v.price, v.sold_out()))
+                            .collect()
+                    };
+                    let new_variants: Vec<VariantRecord> = entry.variants.iter().map(|(v, _)| v.clone()).collect();
+                    if seen(old) != seen(&product) || seen_variants(&variants_before) != seen_variants(&new_variants) {
                         changes.updated += 1;
                         announce.push(product.id.clone());
                     } else {
@@ -146,14 +183,9 @@ impl Store {
                     }
                 }
             }
-            sqlx::query("UPDATE products SET shopify_variant_id = ? WHERE id = ?")
-                .bind(variant)
-                .bind(&product.id)
-                .execute(&mut *tx)
-                .await?;
         }
         for old in &before {
-            if !products.iter().any(|(product, _)| product.id == old.id) {
+            if !entries.iter().any(|entry| entry.product.id == old.id) {
                 sqlx::query("DELETE FROM products WHERE id = ?")
                     .bind(&old.id)
                     .execute(&mut *tx)
@@ -166,15 +198,29 @@ impl Store {
         Ok(changes)
     }
 
-    /// The Shopify variant a cart line for `product_id` names (products from a Shopify collection).
-    pub async fn shopify_variant(&self, product_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT shopify_variant_id FROM products WHERE id = ?")
-                .bind(product_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten(),
-        )
+    /// The Shopify variant a cart line names: the product variant's, or the product's own for a product sold as
+    /// one thing (products from a Shopify collection).
+    pub async fn shopify_variant(
+        &self,
+        product_id: &str,
+        variant_id: Option<&str>,
+    ) -> Result<Option<String>, StoreError> {
+        let found: Option<Option<String>> = match variant_id {
+            Some(variant_id) => {
+                sqlx::query_scalar("SELECT shopify_variant_id FROM product_variants WHERE id = ? AND product_id = ?")
+                    .bind(variant_id)
+                    .bind(product_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query_scalar("SELECT shopify_variant_id FROM products WHERE id = ?")
+                    .bind(product_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+        };
+        Ok(found.flatten())
     }
 }
 
@@ -202,6 +248,16 @@ pub(super) async fn save_product(conn: &mut SqliteConnection, product: &ProductR
     .execute(conn)
     .await?;
     Ok(())
+}
+
+async fn variants_in(conn: &mut SqliteConnection, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, product_id, position, title, price, stock FROM product_variants WHERE product_id = ? \
+         ORDER BY position",
+    )
+    .bind(product_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Writes `variant` (a new row, or the variant's row brought up to date).

@@ -36,14 +36,30 @@ struct Shop {
 
 type SharedShop = Arc<Mutex<Shop>>;
 
+/// A product of the collection; 104, the happi coat, comes in sizes S (3 left) and M (none), the others in
+/// Shopify's one "Default Title" variant.
 fn node(&(number, title, price, available, quantity): &(u64, &str, &str, bool, i64)) -> Value {
+    let variant = |id: String, title: &str, available: bool, quantity: i64| {
+        json!({ "node": { "id": id, "title": title, "availableForSale": available, "quantityAvailable": quantity,
+            "price": { "amount": price, "currencyCode": "JPY" } } })
+    };
+    let variants = if number == 104 {
+        vec![
+            variant(format!("gid://shopify/ProductVariant/{number}1"), "S", true, 3),
+            variant(format!("gid://shopify/ProductVariant/{number}2"), "M", false, 0),
+        ]
+    } else {
+        vec![variant(
+            format!("gid://shopify/ProductVariant/{number}0"),
+            "Default Title",
+            available,
+            quantity,
+        )]
+    };
     json!({ "node": {
         "id": format!("gid://shopify/Product/{number}"), "handle": format!("p{number}"), "title": title,
         "description": "", "featuredImage": { "url": format!("https://cdn.shopify.com/p{number}.jpg"), "altText": null },
-        "variants": { "edges": [{ "node": {
-            "id": format!("gid://shopify/ProductVariant/{number}0"), "title": "Default Title",
-            "availableForSale": available, "quantityAvailable": quantity,
-            "price": { "amount": price, "currencyCode": "JPY" } } }] } } })
+        "variants": { "edges": variants } } })
 }
 
 /// The Storefront API: two products a page.
@@ -109,6 +125,7 @@ async fn fake_shop() -> (String, SharedShop) {
             (101, "浴衣セット", "12800.0", true, 5),
             (102, "うちわ", "880.0", true, 40),
             (103, "線香花火", "550.0", false, 0),
+            (104, "法被", "4800.0", true, 3),
         ],
         failing: false,
         calls: 0,
@@ -160,6 +177,7 @@ async fn shopify_show() -> (TestApp, SharedShop) {
         ("shp_101".to_string(), 12800, 5),
         ("shp_102".to_string(), 880, 40),
         ("shp_103".to_string(), 550, 0),
+        ("shp_104".to_string(), 4800, 3),
     ];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while catalog(&app).await != expected {
@@ -235,7 +253,7 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
     assert_eq!(status, 200, "{changes}");
     assert_eq!(
         changes,
-        json!({ "added": 0, "updated": 1, "removed": 1, "unchanged": 1 })
+        json!({ "added": 0, "updated": 1, "removed": 1, "unchanged": 2 })
     );
     let data = ws.recv_data().await;
     assert_eq!(
@@ -271,7 +289,7 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
     assert_eq!(done.status(), 200);
     assert_eq!(
         done.json::<Value>().await.unwrap(),
-        "Read from Shopify: 0 added, 0 updated, 0 removed, 2 unchanged."
+        "Read from Shopify: 0 added, 0 updated, 0 removed, 3 unchanged."
     );
     assert!(
         !console_refresh(None).await.unwrap().status().is_success(),
@@ -340,6 +358,35 @@ async fn a_shopify_show_checks_out_in_a_shopify_cart_and_is_paid_by_its_webhook(
     let (status, again, _) = order(&app, "k1", &buyer, "shp_102", 3, 880).await;
     assert_eq!((status, &again["checkoutUrl"]), (200, &placed["checkoutUrl"]));
     assert_eq!(shop.lock().unwrap().carts.len(), 1);
+
+    // Sizes: the happi coat's are its variants; a cart line names the chosen size's Shopify variant.
+    let sizes: Vec<_> = app
+        .store
+        .variants_of_product("shp_104")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.title, v.stock))
+        .collect();
+    assert_eq!(
+        sizes,
+        [("shpv_1041".into(), "S".into(), 3), ("shpv_1042".into(), "M".into(), 0)]
+    );
+    let response = app
+        .client
+        .post(app.url("/api/orders"))
+        .header("idempotency-key", "k-size")
+        .header("cookie", &buyer)
+        .json(&json!({ "slug": "demo",
+            "lines": [{ "productId": "shp_104", "variantId": "shpv_1041", "quantity": 2, "price": 4800 }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        shop.lock().unwrap().carts[1]["lines"],
+        json!([{ "merchandiseId": "gid://shopify/ProductVariant/1041", "quantity": 2 }])
+    );
 
     // Unavailable at Shopify: refused here, before any cart.
     let (status, refused, _) = order(&app, "k2", &buyer, "shp_103", 1, 550).await;
