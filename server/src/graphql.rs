@@ -20,12 +20,17 @@ use crate::{auth::Caller, realtime::Hub, store::Store};
 
 pub type CaravanSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-pub fn schema(store: Store, hub: Hub) -> CaravanSchema {
+pub fn schema(store: Store, hub: Hub, likes: crate::likes::Likes) -> CaravanSchema {
     Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
         .data(store)
         .data(hub)
+        .data(likes)
         .finish()
 }
+
+/// Who sent a request, for per-viewer limits: the viewer's id from their cookie, else their address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey(pub String);
 
 /// Runs a query or mutation for `caller` and answers with AppSync's JSON.
 pub async fn execute(schema: &CaravanSchema, request: Request, caller: Caller) -> Value {

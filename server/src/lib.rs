@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod health;
 pub mod jobs;
+pub mod likes;
 pub mod mail;
 pub mod media;
 pub mod outbound;
@@ -48,6 +49,10 @@ pub struct Application {
     /// Runs scheduled jobs (reminders) and sends mail while serving.
     jobs: jobs::Worker,
     jobs_poll: Duration,
+    /// Turns true when serving ends: the background tasks stop.
+    stopping: tokio::sync::watch::Sender<bool>,
+    /// The likes' writer and broadcaster, started with the server.
+    like_tasks: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl Application {
@@ -84,7 +89,9 @@ impl Application {
             .await
             .context("loading the session key")?;
         let (hub, hub_worker) = Hub::new();
-        let schema = graphql::schema(store.clone(), hub.clone());
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let (likes, like_tasks) = likes::Likes::new(store.clone(), hub.clone(), stopped);
+        let schema = graphql::schema(store.clone(), hub.clone(), likes);
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
         let realtime = Realtime {
@@ -118,6 +125,8 @@ impl Application {
             exports_dir: config.data_dir.join("exports"),
         };
         Ok(Self {
+            stopping,
+            like_tasks: Box::pin(like_tasks),
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             demo_media: config.demo_media.then(|| config.demo_vod()),
@@ -140,7 +149,9 @@ impl Application {
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let hub = self.state.realtime.hub.clone();
         // Turns true when serving ends: the demo's stream, the job worker and the product-change forwarder stop.
-        let (stop_media, media_stopped) = tokio::sync::watch::channel(false);
+        let stop_media = self.stopping;
+        let media_stopped = stop_media.subscribe();
+        let like_tasks = tokio::spawn(self.like_tasks);
         let jobs = tokio::spawn(self.jobs.run(self.jobs_poll, media_stopped.clone()));
         // Shopify catalogs are read again at start (in the background: the page serves what the store has meanwhile).
         if let Some(catalogs) = self.state.commerce.shopify_catalogs.clone() {
@@ -181,6 +192,7 @@ impl Application {
         stop_media.send_replace(true);
         let _ = jobs.await;
         let _ = catalog.await;
+        let _ = like_tasks.await;
         if let Some(vod) = demo_vod {
             vod.abort();
         }

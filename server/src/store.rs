@@ -6,6 +6,7 @@ mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
 mod jobs;
+mod likes;
 mod orders;
 mod pickups;
 mod playback;
@@ -130,6 +131,7 @@ pub(crate) mod tests {
                 "entitlements",
                 "events",
                 "jobs",
+                "like_totals",
                 "mail_outbox",
                 "order_history",
                 "order_lines",

@@ -1,14 +1,16 @@
+use std::net::SocketAddr;
+
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
 };
 use serde_json::json;
 
-use super::CaravanSchema;
+use super::{CaravanSchema, ClientKey};
 use crate::{
     auth::{AuthError, Credentials},
     state::AppState,
@@ -18,11 +20,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/graphql", post(execute))
 }
 
-/// `POST /graphql`: a JSON GraphQL request, authorized as AppSync does (`x-api-key` or `Authorization`).
+/// `POST /graphql`: a JSON GraphQL request, authorized as AppSync does (`x-api-key` or `Authorization`), with who
+/// sent it (`ClientKey`) for per-viewer limits.
 /// Unauthorized: 401 `UnauthorizedException`; a body that is not a GraphQL request: 400.
 async fn execute(
+    State(state): State<AppState>,
     State(schema): State<CaravanSchema>,
     State(credentials): State<Credentials>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -42,7 +47,12 @@ async fn execute(
         );
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => Json(super::execute(&schema, request, caller).await).into_response(),
+        Ok(request) => {
+            // Per-viewer limits (likes) key on the viewer's cookie, else on the address.
+            let viewer = crate::access::viewer::identify(&state, &headers).await.ok().flatten();
+            let client = ClientKey(viewer.map_or_else(|| peer.ip().to_string(), |viewer| viewer.id));
+            Json(super::execute(&schema, request.data(client), caller).await).into_response()
+        }
         Err(e) => error(
             StatusCode::BAD_REQUEST,
             "BadRequestException",

@@ -3,7 +3,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 use super::{
     directives::aws_lambda,
     guards::OperatorOnly,
-    types::{Pickup, Product},
+    types::{LikeCount, Pickup, Product},
 };
 use crate::{
     error::OrInternal,
@@ -58,4 +58,51 @@ impl MutationRoot {
             .or_internal()?
             .map(Product))
     }
+
+    /// A viewer's taps: `count` (1 to 1000, summed on the page) added to the event's total once durable. Taps over
+    /// the viewer's rate are dropped quietly; `accepted` says how many counted.
+    #[graphql(directive = super::directives::aws_api_key::apply(), directive = aws_lambda::apply())]
+    async fn like(&self, ctx: &Context<'_>, event_id: ID, count: i64) -> Result<LikeCount> {
+        if !(1..=1000).contains(&count) {
+            return Err(bad_request("count must be 1 to 1000"));
+        }
+        let store = ctx.data::<Store>()?;
+        if store.event_by_id(&event_id).await.or_internal()?.is_none() {
+            return Err(bad_request(&format!("there is no event {}", *event_id)));
+        }
+        let likes = ctx.data::<crate::likes::Likes>()?;
+        let client = ctx
+            .data_opt::<super::ClientKey>()
+            .map_or("server", |key| key.0.as_str());
+        let accepted = likes.limiter.admit(client, count, std::time::Instant::now());
+        let total = if accepted == 0 {
+            store.likes(&event_id).await.or_internal()?
+        } else {
+            let total = likes.writer.add(&event_id, accepted).await.or_internal()?;
+            likes.broadcaster.changed(&event_id, total);
+            total
+        };
+        Ok(LikeCount(crate::likes::LikeRecord {
+            event_id: event_id.to_string(),
+            total,
+            accepted: Some(accepted),
+        }))
+    }
+
+    /// Operator or back office: tells open pages an event's like total. The server does so by itself, coalesced.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishLikeCount\", \"Mutation\")")]
+    async fn publish_like_count(&self, ctx: &Context<'_>, event_id: ID) -> Result<LikeCount> {
+        let total = ctx.data::<Store>()?.likes(&event_id).await.or_internal()?;
+        let record = crate::likes::LikeRecord {
+            event_id: event_id.to_string(),
+            total,
+            accepted: None,
+        };
+        ctx.data::<Hub>()?.publish(crate::likes::PUBLISH_LIKE_COUNT, &record);
+        Ok(LikeCount(record))
+    }
+}
+
+fn bad_request(message: &str) -> async_graphql::Error {
+    async_graphql::Error::new(message).extend_with(|_, e| e.set("errorType", "BadRequestException"))
 }

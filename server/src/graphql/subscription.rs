@@ -3,7 +3,7 @@ use futures_util::{Stream, stream};
 
 use super::{
     directives::{aws_api_key, aws_lambda, aws_subscribe},
-    types::{Pickup, Product},
+    types::{LikeCount, Pickup, Product},
 };
 use crate::{
     realtime::{Published, catalog},
@@ -14,6 +14,7 @@ use crate::{
 const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
     ("onPickupChanged", &["setPickup"]),
     ("onProductChanged", &[catalog::PUBLISH_PRODUCT]),
+    ("onLikeCount", &[crate::likes::PUBLISH_LIKE_COUNT]),
 ];
 
 /// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
@@ -66,5 +67,22 @@ impl SubscriptionRoot {
             .data_opt::<Published>()
             .and_then(|p| p.decode::<ProductRecord>(catalog::PUBLISH_PRODUCT));
         Ok(stream::iter(product.map(|record| Some(Product(record)))))
+    }
+
+    /// The event's like total, at most a few times a second however fast people tap.
+    #[graphql(
+        directive = aws_subscribe::apply(mutations_of("onLikeCount")),
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply()
+    )]
+    async fn on_like_count(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "eventId")] _event_id: ID,
+    ) -> Result<impl Stream<Item = LikeCount>> {
+        let count = ctx
+            .data_opt::<Published>()
+            .and_then(|p| p.decode::<crate::likes::LikeRecord>(crate::likes::PUBLISH_LIKE_COUNT));
+        Ok(stream::iter(count.map(LikeCount)))
     }
 }

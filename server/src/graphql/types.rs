@@ -198,3 +198,21 @@ impl Pickup {
         Ok(ctx.data::<Store>()?.product(id).await.or_internal()?.map(Product))
     }
 }
+
+/// `type LikeCount` of the schema.
+pub struct LikeCount(pub crate::likes::LikeRecord);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl LikeCount {
+    async fn event_id(&self) -> ID {
+        ID(self.0.event_id.clone())
+    }
+    /// Likes so far: every acknowledged tap.
+    async fn total(&self) -> i64 {
+        self.0.total
+    }
+    /// On a `like` answer: how many of that call's taps counted (the rest went over the viewer's rate).
+    async fn accepted(&self) -> Option<i64> {
+        self.0.accepted
+    }
+}

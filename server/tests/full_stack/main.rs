@@ -14,6 +14,7 @@ mod console;
 mod graphql;
 mod health;
 mod license_proxy;
+mod likes;
 mod live_page;
 mod media;
 mod oidc;

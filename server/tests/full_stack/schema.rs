@@ -98,7 +98,9 @@ async fn the_server_serves_the_contract() {
         .await
         .unwrap();
     let (hub, _worker) = Hub::new();
-    let served = graphql::schema(store, hub).sdl_with_options(SDLExportOptions::new());
+    let (likes, _) =
+        caravan_server::likes::Likes::new(store.clone(), hub.clone(), tokio::sync::watch::channel(false).1);
+    let served = graphql::schema(store, hub, likes).sdl_with_options(SDLExportOptions::new());
 
     let expected = normalize(&contract);
     let actual = normalize(&served);

@@ -1,0 +1,62 @@
+//! Like totals: one row per show, added to in batches (group commit: many viewers' deltas, one transaction).
+
+use std::collections::HashMap;
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Adds each show's delta to its total in one transaction; the totals after it. Nothing is added unless all
+    /// are (the caller acknowledges the deltas only on success).
+    pub async fn add_likes(&self, deltas: &HashMap<String, i64>) -> Result<HashMap<String, i64>, StoreError> {
+        let mut tx = self.write_transaction().await?;
+        let mut totals = HashMap::with_capacity(deltas.len());
+        for (event_id, delta) in deltas {
+            let total: i64 = sqlx::query_scalar(
+                "INSERT INTO like_totals (event_id, total) VALUES (?, ?) \
+                 ON CONFLICT (event_id) DO UPDATE SET total = total + excluded.total RETURNING total",
+            )
+            .bind(event_id)
+            .bind(delta)
+            .fetch_one(&mut *tx)
+            .await?;
+            totals.insert(event_id.clone(), total);
+        }
+        tx.commit().await?;
+        Ok(totals)
+    }
+
+    /// A show's like total (0 before its first like).
+    pub async fn likes(&self, event_id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT total FROM like_totals WHERE event_id = ?")
+            .bind(event_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .unwrap_or(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    #[tokio::test]
+    async fn deltas_add_up_per_show_and_survive_reopening() {
+        let (store, _dir) = fresh_store().await;
+        store.seed_demo().await.unwrap();
+        assert_eq!(store.likes("evt_demo").await.unwrap(), 0);
+        let batch = HashMap::from([("evt_demo".to_string(), 5), ("evt_demo_paid".to_string(), 2)]);
+        let totals = store.add_likes(&batch).await.unwrap();
+        assert_eq!((totals["evt_demo"], totals["evt_demo_paid"]), (5, 2));
+        let totals = store
+            .add_likes(&HashMap::from([("evt_demo".to_string(), 7)]))
+            .await
+            .unwrap();
+        assert_eq!(totals["evt_demo"], 12);
+        assert_eq!(store.likes("evt_demo").await.unwrap(), 12);
+        // A show that does not exist: refused, and the batch adds nothing.
+        let bad = HashMap::from([("evt_demo".to_string(), 1), ("evt_nope".to_string(), 1)]);
+        assert!(store.add_likes(&bad).await.is_err());
+        assert_eq!(store.likes("evt_demo").await.unwrap(), 12);
+    }
+}
