@@ -17,5 +17,8 @@ mod scalars;
 pub use client::GraphqlExecutor;
 pub use config::{ClientConfig, ELEMENT_ID as CONFIG_ELEMENT_ID};
 pub use error::ApiError;
-pub use models::{Event, EventStatus, Pickup, Product, Variant};
-pub use operations::{OnPickupChanged, current_live_slug, live_event, on_pickup_changed, on_product_changed, pickup};
+pub use models::{Event, EventStatus, LikeTotal, Pickup, Product, Variant};
+pub use operations::{
+    LikeAnswer, OnPickupChanged, current_live_slug, like, like_total, live_event, on_like_count, on_pickup_changed,
+    on_product_changed, pickup,
+};

@@ -31,6 +31,11 @@ fn group_thousands(value: u64) -> String {
     out
 }
 
+/// A count for people: 12345 → "12,345" (negative counts show as 0).
+pub fn format_count(count: i64) -> String {
+    group_thousands(count.max(0).unsigned_abs())
+}
+
 /// Formats an amount in minor units: `(1980, "JPY")` → "¥1,980", `(123456, "USD")` → "$1,234.56".
 pub fn format_price(minor_units: i64, currency: &str) -> String {
     let sign = if minor_units < 0 { "-" } else { "" };

@@ -3,6 +3,7 @@
 mod use_cart;
 mod use_catalog;
 mod use_hls;
+mod use_likes;
 mod use_live_subscription;
 mod use_pickup;
 mod use_playback_analytics;
@@ -13,6 +14,7 @@ mod use_swipe;
 pub use use_cart::{Cart, CartLine, MAX_QUANTITY, provide_cart, use_cart};
 pub use use_catalog::use_catalog;
 pub use use_hls::{Backend, Failure, HlsSource, Phase, QualityLevel, UseHls, use_hls};
+pub use use_likes::{UseLikes, use_likes};
 pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};
 pub use use_pickup::{provide_pickup, use_picked_up_id, use_pickup};
 pub use use_playback_analytics::use_playback_analytics;

@@ -1,5 +1,7 @@
 //! caravan-server: serves the Caravan app (SSR + hydration) and its APIs. `main.rs` only parses the command line;
 //! everything else is here so tests can build the same [`Application`] on a free port.
+// The live page's view type (rendered here for SSR) is deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 pub mod access;
 pub mod analytics;

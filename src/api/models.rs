@@ -19,6 +19,15 @@ pub struct Event {
     pub status: EventStatus,
     pub products: Vec<Product>,
     pub pickup: Option<Pickup>,
+    #[serde(default)]
+    pub likes: LikeTotal,
+}
+
+/// An event's like total.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LikeTotal {
+    pub total: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

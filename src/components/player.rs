@@ -383,6 +383,7 @@ mod tests {
             status: EventStatus::Live,
             products: Vec::new(),
             pickup: None,
+            likes: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeSlot, PickupBanner, Player, ProductCarousel,
+        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeButton, PickupBanner, Player, ProductCarousel,
         ShowHeader, SidePanel,
     },
     hooks::{provide_cart, provide_pickup, use_catalog},
@@ -59,7 +59,7 @@ fn LiveShow(event: Event) -> impl IntoView {
                 <Player event=event.clone() />
                 <div class="stage-actions">
                     <PickupBanner />
-                    <LikeSlot />
+                    <LikeButton event_id=event.id.clone() initial=event.likes.total />
                 </div>
             </section>
             <SidePanel

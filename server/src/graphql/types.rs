@@ -54,6 +54,15 @@ impl Event {
     async fn pickup(&self, ctx: &Context<'_>) -> Result<Option<Pickup>> {
         pickup_of_event(ctx, &self.0.id).await
     }
+    /// The like total now (as Query.likes).
+    async fn likes(&self, ctx: &Context<'_>) -> Result<LikeCount> {
+        let total = ctx.data::<Store>()?.likes(&self.0.id).await.or_internal()?;
+        Ok(LikeCount(crate::likes::LikeRecord {
+            event_id: self.0.id.clone(),
+            total,
+            accepted: None,
+        }))
+    }
 }
 
 pub async fn products_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Vec<Product>> {

@@ -61,6 +61,13 @@ async fn the_demo_show_is_rendered_with_its_products() {
     assert_eq!(html.matches(r#"aria-roledescription="slide""#).count(), 12);
     assert!(html.contains(r#"aria-label="12 of 12""#));
     assert!(html.contains("/demo/product-01.svg"));
+    let count = html
+        .find(r#"data-testid="like-count""#)
+        .map(|at| &html[at..(at + 80).min(html.len())]);
+    assert!(
+        count.is_some_and(|c| c.contains(">0<")),
+        "the like count is in the HTML: {count:?}"
+    );
     for place in ["Video player", "Pick up", "Likes", "panel-feed"] {
         assert!(html.contains(place), "the layout has a place for {place}");
     }
