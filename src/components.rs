@@ -8,6 +8,7 @@ mod like_button;
 mod pickup_banner;
 mod player;
 mod product_carousel;
+mod product_picture;
 mod show_header;
 mod side_panel;
 
@@ -19,5 +20,6 @@ pub use like_button::LikeButton;
 pub use pickup_banner::{PickupBanner, product_anchor};
 pub use player::Player;
 pub use product_carousel::ProductCarousel;
+pub use product_picture::ProductPicture;
 pub use show_header::ShowHeader;
 pub use side_panel::SidePanel;

@@ -55,10 +55,8 @@ pub struct CommerceState {
     pub provider: PaymentProvider,
     /// Shows with a provider of their own (`checkout_providers`).
     pub providers: Vec<(String, PaymentProvider)>,
-    /// Stripe's API, when a show checks out with it.
+    /// Stripe's API and what the page's Payment Element needs, when a show checks out with it.
     pub stripe: Option<stripe::Stripe>,
-    /// What the page's Payment Element needs: the publishable key and Stripe.js.
-    pub stripe_page: Option<stripe::StripePage>,
     /// Verifies `/webhooks/stripe`; `None`: Stripe webhooks are off.
     pub stripe_webhook_secret: Option<Secret<String>>,
     /// Verifies `/webhooks/shopify`; `None`: Shopify webhooks are off.
@@ -98,22 +96,22 @@ impl CommerceState {
         }
         let uses_stripe = config.checkout_provider == PaymentProvider::Stripe
             || providers.iter().any(|(_, p)| *p == PaymentProvider::Stripe);
-        let (stripe, stripe_page) = if uses_stripe {
+        let stripe = if uses_stripe {
             let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
             let publishable_key = config
                 .stripe_publishable_key
                 .clone()
                 .filter(|k| !k.is_empty())
                 .ok_or(CommerceConfigError::StripeKey)?;
-            let client = stripe::Stripe::new(key, &config.stripe_api_base)
-                .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?;
             let page = stripe::StripePage {
                 publishable_key,
                 js_url: config.stripe_js_url.clone(),
             };
-            (Some(client), Some(page))
+            let client = stripe::Stripe::new(key, &config.stripe_api_base, page)
+                .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?;
+            Some(client)
         } else {
-            (None, None)
+            None
         };
         let collections = slug_pairs("shopify_collections", &config.shopify_collections)?;
         let shopify_catalogs = if collections.is_empty() {
@@ -137,7 +135,6 @@ impl CommerceState {
             provider: config.checkout_provider,
             providers,
             stripe,
-            stripe_page,
             stripe_webhook_secret: set(&config.stripe_webhook_secret),
             shopify_webhook_secret: set(&config.shopify_webhook_secret),
             shopify_catalogs,
@@ -182,7 +179,11 @@ mod tests {
         .unwrap();
         assert_eq!(state.provider_for("demo-paid"), PaymentProvider::Stripe);
         assert_eq!(state.provider_for("demo"), PaymentProvider::Local);
-        assert!(state.stripe.is_some() && state.stripe_page.is_some());
+        assert!(
+            state
+                .stripe
+                .is_some_and(|stripe| stripe.page.publishable_key == "pk_test_1")
+        );
 
         // Stripe named without its keys, an unknown provider, Shopify by name: refused at start.
         let refused = |edit: fn(&mut Config)| CommerceState::from_config(&config(edit)).unwrap_err();

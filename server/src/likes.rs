@@ -8,7 +8,7 @@
 //!   restarts.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -37,38 +37,67 @@ pub struct LikeRecord {
     pub accepted: Option<i64>,
 }
 
-/// What the `like` mutation needs: the writer, the limiter and the broadcaster.
+impl LikeRecord {
+    /// A show's total, as read or broadcast (no call's taps to report).
+    pub fn total(event_id: impl Into<String>, total: i64) -> Self {
+        Self {
+            event_id: event_id.into(),
+            total,
+            accepted: None,
+        }
+    }
+}
+
+/// What the `like` mutation needs: the writer, the limiter, the broadcaster, and the shows known to exist.
 #[derive(Debug, Clone)]
 pub struct Likes {
     pub writer: Writer,
     pub limiter: Arc<Limiter>,
     pub broadcaster: Arc<Broadcaster>,
+    /// Shows found once: the taps' hot path asks the database only about a show it has not seen (shows are not
+    /// deleted while the server runs).
+    known_events: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Likes {
     /// The service and its two tasks (the writer, the broadcaster), which run until `stop` turns true.
-    pub fn new(store: Store, hub: Hub, stop: watch::Receiver<bool>) -> (Self, impl Future<Output = ()>) {
+    pub fn new(store: Store, hub: Hub, mut stop: watch::Receiver<bool>) -> (Self, impl Future<Output = ()>) {
         let (writer, write) = Writer::new(store);
         let broadcaster = Arc::new(Broadcaster::default());
         let broadcast = broadcaster.clone().run(hub, stop.clone());
         let tasks = async move {
-            let mut stop = stop;
-            tokio::select! {
-                _ = write => {}
-                _ = stop.wait_for(|stopped| *stopped) => {}
-            }
+            let write_until_stopped = async {
+                tokio::select! {
+                    _ = write => {}
+                    _ = stop.wait_for(|stopped| *stopped) => {}
+                }
+            };
+            tokio::join!(write_until_stopped, broadcast);
         };
-        let both = async move {
-            tokio::join!(tasks, broadcast);
+        let likes = Self {
+            writer,
+            limiter: Arc::default(),
+            broadcaster,
+            known_events: Arc::default(),
         };
-        (
-            Self {
-                writer,
-                limiter: Arc::default(),
-                broadcaster,
-            },
-            both,
-        )
+        (likes, tasks)
+    }
+
+    /// Whether the show `event_id` exists (a batch naming one that does not would fail whole).
+    pub async fn knows_event(&self, store: &Store, event_id: &str) -> Result<bool, StoreError> {
+        let lock = || {
+            self.known_events
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if lock().contains(event_id) {
+            return Ok(true);
+        }
+        let exists = store.event_by_id(event_id).await?.is_some();
+        if exists {
+            lock().insert(event_id.to_owned());
+        }
+        Ok(exists)
     }
 }
 
@@ -97,14 +126,7 @@ impl Broadcaster {
             }
             let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             for (event_id, total) in changed {
-                hub.publish(
-                    PUBLISH_LIKE_COUNT,
-                    &LikeRecord {
-                        event_id,
-                        total,
-                        accepted: None,
-                    },
-                );
+                hub.publish(PUBLISH_LIKE_COUNT, &LikeRecord::total(event_id, total));
             }
         }
     }
@@ -228,7 +250,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn concurrent_deltas_are_committed_together_and_each_acknowledged() {
+    async fn concurrent_deltas_are_each_acknowledged_and_all_in_the_total() {
         let (store, _dir) = fresh_store().await;
         store.seed_demo().await.unwrap();
         let (writer, task) = Writer::new(store.clone());

@@ -249,7 +249,7 @@ async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<Or
                             .map_err(unavailable)?;
                     }
                     answer.client_secret = Some(intent.client_secret);
-                    answer.stripe = state.commerce.stripe_page.clone();
+                    answer.stripe = Some(stripe.page.clone());
                     Ok(())
                 }
                 Err(error) => Err(error.to_string()),

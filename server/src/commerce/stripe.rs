@@ -15,6 +15,8 @@ pub struct Stripe {
     client: reqwest::Client,
     secret_key: Secret<String>,
     api_base: String,
+    /// What the page's Payment Element is loaded with (public values).
+    pub page: StripePage,
 }
 
 impl std::fmt::Debug for Stripe {
@@ -61,11 +63,12 @@ struct ErrorDetail {
 }
 
 impl Stripe {
-    pub fn new(secret_key: Secret<String>, api_base: &str) -> reqwest::Result<Self> {
+    pub fn new(secret_key: Secret<String>, api_base: &str, page: StripePage) -> reqwest::Result<Self> {
         Ok(Self {
             client: crate::outbound::client(Duration::from_secs(20))?,
             secret_key,
             api_base: api_base.trim_end_matches('/').to_string(),
+            page,
         })
     }
 

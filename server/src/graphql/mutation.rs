@@ -56,7 +56,7 @@ impl MutationRoot {
         Ok(catalog::publish_product(store, hub, &product_id)
             .await
             .or_internal()?
-            .map(Product))
+            .map(Product::from))
     }
 
     /// A viewer's taps: `count` (1 to 1000, summed on the page) added to the event's total once durable. Taps over
@@ -67,10 +67,10 @@ impl MutationRoot {
             return Err(bad_request("count must be 1 to 1000"));
         }
         let store = ctx.data::<Store>()?;
-        if store.event_by_id(&event_id).await.or_internal()?.is_none() {
+        let likes = ctx.data::<crate::likes::Likes>()?;
+        if !likes.knows_event(store, &event_id).await.or_internal()? {
             return Err(bad_request(&format!("there is no event {}", *event_id)));
         }
-        let likes = ctx.data::<crate::likes::Likes>()?;
         let client = ctx
             .data_opt::<super::ClientKey>()
             .map_or("server", |key| key.0.as_str());
@@ -92,14 +92,9 @@ impl MutationRoot {
     /// Operator or back office: tells open pages an event's like total. The server does so by itself, coalesced.
     #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishLikeCount\", \"Mutation\")")]
     async fn publish_like_count(&self, ctx: &Context<'_>, event_id: ID) -> Result<LikeCount> {
-        let total = ctx.data::<Store>()?.likes(&event_id).await.or_internal()?;
-        let record = crate::likes::LikeRecord {
-            event_id: event_id.to_string(),
-            total,
-            accepted: None,
-        };
-        ctx.data::<Hub>()?.publish(crate::likes::PUBLISH_LIKE_COUNT, &record);
-        Ok(LikeCount(record))
+        let count = super::types::like_count_of_event(ctx, &event_id).await?;
+        ctx.data::<Hub>()?.publish(crate::likes::PUBLISH_LIKE_COUNT, &count.0);
+        Ok(count)
     }
 }
 

@@ -3,7 +3,7 @@ use chrono::Utc;
 
 use super::{
     directives::{aws_api_key, aws_lambda},
-    types::{Event, LikeCount, Pickup, Product, pickup_of_event, products_of_event},
+    types::{Event, LikeCount, Pickup, Product, like_count_of_event, pickup_of_event, products_of_event},
 };
 use crate::{error::OrInternal, store::Store};
 
@@ -44,11 +44,6 @@ impl QueryRoot {
     /// The event's like total.
     #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
     async fn likes(&self, ctx: &Context<'_>, event_id: ID) -> Result<LikeCount> {
-        let total = ctx.data::<Store>()?.likes(&event_id).await.or_internal()?;
-        Ok(LikeCount(crate::likes::LikeRecord {
-            event_id: event_id.to_string(),
-            total,
-            accepted: None,
-        }))
+        like_count_of_event(ctx, &event_id).await
     }
 }

@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Result, Subscription};
 use futures_util::{Stream, stream};
+use serde::de::DeserializeOwned;
 
 use super::{
     directives::{aws_api_key, aws_lambda, aws_subscribe},
@@ -29,6 +30,14 @@ pub fn mutations_of(field: &str) -> Vec<String> {
 
 pub struct SubscriptionRoot;
 
+/// The published result this execution delivers to the subscription field `field` (one of the mutations its
+/// `@aws_subscribe` lists), decoded; `None` while a new subscription is validated.
+fn delivery<R: DeserializeOwned>(ctx: &Context<'_>, field: &str) -> Option<R> {
+    let published = ctx.data_opt::<Published>()?;
+    let (_, mutations) = SUBSCRIPTIONS.iter().find(|(name, _)| *name == field)?;
+    mutations.iter().find_map(|mutation| published.decode(mutation))
+}
+
 /// Subscriptions are served by the real-time endpoint (`/graphql/realtime`), which runs each subscription's
 /// selection on a published mutation result (`Published` in the request's data). Without one, a field yields
 /// nothing: that is how the endpoint validates a new subscription.
@@ -45,9 +54,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(name = "eventId")] _event_id: ID,
     ) -> Result<impl Stream<Item = Option<Pickup>>> {
-        let pickup = ctx
-            .data_opt::<Published>()
-            .and_then(|p| p.decode::<PickupRecord>("setPickup"));
+        let pickup = delivery::<PickupRecord>(ctx, "onPickupChanged");
         // Nullable like setPickup's result: AppSync requires a subscription to return its mutations' type.
         Ok(stream::iter(pickup.map(|record| Some(Pickup(record)))))
     }
@@ -63,10 +70,8 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(name = "eventId")] _event_id: ID,
     ) -> Result<impl Stream<Item = Option<Product>>> {
-        let product = ctx
-            .data_opt::<Published>()
-            .and_then(|p| p.decode::<ProductRecord>(catalog::PUBLISH_PRODUCT));
-        Ok(stream::iter(product.map(|record| Some(Product(record)))))
+        let product = delivery::<ProductRecord>(ctx, "onProductChanged");
+        Ok(stream::iter(product.map(|record| Some(Product::from(record)))))
     }
 
     /// The event's like total, at most a few times a second however fast people tap.
@@ -80,9 +85,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(name = "eventId")] _event_id: ID,
     ) -> Result<impl Stream<Item = LikeCount>> {
-        let count = ctx
-            .data_opt::<Published>()
-            .and_then(|p| p.decode::<crate::likes::LikeRecord>(crate::likes::PUBLISH_LIKE_COUNT));
+        let count = delivery::<crate::likes::LikeRecord>(ctx, "onLikeCount");
         Ok(stream::iter(count.map(LikeCount)))
     }
 }

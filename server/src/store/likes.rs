@@ -41,7 +41,7 @@ mod tests {
     use crate::store::tests::fresh_store;
 
     #[tokio::test]
-    async fn deltas_add_up_per_show_and_survive_reopening() {
+    async fn deltas_add_up_per_show_and_a_failed_batch_adds_nothing() {
         let (store, _dir) = fresh_store().await;
         store.seed_demo().await.unwrap();
         assert_eq!(store.likes("evt_demo").await.unwrap(), 0);

@@ -351,6 +351,7 @@ impl Store {
         }
         record_transition(&mut tx, &order.id, None, OrderState::Created, "placed", now).await?;
         tx.commit().await?;
+        sold_out.sort_unstable();
         sold_out.dedup();
         self.announce_products(&order.event_id, sold_out);
         Ok(order)
@@ -398,22 +399,17 @@ impl Store {
             .bind(id)
             .fetch_all(&mut *tx)
             .await?;
-            sqlx::query(
-                "UPDATE product_variants SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
-                 WHERE order_id = ?1 AND variant_id = product_variants.id) \
-                 WHERE id IN (SELECT variant_id FROM order_lines WHERE order_id = ?1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
-                 WHERE order_id = ?1 AND product_id = products.id) \
-                 WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = ?1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            // The variants' stock and the products' (their sum) come back together.
+            for (table, line_column) in [("product_variants", "variant_id"), ("products", "product_id")] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
+                     WHERE order_id = ?1 AND {line_column} = {table}.id) \
+                     WHERE id IN (SELECT {line_column} FROM order_lines WHERE order_id = ?1)"
+                ))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         record_transition(&mut tx, id, Some(order.state), to, cause, now).await?;
         for (kind, key, payload) in jobs {

@@ -68,6 +68,17 @@ impl Store {
         Ok(())
     }
 
+    /// The variants of an event's products, each product's in display order.
+    pub async fn variants_of_event(&self, event_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT v.id, v.product_id, v.position, v.title, v.price, v.stock FROM product_variants v \
+             JOIN products p ON p.id = v.product_id WHERE p.event_id = ? ORDER BY v.product_id, v.position",
+        )
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// A product's variants in display order (none for a product sold as one thing).
     pub async fn variants_of_product(&self, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;

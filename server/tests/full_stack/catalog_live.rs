@@ -1,20 +1,13 @@
 //! Product changes reach subscribers over the AppSync protocol: an order that sells a product out, a declined
 //! payment that brings it back, and the operator's `publishProduct`; an order that leaves stock announces nothing.
 
-use crate::support::{
-    TestApp, cookie_header, set_cookies,
-    ws::{Ws, start},
-};
+use crate::support::{TestApp, cookie_header, set_cookies, ws::Ws};
 use serde_json::{Value, json};
 
 const ON_PRODUCT: &str = "subscription($e: ID!) { onProductChanged(eventId: $e) { id eventId stock soldOut price } }";
 const PUBLISH: &str = "mutation($e: ID!, $p: ID!) { publishProduct(eventId: $e, productId: $p) { id soldOut } }";
 /// 帆布キャップ: ¥3,960, 9 in stock.
 const CAP: &str = "prd_demo_10";
-
-fn viewer(app: &TestApp) -> Value {
-    json!({ "host": app.addr.to_string(), "x-api-key": app.api_key })
-}
 
 /// Places an order for `quantity` caps; the order's id and the buyer's cookie.
 async fn buy_caps(app: &TestApp, quantity: i64) -> (String, String) {
@@ -33,11 +26,7 @@ async fn buy_caps(app: &TestApp, quantity: i64) -> (String, String) {
 }
 
 async fn subscribe(app: &TestApp) -> Ws {
-    let mut ws = Ws::appsync(&app.ws_url(), &viewer(app)).await;
-    ws.send(start("products", ON_PRODUCT, json!({ "e": "evt_demo" }), viewer(app)))
-        .await;
-    assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": "products" }));
-    ws
+    app.subscribe("products", ON_PRODUCT, json!({ "e": "evt_demo" })).await
 }
 
 fn delivered(stock: i64, sold_out: bool) -> Value {

@@ -5,10 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{
-    TestApp,
-    ws::{Ws, start},
-};
+use crate::support::TestApp;
 
 const LIKE: &str = "mutation($e: ID!, $n: Int!) { like(eventId: $e, count: $n) { eventId total accepted } }";
 const TOTAL: &str = "query($e: ID!) { likes(eventId: $e) { total } }";
@@ -63,16 +60,13 @@ async fn acknowledged_taps_are_the_total_even_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcasts_are_coalesced_and_bad_calls_refused() {
     let app = TestApp::spawn().await;
-    let viewer = json!({ "host": app.addr.to_string(), "x-api-key": app.api_key });
-    let mut ws = Ws::appsync(&app.ws_url(), &viewer).await;
-    ws.send(start(
-        "likes",
-        "subscription($e: ID!) { onLikeCount(eventId: $e) { eventId total } }",
-        json!({ "e": "evt_demo" }),
-        viewer.clone(),
-    ))
-    .await;
-    assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": "likes" }));
+    let mut ws = app
+        .subscribe(
+            "likes",
+            "subscription($e: ID!) { onLikeCount(eventId: $e) { eventId total } }",
+            json!({ "e": "evt_demo" }),
+        )
+        .await;
 
     // 30 calls in quick succession: a handful of broadcasts, the last with the total.
     let started = Instant::now();

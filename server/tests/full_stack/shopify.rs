@@ -14,10 +14,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan_server::secret::Secret;
 use serde_json::{Value, json};
 
-use crate::support::{
-    TestApp, cookie_header, hmac_sha256, set_cookies,
-    ws::{Ws, start},
-};
+use crate::support::{TestApp, cookie_header, hmac_sha256, set_cookies};
 
 const TOKEN: &str = "storefront-token-for-tests";
 const WEBHOOK_SECRET: &str = "shpss_catalog_test";
@@ -218,16 +215,13 @@ async fn a_shopify_collection_is_the_shows_catalog_and_stays_current() {
     assert_eq!(first.image_url, "https://cdn.shopify.com/p101.jpg");
     assert_eq!((first.currency.as_str(), first.tax_rate_bp), ("JPY", 1000));
 
-    let viewer = json!({ "host": app.addr.to_string(), "x-api-key": app.api_key });
-    let mut ws = Ws::appsync(&app.ws_url(), &viewer).await;
-    ws.send(start(
-        "p",
-        "subscription($e: ID!) { onProductChanged(eventId: $e) { id soldOut price } }",
-        json!({ "e": "evt_demo" }),
-        viewer.clone(),
-    ))
-    .await;
-    assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": "p" }));
+    let mut ws = app
+        .subscribe(
+            "p",
+            "subscription($e: ID!) { onProductChanged(eventId: $e) { id soldOut price } }",
+            json!({ "e": "evt_demo" }),
+        )
+        .await;
 
     // Shopify sells the yukata out and says so: the page hears it.
     shop.lock().unwrap().products[0].3 = false;

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use super::checkout::Checkout;
 use crate::{
+    components::ProductPicture,
     format::format_price,
     hooks::{CartLine, MAX_QUANTITY, use_cart},
-    images,
 };
 
 /// The cart over the shop area: its lines with their quantities, the totals with tax, and the checkout. Escape or
@@ -87,14 +87,7 @@ fn CartItem(line: CartLine) -> impl IntoView {
     let remove = move |_| cart.remove(&id);
     Some(view! {
         <li class="cart-line" data-product-id=line.product_id.clone()>
-            <img
-                src=line.image_url.clone()
-                srcset=images::srcset(&line.image_url)
-                sizes="56px"
-                alt=""
-                width="56"
-                height="56"
-            />
+            <ProductPicture url=line.image_url.clone() size=56 />
             <div class="cart-line-body">
                 <p class="cart-line-title" lang="ja">{line.title.clone()}</p>
                 {line.variant_title.clone().map(|variant| view! { <p class="cart-line-variant">{variant}</p> })}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::product_anchor;
-use crate::{api::Product, format::format_price, images};
+use crate::{api::Product, components::ProductPicture, format::format_price};
 
 /// The picked-up product: picture, titles, price with tax, and a way to it in the shop.
 #[component]
@@ -10,15 +10,7 @@ pub fn PickupCard(product: Product, #[prop(into)] hidden: Signal<bool>) -> impl 
     let href = format!("#{}", product_anchor(&product));
     view! {
         <article class="pickup-card" aria-hidden=move || hidden.get().then_some("true") data-product-id=product.id.clone()>
-            <img
-                class="pickup-image"
-                src=product.image_url.clone()
-                srcset=images::srcset(&product.image_url)
-                sizes="64px"
-                alt=""
-                width="64"
-                height="64"
-            />
+            <ProductPicture url=product.image_url.clone() class="pickup-image" size=64 />
             <div class="pickup-body">
                 <p class="pickup-label">"PICK UP"</p>
                 <h2 class="pickup-title" lang="ja">

@@ -4,9 +4,8 @@ use super::variant_choice::VariantChoice;
 
 use crate::{
     api::Product,
-    components::{AddToCart, product_anchor},
+    components::{AddToCart, ProductPicture, product_anchor},
     format::{format_price, format_tax_rate},
-    images,
 };
 
 /// One product: image, titles, price with tax, whether it is sold out or on air now, the choice of its variant
@@ -30,17 +29,13 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
             id=product_anchor(&product)
             data-product-id=product.id.clone()
         >
-            <img
+            <ProductPicture
+                url=product.image_url.clone()
                 class="product-image"
-                src=product.image_url.clone()
-                srcset=images::srcset(&product.image_url)
+                size=160
                 sizes="(min-width: 960px) 130px, 80px"
-                alt=""
-                width="160"
-                height="160"
-                loading="lazy"
-                decoding="async"
-                draggable="false"
+                lazy=true
+                no_drag=true
             />
             <div class="product-body">
                 <h3 class="product-title" lang="ja">

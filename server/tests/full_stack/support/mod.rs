@@ -128,6 +128,19 @@ impl TestApp {
         format!("ws://{}/graphql/realtime", self.addr)
     }
 
+    /// A viewer's AppSync authorization (the API key) for this server.
+    pub fn viewer_auth(&self) -> Value {
+        json!({ "host": self.addr.to_string(), "x-api-key": self.api_key })
+    }
+
+    /// A viewer's real-time connection with one subscription `id` started and acknowledged.
+    pub async fn subscribe(&self, id: &str, query: &str, variables: Value) -> ws::Ws {
+        let mut ws = ws::Ws::appsync(&self.ws_url(), &self.viewer_auth()).await;
+        ws.send(ws::start(id, query, variables, self.viewer_auth())).await;
+        assert_eq!(ws.recv_data().await, json!({ "type": "start_ack", "id": id }));
+        ws
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET answers")
     }
