@@ -77,6 +77,54 @@ pub fn format_clock(seconds: f64) -> String {
     }
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 time in UTC as the API writes it (`2026-11-22T09:30:00.000Z`);
+/// `None` for anything else.
+pub fn parse_utc_seconds(text: &str) -> Option<i64> {
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b'T' || !text.ends_with('Z') {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    // Days from 1970-01-01 to the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// The time now, in seconds since the Unix epoch (the browser's clock in the browser).
+pub fn now_seconds() -> i64 {
+    #[cfg(feature = "browser")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
+/// How long ago `then` was at `now` (both in epoch seconds), for people: "just now", "5 min", "3 h", "2 d".
+pub fn format_age(then: i64, now: i64) -> String {
+    let seconds = (now - then).max(0);
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3600 => format!("{} min", seconds / 60),
+        3600..86_400 => format!("{} h", seconds / 3600),
+        _ => format!("{} d", seconds / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +159,19 @@ mod tests {
         assert_eq!(format_tax_rate(1000), "10%");
         assert_eq!(format_tax_rate(800), "8%");
         assert_eq!(format_tax_rate(750), "7.5%");
+    }
+
+    #[test]
+    fn utc_times_and_ages() {
+        assert_eq!(parse_utc_seconds("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(parse_utc_seconds("2026-11-22T09:30:00.000Z"), Some(1_795_339_800));
+        assert_eq!(parse_utc_seconds("2024-02-29T23:59:59Z"), Some(1_709_251_199));
+        assert_eq!(parse_utc_seconds("2026-11-22T09:30:00+09:00"), None);
+        assert_eq!(parse_utc_seconds("yesterday"), None);
+        assert_eq!(format_age(100, 130), "just now");
+        assert_eq!(format_age(0, 150), "2 min");
+        assert_eq!(format_age(0, 7300), "2 h");
+        assert_eq!(format_age(0, 200_000), "2 d");
+        assert_eq!(format_age(500, 100), "just now", "a clock behind the server's");
     }
 }

@@ -11,6 +11,7 @@ pub mod app;
 #[cfg(feature = "browser")]
 pub mod bindings;
 pub mod components;
+pub mod feed_text;
 pub mod format;
 pub mod hooks;
 pub mod images;

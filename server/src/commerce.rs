@@ -9,7 +9,11 @@ pub mod shopify;
 pub mod stripe;
 pub mod webhooks;
 
-use crate::{config::Config, secret::Secret, store::PaymentProvider};
+use crate::{
+    config::{Config, PairError, slug_pairs},
+    secret::Secret,
+    store::PaymentProvider,
+};
 
 /// Why the checkout configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -25,27 +29,10 @@ pub enum CommerceConfigError {
     UnknownProvider(String),
     #[error("cannot make the HTTP client: {0}")]
     Client(String),
-    #[error("{key}: \"{pair}\" is not slug=value")]
-    Pair { key: &'static str, pair: String },
+    #[error(transparent)]
+    Pair(#[from] PairError),
     #[error("shopify_collections needs shopify_storefront_token and shopify_store_domain (or shopify_api_base)")]
     ShopifyAccess,
-}
-
-/// `slug=value, slug2=value2` (configuration `key`) as pairs.
-pub fn slug_pairs(key: &'static str, text: &str) -> Result<Vec<(String, String)>, CommerceConfigError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((slug, value)) if !slug.trim().is_empty() && !value.trim().is_empty() => {
-                Ok((slug.trim().to_owned(), value.trim().to_owned()))
-            }
-            _ => Err(CommerceConfigError::Pair {
-                key,
-                pair: pair.to_owned(),
-            }),
-        })
-        .collect()
 }
 
 /// What the commerce endpoints share.
@@ -150,23 +137,6 @@ mod tests {
         let mut config = Config::for_tests(std::path::Path::new("/tmp/data"), std::path::Path::new("/tmp/site"));
         edit(&mut config);
         config
-    }
-
-    #[test]
-    fn pairs_are_slug_value() {
-        assert_eq!(slug_pairs("k", ""), Ok(vec![]));
-        assert_eq!(
-            slug_pairs("k", "demo=summer-live, other = autumn "),
-            Ok(vec![
-                ("demo".into(), "summer-live".into()),
-                ("other".into(), "autumn".into())
-            ])
-        );
-        assert_eq!(
-            slug_pairs("k", "demo").unwrap_err().to_string(),
-            "k: \"demo\" is not slug=value"
-        );
-        assert!(slug_pairs("k", "=handle").is_err());
     }
 
     #[test]

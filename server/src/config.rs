@@ -137,6 +137,20 @@ pub struct Config {
     pub shopify_collections: String,
     /// The consumption tax rate (basis points) of Shopify products: the Storefront API does not give it.
     pub shopify_tax_rate_bp: i64,
+    /// How often each show's feed sources are polled, in milliseconds.
+    pub feed_poll_ms: u64,
+    /// X API v2's app bearer token; `None`: no X searches.
+    pub feed_x_bearer_token: Option<Secret<String>>,
+    /// X's API (tests point it at a fake).
+    pub feed_x_api_base: String,
+    /// Shows with an X recent search: `slug=query`, comma-separated.
+    pub feed_x_queries: String,
+    /// The Mastodon instance whose hashtag timelines are read; `None`: no Mastodon.
+    pub feed_mastodon_url: Option<String>,
+    /// Its app token (`read:statuses`), when the instance requires one.
+    pub feed_mastodon_token: Option<Secret<String>>,
+    /// Shows with a Mastodon hashtag: `slug=tag`, comma-separated.
+    pub feed_mastodon_tags: String,
 }
 
 /// How the license proxy authenticates to the DRM vendor.
@@ -246,6 +260,31 @@ impl Config {
     }
 }
 
+/// A `slug=value` pair of a configuration key that is not one.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{key}: \"{pair}\" is not slug=value")]
+pub struct PairError {
+    key: &'static str,
+    pair: String,
+}
+
+/// `slug=value, slug2=value2` (configuration `key`) as pairs: the keys that give shows something of their own.
+pub fn slug_pairs(key: &'static str, text: &str) -> Result<Vec<(String, String)>, PairError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((slug, value)) if !slug.trim().is_empty() && !value.trim().is_empty() => {
+                Ok((slug.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => Err(PairError {
+                key,
+                pair: pair.to_owned(),
+            }),
+        })
+        .collect()
+}
+
 // figment's `Jail` closures must return `figment::Error`, which is large; that is its API, not our choice.
 #[cfg(test)]
 #[allow(clippy::result_large_err)]
@@ -253,6 +292,23 @@ mod tests {
     use figment::Jail;
 
     use super::*;
+
+    #[test]
+    fn pairs_are_slug_value() {
+        assert_eq!(slug_pairs("k", ""), Ok(vec![]));
+        assert_eq!(
+            slug_pairs("k", "demo=summer-live, other = autumn "),
+            Ok(vec![
+                ("demo".into(), "summer-live".into()),
+                ("other".into(), "autumn".into())
+            ])
+        );
+        assert_eq!(
+            slug_pairs("k", "demo").unwrap_err().to_string(),
+            "k: \"demo\" is not slug=value"
+        );
+        assert!(slug_pairs("k", "=handle").is_err());
+    }
 
     fn load_in(jail: &Jail) -> Result<Config, ConfigError> {
         Config::from_layers(&jail.directory().join(DEFAULT_FILE))

@@ -20,11 +20,12 @@ use crate::{auth::Caller, realtime::Hub, store::Store};
 
 pub type CaravanSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-pub fn schema(store: Store, hub: Hub, likes: crate::likes::Likes) -> CaravanSchema {
+pub fn schema(store: Store, hub: Hub, likes: crate::likes::Likes, feed: crate::feed::Feed) -> CaravanSchema {
     Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
         .data(store)
         .data(hub)
         .data(likes)
+        .data(feed)
         .finish()
 }
 

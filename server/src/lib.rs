@@ -10,6 +10,7 @@ pub mod commerce;
 pub mod config;
 pub mod console;
 pub mod error;
+pub mod feed;
 pub mod graphql;
 pub mod health;
 pub mod jobs;
@@ -55,6 +56,8 @@ pub struct Application {
     stopping: tokio::sync::watch::Sender<bool>,
     /// The likes' writer and broadcaster, started with the server.
     like_tasks: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// The shows' feed sources, polled while serving.
+    feed_sources: feed::poller::FeedSources,
 }
 
 impl Application {
@@ -93,7 +96,9 @@ impl Application {
         let (hub, hub_worker) = Hub::new();
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let (likes, like_tasks) = likes::Likes::new(store.clone(), hub.clone(), stopped);
-        let schema = graphql::schema(store.clone(), hub.clone(), likes);
+        let feed = feed::Feed::new(store.clone(), hub.clone());
+        let feed_sources = feed::poller::FeedSources::from_config(config).context("configuring the feed")?;
+        let schema = graphql::schema(store.clone(), hub.clone(), likes, feed.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
         let realtime = Realtime {
@@ -118,6 +123,7 @@ impl Application {
             media_dir: config.media_dir(),
             access: access::AccessState::from_config(config).context("configuring access")?,
             commerce: commerce::CommerceState::from_config(config).context("configuring checkout")?,
+            feed,
         };
         let router = app(state.clone());
         let jobs = jobs::Worker {
@@ -129,6 +135,7 @@ impl Application {
         Ok(Self {
             stopping,
             like_tasks: Box::pin(like_tasks),
+            feed_sources,
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             demo_media: config.demo_media.then(|| config.demo_vod()),
@@ -160,6 +167,12 @@ impl Application {
             let store = self.state.store.clone();
             tokio::spawn(async move { catalogs.refresh_all(&store).await });
         }
+        // A poll under way when serving ends is dropped: it stored nothing, or all of its page with its cursor.
+        let feed_poller = tokio::spawn(self.feed_sources.run(
+            self.state.feed.clone(),
+            self.state.store.clone(),
+            media_stopped.clone(),
+        ));
         let catalog = tokio::spawn(realtime::catalog::forward_changes(
             self.state.store.clone(),
             hub.clone(),
@@ -195,6 +208,7 @@ impl Application {
         let _ = jobs.await;
         let _ = catalog.await;
         let _ = like_tasks.await;
+        feed_poller.abort();
         if let Some(vod) = demo_vod {
             vod.abort();
         }
@@ -228,6 +242,7 @@ pub fn app(state: AppState) -> Router {
         .merge(commerce::orders::router())
         .merge(commerce::webhooks::router())
         .merge(commerce::catalog::router())
+        .merge(feed::http::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

@@ -30,6 +30,8 @@ pub struct AppState {
     pub access: crate::access::AccessState,
     /// Checkout providers and their webhooks.
     pub commerce: crate::commerce::CommerceState,
+    /// The hashtag feed's posts and the pages viewers read.
+    pub feed: crate::feed::Feed,
 }
 
 impl AppState {

@@ -5,6 +5,7 @@ mod access;
 mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
+mod feed;
 mod jobs;
 mod likes;
 mod orders;
@@ -16,6 +17,7 @@ use std::{str::FromStr, time::Duration};
 
 pub use access::{EntitlementKind, EntitlementRecord};
 pub use events::{Access, EventRecord, EventStatus};
+pub use feed::{FeedPostRecord, FeedSource, NewFeedPost};
 pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
 pub use orders::{JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError};
 pub use pickups::{PickupError, PickupRecord};

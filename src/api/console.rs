@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::Pickup;
+use super::{FeedPost, Pickup};
 
 /// What the console shows besides the products: the banner now, how many pages follow the show, and playback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,8 @@ pub struct ConsoleState {
     pub dead_jobs: Vec<DeadJob>,
     /// The Shopify collection the show's products come from, if they do.
     pub shopify_collection: Option<String>,
+    /// The newest visible posts of the show's feed, newest first.
+    pub feed: Vec<FeedPost>,
 }
 
 /// What the console reads of the back office: the mail outbox and the dead letters.
@@ -155,6 +157,7 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
         outbox: back_office.outbox,
         dead_jobs: back_office.dead_jobs,
         shopify_collection: (access.catalog.collection)(&event.slug),
+        feed: event.feed,
     }))
 }
 
@@ -201,4 +204,39 @@ pub async fn grant_access(
 pub async fn retry_job(id: i64) -> Result<String, ServerFnError> {
     let access = server::operator()?;
     (access.retry)(id).await.map_err(ServerFnError::new)
+}
+
+/// Posts to the show's feed as the operator (`author`: the name shown; "Host" when empty).
+#[server(prefix = "/api/console", endpoint = "post_feed")]
+pub async fn post_feed(
+    event_id: String,
+    text: String,
+    #[server(default)] author: Option<String>,
+) -> Result<String, ServerFnError> {
+    use super::{client::execute_on, operations::PostFeedMutation};
+
+    let access = server::operator()?;
+    let author = author.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    execute_on::<PostFeedMutation, serde::de::IgnoredAny>(
+        &access.executor,
+        super::operations::post_feed_variables(event_id, text, author),
+    )
+    .await
+    .map(|_| "Posted to the feed.".to_string())
+    .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Hides a post of the show's feed from every page, as the operator.
+#[server(prefix = "/api/console", endpoint = "hide_feed_post")]
+pub async fn hide_feed_post(event_id: String, post_id: String) -> Result<String, ServerFnError> {
+    use super::{client::execute_on, operations::HideFeedPostMutation};
+
+    let access = server::operator()?;
+    execute_on::<HideFeedPostMutation, serde::de::IgnoredAny>(
+        &access.executor,
+        super::operations::hide_feed_post_variables(event_id, post_id),
+    )
+    .await
+    .map(|_| "The post is hidden.".to_string())
+    .map_err(|e| ServerFnError::new(e.to_string()))
 }

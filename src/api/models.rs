@@ -21,6 +21,39 @@ pub struct Event {
     pub pickup: Option<Pickup>,
     #[serde(default)]
     pub likes: LikeTotal,
+    /// The newest posts of the hashtag feed, newest first.
+    #[serde(default)]
+    pub feed: Vec<FeedPost>,
+}
+
+/// A post of the show's hashtag feed. Its text is plain text (`crate::feed_text` finds the links in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedPost {
+    pub id: String,
+    pub source: FeedSource,
+    pub text: String,
+    pub author_name: String,
+    pub author_handle: Option<String>,
+    pub author_avatar_url: Option<String>,
+    pub author_url: Option<String>,
+    pub url: Option<String>,
+    /// RFC 3339, UTC.
+    pub posted_at: String,
+    /// The operator hid it: take it away.
+    pub hidden: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FeedSource {
+    X,
+    Mastodon,
+    /// The show's own post.
+    Local,
+    /// A source this build does not know yet.
+    #[serde(other)]
+    Unknown,
 }
 
 /// An event's like total.

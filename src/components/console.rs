@@ -3,6 +3,7 @@ mod catalog_refresh;
 mod console_login;
 mod console_panel;
 mod dead_letters;
+mod feed_moderation;
 mod grant_access_form;
 mod mail_outbox;
 mod playback_figures;

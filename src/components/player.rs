@@ -384,6 +384,7 @@ mod tests {
             products: Vec::new(),
             pickup: None,
             likes: Default::default(),
+            feed: Vec::new(),
         }
     }
 

@@ -8,8 +8,8 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, LikeButton, PickupBanner, Player, ProductCarousel,
-        ShowHeader, SidePanel,
+        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player,
+        ProductCarousel, ShowHeader, SidePanel,
     },
     hooks::{provide_cart, provide_pickup, use_catalog},
     routes::NotFoundPage,
@@ -43,6 +43,7 @@ fn LiveShow(event: Event) -> impl IntoView {
     provide_pickup(event.id.clone(), event.pickup.clone());
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
+    let (feed_event, feed_initial) = (event.id.clone(), event.feed.clone());
     let link = realtime::status();
     let link_state = move || match link.get() {
         LinkStatus::Connecting => "connecting",
@@ -75,8 +76,8 @@ fn LiveShow(event: Event) -> impl IntoView {
                     }
                     .into_any()
                 }
-                feed=|| {
-                    view! { <p class="slot-note">"Posts with the show's hashtag appear here."</p> }
+                feed=move || {
+                    view! { <HashtagFeed event_id=feed_event.clone() initial=feed_initial.clone() /> }
                 }
             />
         </div>

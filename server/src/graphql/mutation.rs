@@ -3,10 +3,11 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 use super::{
     directives::aws_lambda,
     guards::OperatorOnly,
-    types::{LikeCount, Pickup, Product},
+    types::{FeedPost, LikeCount, Pickup, Product},
 };
 use crate::{
     error::OrInternal,
+    feed::{Feed, FeedError},
     realtime::{Hub, catalog},
     store::{PickupError, Store},
 };
@@ -95,6 +96,45 @@ impl MutationRoot {
         let count = super::types::like_count_of_event(ctx, &event_id).await?;
         ctx.data::<Hub>()?.publish(crate::likes::PUBLISH_LIKE_COUNT, &count.0);
         Ok(count)
+    }
+
+    /// Operator: a post of the show's own in its feed (author: the name shown, "Host" when not given).
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"postFeed\", \"Mutation\")")]
+    async fn post_feed(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        text: String,
+        author: Option<String>,
+    ) -> Result<Option<FeedPost>> {
+        match ctx
+            .data::<Feed>()?
+            .post_local(&event_id, &text, author.as_deref())
+            .await
+        {
+            Ok(post) => Ok(Some(FeedPost(post))),
+            Err(FeedError::Store(e)) => Err(e).or_internal(),
+            Err(FeedError::Internal(e)) => Err(e).or_internal(),
+            Err(refused) => Err(bad_request(&refused.to_string())),
+        }
+    }
+
+    /// Operator: hides a post of the show's feed; every page showing it takes it away.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"hideFeedPost\", \"Mutation\")")]
+    async fn hide_feed_post(&self, ctx: &Context<'_>, event_id: ID, post_id: ID) -> Result<Option<FeedPost>> {
+        let hidden = ctx.data::<Feed>()?.hide(&event_id, &post_id).await.or_internal()?;
+        hidden
+            .map(|post| Some(FeedPost(post)))
+            .ok_or_else(|| bad_request(&format!("the event has no post {}", *post_id)))
+    }
+
+    /// Operator or back office: sends a post of the show's feed to open pages. The server calls it by itself for
+    /// each post it polls from X or Mastodon.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishFeedPost\", \"Mutation\")")]
+    async fn publish_feed_post(&self, ctx: &Context<'_>, event_id: ID, post_id: ID) -> Result<Option<FeedPost>> {
+        let post = ctx.data::<Feed>()?.publish(&event_id, &post_id).await.or_internal()?;
+        post.map(|post| Some(FeedPost(post)))
+            .ok_or_else(|| bad_request(&format!("the event has no post {}", *post_id)))
     }
 }
 

@@ -3,7 +3,10 @@ use chrono::Utc;
 
 use super::{
     directives::{aws_api_key, aws_lambda},
-    types::{Event, LikeCount, Pickup, Product, like_count_of_event, pickup_of_event, products_of_event},
+    types::{
+        Event, FeedPost, LikeCount, Pickup, Product, feed_of_event, like_count_of_event, pickup_of_event,
+        products_of_event,
+    },
 };
 use crate::{error::OrInternal, store::Store};
 
@@ -45,5 +48,11 @@ impl QueryRoot {
     #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
     async fn likes(&self, ctx: &Context<'_>, event_id: ID) -> Result<LikeCount> {
         like_count_of_event(ctx, &event_id).await
+    }
+
+    /// The event's newest visible feed posts, newest first (limit: 1 to 50, 50 when not given).
+    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+    async fn feed(&self, ctx: &Context<'_>, event_id: ID, limit: Option<i64>) -> Result<Vec<FeedPost>> {
+        feed_of_event(ctx, &event_id, limit).await
     }
 }

@@ -4,11 +4,12 @@ use serde::de::DeserializeOwned;
 
 use super::{
     directives::{aws_api_key, aws_lambda, aws_subscribe},
-    types::{LikeCount, Pickup, Product},
+    types::{FeedPost, LikeCount, Pickup, Product},
 };
 use crate::{
+    feed,
     realtime::{Published, catalog},
-    store::{PickupRecord, ProductRecord},
+    store::{FeedPostRecord, PickupRecord, ProductRecord},
 };
 
 /// The mutations each subscription field delivers (its `@aws_subscribe`).
@@ -16,6 +17,10 @@ const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
     ("onPickupChanged", &["setPickup"]),
     ("onProductChanged", &[catalog::PUBLISH_PRODUCT]),
     ("onLikeCount", &[crate::likes::PUBLISH_LIKE_COUNT]),
+    (
+        "onFeedPost",
+        &[feed::POST_FEED, feed::HIDE_FEED_POST, feed::PUBLISH_FEED_POST],
+    ),
 ];
 
 /// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
@@ -87,5 +92,21 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = LikeCount>> {
         let count = delivery::<crate::likes::LikeRecord>(ctx, "onLikeCount");
         Ok(stream::iter(count.map(LikeCount)))
+    }
+
+    /// A post of the event's feed: a new one (from X, Mastodon or the operator), or one the operator hid
+    /// (hidden: true; take it away).
+    #[graphql(
+        directive = aws_subscribe::apply(mutations_of("onFeedPost")),
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply()
+    )]
+    async fn on_feed_post(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "eventId")] _event_id: ID,
+    ) -> Result<impl Stream<Item = Option<FeedPost>>> {
+        let post = delivery::<FeedPostRecord>(ctx, "onFeedPost");
+        Ok(stream::iter(post.map(|record| Some(FeedPost(record)))))
     }
 }

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Result};
 use chrono::Utc;
 
 use super::{
@@ -60,6 +60,23 @@ impl Event {
     async fn likes(&self, ctx: &Context<'_>) -> Result<LikeCount> {
         like_count_of_event(ctx, &self.0.id).await
     }
+    /// The newest visible posts of the hashtag feed (as Query.feed).
+    async fn feed(&self, ctx: &Context<'_>, limit: Option<i64>) -> Result<Vec<FeedPost>> {
+        feed_of_event(ctx, &self.0.id, limit).await
+    }
+}
+
+/// An event's newest visible feed posts, newest first: `limit` of them (1 to 50, 50 when not given).
+pub async fn feed_of_event(ctx: &Context<'_>, event_id: &str, limit: Option<i64>) -> Result<Vec<FeedPost>> {
+    let limit = limit.unwrap_or(crate::feed::PAGE_SIZE);
+    if !(1..=crate::feed::PAGE_SIZE).contains(&limit) {
+        return Err(
+            async_graphql::Error::new(format!("limit must be 1 to {}", crate::feed::PAGE_SIZE))
+                .extend_with(|_, e| e.set("errorType", "BadRequestException")),
+        );
+    }
+    let posts = ctx.data::<Store>()?.feed(event_id, limit).await.or_internal()?;
+    Ok(posts.into_iter().map(FeedPost).collect())
 }
 
 /// An event's products with their variants, in two queries (not one more per product).
@@ -241,5 +258,72 @@ impl LikeCount {
     /// On a `like` answer: how many of that call's taps counted (the rest went over the viewer's rate).
     async fn accepted(&self) -> Option<i64> {
         self.0.accepted
+    }
+}
+
+/// `type FeedPost` of the schema.
+pub struct FeedPost(pub store::FeedPostRecord);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl FeedPost {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn event_id(&self) -> ID {
+        ID(self.0.event_id.clone())
+    }
+    async fn source(&self) -> FeedSource {
+        self.0.source.into()
+    }
+    /// Plain text, never markup (a Mastodon post's HTML is reduced to its text): pages find links, hashtags and
+    /// mentions in it themselves.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn author_name(&self) -> &str {
+        &self.0.author_name
+    }
+    /// The author's handle at the source, such as @name or @name@instance.
+    async fn author_handle(&self) -> Option<&str> {
+        self.0.author_handle.as_deref()
+    }
+    /// An http(s) address of the author's picture.
+    async fn author_avatar_url(&self) -> Option<&str> {
+        self.0.author_avatar_url.as_deref()
+    }
+    /// The author's profile at the source.
+    async fn author_url(&self) -> Option<&str> {
+        self.0.author_url.as_deref()
+    }
+    /// The post at its source.
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    async fn posted_at(&self) -> AwsDateTime {
+        AwsDateTime(self.0.posted_at)
+    }
+    /// True once the operator hid it: pages that show it take it away.
+    async fn hidden(&self) -> bool {
+        self.0.hidden
+    }
+}
+
+/// Where a feed post comes from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum FeedSource {
+    X,
+    Mastodon,
+    /// Written by the operator.
+    Local,
+}
+
+impl From<store::FeedSource> for FeedSource {
+    fn from(source: store::FeedSource) -> Self {
+        match source {
+            store::FeedSource::X => Self::X,
+            store::FeedSource::Mastodon => Self::Mastodon,
+            store::FeedSource::Local => Self::Local,
+        }
     }
 }

@@ -100,7 +100,8 @@ async fn the_server_serves_the_contract() {
     let (hub, _worker) = Hub::new();
     let (likes, _) =
         caravan_server::likes::Likes::new(store.clone(), hub.clone(), tokio::sync::watch::channel(false).1);
-    let served = graphql::schema(store, hub, likes).sdl_with_options(SDLExportOptions::new());
+    let feed = caravan_server::feed::Feed::new(store.clone(), hub.clone());
+    let served = graphql::schema(store, hub, likes, feed).sdl_with_options(SDLExportOptions::new());
 
     let expected = normalize(&contract);
     let actual = normalize(&served);

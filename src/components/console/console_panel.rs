@@ -5,11 +5,11 @@ use leptos::{form::ActionForm, prelude::*};
 use crate::{
     api::{
         Event, Product,
-        console::{ConsoleState, RetryJob, SetPickup, console_status},
+        console::{ConsoleState, HideFeedPost, PostFeed, RetryJob, SetPickup, console_status},
     },
     components::console::{
-        catalog_refresh::CatalogRefresh, dead_letters::DeadLetters, grant_access_form::GrantAccessForm,
-        mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
+        catalog_refresh::CatalogRefresh, dead_letters::DeadLetters, feed_moderation::FeedModeration,
+        grant_access_form::GrantAccessForm, mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
     },
     format::format_price,
     routes::live_path,
@@ -24,6 +24,8 @@ const REFRESH: Duration = Duration::from_secs(3);
 pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoView {
     let set_pickup = ServerAction::<SetPickup>::new();
     let retry = ServerAction::<RetryJob>::new();
+    let post_feed = ServerAction::<PostFeed>::new();
+    let hide_feed_post = ServerAction::<HideFeedPost>::new();
     // What the server rendered, refreshed in the browser every few seconds and after each action. A signal, not a
     // resource: resources created below the page's Suspense would make server rendering start over.
     let state = RwSignal::new(initial);
@@ -41,6 +43,8 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
         move |_| {
             set_pickup.version().track();
             retry.version().track();
+            post_feed.version().track();
+            hide_feed_post.version().track();
             refresh();
         }
     });
@@ -53,6 +57,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
     // Rendered again only when the mail changes, not at every refresh (an opened message stays open).
     let outbox = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.outbox.clone()).unwrap_or_default()));
     let dead_jobs = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.dead_jobs.clone()).unwrap_or_default()));
+    let feed = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.feed.clone()).unwrap_or_default()));
     let collection = Memo::new(move |_| state.with(|s| s.as_ref().and_then(|s| s.shopify_collection.clone())));
     let catalog_slug = event.slug.clone();
     let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
@@ -112,6 +117,12 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             }}
             {move || view! { <MailOutbox mail=outbox.get() /> }}
             {move || view! { <DeadLetters jobs=dead_jobs.get() retry /> }}
+            {
+                let event_id = event.id.clone();
+                move || {
+                    view! { <FeedModeration event_id=event_id.clone() posts=feed.get() post=post_feed hide=hide_feed_post /> }
+                }
+            }
 
             <ul class="console-products" aria-label="Products">
                 {event
