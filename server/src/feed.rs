@@ -34,6 +34,9 @@ use crate::{
 pub const POST_FEED: &str = "postFeed";
 pub const HIDE_FEED_POST: &str = "hideFeedPost";
 pub const PUBLISH_FEED_POST: &str = "publishFeedPost";
+/// Most posts one poll sends to pages: the newest of a burst (a page shows the newest; the rest are in the feed's
+/// pages), so a burst never floods every viewer's connection.
+pub const MAX_PUBLISHED_PER_POLL: usize = 20;
 /// Posts a feed page holds (newest first).
 pub const PAGE_SIZE: i64 = 50;
 /// How long a page of `GET /api/feed/{slug}` is served from memory when nothing this server did changed it (another
@@ -181,8 +184,8 @@ impl Feed {
         Ok(post)
     }
 
-    /// Stores what a poll read (and its cursor) and sends the new posts to every page, oldest first; how many were
-    /// new.
+    /// Stores what a poll read (and its cursor) and sends the new posts to every page, oldest first (at most the
+    /// newest `MAX_PUBLISHED_PER_POLL`); how many were new.
     pub async fn take(&self, event_id: &str, source: FeedSource, polled: &Polled) -> Result<usize, StoreError> {
         if polled.posts.is_empty() && polled.cursor.is_none() {
             return Ok(0);
@@ -194,7 +197,7 @@ impl Feed {
         if !added.is_empty() {
             self.pages.invalidate();
         }
-        for post in &added {
+        for post in &added[added.len().saturating_sub(MAX_PUBLISHED_PER_POLL)..] {
             self.hub.publish(PUBLISH_FEED_POST, post);
         }
         Ok(added.len())

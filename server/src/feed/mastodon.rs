@@ -76,7 +76,9 @@ impl MastodonTimeline {
             "{base}/api/v1/timelines/tag/{}",
             utf8_percent_encode(tag, NON_ALPHANUMERIC)
         );
+        // The instance's host names its local accounts (@name@host), without a port.
         let host = base.split_once("://").map_or(base, |(_, host)| host);
+        let host = host.split([':', '/']).next().unwrap_or(host);
         let mut polled = Polled::default();
         let mut cursor = since.map(str::to_owned);
         for _ in 0..MAX_PAGES {

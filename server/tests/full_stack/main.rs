@@ -11,6 +11,7 @@ mod auth;
 mod catalog_live;
 mod cloudfront_cookies;
 mod console;
+mod feed;
 mod graphql;
 mod health;
 mod license_proxy;
