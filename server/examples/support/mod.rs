@@ -9,6 +9,8 @@ pub struct InProcess {
     pub base: String,
     pub config: Config,
     pub store: Store,
+    /// The feed service (to post as the operator).
+    pub feed: caravan_server::feed::Feed,
     /// The data folder, removed when this is dropped.
     _dir: tempfile::TempDir,
 }
@@ -23,11 +25,13 @@ pub async fn serve(configure: impl FnOnce(&mut Config)) -> anyhow::Result<InProc
     let app = Application::build(&config).await?;
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
+    let feed = app.state().feed.clone();
     tokio::spawn(app.serve(std::future::pending()));
     Ok(InProcess {
         base,
         config,
         store,
+        feed,
         _dir: dir,
     })
 }

@@ -16,6 +16,7 @@ mod graphql;
 mod health;
 mod license_proxy;
 mod likes;
+mod likes_crash;
 mod live_page;
 mod media;
 mod oidc;

@@ -3,57 +3,15 @@
 //! end every step is done and every effect exists exactly once: one confirmation e-mail and one history entry per
 //! order, both exports of each, no half-written file.
 
-use std::{
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::{path::Path, time::Duration};
 
 use caravan_server::{secret::Secret, store::Store};
 use serde_json::{Value, json};
 
+use crate::support::process::{free_port, kill, start, wait_up};
+
 const ORDERS: usize = 12;
 const STEPS: usize = ORDERS * 4;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The server on `port` with its data in `dir`; its worker looks for jobs every `poll_ms`.
-fn start(dir: &Path, port: u16, poll_ms: u64) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_caravan-server"))
-        .env("CARAVAN_CONFIG", dir.join("none.toml"))
-        .env("CARAVAN_ADDR", format!("127.0.0.1:{port}"))
-        .env("CARAVAN_DATA_DIR", dir.join("data"))
-        .env("CARAVAN_SITE_DIR", dir.join("site"))
-        .env("CARAVAN_DEMO_MEDIA", "false")
-        .env("CARAVAN_JOBS_POLL_MS", poll_ms.to_string())
-        .env("CARAVAN_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts")
-}
-
-async fn wait_up(client: &reqwest::Client, port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the server did not come up");
-}
 
 async fn store(dir: &Path) -> Store {
     Store::open(&Secret::new(format!(
@@ -80,17 +38,10 @@ async fn steps_done(store: &Store, orders: &[String]) -> usize {
     done
 }
 
-fn kill(mut server: Child) {
-    // SIGKILL: no shutdown, no flush, as a crash.
-    server.kill().unwrap();
-    server.wait().unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_any_moment_every_step_ends_done_exactly_once() {
     caravan_server::outbound::install_tls();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("site")).unwrap();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -98,7 +49,7 @@ async fn killed_at_any_moment_every_step_ends_done_exactly_once() {
     let port = free_port();
 
     // Orders are placed and paid while the worker sleeps (its first look is at start, before any order).
-    let server = start(dir.path(), port, 600_000);
+    let server = start(dir.path(), port, &[("CARAVAN_JOBS_POLL_MS", "600000".into())]);
     wait_up(&client, port).await;
     let base = format!("http://127.0.0.1:{port}");
     let store = store(dir.path()).await;
@@ -149,7 +100,7 @@ async fn killed_at_any_moment_every_step_ends_done_exactly_once() {
     let mut interrupted = 0;
     let mut delay = 0;
     loop {
-        let server = start(dir.path(), port, 5);
+        let server = start(dir.path(), port, &[("CARAVAN_JOBS_POLL_MS", "5".into())]);
         wait_up(&client, port).await;
         tokio::time::sleep(Duration::from_millis(delay)).await;
         kill(server);

@@ -6,6 +6,7 @@
 //! Renders that hung now and then in full suite runs had another cause: a server starting elsewhere in the process
 //! listed the app's routes with resource loading suppressed process-wide (leptos-rs/leptos#4773); the server now lists
 //! them once per process (`site::routes`), and `live_page.rs` holds the regression test.
+pub mod process;
 pub mod ws;
 
 use std::{
