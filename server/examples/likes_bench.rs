@@ -121,7 +121,11 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..30 {
         server
             .feed
-            .post_local("evt_demo", &format!("Post {i}: #caravan https://shop.example/{i}"), Some("Host"))
+            .post_local(
+                "evt_demo",
+                &format!("Post {i}: #caravan https://shop.example/{i}"),
+                Some("Host"),
+            )
             .await?;
     }
 
@@ -144,11 +148,21 @@ async fn main() -> anyhow::Result<()> {
     let accepted = Arc::new(AtomicI64::new(0));
     let started = Instant::now();
     let likes = {
-        let (client, base, api_key, cookies, accepted) =
-            (client.clone(), base.clone(), api_key.clone(), cookies.clone(), accepted.clone());
+        let (client, base, api_key, cookies, accepted) = (
+            client.clone(),
+            base.clone(),
+            api_key.clone(),
+            cookies.clone(),
+            accepted.clone(),
+        );
         rate(requests, concurrency, move |i| {
-            let (client, base, api_key, cookies, accepted) =
-                (client.clone(), base.clone(), api_key.clone(), cookies.clone(), accepted.clone());
+            let (client, base, api_key, cookies, accepted) = (
+                client.clone(),
+                base.clone(),
+                api_key.clone(),
+                cookies.clone(),
+                accepted.clone(),
+            );
             async move {
                 let answer: Value = client
                     .post(format!("{base}/graphql"))
@@ -222,10 +236,15 @@ async fn main() -> anyhow::Result<()> {
     let feed_reads = rate(requests, concurrency, feed(None)).await;
     let feed_304 = rate(requests, concurrency, feed(etag)).await;
 
-    println!("| measure ({requests} requests, {concurrency} at a time, {VIEWERS} viewers) | per second | ratio to /healthz |");
+    println!(
+        "| measure ({requests} requests, {concurrency} at a time, {VIEWERS} viewers) | per second | ratio to /healthz |"
+    );
     println!("|---|---|---|");
     println!("| GET /healthz (baseline) | {health:.0} | 1.00 |");
-    println!("| `like` calls ({TAPS_PER_CALL} taps each) | {likes:.0} | {:.2} |", likes / health);
+    println!(
+        "| `like` calls ({TAPS_PER_CALL} taps each) | {likes:.0} | {:.2} |",
+        likes / health
+    );
     println!("| taps offered | {:.0} | |", likes * TAPS_PER_CALL as f64);
     println!(
         "| taps accepted (each viewer's limit: 60 at once, then 20 a second) | {:.0} | |",
@@ -235,8 +254,17 @@ async fn main() -> anyhow::Result<()> {
     println!("| `onLikeCount` deliveries to one subscriber | {broadcasts:.1} | |");
     println!("| durable sum alone: deltas (1,000 in flight) | {core:.0} | |");
     println!("| durable sum alone: taps | {core_taps:.0} | |");
-    println!("| GET /api/feed/demo (30 posts) | {feed_reads:.0} | {:.2} |", feed_reads / health);
-    println!("| GET /api/feed/demo, If-None-Match (304) | {feed_304:.0} | {:.2} |", feed_304 / health);
-    anyhow::ensure!(stored == accepted, "the stored total is not the sum of acknowledged taps");
+    println!(
+        "| GET /api/feed/demo (30 posts) | {feed_reads:.0} | {:.2} |",
+        feed_reads / health
+    );
+    println!(
+        "| GET /api/feed/demo, If-None-Match (304) | {feed_304:.0} | {:.2} |",
+        feed_304 / health
+    );
+    anyhow::ensure!(
+        stored == accepted,
+        "the stored total is not the sum of acknowledged taps"
+    );
     Ok(())
 }

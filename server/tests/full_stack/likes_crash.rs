@@ -58,8 +58,12 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
         .enumerate()
         .map(|(i, cookie)| {
             let (client, base) = (client.clone(), base.clone());
-            let (acknowledged, unanswered, answers, running) =
-                (acknowledged.clone(), unanswered.clone(), answers.clone(), running.clone());
+            let (acknowledged, unanswered, answers, running) = (
+                acknowledged.clone(),
+                unanswered.clone(),
+                answers.clone(),
+                running.clone(),
+            );
             tokio::spawn(async move {
                 let mut n = 0;
                 while running.load(Ordering::Relaxed) {
@@ -114,8 +118,14 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
         viewer.await.unwrap();
     }
     let answers = answers.load(Ordering::Relaxed);
-    assert!(after_first > 100, "taps were acknowledged before the first crash ({after_first})");
-    assert!(after_second > after_first && answers > after_second, "and between the crashes, and after");
+    assert!(
+        after_first > 100,
+        "taps were acknowledged before the first crash ({after_first})"
+    );
+    assert!(
+        after_second > after_first && answers > after_second,
+        "and between the crashes, and after"
+    );
 
     let total: Value = client
         .post(format!("{base}/graphql"))
@@ -130,7 +140,10 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
     let total = total["data"]["likes"]["total"].as_i64().unwrap();
     let (acknowledged, unanswered) = (acknowledged.load(Ordering::Relaxed), unanswered.load(Ordering::Relaxed));
     eprintln!("{answers} answers; {acknowledged} taps acknowledged, {unanswered} unanswered; total {total}");
-    assert!(total >= acknowledged, "an acknowledged tap was lost: {total} < {acknowledged}");
+    assert!(
+        total >= acknowledged,
+        "an acknowledged tap was lost: {total} < {acknowledged}"
+    );
     assert!(
         total <= acknowledged + unanswered,
         "taps counted that nobody sent: {total} > {acknowledged} + {unanswered}"
