@@ -23,35 +23,6 @@ mod support;
 
 const WEBHOOK_SECRET: &str = "whsec_bench";
 
-/// Runs `requests` calls of `call(i)` with `concurrency` at a time; calls per second.
-async fn rate<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let call = Arc::new(call);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (call, next) = (call.clone(), next.clone());
-            tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= requests {
-                        break;
-                    }
-                    call(i).await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.expect("a client");
-    }
-    requests as f64 / started.elapsed().as_secs_f64()
-}
-
 fn signature(body: &str) -> String {
     let t = chrono::Utc::now().timestamp();
     let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).expect("a key");
@@ -106,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
 
     let health = {
         let (client, base) = (client.clone(), base.clone());
-        rate(requests, concurrency, move |_| {
+        support::rate(requests, concurrency, move |_| {
             let (client, base) = (client.clone(), base.clone());
             async move {
                 let response = client.get(format!("{base}/healthz")).send().await.expect("healthz");
@@ -137,8 +108,8 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     };
-    let orders = rate(requests, concurrency, order(false)).await;
-    let replays = rate(requests, concurrency, order(true)).await;
+    let orders = support::rate(requests, concurrency, order(false)).await;
+    let replays = support::rate(requests, concurrency, order(true)).await;
     let webhook = |duplicate: bool| {
         let (client, base) = (client.clone(), base.clone());
         move |i: usize| {
@@ -163,8 +134,8 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     };
-    let webhooks = rate(requests, concurrency, webhook(false)).await;
-    let duplicates = rate(requests, concurrency, webhook(true)).await;
+    let webhooks = support::rate(requests, concurrency, webhook(false)).await;
+    let duplicates = support::rate(requests, concurrency, webhook(true)).await;
 
     println!("| requests ({requests}, {concurrency} at a time) | per second | ratio to /healthz |");
     println!("|---|---|---|");

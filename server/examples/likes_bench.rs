@@ -1,14 +1,14 @@
 //! Likes and feed reads per second, against `GET /healthz` in the same run. The server runs in this process on a
-//! fresh SQLite database with the demo seeded; 1,000 viewers (each their own viewer cookie, so their own rate limit)
-//! keep their connections.
+//! fresh SQLite database with the demo seeded; `viewers` (1,000 by default) each have their own viewer cookie, so
+//! their own rate limit; clients keep their connections.
 //!
 //! - `like` over HTTP: each call carries 10 taps (half a second of fast tapping, as the page batches them). Taps
 //!   offered and taps accepted per second, and whether the stored total is exactly the sum of what was acknowledged.
-//! - The durable sum alone (`likes::Writer`, no HTTP): 1,000 concurrent deltas at a time, group-committed.
+//! - The durable sum alone (`likes::Writer`, no HTTP): one delta in flight per viewer, group-committed.
 //! - Broadcasts: `onLikeCount` deliveries one subscriber got during the HTTP run, per second.
 //! - `GET /api/feed/demo` (50 posts, from the page cache) and the same with `If-None-Match` (304).
 //!
-//!     cargo run --release -p caravan-server --example likes_bench [requests] [concurrency]
+//!     cargo run --release -p caravan-server --example likes_bench [requests] [concurrency] [viewers]
 
 use std::{
     sync::{
@@ -28,38 +28,8 @@ use tokio_tungstenite::{
 
 mod support;
 
-const VIEWERS: usize = 1000;
 const TAPS_PER_CALL: i64 = 10;
 const LIKE: &str = "mutation($e: ID!, $n: Int!) { like(eventId: $e, count: $n) { total accepted } }";
-
-/// Runs `requests` calls of `call(i)` with `concurrency` at a time; calls per second.
-async fn rate<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let call = Arc::new(call);
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (call, next) = (call.clone(), next.clone());
-            tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= requests {
-                        break;
-                    }
-                    call(i).await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.expect("a client");
-    }
-    requests as f64 / started.elapsed().as_secs_f64()
-}
 
 /// One `onLikeCount` subscriber counting its deliveries.
 async fn count_broadcasts(base: &str, api_key: &str, counted: Arc<AtomicUsize>) -> anyhow::Result<()> {
@@ -100,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let requests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
+    let viewers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1000);
 
     let server = support::serve(|_| {}).await?;
     let base = server.base.clone();
@@ -108,8 +79,8 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(concurrency)
         .timeout(Duration::from_secs(30))
         .build()?;
-    let mut cookies = Vec::with_capacity(VIEWERS);
-    for _ in 0..VIEWERS {
+    let mut cookies = Vec::with_capacity(viewers);
+    for _ in 0..viewers {
         let response = client
             .post(format!("{base}/api/playback/demo"))
             .json(&json!({ "acceptTerms": true }))
@@ -131,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
 
     let health = {
         let (client, base) = (client.clone(), base.clone());
-        rate(requests, concurrency, move |_| {
+        support::rate(requests, concurrency, move |_| {
             let (client, base) = (client.clone(), base.clone());
             async move {
                 let response = client.get(format!("{base}/healthz")).send().await.expect("healthz");
@@ -155,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
             cookies.clone(),
             accepted.clone(),
         );
-        rate(requests, concurrency, move |i| {
+        support::rate(requests, concurrency, move |i| {
             let (client, base, api_key, cookies, accepted) = (
                 client.clone(),
                 base.clone(),
@@ -167,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
                 let answer: Value = client
                     .post(format!("{base}/graphql"))
                     .header("x-api-key", api_key)
-                    .header("cookie", &cookies[i % VIEWERS])
+                    .header("cookie", &cookies[i % viewers])
                     .json(&json!({ "query": LIKE, "variables": { "e": "evt_demo", "n": TAPS_PER_CALL } }))
                     .send()
                     .await
@@ -188,7 +159,7 @@ async fn main() -> anyhow::Result<()> {
     let stored = server.store.likes("evt_demo").await? - before;
     let exact = if stored == accepted { "yes" } else { "NO" };
 
-    // The durable sum alone: the writer with 1,000 deltas in flight.
+    // The durable sum alone: the writer with one delta in flight per viewer.
     let (core, core_taps) = {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (hub, _worker) = caravan_server::realtime::Hub::new();
@@ -197,7 +168,7 @@ async fn main() -> anyhow::Result<()> {
         let before = server.store.likes("evt_demo").await?;
         let writer = service.writer.clone();
         let deltas = requests * 5;
-        let per_second = rate(deltas, VIEWERS, move |_| {
+        let per_second = support::rate(deltas, viewers, move |_| {
             let writer = writer.clone();
             async move {
                 writer.add("evt_demo", TAPS_PER_CALL).await.expect("durable");
@@ -233,11 +204,11 @@ async fn main() -> anyhow::Result<()> {
         .get("etag")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let feed_reads = rate(requests, concurrency, feed(None)).await;
-    let feed_304 = rate(requests, concurrency, feed(etag)).await;
+    let feed_reads = support::rate(requests, concurrency, feed(None)).await;
+    let feed_304 = support::rate(requests, concurrency, feed(etag)).await;
 
     println!(
-        "| measure ({requests} requests, {concurrency} at a time, {VIEWERS} viewers) | per second | ratio to /healthz |"
+        "| measure ({requests} requests, {concurrency} at a time, {viewers} viewers) | per second | ratio to /healthz |"
     );
     println!("|---|---|---|");
     println!("| GET /healthz (baseline) | {health:.0} | 1.00 |");
@@ -252,7 +223,7 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("| stored total = sum of acknowledged taps | {exact} ({stored} = {accepted}) | |");
     println!("| `onLikeCount` deliveries to one subscriber | {broadcasts:.1} | |");
-    println!("| durable sum alone: deltas (1,000 in flight) | {core:.0} | |");
+    println!("| durable sum alone: deltas ({viewers} in flight) | {core:.0} | |");
     println!("| durable sum alone: taps | {core_taps:.0} | |");
     println!(
         "| GET /api/feed/demo (30 posts) | {feed_reads:.0} | {:.2} |",

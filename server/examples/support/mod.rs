@@ -2,6 +2,8 @@
 //! and the cookie a response sets. Each benchmark compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+use std::{sync::Arc, time::Instant};
+
 use caravan_server::{Application, config::Config, store::Store};
 
 pub struct InProcess {
@@ -45,4 +47,33 @@ pub fn first_cookie(response: &reqwest::Response) -> String {
         .and_then(|c| c.split(';').next())
         .unwrap_or_default()
         .to_string()
+}
+
+/// Runs `requests` calls of `call(i)` with `concurrency` at a time; calls per second.
+pub async fn rate<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (call, next) = (call.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= requests {
+                        break;
+                    }
+                    call(i).await;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.expect("a client");
+    }
+    requests as f64 / started.elapsed().as_secs_f64()
 }
