@@ -6,10 +6,7 @@
 //!
 //!     cargo run --release -p caravan-server --example commerce_bench [requests] [concurrency]
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use caravan_server::{
     secret::Secret,

@@ -100,7 +100,7 @@ async fn x_search(
         .get("next_token")
         .map_or(0, |t| t.trim_start_matches('p').parse().unwrap());
     let mut matching: Vec<_> = x.posts.iter().filter(|(id, _)| *id > since).cloned().collect();
-    matching.sort_by(|a, b| b.0.cmp(&a.0));
+    matching.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
     let page: Vec<_> = matching.iter().skip(offset).take(max).collect();
     let more = offset + page.len() < matching.len();
     let mut meta = json!({ "result_count": page.len() });
