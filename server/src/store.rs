@@ -132,6 +132,8 @@ pub(crate) mod tests {
                 "content_keys",
                 "entitlements",
                 "events",
+                "feed_cursors",
+                "feed_posts",
                 "jobs",
                 "like_totals",
                 "mail_outbox",
