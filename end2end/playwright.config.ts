@@ -33,8 +33,9 @@ export default defineConfig({
   projects: [
     { name: 'desktop', use: desktop, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
     { name: 'phone', use: phone, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
-    // Live changes: one project, so no two tests move the same banner at once (each test opens its own viewers).
-    { name: 'live', use: desktop, testMatch: /\.live\.spec\.ts$/, fullyParallel: false },
+    // Live changes: one project with one worker, so no two tests (of one file or of two) move the same banner at once
+    // (each test opens its own viewers).
+    { name: 'live', use: desktop, testMatch: /\.live\.spec\.ts$/, fullyParallel: false, workers: 1 },
     { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
     { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
   ],
