@@ -72,17 +72,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let cookie = support::first_cookie(&first);
 
-    let health = {
-        let (client, base) = (client.clone(), base.clone());
-        support::rate(requests, concurrency, move |_| {
-            let (client, base) = (client.clone(), base.clone());
-            async move {
-                let response = client.get(format!("{base}/healthz")).send().await.expect("healthz");
-                assert_eq!(response.status(), 200);
-            }
-        })
-        .await
-    };
+    let health = support::healthz_rate(&client, &base, requests, concurrency).await;
     let order = |replay: bool| {
         let (client, base, cookie, body) = (client.clone(), base.clone(), cookie.clone(), order_body.clone());
         move |i: usize| {

@@ -100,17 +100,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
     }
 
-    let health = {
-        let (client, base) = (client.clone(), base.clone());
-        support::rate(requests, concurrency, move |_| {
-            let (client, base) = (client.clone(), base.clone());
-            async move {
-                let response = client.get(format!("{base}/healthz")).send().await.expect("healthz");
-                assert_eq!(response.status(), 200);
-            }
-        })
-        .await
-    };
+    let health = support::healthz_rate(&client, &base, requests, concurrency).await;
 
     // Likes over HTTP, with one subscriber counting the broadcasts meanwhile.
     let broadcasts = Arc::new(AtomicUsize::new(0));

@@ -77,3 +77,17 @@ where
     }
     requests as f64 / started.elapsed().as_secs_f64()
 }
+
+/// The baseline every benchmark measures against in the same run: `GET /healthz` (an HTTP round trip and one
+/// database ping) per second.
+pub async fn healthz_rate(client: &reqwest::Client, base: &str, requests: usize, concurrency: usize) -> f64 {
+    let (client, url) = (client.clone(), format!("{base}/healthz"));
+    rate(requests, concurrency, move |_| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let response = client.get(url).send().await.expect("healthz");
+            assert_eq!(response.status(), 200);
+        }
+    })
+    .await
+}
