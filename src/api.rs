@@ -3,7 +3,7 @@
 //! the real-time link for subscriptions. Components call the functions re-exported here and see no transport.
 
 mod client;
-mod config;
+pub mod config;
 pub mod console;
 mod error;
 mod models;

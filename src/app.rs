@@ -47,7 +47,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Title formatter=|title: String| {
-            if title.is_empty() { "Caravan".to_string() } else { format!("{title} · Caravan") }
+            let title = if title.is_empty() { "Caravan".to_string() } else { format!("{title} · Caravan") };
+            // leptos_meta 0.8 writes the server's <title> as it is, unescaped: a show's title could end the element.
+            // Escaped there; the browser sets document.title as text.
+            if cfg!(feature = "ssr") { escape_text(&title) } else { title }
         } />
         <Router>
             <Routes fallback=NotFoundPage>
@@ -56,5 +59,21 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
             </Routes>
         </Router>
+    }
+}
+
+/// `text` as HTML text: `&`, `<` and `>` as entities.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_cannot_become_markup() {
+        assert_eq!(
+            super::escape_text("</title><script>x</script> & more"),
+            "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &amp; more"
+        );
     }
 }

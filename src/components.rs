@@ -10,6 +10,7 @@ mod pickup_banner;
 mod player;
 mod product_carousel;
 mod product_picture;
+mod share_meta;
 mod show_header;
 mod side_panel;
 
@@ -23,5 +24,6 @@ pub use pickup_banner::{PickupBanner, product_anchor};
 pub use player::Player;
 pub use product_carousel::ProductCarousel;
 pub use product_picture::ProductPicture;
+pub use share_meta::ShareMeta;
 pub use show_header::ShowHeader;
 pub use side_panel::SidePanel;

@@ -54,6 +54,23 @@ pub fn format_price(minor_units: i64, currency: &str) -> String {
     )
 }
 
+/// An amount in minor units as the decimal number of its major unit, as machines read it: 1980 JPY → "1980",
+/// 123456 USD → "1234.56".
+pub fn decimal_amount(minor_units: i64, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    if digits == 0 {
+        return minor_units.to_string();
+    }
+    let sign = if minor_units < 0 { "-" } else { "" };
+    let (magnitude, scale) = (minor_units.unsigned_abs(), 10u64.pow(digits));
+    format!(
+        "{sign}{}.{:0width$}",
+        magnitude / scale,
+        magnitude % scale,
+        width = digits as usize
+    )
+}
+
 /// A tax rate in basis points as a percentage label: 1000 → "10%", 750 → "7.5%".
 pub fn format_tax_rate(basis_points: i64) -> String {
     if basis_points.rem_euclid(100) == 0 {
@@ -152,6 +169,14 @@ mod tests {
         assert_eq!(format_price(5, "EUR"), "€0.05");
         assert_eq!(format_price(-250, "GBP"), "-£2.50");
         assert_eq!(format_price(1000, "CHF"), "CHF10.00");
+    }
+
+    #[test]
+    fn decimal_amounts_for_machines() {
+        assert_eq!(decimal_amount(1980, "JPY"), "1980");
+        assert_eq!(decimal_amount(123_456, "USD"), "1234.56");
+        assert_eq!(decimal_amount(5, "EUR"), "0.05");
+        assert_eq!(decimal_amount(-250, "GBP"), "-2.50");
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod hooks;
 pub mod images;
 pub mod money;
 pub mod routes;
+pub mod share;
 
 pub use app::{App, shell};
 

@@ -118,6 +118,7 @@ impl Application {
                 graphql_url: config.public_graphql_url.clone(),
                 realtime_url: config.public_realtime_url.clone(),
                 api_key: config.api_key.expose().clone(),
+                site_url: config.public_site_url.trim_end_matches('/').to_owned(),
             },
             sessions,
             media_dir: config.media_dir(),

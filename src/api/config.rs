@@ -15,6 +15,26 @@ pub struct ClientConfig {
     pub realtime_url: String,
     /// The API key viewers' requests carry (public by design, as AppSync API keys in web pages are).
     pub api_key: String,
+    /// The site's public address (`https://live.example.com`), for the absolute links of sharing metadata.
+    #[serde(default)]
+    pub site_url: String,
+}
+
+/// The configuration the server rendered into this page, known at once on both sides (the server provides it for
+/// each render; the browser reads the element): what server-rendered parts that depend on it use, so the hydrated
+/// page renders the same. `None` in a client-rendered page (`trunk serve`).
+pub fn rendered() -> Option<ClientConfig> {
+    #[cfg(feature = "browser")]
+    {
+        leptos::prelude::document()
+            .get_element_by_id(ELEMENT_ID)
+            .and_then(|element| element.text_content())
+            .and_then(|text| serde_json::from_str::<ClientConfig>(&text).ok())
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        leptos::prelude::use_context::<ClientConfig>()
+    }
 }
 
 impl ClientConfig {
@@ -74,6 +94,7 @@ mod tests {
             graphql_url: "/graphql".into(),
             realtime_url: "</script><script>alert(1)</script>".into(),
             api_key: "da2-key".into(),
+            site_url: "https://live.example".into(),
         };
         let json = config.to_script_json();
         assert!(!json.contains('<'));

@@ -12,6 +12,9 @@ pub struct Event {
     pub description: Option<String>,
     /// RFC 3339.
     pub starts_at: String,
+    /// RFC 3339, when the show has a planned end.
+    #[serde(default)]
+    pub ends_at: Option<String>,
     /// The live stream's HLS master playlist.
     pub live_url: Option<String>,
     /// The recording's HLS master playlist, played once the show has ended.

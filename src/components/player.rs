@@ -378,6 +378,7 @@ mod tests {
             title: "t".into(),
             description: None,
             starts_at: "2026-11-22T10:00:00Z".into(),
+            ends_at: None,
             live_url: live.map(Into::into),
             archive_url: archive.map(Into::into),
             status: EventStatus::Live,

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
@@ -9,7 +9,7 @@ use crate::{
     },
     components::{
         CartButton, CartSheet, ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player,
-        ProductCarousel, ShowHeader, SidePanel,
+        ProductCarousel, ShareMeta, ShowHeader, SidePanel,
     },
     hooks::{provide_cart, provide_pickup, use_catalog},
     routes::NotFoundPage,
@@ -38,7 +38,6 @@ pub fn LivePage() -> impl IntoView {
 /// The layout of a show: the stage (player, pickup banner, like button) and the side panel (shop and feed).
 #[component]
 fn LiveShow(event: Event) -> impl IntoView {
-    let description = event.description.clone().unwrap_or_default();
     provide_cart(&event.slug);
     provide_pickup(event.id.clone(), event.pickup.clone());
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
@@ -52,7 +51,7 @@ fn LiveShow(event: Event) -> impl IntoView {
     };
     view! {
         <Title text=event.title.clone() />
-        <Meta name="description" content=description />
+        <ShareMeta event=event.clone() />
         <div class="live-layout" data-live-link=link_state>
             <ShowHeader title=event.title.clone() status=event.status />
             <ConnectionIndicator />

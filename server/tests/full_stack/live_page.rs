@@ -157,7 +157,8 @@ async fn the_client_configuration_is_served_for_trunk() {
     let config: serde_json::Value = app.get("/api/client-config").await.json().await.unwrap();
     assert_eq!(
         config,
-        serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key })
+        serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key,
+            "siteUrl": "http://127.0.0.1:3000" })
     );
 }
 
@@ -181,4 +182,86 @@ async fn renders_finish_while_other_servers_start() {
     }
     starting.await.unwrap();
     assert!(rendered > 0);
+}
+
+/// The `content` of the `<meta>` with `attribute="key"` in `html`.
+fn meta<'a>(html: &'a str, attribute: &str, key: &str) -> Option<&'a str> {
+    let at = html.find(&format!(r#"{attribute}="{key}""#))?;
+    let tag = &html[html[..at].rfind('<')?..];
+    let tag = &tag[..tag.find('>')?];
+    let content = &tag[tag.find(r#"content=""#)? + 9..];
+    Some(&content[..content.find('"')?])
+}
+
+/// The text of the page's `<script type="application/ld+json">`.
+fn json_ld(html: &str) -> serde_json::Value {
+    let open = html.find(r#"<script type="application/ld+json">"#).expect("JSON-LD");
+    let body = &html[open + r#"<script type="application/ld+json">"#.len()..];
+    serde_json::from_str(&body[..body.find("</script>").expect("its end")]).expect("valid JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_link_shows_the_show_and_search_engines_read_its_offers() {
+    let app = TestApp::spawn_configured(|config| config.public_site_url = "https://live.example/".into()).await;
+    let html = app.get("/live/demo").await.text().await.unwrap();
+    assert_eq!(meta(&html, "property", "og:title"), Some("Caravan Live Demo"));
+    assert_eq!(
+        meta(&html, "property", "og:url"),
+        Some("https://live.example/live/demo")
+    );
+    assert_eq!(meta(&html, "property", "og:type"), Some("video.other"));
+    let image = meta(&html, "property", "og:image").expect("a picture");
+    assert!(image.starts_with("https://live.example/"), "{image}");
+    assert_eq!(meta(&html, "name", "twitter:card"), Some("summary_large_image"));
+    assert_eq!(meta(&html, "name", "twitter:image"), Some(image));
+    assert!(meta(&html, "name", "description").is_some_and(|d| !d.is_empty()));
+    assert!(html.contains(r#"<link href="https://live.example/live/demo" rel="canonical">"#));
+
+    let ld = json_ld(&html);
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "BroadcastEvent");
+    assert_eq!(ld["name"], "Caravan Live Demo");
+    assert_eq!(ld["isLiveBroadcast"], true);
+    let offers = ld["offers"].as_array().unwrap();
+    assert_eq!(offers.len(), 12);
+    let tee = offers
+        .iter()
+        .find(|o| o["itemOffered"]["name"] == DEMO_TITLES[0])
+        .unwrap();
+    assert_eq!(
+        (&tee["price"], &tee["priceCurrency"]),
+        (&serde_json::json!("3300"), &serde_json::json!("JPY"))
+    );
+    assert_eq!(tee["availability"], "https://schema.org/InStock");
+
+    // The picked-up product is the picture of the show.
+    app.set_pickup("evt_demo", Some("prd_demo_07"), true).await;
+    let html = app.get("/live/demo").await.text().await.unwrap();
+    assert!(
+        meta(&html, "property", "og:image").unwrap().contains("product-07"),
+        "{html}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_title_cannot_break_out_of_the_structured_data() {
+    let app = TestApp::spawn().await;
+    let title = r#"</title></script><script>window.pwned=1</script> "Live" & more"#;
+    let event = caravan_server::store::EventRecord::new("evt_hostile", "hostile", title, chrono::Utc::now());
+    app.store.create_event(&event, &[]).await.unwrap();
+    let html = app.get("/live/hostile").await.text().await.unwrap();
+    if let Some(at) = html.find("<script>window.pwned") {
+        panic!("the title became markup: {}", &html[at.saturating_sub(300)..at + 60]);
+    }
+    assert_eq!(json_ld(&html)["name"], title);
+    assert_eq!(
+        meta(&html, "property", "og:title"),
+        Some("&lt;/title&gt;&lt;/script&gt;&lt;script&gt;window.pwned=1&lt;/script&gt; &quot;Live&quot; &amp; more")
+    );
+    // The document's title too (leptos_meta writes it unescaped; the app escapes it on the server).
+    assert!(
+        html.contains("<title>&lt;/title&gt;&lt;/script&gt;&lt;script&gt;window.pwned=1&lt;/script&gt; \"Live\" &amp; more · Caravan</title>"),
+        "{}",
+        &html[html.find("<title>").unwrap()..][..200]
+    );
 }
