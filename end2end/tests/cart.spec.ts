@@ -11,7 +11,7 @@ test('buying never interrupts the show: add, change the quantity, check out with
   const before = await player.expectAdvancing(1);
 
   const caramels = show.product(CARAMELS);
-  const add = caramels.getByRole('button', { name: `Add ${CARAMELS} to the cart` });
+  const add = caramels.getByRole('button', { name: `Add to cart: ${CARAMELS}` });
   await add.click();
   await add.click();
   await expect(page.getByTestId('cart-count')).toHaveText('2');
@@ -46,7 +46,7 @@ test('buying never interrupts the show: add, change the quantity, check out with
 test('the cart survives a reload, and a declined test card charges nothing', async ({ page }) => {
   const show = new LivePage(page);
   await show.goto('demo');
-  await show.product(CARAMELS).getByRole('button', { name: `Add ${CARAMELS} to the cart` }).click();
+  await show.product(CARAMELS).getByRole('button', { name: `Add to cart: ${CARAMELS}` }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
   await page.reload();
   await expect(page.getByTestId('cart-count')).toHaveText('1');
@@ -69,9 +69,9 @@ test('a product with variants is bought in the chosen one', async ({ page }) => 
   const choice = tote.getByRole('combobox', { name: 'Choose a variant of キャンバストートバッグ' });
   await expect(choice).toHaveValue('var_demo_02_natural');
   await choice.selectOption({ label: 'ブラック · Black' });
-  await tote.getByRole('button', { name: 'Add キャンバストートバッグ to the cart' }).click();
+  await tote.getByRole('button', { name: 'Add to cart: キャンバストートバッグ' }).click();
   await choice.selectOption({ label: '生成り · Natural' });
-  await tote.getByRole('button', { name: 'Add キャンバストートバッグ to the cart' }).click();
+  await tote.getByRole('button', { name: 'Add to cart: キャンバストートバッグ' }).click();
   await expect(page.getByTestId('cart-count')).toHaveText('2');
 
   await page.getByRole('button', { name: /^Cart/ }).click();

@@ -28,7 +28,7 @@ test('a product sold out by other buyers shows so at once, and comes back when t
     await viewer.waitForLiveLink();
     await viewer.markDocument();
     const mug = viewer.product(MUG.title);
-    const add = mug.getByRole('button', { name: `Add ${MUG.title} to the cart` });
+    const add = mug.getByRole('button', { name: `Add to cart: ${MUG.title}` });
     await expect(add).toBeEnabled();
 
     const { orderId, cookie } = await buyMugs(server.url, MUG.stock);

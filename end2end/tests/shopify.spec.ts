@@ -94,7 +94,7 @@ test('a Shopify show is paid at the shop checkout in a new tab while the show pl
     await live.waitForLiveLink();
     await player.expectAdvancing(1);
 
-    await live.product(YUKATA).getByRole('button', { name: `Add ${YUKATA} to the cart` }).click();
+    await live.product(YUKATA).getByRole('button', { name: `Add to cart: ${YUKATA}` }).click();
     await page.getByRole('button', { name: /^Cart/ }).click();
     const cart = page.getByRole('dialog', { name: 'Cart' });
     await cart.getByRole('button', { name: 'Place order' }).click();

@@ -109,7 +109,7 @@ test('a card is paid in the Payment Element inside the cart while the show plays
     // Stripe.js is not part of the page until a Stripe payment starts.
     expect(await page.evaluate(() => 'Stripe' in window)).toBe(false);
 
-    await live.product(CARAMELS).getByRole('button', { name: `Add ${CARAMELS} to the cart` }).click();
+    await live.product(CARAMELS).getByRole('button', { name: `Add to cart: ${CARAMELS}` }).click();
     await page.getByRole('button', { name: /^Cart/ }).click();
     const cart = page.getByRole('dialog', { name: 'Cart' });
     await cart.getByRole('button', { name: 'Place order' }).click();

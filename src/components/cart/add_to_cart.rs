@@ -13,11 +13,16 @@ pub fn AddToCart(product: Product, #[prop(into)] variant: Signal<Option<Variant>
     if product.sold_out {
         return Some(view! { <button type="button" class="add-to-cart" disabled>"Sold out"</button> }.into_any());
     }
-    let label = format!("Add {} to the cart", product.title);
+    // The name starts with what the button shows, then says which product (WCAG 2.5.3, label in name).
+    let title = product.title.clone();
     let in_cart = Signal::derive({
         let id = product.id.clone();
         move || cart.quantity_of(&id)
     });
+    let label = move || match in_cart.get() {
+        0 => format!("カートに入れる · Add to cart: {title}"),
+        n => format!("カートに入れる · Add to cart: {title} ({n} in cart)"),
+    };
     let unavailable = move || variant.with(|v| v.as_ref().is_some_and(|v| v.sold_out));
     Some(
         view! {
