@@ -8,7 +8,7 @@ use leptos_router::{
 
 use crate::{
     api::{CONFIG_ELEMENT_ID, ClientConfig},
-    routes::{AdminPage, HomePage, LivePage, NotFoundPage},
+    routes::{AdminPage, EmbedPage, HomePage, LivePage, NotFoundPage},
 };
 
 /// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/live/:slug") view=LivePage ssr=SsrMode::Async />
                 <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
+                <Route path=path!("/embed/:slug") view=EmbedPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -21,7 +21,7 @@ pub use error_notice::ErrorNotice;
 pub use hashtag_feed::HashtagFeed;
 pub use like_button::LikeButton;
 pub use pickup_banner::{PickupBanner, product_anchor};
-pub use player::Player;
+pub use player::{Player, PlayerActions};
 pub use product_carousel::ProductCarousel;
 pub use product_picture::ProductPicture;
 pub use share_meta::ShareMeta;

@@ -2,7 +2,7 @@
 //! Only `http(s)://` addresses become links, so a post can never make a `javascript:` link; everything else stays
 //! text (Leptos writes text as text nodes, so `<script>` in a post is just characters).
 
-use crate::api::FeedSource;
+use crate::{api::FeedSource, routes::path_segment};
 
 /// A piece of a post's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,8 +119,8 @@ fn origin(url: &str) -> Option<&str> {
 
 fn hashtag_url(name: &str, source: FeedSource, post_url: Option<&str>) -> Option<String> {
     match source {
-        FeedSource::X => Some(format!("https://x.com/hashtag/{}", encode(name))),
-        FeedSource::Mastodon => Some(format!("{}/tags/{}", origin(post_url?)?, encode(name))),
+        FeedSource::X => Some(format!("https://x.com/hashtag/{}", path_segment(name))),
+        FeedSource::Mastodon => Some(format!("{}/tags/{}", origin(post_url?)?, path_segment(name))),
         FeedSource::Local | FeedSource::Unknown => None,
     }
 }
@@ -134,19 +134,6 @@ fn mention_url(name: &str, domain: Option<&str>, source: FeedSource, post_url: O
         },
         FeedSource::Local | FeedSource::Unknown => None,
     }
-}
-
-/// Percent-encodes a path segment (a hashtag can be Japanese).
-fn encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

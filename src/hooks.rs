@@ -2,6 +2,7 @@
 
 mod use_cart;
 mod use_catalog;
+mod use_embed;
 mod use_feed;
 mod use_hls;
 mod use_likes;
@@ -14,6 +15,7 @@ mod use_swipe;
 
 pub use use_cart::{Cart, CartLine, MAX_QUANTITY, provide_cart, use_cart};
 pub use use_catalog::use_catalog;
+pub use use_embed::{EmbedHost, PlayerSlot, provide_embed, use_embed_host};
 pub use use_feed::{UseFeed, use_feed};
 pub use use_hls::{Backend, Failure, HlsSource, Phase, QualityLevel, UseHls, use_hls};
 pub use use_likes::{UseLikes, use_likes};

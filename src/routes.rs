@@ -1,11 +1,13 @@
 //! One file per page.
 
 mod admin_page;
+mod embed_page;
 mod home_page;
 mod live_page;
 mod not_found_page;
 
 pub use admin_page::AdminPage;
+pub use embed_page::EmbedPage;
 pub use home_page::HomePage;
 pub use live_page::LivePage;
 pub use not_found_page::NotFoundPage;
@@ -13,15 +15,20 @@ pub use not_found_page::NotFoundPage;
 /// The address of a show's page. The slug is percent-encoded, so whatever an operator names a show, the path is
 /// valid (and a valid `Location` header for the server-side redirect).
 pub fn live_path(slug: &str) -> String {
-    let mut path = String::from("/live/");
-    for byte in slug.bytes() {
+    format!("/live/{}", path_segment(slug))
+}
+
+/// `text` percent-encoded as one segment of a path (everything but RFC 3986's unreserved characters).
+pub fn path_segment(text: &str) -> String {
+    let mut segment = String::with_capacity(text.len());
+    for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            path.push(byte as char);
+            segment.push(byte as char);
         } else {
-            path.push_str(&format!("%{byte:02X}"));
+            segment.push_str(&format!("%{byte:02X}"));
         }
     }
-    path
+    segment
 }
 
 #[cfg(test)]

@@ -151,6 +151,10 @@ pub struct Config {
     pub feed_mastodon_token: Option<Secret<String>>,
     /// Shows with a Mastodon hashtag: `slug=tag`, comma-separated.
     pub feed_mastodon_tags: String,
+    /// Origins that may frame every show's embed (`/embed/{slug}`), comma-separated.
+    pub embed_allowed_origins: String,
+    /// Shows with a list of their own: `slug=origin origin`, comma-separated.
+    pub embed_show_origins: String,
 }
 
 /// How the license proxy authenticates to the DRM vendor.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod commerce;
 pub mod config;
 pub mod console;
+pub mod embed;
 pub mod error;
 pub mod feed;
 pub mod graphql;
@@ -126,7 +127,8 @@ impl Application {
             commerce: commerce::CommerceState::from_config(config).context("configuring checkout")?,
             feed,
         };
-        let router = app(state.clone());
+        let embedding = embed::EmbedPolicy::from_config(config).context("configuring embedding")?;
+        let router = app(state.clone(), embedding);
         let jobs = jobs::Worker {
             store: state.store.clone(),
             mailer: std::sync::Arc::new(mail::Mailer::from_config(config).context("configuring mail")?),
@@ -232,8 +234,8 @@ async fn register_demo_key(store: &Store, key_file: &std::path::Path) {
     }
 }
 
-/// Every route of the server, with the shared layers.
-pub fn app(state: AppState) -> Router {
+/// Every route of the server, with the shared layers (`embedding`: who may frame which page).
+pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
     let router = Router::new()
         .merge(health::router())
         .merge(analytics::router())
@@ -250,7 +252,11 @@ pub fn app(state: AppState) -> Router {
         .merge(realtime::router())
         .merge(media::router(&state))
         .merge(site::router(&state))
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(embedding),
+            embed::frame_policy,
+        ));
     telemetry::layer(router)
 }
 

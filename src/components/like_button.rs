@@ -16,10 +16,14 @@ const DRIFT: [i32; 8] = [-14, 6, -4, 12, 0, -9, 9, -2];
 #[component]
 pub fn LikeButton(event_id: String, initial: i64) -> impl IntoView {
     let likes = use_likes(event_id, initial);
+    let embed = crate::hooks::use_embed_host();
     let hearts = RwSignal::new(Vec::<(u32, i32)>::new());
     let next = StoredValue::new(0u32);
     let tap = move |_| {
         likes.tap();
+        if let Some(embed) = embed {
+            embed.emit("like", serde_json::json!({ "count": likes.count.get_untracked() }));
+        }
         let id = next.get_value();
         next.set_value(id.wrapping_add(1));
         hearts.update(|flying| {

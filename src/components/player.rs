@@ -100,6 +100,31 @@ pub struct PlayerActions {
 }
 
 impl PlayerActions {
+    /// Plays (a partner's command; the viewer uses `toggle_play`).
+    pub fn play(&self) {
+        if self.video.get_untracked().is_some() {
+            self.hls.play();
+        }
+    }
+
+    pub fn pause(&self) {
+        if let Some(video) = self.video.get_untracked() {
+            let _ = video.pause();
+        }
+    }
+
+    /// Sound off or on, as the partner asks.
+    pub fn set_muted(&self, muted: bool) {
+        let Some(video) = self.video.get_untracked() else {
+            return;
+        };
+        self.media.sound_chosen.set(true);
+        video.set_muted(muted);
+        if !muted && video.volume() == 0.0 {
+            video.set_volume(0.5);
+        }
+    }
+
     pub fn toggle_play(&self) {
         let Some(video) = self.video.get_untracked() else {
             return;
@@ -246,6 +271,10 @@ pub fn Player(event: Event) -> impl IntoView {
         menu_open: RwSignal::new(false),
     };
     provide_context(actions);
+    // An embed page takes the partner's commands through these actions.
+    if let Some(slot) = use_context::<crate::hooks::PlayerSlot>() {
+        slot.0.set(Some(actions));
+    }
 
     // Controls show on activity and hide after a while of playing without it.
     let active = RwSignal::new(true);

@@ -36,6 +36,8 @@ pub struct CartLine {
 pub struct Cart {
     pub lines: RwSignal<Vec<CartLine>>,
     pub open: RwSignal<bool>,
+    /// The partner page to tell about additions, in an embed.
+    embed: Option<crate::hooks::EmbedHost>,
 }
 
 impl CartLine {
@@ -53,6 +55,11 @@ impl Cart {
     /// One more of `product` in `variant` (a new line, or one more on its line).
     pub fn add(&self, product: &Product, variant: Option<&Variant>) {
         let key = line_key(&product.id, variant.map(|v| v.id.as_str()));
+        if let Some(embed) = self.embed {
+            let detail = serde_json::json!({ "productId": product.id, "variantId": variant.map(|v| v.id.clone()),
+                "title": product.title, "price": variant.map_or(product.price, |v| v.price), "currency": product.currency });
+            embed.emit("addToCart", detail);
+        }
         self.lines
             .update(|lines| match lines.iter_mut().find(|l| l.key() == key) {
                 Some(line) => line.quantity = (line.quantity + 1).min(MAX_QUANTITY),
@@ -156,6 +163,7 @@ pub fn provide_cart(slug: &str) -> Cart {
     let cart = Cart {
         lines: RwSignal::new(Vec::new()),
         open: RwSignal::new(false),
+        embed: crate::hooks::use_embed_host(),
     };
     #[cfg(feature = "browser")]
     {
@@ -219,6 +227,7 @@ mod tests {
         Cart {
             lines: RwSignal::new(Vec::new()),
             open: RwSignal::new(false),
+            embed: None,
         }
     }
 

@@ -31,6 +31,7 @@ enum Step {
 #[component]
 pub fn Checkout(slug: String) -> impl IntoView {
     let cart = use_cart()?;
+    let embed = crate::hooks::use_embed_host();
     let step = RwSignal::new(Step::Editing);
     let problem = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
@@ -40,7 +41,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
     // Stored: the handlers stay `Copy` and can be used in more than one place of the view.
     let slug = StoredValue::new(slug);
     #[cfg(not(feature = "browser"))]
-    let _ = (slug, attempt);
+    let _ = (slug, attempt, embed);
 
     let place = move |_| {
         problem.set(None);
@@ -58,6 +59,12 @@ pub fn Checkout(slug: String) -> impl IntoView {
                 match place_order(&slug, &lines, address, &key).await {
                     Ok(OrderAnswer::Done(order)) => {
                         attempt.set_value(None);
+                        if let Some(embed) = embed {
+                            embed.emit(
+                                "checkout",
+                                serde_json::json!({ "orderId": order.order_id, "provider": order.provider }),
+                            );
+                        }
                         step.set(match order.provider.as_str() {
                             "local" => Step::TestPayment(order),
                             "stripe" => match (order.stripe.clone(), order.client_secret.clone()) {
