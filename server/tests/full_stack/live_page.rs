@@ -265,3 +265,46 @@ async fn a_hostile_title_cannot_break_out_of_the_structured_data() {
         &html[html.find("<title>").unwrap()..][..200]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_allowed_partners_may_frame_the_widget_and_nobody_the_page() {
+    let app = TestApp::spawn_configured(|config| {
+        config.embed_allowed_origins = "https://partner.example".into();
+        config.embed_show_origins = "demo-paid=https://vip.example".into();
+    })
+    .await;
+    let embed = app.get("/embed/demo?mode=full").await;
+    assert_eq!(embed.status(), 200);
+    assert_eq!(
+        embed.headers()["content-security-policy"],
+        "frame-ancestors 'self' https://partner.example"
+    );
+    assert!(embed.headers().get("x-frame-options").is_none());
+    let html = embed.text().await.unwrap();
+    let layout = html
+        .find("embed-layout")
+        .map(|at| &html[at.saturating_sub(50)..(at + 300).min(html.len())]);
+    assert!(
+        html.contains(r#"data-mode="full""#) && html.contains("embed-shop"),
+        "the shop too: {layout:?}"
+    );
+    assert!(
+        html.contains(r#"href="/live/demo" target="_blank""#),
+        "a way out to the show's page"
+    );
+    let own = app.get("/embed/demo-paid").await;
+    assert_eq!(
+        own.headers()["content-security-policy"],
+        "frame-ancestors 'self' https://vip.example"
+    );
+    assert_eq!(app.get("/embed/no-such-show").await.status(), 404);
+    for path in ["/live/demo", "/admin/demo", "/api/feed/demo"] {
+        let response = app.get(path).await;
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            "frame-ancestors 'self'",
+            "{path}"
+        );
+        assert_eq!(response.headers()["x-frame-options"], "SAMEORIGIN", "{path}");
+    }
+}
