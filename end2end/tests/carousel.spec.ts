@@ -105,7 +105,7 @@ test.describe('on a desktop', () => {
     // rests on the nearest card, and the button under the press is not pressed.
     let start = { x: 0, y: 0 };
     for (const i of [2, 3, 1]) {
-      const add = live.products.nth(i).getByRole('button', { name: /^Add / });
+      const add = live.products.nth(i).getByRole('button', { name: /Add to cart/ });
       if ((await add.count()) === 1 && (await add.isEnabled())) {
         const box = (await add.boundingBox())!;
         start = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
