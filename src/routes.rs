@@ -9,7 +9,7 @@ mod not_found_page;
 pub use admin_page::AdminPage;
 pub use embed_page::EmbedPage;
 pub use home_page::HomePage;
-pub use live_page::LivePage;
+pub use live_page::{LivePage, show_of_route};
 pub use not_found_page::NotFoundPage;
 
 /// The address of a show's page. The slug is percent-encoded, so whatever an operator names a show, the path is

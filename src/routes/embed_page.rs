@@ -1,12 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{self, Event},
-    components::{CartButton, CartSheet, ErrorNotice, LikeButton, PickupBanner, Player, ProductCarousel},
+    api::Event,
+    components::{CartButton, CartSheet, LikeButton, PickupBanner, Player, ProductCarousel},
     hooks::{provide_cart, provide_embed, provide_pickup, use_catalog},
-    routes::{NotFoundPage, live_path},
+    routes::{live_path, show_of_route},
 };
 
 /// `/embed/:slug`: the show as a partner's widget, framed by `/embed.js` (docs/EMBEDDING.md). `?mode=player` (the
@@ -14,21 +14,8 @@ use crate::{
 /// own page in a new tab (for browsers that keep cookies from framed pages, and for anyone who wants the whole page).
 #[component]
 pub fn EmbedPage() -> impl IntoView {
-    let params = use_params_map();
     let full = use_query_map().read_untracked().get("mode").as_deref() == Some("full");
-    let slug = move || params.read().get("slug").unwrap_or_default();
-    let event = Resource::new(slug, api::live_event);
-    view! {
-        <Suspense fallback=|| view! { <p class="page-message">"Loading the show…"</p> }>
-            {move || Suspend::new(async move {
-                match event.await {
-                    Ok(Some(event)) => view! { <EmbedShow event full /> }.into_any(),
-                    Ok(None) => view! { <NotFoundPage /> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    show_of_route(move |event| view! { <EmbedShow event full /> }.into_any())
 }
 
 #[component]

@@ -18,15 +18,20 @@ use crate::{
 /// `/live/:slug`: the show. The server renders it complete (products included) so it reads without JavaScript.
 #[component]
 pub fn LivePage() -> impl IntoView {
+    show_of_route(|event| view! { <LiveShow event /> }.into_any())
+}
+
+/// The show the route's `:slug` names, loaded (on the server, before the first byte), then laid out by `show`; the
+/// not-found page for an unknown slug, and the error notice when the API fails. The live page's and the widget's.
+pub fn show_of_route(show: impl Fn(Event) -> AnyView + Copy + Send + Sync + 'static) -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let event = Resource::new(slug, api::live_event);
-
     view! {
         <Suspense fallback=|| view! { <p class="page-message">"Loading the show…"</p> }>
             {move || Suspend::new(async move {
                 match event.await {
-                    Ok(Some(event)) => view! { <LiveShow event /> }.into_any(),
+                    Ok(Some(event)) => show(event),
                     Ok(None) => view! { <NotFoundPage /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
