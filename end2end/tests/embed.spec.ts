@@ -49,7 +49,7 @@ async function videoTime(frame: FrameLocator): Promise<number> {
   return frame.locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
 }
 
-test('a partner page embeds the show: it plays, takes commands and reports events', async ({ page, baseURL, isMobile }) => {
+test('a partner page embeds the show: it plays, takes commands and reports events', async ({ page, isMobile }) => {
   test.skip(isMobile, 'the partner API is the same on every layout');
   let caravanUrl = '';
   const partner = await partnerSite(() => caravanUrl);
@@ -105,7 +105,6 @@ test('a partner page embeds the show: it plays, takes commands and reports event
     });
     await expect(player.getByRole('link', { name: /in a new tab/ })).toHaveAttribute('target', '_blank');
     expect(errors).toEqual([]);
-    expect(baseURL).toBeTruthy();
   } finally {
     await server.dispose();
     partner.server.close();

@@ -3,6 +3,8 @@
 //! own list), enforced by the browser through `Content-Security-Policy: frame-ancestors`. Every other page may be
 //! framed by the site itself only (and says so to older browsers with `X-Frame-Options`).
 
+use std::borrow::Cow;
+
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, header},
@@ -74,35 +76,43 @@ impl EmbedPolicy {
             .map_or(&self.origins, |(_, origins)| origins)
     }
 
-    /// The `Content-Security-Policy` of a response to `path`.
-    pub fn frame_ancestors(&self, path: &str) -> String {
-        let embedded = path
+    /// The `Content-Security-Policy` of a response to `path` (built only for a widget: every other path, the
+    /// hot ones among them, gets the site-only policy as it is).
+    pub fn frame_ancestors(&self, path: &str) -> Cow<'static, str> {
+        let slug = path
             .strip_prefix("/embed/")
-            .map(|rest| rest.split('/').next().unwrap_or_default());
-        match embedded {
-            Some(slug) if !slug.is_empty() => {
-                let mut policy = "frame-ancestors 'self'".to_owned();
-                for origin in self.origins_for(slug) {
-                    policy.push(' ');
-                    policy.push_str(origin);
-                }
-                policy
-            }
-            _ => "frame-ancestors 'self'".to_owned(),
+            .and_then(|rest| rest.split('/').next())
+            .filter(|slug| !slug.is_empty());
+        let Some(slug) = slug else {
+            return Cow::Borrowed(SITE_ONLY);
+        };
+        let mut policy = SITE_ONLY.to_owned();
+        for origin in self.origins_for(slug) {
+            policy.push(' ');
+            policy.push_str(origin);
         }
+        Cow::Owned(policy)
     }
 }
 
+/// The frame policy of every page but the widget.
+const SITE_ONLY: &str = "frame-ancestors 'self'";
+
 /// Adds the frame policy to every response (`/embed/{slug}`: its show's origins; the rest: the site itself).
 pub async fn frame_policy(State(policy): State<std::sync::Arc<EmbedPolicy>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    let frame_ancestors = policy.frame_ancestors(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&policy.frame_ancestors(&path)) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    if !path.starts_with("/embed/") {
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    match frame_ancestors {
+        Cow::Borrowed(site_only) => {
+            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(site_only));
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+        }
+        Cow::Owned(widget) => {
+            if let Ok(value) = HeaderValue::from_str(&widget) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, value);
+            }
+        }
     }
     response
 }

@@ -137,25 +137,32 @@ impl Store {
 
     /// A post of the show, hidden or not.
     pub async fn feed_post(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
+        let Some(id) = row_id(post_id) else { return Ok(None) };
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM feed_posts WHERE event_id = ? AND CAST(id AS TEXT) = ?"
+            "SELECT {COLUMNS} FROM feed_posts WHERE id = ? AND event_id = ?"
         ))
+        .bind(id)
         .bind(event_id)
-        .bind(post_id)
         .fetch_optional(&self.pool)
         .await?)
     }
 
     /// Hides a post of the show from every page; the post as it is now (`None`: the show has no such post).
     pub async fn hide_feed_post(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
+        let Some(id) = row_id(post_id) else { return Ok(None) };
         Ok(sqlx::query_as(&format!(
-            "UPDATE feed_posts SET hidden = 1 WHERE event_id = ? AND CAST(id AS TEXT) = ? RETURNING {COLUMNS}"
+            "UPDATE feed_posts SET hidden = 1 WHERE id = ? AND event_id = ? RETURNING {COLUMNS}"
         ))
+        .bind(id)
         .bind(event_id)
-        .bind(post_id)
         .fetch_optional(&self.pool)
         .await?)
     }
+}
+
+/// A post's id (the API's string) as its row id, looked up by primary key; `None` for one that cannot be ours.
+fn row_id(post_id: &str) -> Option<i64> {
+    post_id.parse().ok()
 }
 
 #[cfg(test)]

@@ -160,6 +160,24 @@ async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderR
         .await
 }
 
+/// Takes `quantity` from the stock of the row `id` of `table` (`products` or `product_variants`) when that many are
+/// left: the stock left then, or `None` (nothing taken).
+async fn take_stock(
+    tx: &mut sqlx::SqliteConnection,
+    table: &'static str,
+    id: &str,
+    quantity: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "UPDATE {table} SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock"
+    ))
+    .bind(quantity)
+    .bind(id)
+    .bind(quantity)
+    .fetch_optional(tx)
+    .await
+}
+
 impl Store {
     /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now; the
     /// products it sells out are announced, see `Store::product_changes`).
@@ -236,51 +254,27 @@ impl Store {
                     price,
                 });
             }
-            if let Some((variant_id, ..)) = &variant
-                && new.provider.counts_stock_here()
-            {
-                let left: Option<i64> = sqlx::query_scalar(
-                    "UPDATE product_variants SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock",
-                )
-                .bind(request.quantity)
-                .bind(variant_id)
-                .bind(request.quantity)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match left {
-                    None => {
-                        return Err(PlaceError::SoldOut {
-                            product_id: request.product_id.clone(),
-                            title,
-                            left: stock,
-                        });
-                    }
-                    // The variant's choice shows it sold out: the product changed for viewers.
-                    Some(0) => sold_out.push(request.product_id.clone()),
-                    Some(_) => {}
-                }
-            }
-            let left: Option<i64> = if new.provider.counts_stock_here() {
-                sqlx::query_scalar("UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock")
-                    .bind(request.quantity)
-                    .bind(&request.product_id)
-                    .bind(request.quantity)
-                    .fetch_optional(&mut *tx)
-                    .await?
-            } else {
-                // Available or not: the provider checks the quantity at its checkout.
-                (stock > 0).then_some(stock)
+            let sold_out_error = || PlaceError::SoldOut {
+                product_id: request.product_id.clone(),
+                title: title.clone(),
+                left: stock,
             };
-            match left {
-                None => {
-                    return Err(PlaceError::SoldOut {
-                        product_id: request.product_id.clone(),
-                        title,
-                        left: stock,
-                    });
+            if new.provider.counts_stock_here() {
+                // The variant's stock first (its choice showing sold out changes the product for viewers), then the
+                // product's, which is the sum of its variants'.
+                if let Some((variant_id, ..)) = &variant {
+                    let left = take_stock(&mut tx, "product_variants", variant_id, request.quantity).await?;
+                    if left.ok_or_else(sold_out_error)? == 0 {
+                        sold_out.push(request.product_id.clone());
+                    }
                 }
-                Some(0) => sold_out.push(request.product_id.clone()),
-                Some(_) => {}
+                let left = take_stock(&mut tx, "products", &request.product_id, request.quantity).await?;
+                if left.ok_or_else(sold_out_error)? == 0 {
+                    sold_out.push(request.product_id.clone());
+                }
+            } else if stock <= 0 {
+                // Available or not: the provider checks the quantity at its checkout.
+                return Err(sold_out_error());
             }
             lines.push(OrderLine {
                 product_id: request.product_id.clone(),

@@ -30,10 +30,11 @@ pub fn FeedPostItem(post: FeedPost, now: RwSignal<i64>) -> impl IntoView {
         .into_any(),
         None => view! { <span class="feed-initial">{initial}</span> }.into_any(),
     };
-    let source = match post.source {
-        FeedSource::X => "on X",
-        FeedSource::Mastodon => "on Mastodon",
-        FeedSource::Local | FeedSource::Unknown => "from the show",
+    // Where it comes from: in words, and as the item's `data-source`.
+    let (source, source_name) = match post.source {
+        FeedSource::X => ("on X", "x"),
+        FeedSource::Mastodon => ("on Mastodon", "mastodon"),
+        FeedSource::Local | FeedSource::Unknown => ("from the show", "local"),
     };
     let text = segments(&post.text, post.source, post.url.as_deref())
         .into_iter()
@@ -55,11 +56,6 @@ pub fn FeedPostItem(post: FeedPost, now: RwSignal<i64>) -> impl IntoView {
             Segment::Mention(name, None) => view! { <span class="feed-mention">{name.to_owned()}</span> }.into_any(),
         })
         .collect_view();
-    let source_name = match post.source {
-        FeedSource::X => "x",
-        FeedSource::Mastodon => "mastodon",
-        FeedSource::Local | FeedSource::Unknown => "local",
-    };
     view! {
         <li class="feed-post" data-source=source_name data-post-id=post.id.clone()>
             <span class="feed-avatar" aria-hidden="true">{avatar}</span>
