@@ -14,8 +14,9 @@ const site = process.env.E2E_SITE ?? resolve('../target/site');
 // Set once in the main process; the test workers inherit it (the tests' own servers share its media).
 const data = (process.env.E2E_DATA ??= mkdtempSync(join(tmpdir(), 'caravan-e2e-')));
 
-const desktop = { viewport: { width: 1280, height: 800 } };
-const phone = { ...devices['Pixel 7'], defaultBrowserType: 'chromium' as const };
+// English unless a test asks for Japanese (the page follows Accept-Language); the tests name things in English.
+const desktop = { viewport: { width: 1280, height: 800 }, locale: 'en-US' };
+const phone = { ...devices['Pixel 7'], defaultBrowserType: 'chromium' as const, locale: 'en-US' };
 
 export default defineConfig({
   testDir: './tests',

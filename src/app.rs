@@ -8,6 +8,7 @@ use leptos_router::{
 
 use crate::{
     api::{CONFIG_ELEMENT_ID, ClientConfig},
+    preferences::{Chosen, provide_preferences},
     routes::{AdminPage, EmbedPage, HomePage, LivePage, NotFoundPage},
 };
 
@@ -19,13 +20,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let hls_js = format!("/{}/hls.min.js", options.site_pkg_dir);
     // Where the page finds the API (see api::ClientConfig); the server provides it for each render.
     let config = use_context::<ClientConfig>().map(|config| config.to_script_json());
+    // The viewer's language and theme, on <html> before the first paint (no flash); the app hydrates with them.
+    let chosen = Chosen::for_request();
     view! {
         <!DOCTYPE html>
-        <html lang="ja">
+        <html lang=chosen.locale.tag() data-theme=chosen.theme.tag()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
-                <meta name="color-scheme" content="dark" />
+                <meta name="color-scheme" content=chosen.theme.tag() />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=stylesheet />
                 <script src=hls_js defer></script>
@@ -45,6 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_preferences();
     view! {
         <Title formatter=|title: String| {
             let title = if title.is_empty() { "Caravan".to_string() } else { format!("{title} · Caravan") };

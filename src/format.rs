@@ -19,7 +19,7 @@ fn symbol(currency: &str) -> &str {
 }
 
 /// Groups the digits of a non-negative integer in threes: 1980 → "1,980".
-fn group_thousands(value: u64) -> String {
+pub fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -117,6 +117,28 @@ pub fn parse_utc_seconds(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// An RFC 3339 time in the browser's time zone, written the locale's way (`Intl.DateTimeFormat`):
+/// "2026年11月29日 23:10 JST", "November 29, 2026 at 11:10 PM GMT+9". `None` for a time the browser cannot read.
+#[cfg(feature = "browser")]
+pub fn local_date_time(rfc3339: &str, locale: &str) -> Option<String> {
+    let date = js_sys::Date::new(&rfc3339.into());
+    if date.get_time().is_nan() {
+        return None;
+    }
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("year", "numeric"),
+        ("month", "long"),
+        ("day", "numeric"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("timeZoneName", "short"),
+    ] {
+        js_sys::Reflect::set(&options, &key.into(), &value.into()).ok()?;
+    }
+    date.to_locale_string(locale, &options).as_string()
+}
+
 /// The time now, in seconds since the Unix epoch (the browser's clock in the browser).
 pub fn now_seconds() -> i64 {
     #[cfg(feature = "browser")]
@@ -128,17 +150,6 @@ pub fn now_seconds() -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64)
-    }
-}
-
-/// How long ago `then` was at `now` (both in epoch seconds), for people: "just now", "5 min", "3 h", "2 d".
-pub fn format_age(then: i64, now: i64) -> String {
-    let seconds = (now - then).max(0);
-    match seconds {
-        0..60 => "just now".to_owned(),
-        60..3600 => format!("{} min", seconds / 60),
-        3600..86_400 => format!("{} h", seconds / 3600),
-        _ => format!("{} d", seconds / 86_400),
     }
 }
 
@@ -193,10 +204,5 @@ mod tests {
         assert_eq!(parse_utc_seconds("2024-02-29T23:59:59Z"), Some(1_709_251_199));
         assert_eq!(parse_utc_seconds("2026-11-22T09:30:00+09:00"), None);
         assert_eq!(parse_utc_seconds("yesterday"), None);
-        assert_eq!(format_age(100, 130), "just now");
-        assert_eq!(format_age(0, 150), "2 min");
-        assert_eq!(format_age(0, 7300), "2 h");
-        assert_eq!(format_age(0, 200_000), "2 d");
-        assert_eq!(format_age(500, 100), "just now", "a clock behind the server's");
     }
 }

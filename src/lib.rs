@@ -14,8 +14,10 @@ pub mod components;
 pub mod feed_text;
 pub mod format;
 pub mod hooks;
+pub mod i18n;
 pub mod images;
 pub mod money;
+pub mod preferences;
 pub mod routes;
 pub mod share;
 

@@ -9,7 +9,7 @@ test('the demo show renders with its products', async ({ page }) => {
   await expect(live.heading).toHaveText('Caravan Live Demo');
   await expect(live.products).toHaveCount(12);
   await expect(live.product('オリジナルTシャツ')).toContainText('¥3,300');
-  await expect(live.product('オリジナルTシャツ')).toContainText('(税込)');
+  await expect(live.product('オリジナルTシャツ')).toContainText('(tax incl.)');
   await expect(live.product('ワイヤレスイヤホン')).toContainText('Sold out');
   await expect(live.player).toBeVisible();
 });

@@ -184,6 +184,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
 
     Router::new()
         .leptos_routes_with_context(state, routes(), context, app)
+        // A page is written in the viewer's language and theme (Accept-Language, or the cookies that keep a choice):
+        // a shared cache must keep one copy per variant.
+        .layer(SetResponseHeaderLayer::appending(
+            header::VARY,
+            HeaderValue::from_static("Accept-Language, Cookie"),
+        ))
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()

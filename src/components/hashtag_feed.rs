@@ -9,6 +9,7 @@ use crate::{
     api::FeedPost,
     format::now_seconds,
     hooks::{UseFeed, use_feed},
+    preferences::use_texts,
 };
 
 /// How often the posts' ages ("3 min") are brought up to date.
@@ -22,6 +23,7 @@ const TOP_SLACK: i32 = 24;
 #[component]
 pub fn HashtagFeed(event_id: String, initial: Vec<FeedPost>) -> impl IntoView {
     let feed = use_feed(event_id, initial);
+    let t = use_texts();
     let UseFeed { posts, waiting, at_top } = feed;
     let list = NodeRef::<html::Ol>::new();
     let now = RwSignal::new(now_seconds());
@@ -46,13 +48,10 @@ pub fn HashtagFeed(event_id: String, initial: Vec<FeedPost>) -> impl IntoView {
         at_top.set(true);
     };
     let waiting_count = Memo::new(move |_| waiting.with(Vec::len));
-    let new_label = move || match waiting_count.get() {
-        1 => "1 new post".to_owned(),
-        n => format!("{n} new posts"),
-    };
+    let new_label = move || t.get().new_posts(waiting_count.get());
 
     view! {
-        <section class="hashtag-feed" aria-label="Posts about the show">
+        <section class="hashtag-feed" aria-label=move || t.get().feed_region>
             <button
                 type="button"
                 class="feed-new-posts"
@@ -63,7 +62,7 @@ pub fn HashtagFeed(event_id: String, initial: Vec<FeedPost>) -> impl IntoView {
                 {new_label}
             </button>
             <p class="slot-note feed-empty" hidden=move || !posts.with(Vec::is_empty)>
-                "No posts yet. Posts with the show's hashtag appear here."
+                {move || t.get().feed_empty}
             </p>
             <ol class="feed-list" node_ref=list on:scroll=on_scroll>
                 <For each=move || posts.get() key=|post| post.id.clone() let:post>

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::{format::format_count, hooks::use_likes};
+use crate::{format::format_count, hooks::use_likes, preferences::use_texts};
 
 /// How long a heart flies (style/like_button.css).
 const FLIGHT: Duration = Duration::from_millis(900);
@@ -16,6 +16,7 @@ const DRIFT: [i32; 8] = [-14, 6, -4, 12, 0, -9, 9, -2];
 #[component]
 pub fn LikeButton(event_id: String, initial: i64) -> impl IntoView {
     let likes = use_likes(event_id, initial);
+    let t = use_texts();
     let embed = crate::hooks::use_embed_host();
     let hearts = RwSignal::new(Vec::<(u32, i32)>::new());
     let next = StoredValue::new(0u32);
@@ -35,8 +36,8 @@ pub fn LikeButton(event_id: String, initial: i64) -> impl IntoView {
         set_timeout(move || hearts.update(|flying| flying.retain(|(i, _)| *i != id)), FLIGHT);
     };
     view! {
-        <div class="like-button" role="region" aria-label="Likes">
-            <button type="button" class="like-tap" aria-label="Like the show" on:click=tap>
+        <div class="like-button" role="region" aria-label=move || t.get().likes>
+            <button type="button" class="like-tap" aria-label=move || t.get().like_the_show on:click=tap>
                 <span aria-hidden="true">"♥"</span>
             </button>
             <output class="like-count" data-testid="like-count">{move || format_count(likes.count.get())}</output>

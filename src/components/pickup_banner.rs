@@ -8,6 +8,7 @@ use pickup_card::PickupCard;
 use crate::{
     api::{Pickup, Product},
     hooks::use_pickup,
+    preferences::use_texts,
 };
 
 /// How long the banner takes to leave (style/pickup_banner.css); its content is cleared after.
@@ -19,6 +20,7 @@ const EXIT: Duration = Duration::from_millis(350);
 #[component]
 pub fn PickupBanner() -> impl IntoView {
     let pickup = use_pickup();
+    let t = use_texts();
     let shown = Memo::new(move |_| pickup.with(|p| p.as_ref().and_then(Pickup::shown_product).cloned()));
     // What the banner displays: the shown product, kept through the exit animation only.
     let displayed = RwSignal::new(shown.get_untracked());
@@ -36,10 +38,10 @@ pub fn PickupBanner() -> impl IntoView {
     let state = move || if shown.with(Option::is_some) { "shown" } else { "hidden" };
 
     view! {
-        <div class="pickup-banner" data-state=state role="region" aria-label="Pick up" aria-live="polite">
+        <div class="pickup-banner" data-state=state role="region" aria-label=move || t.get().pickup_region aria-live="polite">
             {move || match displayed.get() {
                 Some(product) => view! { <PickupCard product hidden=Signal::derive(move || shown.with(Option::is_none)) /> }.into_any(),
-                None => view! { <p class="slot-note">"Products picked up during the show appear here."</p> }.into_any(),
+                None => view! { <p class="slot-note">{move || t.get().pickup_waiting}</p> }.into_any(),
             }}
         </div>
     }

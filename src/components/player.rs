@@ -25,6 +25,7 @@ use crate::{
         Authorization, Backend, HlsSource, Phase, UseHls, UsePlaybackAuthorization, use_hls, use_playback_analytics,
         use_playback_authorization,
     },
+    preferences::use_texts,
 };
 use controls::ControlBar;
 use countdown::Countdown;
@@ -47,7 +48,16 @@ pub enum Programme {
     /// Ended, with a recording: played on demand.
     Archive,
     /// Nothing to play, and why.
-    Nothing(&'static str),
+    Nothing(Unavailable),
+}
+
+/// Why a show has nothing to play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// It ended, and no recording is offered.
+    Ended,
+    /// It has no stream at all.
+    NoVideo,
 }
 
 impl Programme {
@@ -57,8 +67,8 @@ impl Programme {
             (EventStatus::Scheduled, _, _) if !started => Programme::Upcoming,
             (EventStatus::Live | EventStatus::Scheduled, Some(_), _) => Programme::Live,
             (EventStatus::Ended, _, Some(_)) => Programme::Archive,
-            (EventStatus::Ended, _, None) => Programme::Nothing("This show has ended."),
-            _ => Programme::Nothing("The video of this show is not available."),
+            (EventStatus::Ended, _, None) => Programme::Nothing(Unavailable::Ended),
+            _ => Programme::Nothing(Unavailable::NoVideo),
         }
     }
 
@@ -231,6 +241,7 @@ pub fn Player(event: Event) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let container = NodeRef::<Div>::new();
     let started = RwSignal::new(false);
+    let t = use_texts();
     let status = event.status;
     let starts_at = event.starts_at.clone();
     let slug = event.slug.clone();
@@ -349,7 +360,7 @@ pub fn Player(event: Event) -> impl IntoView {
             class="player"
             node_ref=container
             role="region"
-            aria-label="Video player"
+            aria-label=move || t.get().video_player
             aria-keyshortcuts="Space K M F C ArrowLeft ArrowRight ArrowUp ArrowDown"
             tabindex="0"
             data-phase=move || hls.phase.get().name()
@@ -389,6 +400,8 @@ pub fn Player(event: Event) -> impl IntoView {
                 <Countdown starts_at=starts_at.clone() on_start=move || started.set(true) />
             </Show>
             <PlayerOverlay />
+            // How to watch, for a page without JavaScript (style/player.css shows it only then).
+            <p class="player-overlay player-message player-needs-js">{move || t.get().needs_javascript}</p>
             <UnmutePrompt />
             <ControlBar />
         </div>
@@ -432,11 +445,11 @@ mod tests {
         let none = event(None, None);
         assert!(matches!(
             Programme::of(&none, EventStatus::Ended, false),
-            Programme::Nothing(_)
+            Programme::Nothing(Unavailable::Ended)
         ));
         assert!(matches!(
             Programme::of(&none, EventStatus::Live, false),
-            Programme::Nothing(_)
+            Programme::Nothing(Unavailable::NoVideo)
         ));
     }
 }

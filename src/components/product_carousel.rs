@@ -9,6 +9,7 @@ pub use product_card::ProductCard;
 use crate::{
     api::Product,
     hooks::{use_picked_up_id, use_swipe},
+    preferences::use_texts,
 };
 
 /// The show's products (live: `use_catalog`) as a swipeable carousel (`use_swipe`): about one card and a bit on a phone, three and a bit
@@ -16,8 +17,9 @@ use crate::{
 /// `aria-roledescription="carousel"`; each slide is labelled "n of N"; the strip itself takes focus for the arrow keys.
 #[component]
 pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl IntoView {
+    let t = use_texts();
     if products.with_untracked(Vec::is_empty) {
-        return view! { <p class="slot-note product-list-empty">"Nothing is on sale in this show."</p> }.into_any();
+        return view! { <p class="slot-note product-list-empty">{move || t.get().nothing_on_sale}</p> }.into_any();
     }
     let count = Memo::new(move |_| products.with(Vec::len));
     let picked = use_picked_up_id();
@@ -27,13 +29,13 @@ pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl Int
     keep_in_view_when_reordered(ordered, swipe);
 
     view! {
-        <section class="product-carousel" aria-roledescription="carousel" aria-label="Products">
+        <section class="product-carousel" aria-roledescription="carousel" aria-label=move || t.get().products>
             <CarouselControls swipe count controls="product-strip" />
             <ul
                 class="product-list carousel-track"
                 class:dragging=swipe.dragging
                 id="product-strip"
-                aria-label=move || format!("{} products", count.get())
+                aria-label=move || t.get().products_count(count.get())
                 tabindex="0"
                 node_ref=track
                 on:scroll=move |_| swipe.on_scroll()
@@ -57,7 +59,7 @@ pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl Int
                             <li
                                 class="carousel-slide"
                                 aria-roledescription="slide"
-                                aria-label=move || format!("{} of {}", index.get() + 1, count.get())
+                                aria-label=move || t.get().position(index.get() + 1, count.get())
                             >
                                 <ProductCard product picked_up />
                             </li>

@@ -1,5 +1,7 @@
 use leptos::{ev::KeyboardEvent, prelude::*};
 
+use crate::{i18n::Texts, preferences::use_texts};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Shop,
@@ -19,6 +21,7 @@ impl Tab {
 /// server-rendered page shows the products even without JavaScript.
 #[component]
 pub fn SidePanel(#[prop(into)] shop: ViewFn, #[prop(into)] feed: ViewFn) -> impl IntoView {
+    let t = use_texts();
     let (tab, set_tab) = signal(Tab::Shop);
     let on_keydown = move |ev: KeyboardEvent| {
         if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight") {
@@ -34,7 +37,7 @@ pub fn SidePanel(#[prop(into)] shop: ViewFn, #[prop(into)] feed: ViewFn) -> impl
             }
         }
     };
-    let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: &'static str| {
+    let tab_button = move |which: Tab, id: &'static str, panel: &'static str, label: fn(&Texts) -> &'static str| {
         view! {
             <button
                 type="button"
@@ -45,15 +48,15 @@ pub fn SidePanel(#[prop(into)] shop: ViewFn, #[prop(into)] feed: ViewFn) -> impl
                 tabindex=move || if tab.get() == which { "0" } else { "-1" }
                 on:click=move |_| set_tab.set(which)
             >
-                {label}
+                {move || label(t.get())}
             </button>
         }
     };
     view! {
-        <section class="side-panel" aria-label="Shop and feed">
-            <div class="tabs" role="tablist" aria-label="Shop and feed" on:keydown=on_keydown>
-                {tab_button(Tab::Shop, "tab-shop", "panel-shop", "Shop")}
-                {tab_button(Tab::Feed, "tab-feed", "panel-feed", "Feed")}
+        <section class="side-panel" aria-label=move || t.get().shop_and_feed>
+            <div class="tabs" role="tablist" aria-label=move || t.get().shop_and_feed on:keydown=on_keydown>
+                {tab_button(Tab::Shop, "tab-shop", "panel-shop", |t| t.tab_shop)}
+                {tab_button(Tab::Feed, "tab-feed", "panel-feed", |t| t.tab_feed)}
             </div>
             <div
                 class="tab-panel"

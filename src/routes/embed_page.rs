@@ -6,6 +6,7 @@ use crate::{
     api::Event,
     components::{CartButton, CartSheet, LikeButton, PickupBanner, Player, ProductCarousel},
     hooks::{provide_cart, provide_embed, provide_pickup, use_catalog},
+    preferences::use_texts,
     routes::{live_path, show_of_route},
 };
 
@@ -26,6 +27,8 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     provide_cart(&event.slug);
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
+    let t = use_texts();
+    let title = event.title.clone();
     view! {
         <Title text=event.title.clone() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>
@@ -37,7 +40,7 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
             {full
                 .then(|| {
                     view! {
-                        <section class="shop embed-shop" aria-label="Shop">
+                        <section class="shop embed-shop" aria-label=move || t.get().tab_shop>
                             <div class="shop-bar">
                                 <CartButton />
                             </div>
@@ -47,7 +50,7 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
                     }
                 })}
             <a class="embed-open" href=live_path(&event.slug) target="_blank" rel="noopener">
-                {format!("Open \u{201c}{}\u{201d} in a new tab", event.title)}
+                {move || t.get().open_in_new_tab(&title)}
             </a>
         </main>
     }

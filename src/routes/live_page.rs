@@ -12,6 +12,7 @@ use crate::{
         ProductCarousel, ShareMeta, ShowHeader, SidePanel,
     },
     hooks::{provide_cart, provide_pickup, use_catalog},
+    preferences::use_texts,
     routes::NotFoundPage,
 };
 
@@ -28,7 +29,7 @@ pub fn show_of_route(show: impl Fn(Event) -> AnyView + Copy + Send + Sync + 'sta
     let slug = move || params.read().get("slug").unwrap_or_default();
     let event = Resource::new(slug, api::live_event);
     view! {
-        <Suspense fallback=|| view! { <p class="page-message">"Loading the show…"</p> }>
+        <Suspense fallback=|| view! { <p class="page-message">{move || use_texts().get().loading_show}</p> }>
             {move || Suspend::new(async move {
                 match event.await {
                     Ok(Some(event)) => show(event),
@@ -49,6 +50,7 @@ fn LiveShow(event: Event) -> impl IntoView {
     let slug = event.slug.clone();
     let (feed_event, feed_initial) = (event.id.clone(), event.feed.clone());
     let link = realtime::status();
+    let t = use_texts();
     let link_state = move || match link.get() {
         LinkStatus::Connecting => "connecting",
         LinkStatus::Live => "live",
@@ -60,7 +62,7 @@ fn LiveShow(event: Event) -> impl IntoView {
         <div class="live-layout" data-live-link=link_state>
             <ShowHeader title=event.title.clone() status=event.status />
             <ConnectionIndicator />
-            <section class="stage" aria-label="Live show">
+            <section class="stage" aria-label=move || t.get().live_show>
                 <Player event=event.clone() />
                 <div class="stage-actions">
                     <PickupBanner />

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::preferences::use_texts;
+
 /// The page for an unknown address or event. On the server it sets the response status to 404.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -8,13 +10,14 @@ pub fn NotFoundPage() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let t = use_texts();
     view! {
-        <Title text="Not found" />
+        <Title text=move || t.get().not_found />
         <main class="page-message">
-            <h1>"Not found"</h1>
-            <p>"There is no show at this address. It may have ended or moved."</p>
+            <h1>{move || t.get().not_found}</h1>
+            <p>{move || t.get().not_found_text}</p>
             <p>
-                <a href="/">"Go to the show on air"</a>
+                <a href="/">{move || t.get().go_to_show}</a>
             </p>
         </main>
     }

@@ -42,16 +42,18 @@ async fn the_demo_show_is_rendered_with_its_products() {
         last = at;
     }
     assert!(html.contains("Original T-shirt"), "English titles too");
-    assert!(html.contains("¥3,300"), "prices formatted in yen");
-    assert!(html.contains("¥648"));
+    // No Accept-Language: the site's own language, Japanese, with yen written the Japanese way.
+    assert!(html.contains(r#"<html lang="ja" data-theme="dark">"#));
+    assert!(html.contains("3,300円"), "prices formatted in yen");
+    assert!(html.contains("648円"));
     assert!(html.contains("(税込)"), "prices marked tax-included");
     assert_eq!(
-        html.matches("売り切れ · Sold out").count(),
+        html.matches(r#"class="sold-out-badge">売り切れ<"#).count(),
         3,
         "a badge on each sold-out product"
     );
     assert_eq!(
-        html.matches(r#"disabled class="add-to-cart">Sold out<"#).count(),
+        html.matches(r#"disabled class="add-to-cart">売り切れ<"#).count(),
         3,
         "and no way to add it to the cart"
     );
@@ -59,7 +61,7 @@ async fn the_demo_show_is_rendered_with_its_products() {
     // The carousel is whole without JavaScript: its region, each slide's place, the position.
     assert!(html.contains(r#"aria-roledescription="carousel""#));
     assert_eq!(html.matches(r#"aria-roledescription="slide""#).count(), 12);
-    assert!(html.contains(r#"aria-label="12 of 12""#));
+    assert!(html.contains(r#"aria-label="12 / 12""#));
     assert!(html.contains("/demo/product-01.svg"));
     let count = html
         .find(r#"data-testid="like-count""#)
@@ -68,10 +70,81 @@ async fn the_demo_show_is_rendered_with_its_products() {
         count.is_some_and(|c| c.contains(">0<")),
         "the like count is in the HTML: {count:?}"
     );
-    for place in ["Video player", "Pick up", "Likes", "panel-feed"] {
+    for place in ["動画プレーヤー", "ピックアップ", "いいね", "panel-feed"] {
         assert!(html.contains(place), "the layout has a place for {place}");
     }
     assert!(html.contains("aria-selected=\"true\""), "the shop tab starts selected");
+}
+
+/// The page as a client asks for it, with these request headers.
+async fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (reqwest::header::HeaderMap, String) {
+    let mut request = app.client.get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path} {headers:?}");
+    (response.headers().clone(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_speaks_the_viewer_s_language_and_keeps_their_theme() {
+    let app = TestApp::spawn().await;
+
+    // English readers get English, with the same products and their prices in the English way.
+    let (headers, html) = page(&app, "/live/demo", &[("accept-language", "en-GB,en;q=0.9,ja;q=0.5")]).await;
+    assert!(html.contains(r#"<html lang="en" data-theme="dark">"#));
+    assert!(html.contains("¥3,300") && !html.contains("3,300円"));
+    assert_eq!(html.matches(r#"class="sold-out-badge">Sold out<"#).count(), 3);
+    assert_eq!(html.matches(">Add to cart<").count(), 9);
+    assert!(html.contains(r#"aria-label="12 of 12""#));
+    assert!(html.contains("Products picked up during the show appear here."));
+    assert!(
+        html.contains(r#"aria-label="日本語で表示""#),
+        "the way back, in the other language"
+    );
+    // Without JavaScript the switches still work: they are links to the other choice.
+    assert!(html.contains(r#"href="?lang=ja""#) && html.contains(r#"href="?theme=light""#));
+    // Shared caches keep a copy per language and per preference cookie.
+    let vary = headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert!(
+        vary.iter()
+            .any(|v| v.contains("Accept-Language") && v.contains("Cookie")),
+        "{vary:?}"
+    );
+
+    // The viewer's switch (a cookie) beats the browser's languages; the address beats both (a partner's widget).
+    let chosen = [
+        ("accept-language", "en"),
+        ("cookie", "other=1; caravan_lang=ja; caravan_theme=light"),
+    ];
+    let (_, html) = page(&app, "/live/demo", &chosen).await;
+    assert!(html.contains(r#"<html lang="ja" data-theme="light">"#));
+    assert!(html.contains(r#"<meta name="color-scheme" content="light">"#));
+    assert!(html.contains("3,300円"));
+    let (_, html) = page(&app, "/live/demo?lang=en&theme=dark", &chosen).await;
+    assert!(html.contains(r#"<html lang="en" data-theme="dark">"#));
+    let (_, html) = page(&app, "/embed/demo?mode=full&lang=en", &[]).await;
+    assert!(
+        html.contains(r#"<html lang="en""#) && html.contains("Open \u{201c}Caravan Live Demo\u{201d} in a new tab")
+    );
+
+    // Nonsense in any of them is ignored, never an error.
+    for junk in [
+        [
+            ("accept-language", ";;q=,*;q=9"),
+            ("cookie", "caravan_lang=<script>; caravan_theme=\""),
+        ],
+        [("accept-language", "xx-YY"), ("cookie", "caravan_lang=")],
+    ] {
+        let (_, html) = page(&app, "/live/demo?lang=%3Cb%3E&theme=", &junk).await;
+        assert!(html.contains(r#"data-theme="dark""#), "{junk:?}");
+        assert!(!html.contains("<script>;") && !html.contains("<b>"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +168,7 @@ async fn an_unknown_show_is_a_real_404() {
     let response = app.get("/live/no-such-show").await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.unwrap();
-    assert!(html.contains("Not found"));
+    assert!(html.contains("見つかりません"));
     assert!(!html.contains("Caravan Live Demo"));
 }
 
@@ -104,7 +177,7 @@ async fn an_unknown_path_is_a_real_404() {
     let app = TestApp::spawn().await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
-    assert!(response.text().await.unwrap().contains("Not found"));
+    assert!(response.text().await.unwrap().contains("見つかりません"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +200,7 @@ async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
     let app = TestApp::spawn().await;
     let html = app.get("/live/demo").await.text().await.unwrap();
     assert!(
-        html.contains("Products picked up during the show appear here."),
+        html.contains("番組中に紹介する商品がここに表示されます。"),
         "an empty banner before any pick-up"
     );
     assert!(html.contains(r#"id="caravan-config""#));
@@ -143,7 +216,10 @@ async fn the_current_pickup_and_the_client_configuration_are_in_the_html() {
     let banner = &html[html[..class].rfind("<div").expect("its opening tag")..];
     let banner = &banner[..banner.find("</article>").expect("the card")];
     assert!(banner.contains(r#"data-state="shown""#), "{banner}");
-    assert!(banner.contains("金箔カステラ") && banner.contains("¥2,160"), "{banner}");
+    assert!(
+        banner.contains("金箔カステラ") && banner.contains("2,160円"),
+        "{banner}"
+    );
 
     app.set_pickup("evt_demo", None, false).await;
     let html = app.get("/live/demo").await.text().await.unwrap();

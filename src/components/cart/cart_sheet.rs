@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use super::checkout::Checkout;
 use crate::{
     components::ProductPicture,
-    format::format_price,
     hooks::{CartLine, MAX_QUANTITY, use_cart},
+    preferences::use_texts,
 };
 
 /// The cart over the shop area: its lines with their quantities, the totals with tax, and the checkout. Escape or
@@ -13,6 +13,7 @@ use crate::{
 pub fn CartSheet(slug: String) -> impl IntoView {
     let cart = use_cart()?;
     let close = move || cart.open.set(false);
+    let t = use_texts();
     // Escape closes it wherever the focus is (a button that just went away leaves it on the page).
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" && cart.open.get_untracked() {
@@ -23,7 +24,7 @@ pub fn CartSheet(slug: String) -> impl IntoView {
     let totals = move || {
         let (total, tax) = cart.totals();
         let currency = cart.currency();
-        (format_price(total, &currency), format_price(tax, &currency))
+        (t.get().price(total, &currency), t.get().price(tax, &currency))
     };
     // Type-erased: the sheet's view type is deep enough to exhaust the compiler's recursion limit in release builds.
     Some(
@@ -37,14 +38,14 @@ pub fn CartSheet(slug: String) -> impl IntoView {
                 hidden=move || !cart.open.get()
             >
                 <header class="cart-header">
-                    <h2 id="cart-title">"Cart"</h2>
-                    <button type="button" class="cart-close" aria-label="Close the cart" on:click=move |_| close()>
+                    <h2 id="cart-title">{move || t.get().cart}</h2>
+                    <button type="button" class="cart-close" aria-label=move || t.get().close_cart on:click=move |_| close()>
                         "×"
                     </button>
                 </header>
                 <Show
                     when=move || cart.lines.with(|lines| !lines.is_empty())
-                    fallback=|| view! { <p class="cart-empty">"Your cart is empty."</p> }
+                    fallback=move || view! { <p class="cart-empty">{move || t.get().cart_empty}</p> }
                 >
                     <ul class="cart-lines">
                         <For each=move || cart.lines.get() key=|line| (line.key(), line.quantity, line.price) let:line>
@@ -53,11 +54,11 @@ pub fn CartSheet(slug: String) -> impl IntoView {
                     </ul>
                     <dl class="cart-totals">
                         <div>
-                            <dt>"Total (tax included)"</dt>
+                            <dt>{move || t.get().total_tax_included}</dt>
                             <dd data-testid="cart-total">{move || totals().0}</dd>
                         </div>
                         <div>
-                            <dt>"of which consumption tax"</dt>
+                            <dt>{move || t.get().of_which_tax}</dt>
                             <dd data-testid="cart-tax">{move || totals().1}</dd>
                         </div>
                     </dl>
@@ -73,8 +74,10 @@ pub fn CartSheet(slug: String) -> impl IntoView {
 #[component]
 fn CartItem(line: CartLine) -> impl IntoView {
     let cart = use_cart()?;
+    let t = use_texts();
     let id = line.key();
     let quantity = line.quantity;
+    let (amount, currency) = (line.price * line.quantity, line.currency.clone());
     let title = match &line.variant_title {
         Some(variant) => format!("{} ({variant})", line.title),
         None => line.title.clone(),
@@ -91,13 +94,18 @@ fn CartItem(line: CartLine) -> impl IntoView {
             <div class="cart-line-body">
                 <p class="cart-line-title" lang="ja">{line.title.clone()}</p>
                 {line.variant_title.clone().map(|variant| view! { <p class="cart-line-variant">{variant}</p> })}
-                <p class="cart-line-price">{format_price(line.price * line.quantity, &line.currency)} " (税込)"</p>
-                <div class="stepper" role="group" aria-label=format!("Quantity of {title}")>
-                    <button type="button" aria-label="One less" on:click=move |_| less(-1)>"−"</button>
+                <p class="cart-line-price">
+                    {move || t.get().price(amount, &currency)} " " {move || t.get().tax_included}
+                </p>
+                <div class="stepper" role="group" aria-label={
+                    let title = title.clone();
+                    move || t.get().quantity_of(&title)
+                }>
+                    <button type="button" aria-label=move || t.get().one_less on:click=move |_| less(-1)>"−"</button>
                     <output aria-live="polite">{quantity}</output>
                     <button
                         type="button"
-                        aria-label="One more"
+                        aria-label=move || t.get().one_more
                         disabled={quantity >= MAX_QUANTITY}
                         on:click=move |_| change(1)
                     >
@@ -105,8 +113,8 @@ fn CartItem(line: CartLine) -> impl IntoView {
                     </button>
                 </div>
             </div>
-            <button type="button" class="cart-remove" aria-label=format!("Remove {title}") on:click=remove>
-                "Remove"
+            <button type="button" class="cart-remove" aria-label=move || t.get().remove_item(&title) on:click=remove>
+                {move || t.get().remove}
             </button>
         </li>
     })

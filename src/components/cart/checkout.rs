@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use super::stripe_payment::StripePayment;
 use crate::{
     api::orders::{PlacedOrder, StripePage},
-    format::format_price,
     hooks::use_cart,
+    preferences::use_texts,
 };
 
 /// Where the checkout is. (Only the browser moves it past `Editing`.)
@@ -32,6 +32,7 @@ enum Step {
 pub fn Checkout(slug: String) -> impl IntoView {
     let cart = use_cart()?;
     let embed = crate::hooks::use_embed_host();
+    let t = use_texts();
     let step = RwSignal::new(Step::Editing);
     let problem = RwSignal::new(None::<String>);
     let email = RwSignal::new(String::new());
@@ -85,18 +86,22 @@ pub fn Checkout(slug: String) -> impl IntoView {
                         {
                             cart.reprice(id, price);
                         }
+                        let texts = t.get_untracked();
                         let hint = match refusal.code.as_deref() {
-                            Some("price_changed") => " The cart shows the new price; check it and order again.",
-                            Some("sold_out") => " Remove it, or lower the quantity, and order again.",
+                            Some("price_changed") => texts.hint_price_changed,
+                            Some("sold_out") => texts.hint_sold_out,
                             _ => "",
                         };
-                        problem.set(Some(format!("{}.{hint}", refusal.message.trim_end_matches('.'))));
+                        let message = refusal.message.trim_end_matches('.');
+                        problem.set(Some(if hint.is_empty() {
+                            format!("{message}.")
+                        } else {
+                            format!("{message}. {hint}")
+                        }));
                         step.set(Step::Editing);
                     }
                     Err(error) => {
-                        problem.set(Some(format!(
-                            "The order could not be sent ({error}). Try again: you will not be charged twice."
-                        )));
+                        problem.set(Some(t.get_untracked().order_not_sent(&error.to_string())));
                         step.set(Step::Editing);
                     }
                 }
@@ -119,9 +124,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     step.set(Step::Paid(paid));
                 }
                 Ok(OrderAnswer::Done(_)) => {
-                    problem.set(Some(
-                        "The test card was declined. Nothing was charged; your cart is still here.".into(),
-                    ));
+                    problem.set(Some(t.get_untracked().test_card_declined.into()));
                     step.set(Step::Editing);
                 }
                 Ok(OrderAnswer::Refused(refusal)) => {
@@ -129,7 +132,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     step.set(Step::Editing);
                 }
                 Err(error) => {
-                    problem.set(Some(format!("The payment could not be sent ({error}). Try again.")));
+                    problem.set(Some(t.get_untracked().payment_not_sent(&error.to_string())));
                     step.set(Step::TestPayment(order));
                 }
             }
@@ -145,7 +148,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     let placing = matches!(step.get(), Step::Placing);
                     view! {
                         <label class="checkout-email">
-                            "E-mail for the receipt (optional)"
+                            {move || t.get().receipt_email}
                             <input
                                 type="email"
                                 autocomplete="email"
@@ -160,26 +163,26 @@ pub fn Checkout(slug: String) -> impl IntoView {
                             disabled=move || empty() || placing
                             on:click=place
                         >
-                            {if placing { "Placing the order…" } else { "Place order" }}
+                            {move || if placing { t.get().placing_order } else { t.get().place_order }}
                         </button>
                     }
                         .into_any()
                 }
                 Step::TestPayment(order) | Step::Paying(order) => {
                     let paying = matches!(step.get(), Step::Paying(_));
-                    let amount = format_price(order.total, &order.currency);
+                    let amount = move || t.get().price(order.total, &order.currency);
                     view! {
-                        <div class="test-payment" role="group" aria-label="Test payment">
+                        <div class="test-payment" role="group" aria-label=move || t.get().test_payment>
                             <p>
-                                <strong>"Test mode"</strong>
-                                " — this shop runs the local test provider: no money moves."
+                                <strong>{move || t.get().test_mode}</strong>
+                                {move || t.get().test_mode_text}
                             </p>
-                            <p>"Order " <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
+                            <p>{move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
                             <button type="button" class="checkout-pay" disabled=paying on:click=move |_| pay(true)>
-                                {format!("Pay {amount} (test)")}
+                                {move || t.get().pay_test(&amount())}
                             </button>
                             <button type="button" class="secondary" disabled=paying on:click=move |_| pay(false)>
-                                "Decline (test card)"
+                                {move || t.get().decline_test_card}
                             </button>
                         </div>
                     }
@@ -189,15 +192,14 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     view! {
                         <div class="checkout-done" role="status">
                             <p>
-                                <strong>"Thank you!"</strong>
-                                " Order "
+                                <strong>{move || t.get().thank_you}</strong>
+                                " "
+                                {move || t.get().order_label()}
                                 <code data-testid="paid-order">{order.order_id.clone()}</code>
-                                " is paid: "
-                                {format_price(order.total, &order.currency)}
-                                "."
+                                {move || t.get().is_paid(&t.get().price(order.total, &order.currency))}
                             </p>
                             <button type="button" class="secondary" on:click=move |_| step.set(Step::Editing)>
-                                "Continue shopping"
+                                {move || t.get().continue_shopping}
                             </button>
                         </div>
                     }
@@ -219,11 +221,11 @@ pub fn Checkout(slug: String) -> impl IntoView {
                 }
                 Step::PayAtShop(order, url) => {
                     view! {
-                        <div class="shop-checkout" role="group" aria-label="Pay at the shop">
+                        <div class="shop-checkout" role="group" aria-label=move || t.get().pay_at_the_shop>
                             <p>
-                                "Order " <code>{order.order_id.clone()}</code> " · "
-                                {format_price(order.total, &order.currency)}
-                                " is ready. You pay at the shop's checkout, in a new tab: the show keeps playing here."
+                                {move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · "
+                                {move || t.get().price(order.total, &order.currency)}
+                                {move || t.get().ready_at_shop()}
                             </p>
                             <a
                                 class="checkout-pay"
@@ -232,7 +234,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                                 rel="noopener noreferrer"
                                 on:click=move |_| cart.clear()
                             >
-                                "Pay at the shop's checkout ↗"
+                                {move || t.get().pay_at_shop_checkout}
                             </a>
                         </div>
                     }
@@ -241,11 +243,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                 Step::ElsewhereUnavailable(order) => {
                     view! {
                         <p class="form-error" role="alert">
-                            {format!(
-                                "Order {} is waiting for payment through {}, whose payment form this page does not show yet.",
-                                order.order_id,
-                                order.provider,
-                            )}
+                            {move || t.get().payment_form_missing(&order.order_id, &order.provider)}
                         </p>
                     }
                         .into_any()

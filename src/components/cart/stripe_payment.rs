@@ -2,8 +2,8 @@ use leptos::{html, prelude::*};
 
 use crate::{
     api::orders::{PlacedOrder, StripePage},
-    format::format_price,
     hooks::use_stripe_elements,
+    preferences::use_texts,
 };
 
 /// How long the page waits for Stripe's webhook to mark an accepted payment paid, checking once a second.
@@ -25,7 +25,9 @@ pub fn StripePayment(
     let paying = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
-    let amount = format_price(order.total, &order.currency);
+    let t = use_texts();
+    let (total, currency) = (order.total, order.currency.clone());
+    let amount = move || t.get().price(total, &currency);
     let order_id = StoredValue::new(order.order_id.clone());
     #[cfg(not(feature = "browser"))]
     let _ = (order_id, on_paid);
@@ -51,12 +53,12 @@ pub fn StripePayment(
     };
 
     view! {
-        <div class="stripe-payment" role="group" aria-label="Card payment">
-            <p>"Order " <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
+        <div class="stripe-payment" role="group" aria-label=move || t.get().card_payment>
+            <p>{move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
             <div class="payment-element" node_ref=container></div>
             {move || {
                 (!stripe.ready.get() && stripe.failed.get().is_none())
-                    .then(|| view! { <p class="slot-note">"Loading the card form…"</p> })
+                    .then(|| view! { <p class="slot-note">{move || t.get().loading_card_form}</p> })
             }}
             <button
                 type="button"
@@ -64,7 +66,7 @@ pub fn StripePayment(
                 disabled=move || !stripe.ready.get() || paying.get()
                 on:click=pay
             >
-                {format!("Pay {amount}")}
+                {move || t.get().pay(&amount())}
             </button>
             {move || {
                 confirming
@@ -72,7 +74,7 @@ pub fn StripePayment(
                     .then(|| {
                         view! {
                             <p role="status">
-                                "Stripe has accepted the payment; confirming your order… (a receipt follows by e-mail)"
+                                {move || t.get().stripe_accepted}
                             </p>
                         }
                     })

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use crate::{
     api::{FeedPost, FeedSource},
     feed_text::{Segment, segments},
-    format::{format_age, parse_utc_seconds},
+    format::parse_utc_seconds,
+    i18n::Texts,
+    preferences::use_texts,
 };
 
 /// Links out of a post: a new tab, no referrer or opener, and a hint to search engines that users wrote them.
@@ -15,7 +17,8 @@ const REL: &str = "noopener noreferrer nofollow ugc";
 #[component]
 pub fn FeedPostItem(post: FeedPost, now: RwSignal<i64>) -> impl IntoView {
     let posted = parse_utc_seconds(&post.posted_at);
-    let age = move || posted.map(|then| format_age(then, now.get())).unwrap_or_default();
+    let t = use_texts();
+    let age = move || posted.map(|then| t.get().age(now.get() - then)).unwrap_or_default();
     let initial = post
         .author_name
         .chars()
@@ -31,11 +34,12 @@ pub fn FeedPostItem(post: FeedPost, now: RwSignal<i64>) -> impl IntoView {
         None => view! { <span class="feed-initial">{initial}</span> }.into_any(),
     };
     // Where it comes from: in words, and as the item's `data-source`.
-    let (source, source_name) = match post.source {
-        FeedSource::X => ("on X", "x"),
-        FeedSource::Mastodon => ("on Mastodon", "mastodon"),
-        FeedSource::Local | FeedSource::Unknown => ("from the show", "local"),
+    let (source, source_name): (fn(&Texts) -> &'static str, _) = match post.source {
+        FeedSource::X => (|t| t.on_x, "x"),
+        FeedSource::Mastodon => (|t| t.on_mastodon, "mastodon"),
+        FeedSource::Local | FeedSource::Unknown => (|t| t.from_the_show, "local"),
     };
+    let source = move || source(t.get());
     let text = segments(&post.text, post.source, post.url.as_deref())
         .into_iter()
         .map(|segment| match segment {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::format::format_clock;
+use crate::{format::format_clock, preferences::use_texts};
 
 use super::{
     PlayerActions,
@@ -19,24 +19,37 @@ pub fn ControlBar() -> impl IntoView {
     let live = move || actions.programme.read().is_live();
     let on_demand = move || *actions.programme.read() == super::Programme::Archive;
 
-    let play_label = move || if media.paused.get() { "Play" } else { "Pause" };
-    let mute_label = move || if media.muted.get() { "Unmute" } else { "Mute" };
+    let t = use_texts();
+    let play_label = move || {
+        if media.paused.get() {
+            t.get().play
+        } else {
+            t.get().pause
+        }
+    };
+    let mute_label = move || {
+        if media.muted.get() {
+            t.get().unmute
+        } else {
+            t.get().mute
+        }
+    };
     let fullscreen_label = move || {
         if media.fullscreen.get() {
-            "Exit full screen"
+            t.get().exit_full_screen
         } else {
-            "Full screen"
+            t.get().full_screen
         }
     };
     let captions_on = move || hls.subtitle.get().is_some();
 
     view! {
-        <div class="player-controls" role="group" aria-label="Player controls">
+        <div class="player-controls" role="group" aria-label=move || t.get().player_controls>
             <Show when=on_demand>
                 <input
                     type="range"
                     class="player-seek"
-                    aria-label="Seek"
+                    aria-label=move || t.get().seek
                     min="0"
                     step="0.1"
                     prop:max=move || {
@@ -45,7 +58,7 @@ pub fn ControlBar() -> impl IntoView {
                     }
                     prop:value=move || media.position.get()
                     aria-valuetext=move || {
-                        format!("{} of {}", format_clock(media.position.get()), format_clock(media.duration.get()))
+                        t.get().position(format_clock(media.position.get()), format_clock(media.duration.get()))
                     }
                     on:input=move |ev| {
                         if let Ok(position) = event_target_value(&ev).parse::<f64>() {
@@ -84,7 +97,7 @@ pub fn ControlBar() -> impl IntoView {
                 <input
                     type="range"
                     class="player-volume"
-                    aria-label="Volume"
+                    aria-label=move || t.get().volume
                     min="0"
                     max="1"
                     step="0.05"
@@ -110,7 +123,7 @@ pub fn ControlBar() -> impl IntoView {
                             data-state="behind"
                             on:click=move |_| actions.back_to_live()
                         >
-                            "Back to live"
+                            {move || t.get().back_to_live}
                         </button>
                     </Show>
                 </Show>
@@ -127,8 +140,8 @@ pub fn ControlBar() -> impl IntoView {
                         type="button"
                         class="player-button"
                         data-control="captions"
-                        aria-label="Captions"
-                        title="Captions (c)"
+                        aria-label=move || t.get().captions
+                        title=move || t.get().captions_shortcut
                         aria-pressed=move || captions_on().to_string()
                         on:click=move |_| actions.toggle_captions()
                     >

@@ -3,18 +3,28 @@
 
 use leptos::prelude::*;
 
+use super::Unavailable;
 use super::{
     PlayerActions, Programme,
     icons::{Icon, PlayerIcon},
 };
-use crate::hooks::{Authorization, Backend, Failure, Phase};
+use crate::{
+    hooks::{Authorization, Backend, Failure, Phase},
+    preferences::use_texts,
+};
 
 #[component]
 pub fn PlayerOverlay() -> impl IntoView {
     let actions = expect_context::<PlayerActions>();
     let hls = actions.hls;
+    let t = use_texts();
     move || {
-        if let Programme::Nothing(reason) = actions.programme.get() {
+        let texts = t.get();
+        if let Programme::Nothing(why) = actions.programme.get() {
+            let reason = match why {
+                Unavailable::Ended => texts.show_has_ended,
+                Unavailable::NoVideo => texts.video_unavailable,
+            };
             return view! { <div class="player-overlay player-message" role="status">{reason}</div> }.into_any();
         }
         match actions.authorization.state.get() {
@@ -26,23 +36,23 @@ pub fn PlayerOverlay() -> impl IntoView {
                         <p>{refusal.message.clone()}</p>
                         {if terms {
                             view! {
-                                <p class="player-note-text">"Watching means you accept this show's terms of viewing."</p>
+                                <p class="player-note-text">{texts.terms_note}</p>
                                 <button
                                     type="button"
                                     class="player-button-text"
                                     on:click=move |_| authorization.accept_terms()
                                 >
-                                    "Accept the terms and watch"
+                                    {texts.accept_terms}
                                 </button>
                             }
                                 .into_any()
                         } else {
                             view! {
                                 <p class="player-note-text">
-                                    "Your viewer code: " <code data-testid="viewer-id">{refusal.viewer_id.clone()}</code>
+                                    {texts.viewer_code} <code data-testid="viewer-id">{refusal.viewer_id.clone()}</code>
                                 </p>
                                 <button type="button" class="player-button-text" on:click=move |_| authorization.retry()>
-                                    "I have a ticket: try again"
+                                    {texts.have_ticket}
                                 </button>
                                 {refusal
                                     .sign_in_url
@@ -50,7 +60,7 @@ pub fn PlayerOverlay() -> impl IntoView {
                                     .map(|href| {
                                         view! {
                                             <a class="player-button-text" href=href>
-                                                "Sign in as a member"
+                                                {texts.sign_in_member}
                                             </a>
                                         }
                                     })}
@@ -65,9 +75,9 @@ pub fn PlayerOverlay() -> impl IntoView {
                 let authorization = actions.authorization;
                 return view! {
                     <div class="player-overlay player-message player-error" role="alert">
-                        <p>"The video cannot be started: " {error}</p>
+                        <p>{texts.cannot_start} {error}</p>
                         <button type="button" class="player-button-text" on:click=move |_| authorization.retry()>
-                            "Retry now"
+                            {texts.retry_now}
                         </button>
                     </div>
                 }
@@ -77,7 +87,7 @@ pub fn PlayerOverlay() -> impl IntoView {
                 return view! {
                     <div class="player-overlay player-spinner" role="status">
                         <span class="spinner" aria-hidden="true"></span>
-                        <span class="visually-hidden">"Loading the video"</span>
+                        <span class="visually-hidden">{texts.loading_video}</span>
                     </div>
                 }
                 .into_any();
@@ -87,7 +97,7 @@ pub fn PlayerOverlay() -> impl IntoView {
         if hls.backend.get() == Backend::Unsupported {
             return view! {
                 <div class="player-overlay player-message" role="alert">
-                    "This browser cannot play the video. Try a current version of Chrome, Edge, Firefox or Safari."
+                    {texts.unsupported_browser}
                 </div>
             }
             .into_any();
@@ -96,28 +106,28 @@ pub fn PlayerOverlay() -> impl IntoView {
             Phase::Loading | Phase::Buffering => view! {
                 <div class="player-overlay player-spinner" role="status">
                     <span class="spinner" aria-hidden="true"></span>
-                    <span class="visually-hidden">"Loading the video"</span>
+                    <span class="visually-hidden">{texts.loading_video}</span>
                 </div>
             }
             .into_any(),
             Phase::Reconnecting => view! {
                 <div class="player-overlay player-spinner" role="status">
                     <span class="spinner" aria-hidden="true"></span>
-                    <span class="player-note">"Reconnecting…"</span>
+                    <span class="player-note">{texts.reconnecting}</span>
                 </div>
             }
             .into_any(),
             Phase::Failed(failure) => {
                 let reason = match failure {
-                    Failure::Network => "The video cannot be reached.",
-                    Failure::Media => "The video cannot be played.",
-                    Failure::Stalled => "The video has stopped.",
+                    Failure::Network => texts.video_unreachable,
+                    Failure::Media => texts.video_unplayable,
+                    Failure::Stalled => texts.video_stalled,
                 };
                 view! {
                     <div class="player-overlay player-message player-error" role="alert">
-                        <p>{reason}" We keep trying, and the show resumes by itself when it is back."</p>
+                        <p>{reason} {texts.keep_trying}</p>
                         <button type="button" class="player-button-text" on:click=move |_| hls.retry()>
-                            "Retry now"
+                            {texts.retry_now}
                         </button>
                     </div>
                 }
@@ -125,7 +135,7 @@ pub fn PlayerOverlay() -> impl IntoView {
             }
             Phase::Blocked => view! {
                 <div class="player-overlay">
-                    <button type="button" class="player-big-button" aria-label="Play" on:click=move |_| hls.play()>
+                    <button type="button" class="player-big-button" aria-label=texts.play on:click=move |_| hls.play()>
                         <PlayerIcon icon=Icon::Play />
                     </button>
                 </div>
@@ -136,7 +146,7 @@ pub fn PlayerOverlay() -> impl IntoView {
                     <button
                         type="button"
                         class="player-big-button"
-                        aria-label="Watch again"
+                        aria-label=texts.watch_again
                         on:click=move |_| actions.toggle_play()
                     >
                         <PlayerIcon icon=Icon::Replay />
@@ -145,7 +155,7 @@ pub fn PlayerOverlay() -> impl IntoView {
             }
             .into_any(),
             Phase::Ended => view! {
-                <div class="player-overlay player-message" role="status">"The live stream has ended."</div>
+                <div class="player-overlay player-message" role="status">{texts.live_stream_ended}</div>
             }
             .into_any(),
             Phase::Idle | Phase::Playing | Phase::Paused => ().into_any(),
@@ -158,6 +168,7 @@ pub fn PlayerOverlay() -> impl IntoView {
 pub fn UnmutePrompt() -> impl IntoView {
     let actions = expect_context::<PlayerActions>();
     let media = actions.media;
+    let t = use_texts();
     let shown = move || {
         media.muted.get()
             && !media.sound_chosen.get()
@@ -167,7 +178,7 @@ pub fn UnmutePrompt() -> impl IntoView {
         <Show when=shown>
             <button type="button" class="player-unmute" on:click=move |_| actions.toggle_mute()>
                 <PlayerIcon icon=Icon::Muted />
-                "Tap to unmute"
+                {move || t.get().tap_to_unmute}
             </button>
         </Show>
     }

@@ -7,6 +7,7 @@ use super::{
     PlayerActions,
     icons::{Icon, PlayerIcon},
 };
+use crate::preferences::use_texts;
 
 const MENU_ID: &str = "player-quality-menu";
 
@@ -16,6 +17,7 @@ pub fn QualityMenu() -> impl IntoView {
     let hls = actions.hls;
     let open = actions.menu_open;
     let wrapper = NodeRef::<Div>::new();
+    let t = use_texts();
 
     let playing_label = move || {
         let levels = hls.levels.get();
@@ -25,8 +27,8 @@ pub fn QualityMenu() -> impl IntoView {
     };
     let current = move || match hls.chosen_level.get() {
         None => match playing_label() {
-            Some(playing) => format!("Auto ({playing})"),
-            None => "Auto".into(),
+            Some(playing) => t.get().auto_playing(&playing),
+            None => t.get().quality_auto.into(),
         },
         Some(i) => hls.levels.get().get(i).map(|level| level.label()).unwrap_or_default(),
     };
@@ -75,14 +77,14 @@ pub fn QualityMenu() -> impl IntoView {
                 aria-haspopup="menu"
                 aria-controls=MENU_ID
                 aria-expanded=move || open.get().to_string()
-                aria-label=move || format!("Quality: {}", current())
+                aria-label=move || t.get().quality(&current())
                 on:click=toggle
             >
                 <PlayerIcon icon=Icon::Settings />
                 <span class="player-quality-current" aria-hidden="true">{current}</span>
             </button>
             <Show when=move || open.get()>
-                <ul class="player-menu" role="menu" id=MENU_ID aria-label="Quality">
+                <ul class="player-menu" role="menu" id=MENU_ID aria-label=move || t.get().quality>
                     <li role="none">
                         <button
                             type="button"
@@ -90,7 +92,7 @@ pub fn QualityMenu() -> impl IntoView {
                             aria-checked=move || hls.chosen_level.get().is_none().to_string()
                             on:click=move |_| choose(None)
                         >
-                            "Auto"
+                            {move || t.get().quality_auto}
                         </button>
                     </li>
                     <For

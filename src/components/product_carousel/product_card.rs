@@ -5,7 +5,8 @@ use super::variant_choice::VariantChoice;
 use crate::{
     api::Product,
     components::{AddToCart, ProductPicture, product_anchor},
-    format::{format_price, format_tax_rate},
+    format::format_tax_rate,
+    preferences::use_texts,
 };
 
 /// One product: image, titles, price with tax, whether it is sold out or on air now, the choice of its variant
@@ -15,11 +16,13 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
     // The variant chosen (sizes, colours); its price is the one shown.
     let chosen = RwSignal::new(product.first_variant_on_sale().cloned());
     let (base_price, currency) = (product.price, product.currency.clone());
-    let price = move || format_price(chosen.with(|v| v.as_ref().map_or(base_price, |v| v.price)), &currency);
-    let tax_rate = format!(
-        "Includes {} consumption tax",
-        format_tax_rate(product.tax_rate_basis_points)
-    );
+    let t = use_texts();
+    let price = move || {
+        t.get()
+            .price(chosen.with(|v| v.as_ref().map_or(base_price, |v| v.price)), &currency)
+    };
+    let rate = format_tax_rate(product.tax_rate_basis_points);
+    let tax_rate = move || t.get().includes_tax(&rate);
     let sold_out = product.sold_out;
     view! {
         <article
@@ -45,11 +48,11 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
                 <p class="product-price">
                     <span class="price">{price}</span>
                     " "
-                    <span class="tax-note" title=tax_rate>"(税込)"</span>
+                    <span class="tax-note" title=tax_rate>{move || t.get().tax_included}</span>
                 </p>
-                {sold_out.then(|| view! { <p class="sold-out-badge">"売り切れ · Sold out"</p> })}
+                {sold_out.then(|| view! { <p class="sold-out-badge">{move || t.get().sold_out}</p> })}
                 <Show when=move || picked_up.get()>
-                    <p class="on-air-badge">"紹介中 · On air"</p>
+                    <p class="on-air-badge">{move || t.get().on_air}</p>
                 </Show>
                 {(!product.variants.is_empty()).then(|| view! { <VariantChoice product=product.clone() chosen /> })}
                 <AddToCart product=product.clone() variant=chosen />
