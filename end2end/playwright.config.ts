@@ -32,8 +32,10 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
-    { name: 'phone', use: phone, testIgnore: /\.(nojs|live)\.spec\.ts$/ },
+    { name: 'desktop', use: desktop, testIgnore: /(\.(nojs|live)|layout)\.spec\.ts$/ },
+    { name: 'phone', use: phone, testIgnore: /(\.(nojs|live)|layout)\.spec\.ts$/ },
+    // The layouts, each at its own size (the spec sets them).
+    { name: 'layout', use: desktop, testMatch: /layout\.spec\.ts$/ },
     // Live changes: one project with one worker, so no two tests (of one file or of two) move the same banner at once
     // (each test opens its own viewers).
     { name: 'live', use: desktop, testMatch: /\.live\.spec\.ts$/, fullyParallel: false, workers: 1 },

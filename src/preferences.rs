@@ -116,13 +116,13 @@ impl Preferences {
     /// Switches the language (and remembers it for a year).
     pub fn set_locale(&self, locale: Locale) {
         self.locale.set(locale);
-        remember(LANG_COOKIE, locale.tag());
+        remember("lang", LANG_COOKIE, locale.tag());
     }
 
     /// Switches the theme (and remembers it for a year).
     pub fn set_theme(&self, theme: Theme) {
         self.theme.set(theme);
-        remember(THEME_COOKIE, theme.tag());
+        remember("theme", THEME_COOKIE, theme.tag());
     }
 }
 
@@ -206,18 +206,28 @@ fn cookies() -> String {
         .unwrap_or_default()
 }
 
-/// Keeps a preference in a first-party cookie for a year. (A third-party frame may not keep it; the choice then lasts
-/// for the page.)
-fn remember(name: &str, value: &str) {
+/// Keeps a preference in a first-party cookie for a year (a third-party frame may not keep it; the choice then lasts
+/// for the page), and takes its `?key=` out of the address, which would otherwise outrank the cookie on a reload.
+fn remember(key: &str, cookie: &str, value: &str) {
     #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
-            let _ = document.set_cookie(&format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax"));
+            let _ = document.set_cookie(&format!("{cookie}={value}; Path=/; Max-Age=31536000; SameSite=Lax"));
+        }
+        let window = window();
+        if let Ok(href) = window.location().href()
+            && let Ok(url) = web_sys::Url::new(&href)
+            && url.search_params().has(key)
+        {
+            url.search_params().delete(key);
+            if let Ok(history) = window.history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url.href()));
+            }
         }
     }
     #[cfg(not(feature = "browser"))]
-    let _ = (name, value);
+    let _ = (key, cookie, value);
 }
 
 /// The preferences the app provided (fixed defaults where none are, as in a component rendered alone).
