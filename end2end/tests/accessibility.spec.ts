@@ -65,3 +65,20 @@ test('the live page has no serious or critical accessibility findings', async ({
   const cart = await audit(page);
   expect(serious(cart)).toEqual([]);
 });
+
+test('in Japanese and in the light theme, too', async ({ page }) => {
+  const live = new LivePage(page);
+  await page.goto('/live/demo?lang=ja&theme=light');
+  await live.waitForLiveLink();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await page.locator('video').evaluate((v: HTMLVideoElement) => v.pause());
+  await expect(page.locator('.player-controls')).toHaveCSS('opacity', '1');
+  expect(serious(await audit(page))).toEqual([]);
+  await page.getByRole('tab', { name: 'フィード' }).click();
+  expect(serious(await audit(page))).toEqual([]);
+  await page.getByRole('tab', { name: 'ショップ' }).click();
+  await page.getByRole('button', { name: /^カート\s*\d/ }).click();
+  await expect(page.getByRole('dialog', { name: 'カート' })).toBeVisible();
+  expect(serious(await audit(page))).toEqual([]);
+  expect(live.errors).toEqual([]);
+});

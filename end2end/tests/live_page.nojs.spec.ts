@@ -17,6 +17,21 @@ test('without JavaScript the show and its products are all there', async ({ page
   }
   await expect(live.products.filter({ hasText: 'Sold out' })).toHaveCount(3);
   expect(await live.hasHorizontalScroll()).toBe(false);
+  // How to watch, where the video would be; no controls that could not work.
+  await expect(live.player).toContainText('Watching needs JavaScript');
+  await expect(page.locator('.player-needs-js')).toBeVisible();
+  await expect(page.locator('.player-controls')).toBeHidden();
+});
+
+test('without JavaScript the switches still change the language and the theme', async ({ page }) => {
+  const live = new LivePage(page);
+  await live.goto();
+  await page.getByRole('link', { name: '日本語で表示' }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja');
+  await expect(page.getByRole('tab', { name: 'ショップ' })).toBeVisible();
+  await expect(page.locator('.player-needs-js')).toContainText('JavaScript が必要です');
+  await page.getByTestId('theme-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
 });
 
 test('without JavaScript the root still leads to the show', async ({ page }) => {

@@ -12,6 +12,8 @@ test('the demo show renders with its products', async ({ page }) => {
   await expect(live.product('オリジナルTシャツ')).toContainText('(tax incl.)');
   await expect(live.product('ワイヤレスイヤホン')).toContainText('Sold out');
   await expect(live.player).toBeVisible();
+  // The "how to watch" of a page without JavaScript stays out of sight.
+  await expect(page.locator('.player-needs-js')).toBeHidden();
 });
 
 test('the page hydrates: the side panel tabs switch', async ({ page }) => {
