@@ -9,7 +9,7 @@ use leptos_router::{
 use crate::{
     api::{CONFIG_ELEMENT_ID, ClientConfig},
     preferences::{Chosen, provide_preferences},
-    routes::{AdminPage, EmbedPage, HomePage, LivePage, NotFoundPage},
+    routes::{AdminPage, EmbedPage, GalleryPage, HomePage, LivePage, NotFoundPage},
 };
 
 /// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/live/:slug") view=LivePage ssr=SsrMode::Async />
                 <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/embed/:slug") view=EmbedPage ssr=SsrMode::Async />
+                <Route path=path!("/dev/gallery") view=GalleryPage />
             </Routes>
         </Router>
     }

@@ -24,7 +24,7 @@ pub use like_button::LikeButton;
 pub use pickup_banner::{PickupBanner, product_anchor};
 pub use player::{Player, PlayerActions};
 pub use preference_switches::PreferenceSwitches;
-pub use product_carousel::ProductCarousel;
+pub use product_carousel::{ProductCard, ProductCarousel};
 pub use product_picture::ProductPicture;
 pub use share_meta::ShareMeta;
 pub use show_header::ShowHeader;

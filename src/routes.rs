@@ -2,12 +2,14 @@
 
 mod admin_page;
 mod embed_page;
+mod gallery_page;
 mod home_page;
 mod live_page;
 mod not_found_page;
 
 pub use admin_page::AdminPage;
 pub use embed_page::EmbedPage;
+pub use gallery_page::GalleryPage;
 pub use home_page::HomePage;
 pub use live_page::{LivePage, show_of_route};
 pub use not_found_page::NotFoundPage;

@@ -6,15 +6,16 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { LivePage } from './fixtures/live_page';
+import { OwnServer } from './fixtures/server';
 
 const SHOTS = process.env.E2E_SCREENSHOTS ? resolve('../docs/screenshots') : null;
 
-async function screenshot(page: Page, name: string) {
+async function screenshot(page: Page, name: string, fullPage = false) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   // The video's picture changes every frame: paused, the picture is one frame and the controls stay in view.
-  await page.locator('video').evaluate((video: HTMLVideoElement) => video.pause());
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, animations: 'disabled' });
+  await page.locator('video').evaluateAll((videos: HTMLVideoElement[]) => videos.forEach((video) => video.pause()));
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, animations: 'disabled', fullPage });
 }
 
 /** The page, playing, with its live link up. */
@@ -202,5 +203,36 @@ test.describe('desktop (1440×900)', () => {
     expect(at.every((i) => i >= 0), `${seen.join(' → ')}`).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(seen.some((s) => s.startsWith('Add to cart:'))).toBe(true);
+  });
+});
+
+test.describe('the designers\' gallery (development only)', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test('shows every component in its states, hydrated, in both languages and themes', async ({ page }) => {
+    const server = await OwnServer.start(undefined, { CARAVAN_DEV_GALLERY: 'true' });
+    try {
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`${server.url}/dev/gallery?lang=en`);
+      await expect(page.getByRole('heading', { name: 'Component gallery' })).toBeVisible();
+      for (const specimen of ['Pick-up banner: off, on', 'Product cards: on sale, with variants, on air, sold out', 'Hashtag feed: posts, empty']) {
+        await expect(page.getByRole('region', { name: specimen })).toBeVisible();
+      }
+      await expect(page.locator('.pickup-card')).toBeVisible();
+      await expect(page.locator('.sold-out-badge')).toHaveText('Sold out');
+      await expect(page.locator('.player-countdown')).toContainText('The show starts in');
+      // Hydrated: the cart opens, a switch rewrites every component in place.
+      await page.locator('.gallery-cart .cart-button').click();
+      await expect(page.locator('.gallery-cart #cart')).toBeVisible();
+      await page.getByTestId('language-switch').first().click();
+      await expect(page.locator('.sold-out-badge')).toHaveText('売り切れ');
+      await expect(page.locator('.player-countdown')).toContainText('配信開始まで');
+      expect(await overflow(page)).toBeLessThanOrEqual(0);
+      await screenshot(page, 'gallery-ja', true);
+      expect(errors).toEqual([]);
+    } finally {
+      await server.stop();
+    }
   });
 });

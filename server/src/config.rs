@@ -155,6 +155,8 @@ pub struct Config {
     pub embed_allowed_origins: String,
     /// Shows with a list of their own: `slug=origin origin`, comma-separated.
     pub embed_show_origins: String,
+    /// Serve the designers' component gallery at `/dev/gallery` (development only).
+    pub dev_gallery: bool,
 }
 
 /// How the license proxy authenticates to the DRM vendor.

@@ -120,6 +120,7 @@ impl Application {
                 realtime_url: config.public_realtime_url.clone(),
                 api_key: config.api_key.expose().clone(),
                 site_url: config.public_site_url.trim_end_matches('/').to_owned(),
+                dev_gallery: config.dev_gallery,
             },
             sessions,
             media_dir: config.media_dir(),

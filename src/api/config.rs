@@ -18,6 +18,9 @@ pub struct ClientConfig {
     /// The site's public address (`https://live.example.com`), for the absolute links of sharing metadata.
     #[serde(default)]
     pub site_url: String,
+    /// Whether `/dev/gallery` (the designers' component gallery) is served: development only.
+    #[serde(default)]
+    pub dev_gallery: bool,
 }
 
 /// The configuration the server rendered into this page, known at once on both sides (the server provides it for
@@ -95,6 +98,7 @@ mod tests {
             realtime_url: "</script><script>alert(1)</script>".into(),
             api_key: "da2-key".into(),
             site_url: "https://live.example".into(),
+            dev_gallery: false,
         };
         let json = config.to_script_json();
         assert!(!json.contains('<'));

@@ -234,8 +234,39 @@ async fn the_client_configuration_is_served_for_trunk() {
     assert_eq!(
         config,
         serde_json::json!({ "graphqlUrl": "/graphql", "realtimeUrl": "", "apiKey": app.api_key,
-            "siteUrl": "http://127.0.0.1:3000" })
+            "siteUrl": "http://127.0.0.1:3000", "devGallery": false })
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_component_gallery_is_for_development_only() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/dev/gallery").await;
+    assert_eq!(response.status(), 404, "not served unless asked for");
+    assert!(!response.text().await.unwrap().contains("Component gallery"));
+
+    let app = TestApp::spawn_configured(|config| config.dev_gallery = true).await;
+    let response = app.get("/dev/gallery").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    for specimen in [
+        "Header: live",
+        "Pick-up banner",
+        "Product cards",
+        "Like button",
+        "Hashtag feed",
+        "Player",
+        "Loading, error",
+    ] {
+        assert!(html.contains(specimen), "{specimen}");
+    }
+    // Its states, rendered: a sold-out card, an on-air badge, a banner with its product, posts, a count, an error.
+    assert!(html.contains(r#"class="sold-out-badge""#) && html.contains(r#"class="on-air-badge""#));
+    assert!(
+        html.contains(r#"data-state="shown""#) && html.contains(r#"data-product-id="gallery_1" class="pickup-card""#)
+    );
+    assert!(html.contains("Watching from Berlin") && html.contains("12,345"));
+    assert!(html.contains("the demo is offline"));
 }
 
 /// Servers starting in the same process (each lists the app's routes, which once suppressed resource loading for the
