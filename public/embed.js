@@ -17,8 +17,14 @@
     var slug = element.getAttribute('data-caravan-event');
     if (!slug) return;
     var mode = element.getAttribute('data-caravan-mode') === 'full' ? 'full' : 'player';
+    var query = '?mode=' + mode;
+    // Optional: the widget's language (ja, en) and theme (dark, light); otherwise the viewer's own choice.
+    var lang = element.getAttribute('data-caravan-lang');
+    var theme = element.getAttribute('data-caravan-theme');
+    if (lang) query += '&lang=' + encodeURIComponent(lang);
+    if (theme) query += '&theme=' + encodeURIComponent(theme);
     var frame = document.createElement('iframe');
-    frame.src = host + '/embed/' + encodeURIComponent(slug) + '?mode=' + mode;
+    frame.src = host + '/embed/' + encodeURIComponent(slug) + query;
     frame.title = element.getAttribute('data-caravan-title') || 'Live show';
     frame.allow = ALLOW;
     frame.allowFullscreen = true;

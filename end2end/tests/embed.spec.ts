@@ -21,7 +21,7 @@ async function partnerSite(caravan: () => string): Promise<Partner> {
 <html lang="en"><head><meta charset="utf-8"><title>Partner</title></head>
 <body style="max-width: 720px">
 <h1>Partner's page</h1>
-<div id="player" data-caravan-event="demo" data-caravan-mode="player"></div>
+<div id="player" data-caravan-event="demo" data-caravan-mode="player" data-caravan-lang="ja" data-caravan-theme="light"></div>
 <div id="full" data-caravan-event="demo" data-caravan-mode="full"></div>
 <script>
   window.events = [];
@@ -64,6 +64,11 @@ test('a partner page embeds the show: it plays, takes commands and reports event
     await expect(page.locator('#player iframe')).toHaveAttribute('allow', /autoplay.*fullscreen.*encrypted-media.*picture-in-picture/);
     await expect.poll(() => events(page, 'player', 'ready'), { timeout: 15_000 }).toHaveLength(1);
     await expect.poll(() => events(page, 'full', 'ready'), { timeout: 15_000 }).toHaveLength(1);
+    // The partner chose the player's language and theme; the full widget follows the viewer (English here).
+    await expect(player.locator('html')).toHaveAttribute('lang', 'ja');
+    await expect(player.locator('html')).toHaveAttribute('data-theme', 'light');
+    await expect(full.locator('html')).toHaveAttribute('lang', 'en');
+    await expect(full.locator('html')).toHaveAttribute('data-theme', 'dark');
 
     // It plays (muted autoplay), and each frame's height follows what it shows.
     await expect.poll(() => videoTime(player), { timeout: 15_000 }).toBeGreaterThan(0.5);
@@ -90,7 +95,7 @@ test('a partner page embeds the show: it plays, takes commands and reports event
       productId: 'prd_demo_03',
       title: '抹茶ラテセット',
     });
-    await player.getByRole('button', { name: 'Like the show' }).click();
+    await player.getByRole('button', { name: '番組にいいねする' }).click();
     await expect.poll(() => events(page, 'player', 'like')).toHaveLength(1);
     await full.getByRole('button', { name: 'Add to cart: 北海道ミルクキャラメル' }).click();
     await expect.poll(async () => (await events(page, 'full', 'addtocart')).at(-1)?.detail).toMatchObject({
@@ -103,7 +108,8 @@ test('a partner page embeds the show: it plays, takes commands and reports event
     await expect.poll(async () => (await events(page, 'full', 'checkout')).at(-1)?.detail).toMatchObject({
       provider: 'local',
     });
-    await expect(player.getByRole('link', { name: /in a new tab/ })).toHaveAttribute('target', '_blank');
+    await expect(player.getByRole('link', { name: /新しいタブで開く/ })).toHaveAttribute('target', '_blank');
+    await expect(full.getByRole('link', { name: /in a new tab/ })).toHaveAttribute('target', '_blank');
     expect(errors).toEqual([]);
   } finally {
     await server.dispose();

@@ -42,6 +42,7 @@ pub fn PreferenceSwitches() -> impl IntoView {
                 class="preference-switch"
                 href=move || format!("?theme={}", other_theme().tag())
                 role="switch"
+                aria-label=move || t.get().light_theme
                 aria-checked=move || (preferences.theme.get() == Theme::Light).to_string()
                 on:click=switch_theme
                 data-testid="theme-switch"
