@@ -7,6 +7,9 @@ USAGE:
     caravan-server [serve]                 run the server (the default)
     caravan-server cloudfront-public-key   print the public key CloudFront checks signed cookies with (PEM, for
                                            a key group), made from the configured or development signing key
+    caravan-server backup FILE             write a consistent copy of the SQLite database to the new FILE while
+                                           the server runs; to restore, stop the server and put FILE in place
+                                           of the database (caravan.db in the data directory)
     caravan-server --help                  print this help
 
 Configuration: server/defaults.toml, then caravan.toml (or CARAVAN_CONFIG), then CARAVAN_* variables.
@@ -16,7 +19,7 @@ See docs/CONFIGURATION.md.";
 async fn main() -> std::process::ExitCode {
     let command = std::env::args().nth(1);
     match command.as_deref() {
-        None | Some("serve" | "cloudfront-public-key") => {}
+        None | Some("serve" | "cloudfront-public-key" | "backup") => {}
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             return std::process::ExitCode::SUCCESS;
@@ -46,6 +49,25 @@ async fn main() -> std::process::ExitCode {
             }
         };
     }
+    if command.as_deref() == Some("backup") {
+        let Some(target) = std::env::args_os().nth(2) else {
+            eprintln!("backup needs the file to write: caravan-server backup FILE\n\n{USAGE}");
+            return std::process::ExitCode::from(2);
+        };
+        return match backup(&config, std::path::Path::new(&target)).await {
+            Ok(bytes) => {
+                eprintln!(
+                    "Backed up the database to {} ({bytes} bytes)",
+                    std::path::Path::new(&target).display()
+                );
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("backup failed: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     telemetry::init(&config.log);
     match serve(&config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -54,6 +76,13 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The database copied to `target` (online: the server may be running); its size.
+async fn backup(config: &Config, target: &std::path::Path) -> anyhow::Result<u64> {
+    let store = caravan_server::store::Store::open(&config.database_url()).await?;
+    store.backup_to(target).await?;
+    Ok(std::fs::metadata(target)?.len())
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {

@@ -40,6 +40,10 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("{0} exists already: a backup never overwrites a file")]
+    BackupExists(String),
+    #[error("the backup's path must be UTF-8: {0}")]
+    BackupPath(String),
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +101,19 @@ impl Store {
     /// concurrent ones wait their turn (the busy timeout) instead of failing when a read lock cannot be upgraded.
     pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Writes a consistent copy of the whole database to the new file `path` while the database stays in use: SQLite's
+    /// `VACUUM INTO` reads one snapshot (writers go on meanwhile; the copy has every transaction committed before it
+    /// began and none after) and writes it compacted. An existing file is never overwritten.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        let shown = path.display().to_string();
+        let target = path.to_str().ok_or_else(|| StoreError::BackupPath(shown.clone()))?;
+        if path.exists() {
+            return Err(StoreError::BackupExists(shown));
+        }
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Answers when the database does: for `/healthz`.

@@ -8,6 +8,7 @@ mod access;
 mod analytics;
 mod assets;
 mod auth;
+mod backup;
 mod catalog_live;
 mod cloudfront_cookies;
 mod console;
