@@ -22,6 +22,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let config = use_context::<ClientConfig>().map(|config| config.to_script_json());
     // The viewer's language and theme, on <html> before the first paint (no flash); the app hydrates with them.
     let chosen = Chosen::for_request();
+    // The app starts from the same choice (read once per request).
+    provide_context(chosen);
     view! {
         <!DOCTYPE html>
         <html lang=chosen.locale.tag() data-theme=chosen.theme.tag()>

@@ -12,6 +12,7 @@ mod preference_switches;
 mod product_carousel;
 mod product_picture;
 mod share_meta;
+mod shop;
 mod show_header;
 mod side_panel;
 
@@ -27,5 +28,6 @@ pub use preference_switches::PreferenceSwitches;
 pub use product_carousel::{ProductCard, ProductCarousel};
 pub use product_picture::ProductPicture;
 pub use share_meta::ShareMeta;
+pub use shop::Shop;
 pub use show_header::ShowHeader;
 pub use side_panel::SidePanel;

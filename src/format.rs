@@ -117,6 +117,27 @@ pub fn parse_utc_seconds(text: &str) -> Option<i64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// Seconds since the Unix epoch as RFC 3339 in UTC, as the API writes times: `2026-11-22T09:30:00.000Z`.
+pub fn utc_rfc3339(seconds: i64) -> String {
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // The civil date of a day count from 1970-01-01 (Howard Hinnant's algorithm; parse_utc_seconds runs it backwards).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
 /// An RFC 3339 time in the browser's time zone, written the locale's way (`Intl.DateTimeFormat`):
 /// "2026年11月29日 23:10 JST", "November 29, 2026 at 11:10 PM GMT+9". `None` for a time the browser cannot read.
 #[cfg(feature = "browser")]
@@ -204,5 +225,14 @@ mod tests {
         assert_eq!(parse_utc_seconds("2024-02-29T23:59:59Z"), Some(1_709_251_199));
         assert_eq!(parse_utc_seconds("2026-11-22T09:30:00+09:00"), None);
         assert_eq!(parse_utc_seconds("yesterday"), None);
+        for seconds in [0, 1_795_339_800, 1_709_251_199, 951_782_400, -86_400] {
+            assert_eq!(
+                parse_utc_seconds(&utc_rfc3339(seconds)),
+                Some(seconds),
+                "{}",
+                utc_rfc3339(seconds)
+            );
+        }
+        assert_eq!(utc_rfc3339(1_795_339_800), "2026-11-22T09:30:00.000Z");
     }
 }

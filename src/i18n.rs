@@ -172,6 +172,11 @@ texts! {
     decline_test_card: "拒否する(テストカード)", "Decline (test card)";
     thank_you: "ありがとうございます!", "Thank you!";
     continue_shopping: "買い物を続ける", "Continue shopping";
+    /// Before an order's id.
+    order_label: "注文 ", "Order ";
+    /// After "Order <id> · <amount>": it is paid at the shop, in a new tab.
+    ready_at_shop: " の準備ができました。新しいタブでショップのレジからお支払いください。番組はこのまま再生されます。",
+        " is ready. You pay at the shop's checkout, in a new tab: the show keeps playing here.";
     pay_at_the_shop: "ショップで支払う", "Pay at the shop";
     pay_at_shop_checkout: "ショップのレジで支払う ↗", "Pay at the shop's checkout ↗";
     hint_price_changed: "カートは新しい価格になっています。確認して、もう一度注文してください。",
@@ -353,13 +358,6 @@ impl Texts {
         }
     }
 
-    pub fn order_label(&self) -> &'static str {
-        match self.locale {
-            Locale::Ja => "注文 ",
-            Locale::En => "Order ",
-        }
-    }
-
     pub fn pay_test(&self, amount: &str) -> String {
         match self.locale {
             Locale::Ja => format!("{amount}を支払う(テスト)"),
@@ -379,16 +377,6 @@ impl Texts {
         match self.locale {
             Locale::Ja => format!(" のお支払い({amount})が完了しました。"),
             Locale::En => format!(" is paid: {amount}."),
-        }
-    }
-
-    /// After "Order <id> · <amount>": it is paid at the shop, in a new tab.
-    pub fn ready_at_shop(&self) -> &'static str {
-        match self.locale {
-            Locale::Ja => {
-                " の準備ができました。新しいタブでショップのレジからお支払いください。番組はこのまま再生されます。"
-            }
-            Locale::En => " is ready. You pay at the shop's checkout, in a new tab: the show keeps playing here.",
         }
     }
 

@@ -150,9 +150,10 @@ pub fn provide_preferences() -> Preferences {
     preferences
 }
 
+/// On the server: the shell's choice for this request (or, rendered without the shell, the request's).
 #[cfg(feature = "ssr")]
 fn initial() -> Chosen {
-    Chosen::for_request()
+    use_context::<Chosen>().unwrap_or_else(Chosen::for_request)
 }
 
 /// Hydrating: what the server wrote on `<html>`, so the first render matches its HTML.

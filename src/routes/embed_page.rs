@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::Event,
-    components::{CartButton, CartSheet, LikeButton, PickupBanner, Player, ProductCarousel},
+    components::{LikeButton, PickupBanner, Player, Shop},
     hooks::{provide_cart, provide_embed, provide_pickup, use_catalog},
     preferences::use_texts,
     routes::{live_path, show_of_route},
@@ -40,12 +40,8 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
             {full
                 .then(|| {
                     view! {
-                        <section class="shop embed-shop" aria-label=move || t.get().tab_shop>
-                            <div class="shop-bar">
-                                <CartButton />
-                            </div>
-                            <ProductCarousel products />
-                            <CartSheet slug=slug.clone() />
+                        <section class="embed-shop" aria-label=move || t.get().tab_shop>
+                            <Shop slug=slug.clone() products />
                         </section>
                     }
                 })}

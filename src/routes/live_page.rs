@@ -8,8 +8,8 @@ use crate::{
         realtime::{self, LinkStatus},
     },
     components::{
-        CartButton, CartSheet, ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player,
-        ProductCarousel, ShareMeta, ShowHeader, SidePanel,
+        ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ShareMeta, Shop, ShowHeader,
+        SidePanel,
     },
     hooks::{provide_cart, provide_pickup, use_catalog},
     preferences::use_texts,
@@ -70,18 +70,7 @@ fn LiveShow(event: Event) -> impl IntoView {
                 </div>
             </section>
             <SidePanel
-                shop=move || {
-                    view! {
-                        <div class="shop">
-                            <div class="shop-bar">
-                                <CartButton />
-                            </div>
-                            <ProductCarousel products />
-                            <CartSheet slug=slug.clone() />
-                        </div>
-                    }
-                    .into_any()
-                }
+                shop=move || view! { <Shop slug=slug.clone() products /> }.into_any()
                 feed=move || {
                     view! { <HashtagFeed event_id=feed_event.clone() initial=feed_initial.clone() /> }
                 }

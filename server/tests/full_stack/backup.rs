@@ -11,15 +11,10 @@ use std::{
     time::Duration,
 };
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{
-    cookie_header,
-    process::{free_port, kill, start, wait_up},
-    set_cookies,
-};
+use crate::support::process::{free_port, graphql, kill, likes_total, start, viewer_cookie, wait_up};
 
-const API_KEY: &str = "da2-caravandevelopmentonlykey0";
 const LIKE: &str = "mutation($e: ID!, $n: Int!) { like(eventId: $e, count: $n) { total accepted } }";
 
 /// `caravan-server backup` with these arguments, on the data of `dir` (as `process::start` lays it out).
@@ -31,20 +26,6 @@ fn backup(dir: &std::path::Path, args: &[&std::ffi::OsStr]) -> std::process::Out
         .env("CARAVAN_DATA_DIR", dir.join("data"))
         .output()
         .expect("the backup command runs")
-}
-
-async fn likes_total(client: &reqwest::Client, port: u16) -> i64 {
-    let answer: Value = client
-        .post(format!("http://127.0.0.1:{port}/graphql"))
-        .header("x-api-key", API_KEY)
-        .json(&json!({ "query": "query { likes(eventId: \"evt_demo\") { total } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["data"]["likes"]["total"].as_i64().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,27 +45,12 @@ async fn a_running_server_is_backed_up_and_restored_with_everything_committed_be
     let running = Arc::new(AtomicBool::new(true));
     let mut viewers = Vec::new();
     for _ in 0..20 {
-        let response = client
-            .post(format!("http://127.0.0.1:{port}/api/playback/demo"))
-            .json(&json!({ "acceptTerms": true }))
-            .send()
-            .await
-            .unwrap();
-        let cookie = cookie_header(&set_cookies(&response));
+        let cookie = viewer_cookie(&client, port).await;
         let (client, acknowledged, running) = (client.clone(), acknowledged.clone(), running.clone());
         viewers.push(tokio::spawn(async move {
             while running.load(Ordering::Relaxed) {
-                let answer: Value = client
-                    .post(format!("http://127.0.0.1:{port}/graphql"))
-                    .header("x-api-key", API_KEY)
-                    .header("cookie", &cookie)
-                    .json(&json!({ "query": LIKE, "variables": { "e": "evt_demo", "n": 3 } }))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let tap = json!({ "query": LIKE, "variables": { "e": "evt_demo", "n": 3 } });
+                let answer = graphql(&client, port, Some(&cookie), tap).await.unwrap();
                 acknowledged.fetch_add(answer["data"]["like"]["accepted"].as_i64().unwrap(), Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

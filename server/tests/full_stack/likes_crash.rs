@@ -12,13 +12,9 @@ use std::{
     time::Duration,
 };
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::{
-    cookie_header,
-    process::{free_port, kill, start, wait_up},
-    set_cookies,
-};
+use crate::support::process::{free_port, graphql, kill, likes_total, start, viewer_cookie, wait_up};
 
 const VIEWERS: usize = 300;
 const LIKE: &str = "mutation($e: ID!, $n: Int!) { like(eventId: $e, count: $n) { total accepted } }";
@@ -33,20 +29,12 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
         .build()
         .unwrap();
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let api_key = "da2-caravandevelopmentonlykey0";
     let server = start(dir.path(), port, &[]);
     wait_up(&client, port).await;
 
     let mut cookies = Vec::with_capacity(VIEWERS);
     for _ in 0..VIEWERS {
-        let response = client
-            .post(format!("{base}/api/playback/demo"))
-            .json(&json!({ "acceptTerms": true }))
-            .send()
-            .await
-            .unwrap();
-        cookies.push(cookie_header(&set_cookies(&response)));
+        cookies.push(viewer_cookie(&client, port).await);
     }
 
     let acknowledged = Arc::new(AtomicI64::new(0));
@@ -57,7 +45,7 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
         .into_iter()
         .enumerate()
         .map(|(i, cookie)| {
-            let (client, base) = (client.clone(), base.clone());
+            let client = client.clone();
             let (acknowledged, unanswered, answers, running) = (
                 acknowledged.clone(),
                 unanswered.clone(),
@@ -70,15 +58,9 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
                     // 1 to 8 taps, as half a second of tapping sums on a page.
                     let count = (i + n) as i64 % 8 + 1;
                     n += 1;
-                    let sent = client
-                        .post(format!("{base}/graphql"))
-                        .header("x-api-key", api_key)
-                        .header("cookie", &cookie)
-                        .json(&json!({ "query": LIKE, "variables": { "e": "evt_demo", "n": count } }))
-                        .send()
-                        .await;
-                    let answer: Option<Value> = match sent {
-                        Ok(response) => response.json().await.ok(),
+                    let tap = json!({ "query": LIKE, "variables": { "e": "evt_demo", "n": count } });
+                    let answer = match graphql(&client, port, Some(&cookie), tap).await {
+                        Ok(answer) => Some(answer),
                         Err(e) if e.is_connect() => {
                             // Nothing was sent: the server is down.
                             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -127,17 +109,7 @@ async fn killed_mid_run_the_total_keeps_every_acknowledged_tap() {
         "and between the crashes, and after"
     );
 
-    let total: Value = client
-        .post(format!("{base}/graphql"))
-        .header("x-api-key", api_key)
-        .json(&json!({ "query": "query { likes(eventId: \"evt_demo\") { total } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let total = total["data"]["likes"]["total"].as_i64().unwrap();
+    let total = likes_total(&client, port).await;
     let (acknowledged, unanswered) = (acknowledged.load(Ordering::Relaxed), unanswered.load(Ordering::Relaxed));
     eprintln!("{answers} answers; {acknowledged} taps acknowledged, {unanswered} unanswered; total {total}");
     assert!(

@@ -177,7 +177,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                                 <strong>{move || t.get().test_mode}</strong>
                                 {move || t.get().test_mode_text}
                             </p>
-                            <p>{move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
+                            <p>{move || t.get().order_label} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
                             <button type="button" class="checkout-pay" disabled=paying on:click=move |_| pay(true)>
                                 {move || t.get().pay_test(&amount())}
                             </button>
@@ -194,7 +194,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                             <p>
                                 <strong>{move || t.get().thank_you}</strong>
                                 " "
-                                {move || t.get().order_label()}
+                                {move || t.get().order_label}
                                 <code data-testid="paid-order">{order.order_id.clone()}</code>
                                 {move || t.get().is_paid(&t.get().price(order.total, &order.currency))}
                             </p>
@@ -223,9 +223,9 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     view! {
                         <div class="shop-checkout" role="group" aria-label=move || t.get().pay_at_the_shop>
                             <p>
-                                {move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · "
+                                {move || t.get().order_label} <code>{order.order_id.clone()}</code> " · "
                                 {move || t.get().price(order.total, &order.currency)}
-                                {move || t.get().ready_at_shop()}
+                                {move || t.get().ready_at_shop}
                             </p>
                             <a
                                 class="checkout-pay"

@@ -54,7 +54,7 @@ pub fn StripePayment(
 
     view! {
         <div class="stripe-payment" role="group" aria-label=move || t.get().card_payment>
-            <p>{move || t.get().order_label()} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
+            <p>{move || t.get().order_label} <code>{order.order_id.clone()}</code> " · " {amount.clone()}</p>
             <div class="payment-element" node_ref=container></div>
             {move || {
                 (!stripe.ready.get() && stripe.failed.get().is_none())

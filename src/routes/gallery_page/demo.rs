@@ -114,35 +114,5 @@ pub fn event(status: EventStatus) -> Event {
 
 /// RFC 3339 UTC `minutes` before now (negative: after).
 fn ago(minutes: i64) -> String {
-    let seconds = crate::format::now_seconds() - minutes * 60;
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
-        rest / 3600,
-        rest / 60 % 60,
-        rest % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn times_are_rfc3339_utc() {
-        let text = super::ago(0);
-        let now = crate::format::now_seconds();
-        let parsed = crate::format::parse_utc_seconds(&text).expect(&text);
-        assert!((now - parsed).abs() <= 1, "{text}");
-        let later = crate::format::parse_utc_seconds(&super::ago(-(366 * 24 * 60))).unwrap();
-        assert_eq!(later - parsed, 366 * 86_400);
-    }
+    crate::format::utc_rfc3339(crate::format::now_seconds() - minutes * 60)
 }

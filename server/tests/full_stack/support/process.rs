@@ -54,3 +54,41 @@ pub fn kill(mut server: Child) {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// The development API key the server processes run with (their configuration is the defaults).
+pub const API_KEY: &str = "da2-caravandevelopmentonlykey0";
+
+/// A viewer of the demo show on the server on `port`: the Cookie header of their viewer session.
+pub async fn viewer_cookie(client: &reqwest::Client, port: u16) -> String {
+    let response = client
+        .post(format!("http://127.0.0.1:{port}/api/playback/demo"))
+        .json(&serde_json::json!({ "acceptTerms": true }))
+        .send()
+        .await
+        .unwrap();
+    super::cookie_header(&super::set_cookies(&response))
+}
+
+/// A GraphQL request to the server on `port` with the API key (and a viewer's `cookie`); its answer, or the error
+/// that took it (a refused connection while the server is down, an answer cut off by a kill).
+pub async fn graphql(
+    client: &reqwest::Client,
+    port: u16,
+    cookie: Option<&str>,
+    body: serde_json::Value,
+) -> reqwest::Result<serde_json::Value> {
+    let mut request = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .header("x-api-key", API_KEY);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.json(&body).send().await?.json().await
+}
+
+/// The demo show's like total on the server on `port`.
+pub async fn likes_total(client: &reqwest::Client, port: u16) -> i64 {
+    let body = serde_json::json!({ "query": "query { likes(eventId: \"evt_demo\") { total } }" });
+    let answer = graphql(client, port, None, body).await.unwrap();
+    answer["data"]["likes"]["total"].as_i64().unwrap()
+}
