@@ -35,8 +35,8 @@ pub struct Config {
     pub demo_media: bool,
     /// The Shaka Packager binary (the demo's ClearKey variant).
     pub shaka_packager: PathBuf,
-    /// Database URL; `None` means a SQLite file in `data_dir`.
-    database_url: Option<Secret<String>>,
+    /// Database URL (`sqlite:…` or `postgres://…`); `None` means a SQLite file in `data_dir`.
+    pub database_url: Option<Secret<String>>,
     /// The key viewers' requests carry in `x-api-key` (AppSync's API_KEY mode).
     pub api_key: Secret<String>,
     /// The token operators' requests carry in `Authorization` (AppSync's AWS_LAMBDA mode).

@@ -184,18 +184,22 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{MailState, tests::fresh_store};
+    use crate::store::{
+        MailState,
+        tests::{TestDatabase, fresh_store},
+    };
 
-    async fn worker() -> (Worker, tempfile::TempDir) {
-        let (store, dir) = fresh_store().await;
+    async fn worker() -> (Worker, (TestDatabase, tempfile::TempDir)) {
+        let (store, db) = fresh_store().await;
         store.seed_demo().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let worker = Worker {
             store,
             mailer: Arc::new(Mailer::Outbox),
             site_url: "https://shop.example.com/".into(),
             exports_dir: dir.path().join("exports"),
         };
-        (worker, dir)
+        (worker, (db, dir))
     }
 
     /// v1 rents the paid demo at `bought`, its reminder going to fan@example.com.

@@ -219,6 +219,8 @@ impl Application {
         if let Some(stream) = demo_stream {
             let _ = stream.await;
         }
+        // Last: the database's connections (PostgreSQL's are the server's to count, shared by every replica).
+        self.state.store.close().await;
         served
     }
 }

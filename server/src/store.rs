@@ -1,7 +1,14 @@
 //! The database. One [`Store`] per process wraps the connection pool; each capability adds its queries in a file
 //! of this folder (`store/events.rs`, `store/products.rs`, …) as methods on `Store`.
+//!
+//! Two backends run the same queries through sqlx's `Any` driver: the embedded SQLite (the default, one server) and
+//! PostgreSQL (several replicas). The SQL is what both accept (`$1` parameters, `ON CONFLICT`, `RETURNING`); the
+//! few places where they must differ ask [`Store::backend`]. Each has its own migrations (`migrations/sqlite`,
+//! `migrations/postgres`) building the same tables.
 
 mod access;
+mod column;
+pub use column::{At, Flag, MaybeAt};
 mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
@@ -24,15 +31,48 @@ pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::{CatalogChanges, CatalogEntry, ProductRecord, VariantRecord};
 use sqlx::{
-    SqlitePool,
+    AnyPool, ConnectOptions, Connection, Executor,
+    any::AnyPoolOptions,
     migrate::Migrator,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode},
 };
 use tokio::sync::broadcast;
 
 use crate::secret::Secret;
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database the URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file, one server.
+    Sqlite,
+    /// Shared by several replicas.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url` (`sqlite:…`, `postgres://…` or `postgresql://…`).
+    pub fn of(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnknownBackend(scheme.chars().take(16).collect())),
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        }
+    }
+}
+
+/// The advisory lock every PostgreSQL write transaction takes (see [`Store::write_transaction`]).
+const WRITE_LOCK: i64 = 0x6361_7261_7661_6e00; // "caravan\0"
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -44,11 +84,16 @@ pub enum StoreError {
     BackupExists(String),
     #[error("the backup's path must be UTF-8: {0}")]
     BackupPath(String),
+    #[error("the backup command copies the embedded SQLite database; back PostgreSQL up with pg_dump (docs/DEPLOY.md)")]
+    BackupPostgres,
+    #[error("the database URL must start with sqlite: or postgres:// (it starts with {0:?})")]
+    UnknownBackend(String),
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     products_changed: broadcast::Sender<ProductChange>,
 }
 
@@ -64,21 +109,55 @@ pub struct ProductChange {
 const PRODUCT_CHANGES_BACKLOG: usize = 1024;
 
 impl Store {
-    /// Opens (creating when missing) the database, in WAL mode, and brings its schema up to date.
+    /// Opens the database and brings its schema up to date (replicas starting together take turns: sqlx's
+    /// migrator holds PostgreSQL's migration lock). SQLite's file is created when missing and put in WAL mode.
     pub async fn open(url: &Secret<String>) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url.expose())?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url.expose())?;
+        let options = AnyPoolOptions::new();
+        let pool = match backend {
+            Backend::Sqlite => {
+                // WAL is a property of the file, set once; the rest is per connection.
+                SqliteConnectOptions::from_str(url.expose())?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .connect()
+                    .await?
+                    .close()
+                    .await?;
+                options
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url.expose())
+                    .await?
+            }
+            Backend::Postgres => {
+                options
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url.expose())
+                    .await?
+            }
+        };
+        backend.migrator().run(&pool).await?;
         let (products_changed, _) = broadcast::channel(PRODUCT_CHANGES_BACKLOG);
-        Ok(Self { pool, products_changed })
+        Ok(Self {
+            pool,
+            backend,
+            products_changed,
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Every product change from now on (see `ProductChange`).
@@ -97,16 +176,32 @@ impl Store {
         }
     }
 
-    /// A transaction that reads and then writes: it takes SQLite's write lock at once (`BEGIN IMMEDIATE`), so that
-    /// concurrent ones wait their turn (the busy timeout) instead of failing when a read lock cannot be upgraded.
-    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// A transaction that reads and then writes, run as if alone. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that concurrent ones wait their turn (the busy timeout) instead of failing when a read
+    /// lock cannot be upgraded. On PostgreSQL every such transaction, on every replica, takes one advisory lock for
+    /// its duration: the same one-writer-at-a-time order, so a stock checked is a stock still there when the order is
+    /// written. Single statements that are atomic by themselves (a like total's `total + n`) need none of this.
+    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     /// Writes a consistent copy of the whole database to the new file `path` while the database stays in use: SQLite's
     /// `VACUUM INTO` reads one snapshot (writers go on meanwhile; the copy has every transaction committed before it
     /// began and none after) and writes it compacted. An existing file is never overwritten.
     pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::BackupPostgres);
+        }
         let shown = path.display().to_string();
         let target = path.to_str().ok_or_else(|| StoreError::BackupPath(shown.clone()))?;
         if path.exists() {
@@ -114,6 +209,11 @@ impl Store {
         }
         sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
         Ok(())
+    }
+
+    /// Closes every connection, once those in use come back; the store answers nothing after. The end of serving.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Answers when the database does: for `/healthz`.
@@ -127,22 +227,79 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) async fn fresh_store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = Secret::new(format!("sqlite://{}", dir.path().join("test.db").display()));
-        (Store::open(&url).await.expect("store opens"), dir)
+    /// What a test store lives in; dropping it removes SQLite's folder (PostgreSQL's test databases go with the
+    /// throwaway cluster `./dev test` starts).
+    pub(crate) struct TestDatabase {
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    /// The backend the store's tests run on: SQLite, or PostgreSQL when `TEST_DATABASE=postgres` (`./dev
+    /// test` runs them both ways).
+    pub(crate) fn test_backend() -> Backend {
+        match std::env::var("TEST_DATABASE").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            Ok("sqlite") | Err(_) => Backend::Sqlite,
+            Ok(other) => panic!("TEST_DATABASE must be sqlite or postgres, not {other:?}"),
+        }
+    }
+
+    /// A store on a database of its own, on the tests' backend.
+    pub(crate) async fn fresh_store() -> (Store, TestDatabase) {
+        fresh_store_on(test_backend()).await
+    }
+
+    pub(crate) async fn fresh_store_on(backend: Backend) -> (Store, TestDatabase) {
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                (format!("sqlite://{}", dir.path().join("test.db").display()), Some(dir))
+            }
+            Backend::Postgres => (new_postgres_database().await, None),
+        };
+        let store = Store::open(&Secret::new(url)).await.expect("store opens");
+        (store, TestDatabase { _dir: dir })
+    }
+
+    /// A new, empty database in the server `TEST_POSTGRES_URL` names.
+    async fn new_postgres_database() -> String {
+        let server = std::env::var("TEST_POSTGRES_URL")
+            .expect("TEST_POSTGRES_URL names the PostgreSQL server of the tests (./dev test starts one)");
+        let mut name = [0u8; 8];
+        getrandom::fill(&mut name).expect("random");
+        let name = format!("caravan_test_{}", crate::secret::hex(&name));
+        sqlx::any::install_default_drivers();
+        let mut admin = sqlx::AnyConnection::connect(&server)
+            .await
+            .expect("the tests' PostgreSQL answers");
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("database created");
+        let (base, _) = server.rsplit_once('/').expect("a database in the URL");
+        format!("{base}/{name}")
+    }
+
+    /// Every table and its columns, in order, as the database describes them.
+    async fn schema(store: &Store) -> Vec<(String, String)> {
+        let query = match store.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                 WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%' \
+                 ORDER BY m.name, c.name"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' ORDER BY 1, 2"
+            }
+        };
+        sqlx::query_as(query).fetch_all(&store.pool).await.expect("schema")
     }
 
     #[tokio::test]
     async fn migrations_create_the_schema_on_a_fresh_database() {
-        let (store, _dir) = fresh_store().await;
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' \
-             AND name NOT LIKE 'sqlite%' ORDER BY name",
-        )
-        .fetch_all(&store.pool)
-        .await
-        .unwrap();
+        let (store, _db) = fresh_store().await;
+        let mut tables: Vec<String> = schema(&store).await.into_iter().map(|(table, _)| table).collect();
+        tables.dedup();
         assert_eq!(
             tables,
             [
@@ -166,12 +323,37 @@ pub(crate) mod tests {
                 "webhook_events"
             ]
         );
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-        assert_eq!(mode, "wal");
+        if store.backend == Backend::Sqlite {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
         store.ping().await.expect("ping");
+    }
+
+    /// The two migration folders build the same tables with the same columns (run in the PostgreSQL pass).
+    #[tokio::test]
+    async fn both_backends_build_the_same_schema() {
+        if test_backend() != Backend::Postgres {
+            return;
+        }
+        let (sqlite, _a) = fresh_store_on(Backend::Sqlite).await;
+        let (postgres, _b) = fresh_store_on(Backend::Postgres).await;
+        let sqlite = schema(&sqlite).await;
+        assert!(sqlite.len() > 100, "{} columns", sqlite.len());
+        assert_eq!(schema(&postgres).await, sqlite);
+    }
+
+    #[test]
+    fn backends_by_url() {
+        assert_eq!(Backend::of("sqlite://data/caravan.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of("postgres://u:p@db/caravan").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://db/caravan").unwrap(), Backend::Postgres);
+        let error = Backend::of("mysql://root:hunter2@db/caravan").unwrap_err().to_string();
+        assert!(error.contains("\"mysql\"") && !error.contains("hunter2"), "{error}");
     }
 
     #[tokio::test]
@@ -184,6 +366,6 @@ pub(crate) mod tests {
             .fetch_one(&store.pool)
             .await
             .unwrap();
-        assert_eq!(applied, MIGRATOR.iter().count() as i64);
+        assert_eq!(applied, SQLITE_MIGRATOR.iter().count() as i64);
     }
 }

@@ -192,7 +192,7 @@ impl ShowPoller {
         let polled = watch.poll(since.as_deref()).await;
         match self.feed.take(&self.event_id, source, &polled).await {
             Ok(added) if added > 0 => {
-                tracing::debug!(event = %self.event_id, source = source.name(), added, "new posts")
+                tracing::debug!(event = %self.event_id, source = source.as_str(), added, "new posts")
             }
             Ok(_) => {}
             Err(e) => {
@@ -202,7 +202,7 @@ impl ShowPoller {
         }
         match polled.error {
             Some(e) => {
-                tracing::warn!(event = %self.event_id, source = source.name(), error = %e, "feed poll failed");
+                tracing::warn!(event = %self.event_id, source = source.as_str(), error = %e, "feed poll failed");
                 Err(e)
             }
             None => Ok(polled.rate),

@@ -2,19 +2,20 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError};
+use super::{At, MaybeAt, Store, StoreError};
 
-/// How a viewer came to be entitled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum EntitlementKind {
-    /// A purchase of the event.
-    Ticket,
-    /// A purchase valid for a while (48 h).
-    Rental,
-    /// Given by the operator.
-    Grant,
+crate::text_enum! {
+    /// How a viewer came to be entitled.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum EntitlementKind {
+        /// A purchase of the event.
+        Ticket = "ticket",
+        /// A purchase valid for a while (48 h).
+        Rental = "rental",
+        /// Given by the operator.
+        Grant = "grant",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -22,8 +23,10 @@ pub struct EntitlementRecord {
     pub viewer_id: String,
     pub event_id: String,
     pub kind: EntitlementKind,
+    #[sqlx(try_from = "At")]
     pub granted_at: DateTime<Utc>,
     /// `None`: as long as the event.
+    #[sqlx(try_from = "MaybeAt")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -31,15 +34,15 @@ impl Store {
     /// Gives (or renews) a viewer's entitlement to an event.
     pub async fn grant(&self, entitlement: &EntitlementRecord) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO entitlements (viewer_id, event_id, kind, granted_at, expires_at) VALUES (?, ?, ?, ?, ?) \
+            "INSERT INTO entitlements (viewer_id, event_id, kind, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (viewer_id, event_id) DO UPDATE SET kind = excluded.kind, granted_at = excluded.granted_at, \
              expires_at = excluded.expires_at",
         )
         .bind(&entitlement.viewer_id)
         .bind(&entitlement.event_id)
         .bind(entitlement.kind)
-        .bind(entitlement.granted_at)
-        .bind(entitlement.expires_at)
+        .bind(At(entitlement.granted_at))
+        .bind(entitlement.expires_at.map(At))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -47,7 +50,7 @@ impl Store {
 
     /// Takes a viewer's entitlement back (a refund); whether there was one.
     pub async fn revoke(&self, viewer_id: &str, event_id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM entitlements WHERE viewer_id = ? AND event_id = ?")
+        let done = sqlx::query("DELETE FROM entitlements WHERE viewer_id = $1 AND event_id = $2")
             .bind(viewer_id)
             .bind(event_id)
             .execute(&self.pool)
@@ -58,7 +61,7 @@ impl Store {
     pub async fn entitlement(&self, viewer_id: &str, event_id: &str) -> Result<Option<EntitlementRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT viewer_id, event_id, kind, granted_at, expires_at FROM entitlements \
-             WHERE viewer_id = ? AND event_id = ?",
+             WHERE viewer_id = $1 AND event_id = $2",
         )
         .bind(viewer_id)
         .bind(event_id)
@@ -68,12 +71,12 @@ impl Store {
 
     pub async fn accept_terms(&self, viewer_id: &str, event_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO terms_acceptances (viewer_id, event_id, accepted_at) VALUES (?, ?, ?) \
+            "INSERT INTO terms_acceptances (viewer_id, event_id, accepted_at) VALUES ($1, $2, $3) \
              ON CONFLICT (viewer_id, event_id) DO NOTHING",
         )
         .bind(viewer_id)
         .bind(event_id)
-        .bind(now)
+        .bind(At(now))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -81,7 +84,7 @@ impl Store {
 
     pub async fn terms_accepted(&self, viewer_id: &str, event_id: &str) -> Result<bool, StoreError> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM terms_acceptances WHERE viewer_id = ? AND event_id = ?")
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM terms_acceptances WHERE viewer_id = $1 AND event_id = $2")
                 .bind(viewer_id)
                 .bind(event_id)
                 .fetch_optional(&self.pool)
@@ -93,7 +96,7 @@ impl Store {
     /// Keeps an encrypted stream's key (hex) for the license server.
     pub async fn put_content_key(&self, event_id: &str, key_id: &str, key: &str) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO content_keys (key_id, event_id, key) VALUES (?, ?, ?) \
+            "INSERT INTO content_keys (key_id, event_id, key) VALUES ($1, $2, $3) \
              ON CONFLICT (key_id) DO UPDATE SET event_id = excluded.event_id, key = excluded.key",
         )
         .bind(key_id)
@@ -106,7 +109,7 @@ impl Store {
 
     /// The event's keys among `key_ids` (hex), as (key id, key).
     pub async fn content_keys(&self, event_id: &str, key_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-        let all: Vec<(String, String)> = sqlx::query_as("SELECT key_id, key FROM content_keys WHERE event_id = ?")
+        let all: Vec<(String, String)> = sqlx::query_as("SELECT key_id, key FROM content_keys WHERE event_id = $1")
             .bind(event_id)
             .fetch_all(&self.pool)
             .await?;
@@ -116,7 +119,7 @@ impl Store {
     /// The ids (hex) of the event's content keys.
     pub async fn content_key_ids(&self, event_id: &str) -> Result<Vec<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT key_id FROM content_keys WHERE event_id = ? ORDER BY key_id")
+            sqlx::query_scalar("SELECT key_id FROM content_keys WHERE event_id = $1 ORDER BY key_id")
                 .bind(event_id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -125,7 +128,7 @@ impl Store {
 
     pub async fn has_content_keys(&self, event_id: &str) -> Result<bool, StoreError> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM content_keys WHERE event_id = ? LIMIT 1")
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM content_keys WHERE event_id = $1 LIMIT 1")
                 .bind(event_id)
                 .fetch_optional(&self.pool)
                 .await?

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::{ProductRecord, Store, StoreError, products::save_product};
+use super::{At, Flag, MaybeAt, ProductRecord, Store, StoreError, products::save_product};
 
 /// A show as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -9,7 +9,9 @@ pub struct EventRecord {
     pub slug: String,
     pub title: String,
     pub description: Option<String>,
+    #[sqlx(try_from = "At")]
     pub starts_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeAt")]
     pub ends_at: Option<DateTime<Utc>>,
     /// The live stream's HLS master playlist (a `/media` path or an absolute URL).
     pub live_url: Option<String>,
@@ -18,6 +20,7 @@ pub struct EventRecord {
     /// Who may watch.
     pub access: Access,
     /// Viewers accept the terms before any playback.
+    #[sqlx(try_from = "Flag")]
     pub terms_required: bool,
     /// The folder under /media holding the event's streams; guarded by signed cookies unless the event is free.
     pub media_prefix: Option<String>,
@@ -25,18 +28,19 @@ pub struct EventRecord {
     pub plan: Option<String>,
 }
 
-/// Who may watch an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-pub enum Access {
-    /// Everyone (after the terms, when the event asks for them).
-    Free,
-    /// Buyers of the event.
-    Ticketed,
-    /// Buyers of a rental, for 48 h from the purchase.
-    Rental,
-    /// Members or subscribers.
-    Plan,
+crate::text_enum! {
+    /// Who may watch an event.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Access {
+        /// Everyone (after the terms, when the event asks for them).
+        Free = "free",
+        /// Buyers of the event.
+        Ticketed = "ticketed",
+        /// Buyers of a rental, for 48 h from the purchase.
+        Rental = "rental",
+        /// Members or subscribers.
+        Plan = "plan",
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,14 +86,14 @@ const COLUMNS: &str = "id, slug, title, description, starts_at, ends_at, live_ur
 
 impl Store {
     pub async fn event_by_slug(&self, slug: &str) -> Result<Option<EventRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = ?"))
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE slug = $1"))
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?)
     }
 
     pub async fn event_by_id(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE id = ?"))
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM events WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?)
@@ -98,10 +102,10 @@ impl Store {
     /// Events on air at `now`, earliest start first.
     pub async fn live_events(&self, now: DateTime<Utc>) -> Result<Vec<EventRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM events WHERE starts_at <= ?1 AND (ends_at IS NULL OR ends_at > ?1) \
+            "SELECT {COLUMNS} FROM events WHERE starts_at <= $1 AND (ends_at IS NULL OR ends_at > $1) \
              ORDER BY starts_at, id"
         ))
-        .bind(now)
+        .bind(At(now))
         .fetch_all(&self.pool)
         .await?)
     }
@@ -111,21 +115,21 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO events (id, slug, title, description, starts_at, ends_at, live_url, archive_url, access, \
-             terms_required, media_prefix, plan, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             terms_required, media_prefix, plan, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&event.id)
         .bind(&event.slug)
         .bind(&event.title)
         .bind(&event.description)
-        .bind(event.starts_at)
-        .bind(event.ends_at)
+        .bind(At(event.starts_at))
+        .bind(event.ends_at.map(At))
         .bind(&event.live_url)
         .bind(&event.archive_url)
         .bind(event.access)
-        .bind(event.terms_required)
+        .bind(Flag(event.terms_required))
         .bind(&event.media_prefix)
         .bind(&event.plan)
-        .bind(Utc::now())
+        .bind(At(Utc::now()))
         .execute(&mut *tx)
         .await?;
         for product in products {

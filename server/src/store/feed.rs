@@ -4,27 +4,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::{At, Flag, Store, StoreError};
 
-/// Where a post comes from. Serialized as the schema's `FeedSource`; stored in lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, Serialize, Deserialize)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum FeedSource {
-    X,
-    Mastodon,
-    /// Written by the operator in the console.
-    Local,
-}
-
-impl FeedSource {
-    /// Its name in configuration, logs and the database.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::X => "x",
-            Self::Mastodon => "mastodon",
-            Self::Local => "local",
-        }
+crate::text_enum! {
+    /// Where a post comes from. Serialized as the schema's `FeedSource`; stored in lower case.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum FeedSource {
+        X = "x",
+        Mastodon = "mastodon",
+        /// Written by the operator in the console.
+        Local = "local",
     }
 }
 
@@ -44,7 +34,9 @@ pub struct FeedPostRecord {
     pub author_url: Option<String>,
     /// The post at its source.
     pub url: Option<String>,
+    #[sqlx(try_from = "At")]
     pub posted_at: DateTime<Utc>,
+    #[sqlx(try_from = "Flag")]
     pub hidden: bool,
 }
 
@@ -80,7 +72,7 @@ impl Store {
         for post in posts {
             let stored: Option<FeedPostRecord> = sqlx::query_as(&format!(
                 "INSERT INTO feed_posts (event_id, source, source_id, text, author_name, author_handle, \
-                 author_avatar, author_url, url, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 author_avatar, author_url, url, posted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (event_id, source, source_id) DO NOTHING RETURNING {COLUMNS}"
             ))
             .bind(event_id)
@@ -92,14 +84,14 @@ impl Store {
             .bind(&post.author_avatar_url)
             .bind(&post.author_url)
             .bind(&post.url)
-            .bind(post.posted_at)
+            .bind(At(post.posted_at))
             .fetch_optional(&mut *tx)
             .await?;
             added.extend(stored);
         }
         if let Some(cursor) = cursor {
             sqlx::query(
-                "INSERT INTO feed_cursors (event_id, source, since_id) VALUES (?, ?, ?) \
+                "INSERT INTO feed_cursors (event_id, source, since_id) VALUES ($1, $2, $3) \
                  ON CONFLICT (event_id, source) DO UPDATE SET since_id = excluded.since_id",
             )
             .bind(event_id)
@@ -115,7 +107,7 @@ impl Store {
     /// The newest post id of `source` stored for the show, where its poller resumes.
     pub async fn feed_cursor(&self, event_id: &str, source: FeedSource) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar("SELECT since_id FROM feed_cursors WHERE event_id = ? AND source = ?")
+            sqlx::query_scalar("SELECT since_id FROM feed_cursors WHERE event_id = $1 AND source = $2")
                 .bind(event_id)
                 .bind(source)
                 .fetch_optional(&self.pool)
@@ -126,8 +118,8 @@ impl Store {
     /// The show's visible posts, newest first, at most `limit`.
     pub async fn feed(&self, event_id: &str, limit: i64) -> Result<Vec<FeedPostRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM feed_posts WHERE event_id = ? AND hidden = 0 \
-             ORDER BY posted_at DESC, id DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM feed_posts WHERE event_id = $1 AND hidden = 0 \
+             ORDER BY posted_at DESC, id DESC LIMIT $2"
         ))
         .bind(event_id)
         .bind(limit)
@@ -139,7 +131,7 @@ impl Store {
     pub async fn feed_post(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let Some(id) = row_id(post_id) else { return Ok(None) };
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM feed_posts WHERE id = ? AND event_id = ?"
+            "SELECT {COLUMNS} FROM feed_posts WHERE id = $1 AND event_id = $2"
         ))
         .bind(id)
         .bind(event_id)
@@ -151,7 +143,7 @@ impl Store {
     pub async fn hide_feed_post(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let Some(id) = row_id(post_id) else { return Ok(None) };
         Ok(sqlx::query_as(&format!(
-            "UPDATE feed_posts SET hidden = 1 WHERE id = ? AND event_id = ? RETURNING {COLUMNS}"
+            "UPDATE feed_posts SET hidden = 1 WHERE id = $1 AND event_id = $2 RETURNING {COLUMNS}"
         ))
         .bind(id)
         .bind(event_id)

@@ -1,9 +1,9 @@
 //! Durable scheduled jobs and the mail outbox they write to.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{Store, StoreError};
+use super::{At, Backend, MaybeAt, Store, StoreError};
 
 /// A claimed job: what to do, and how many times it has been tried (this time included).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -11,31 +11,22 @@ pub struct JobRecord {
     pub id: i64,
     pub kind: String,
     pub payload: String,
+    #[sqlx(try_from = "At")]
     pub run_at: DateTime<Utc>,
     pub attempts: i64,
 }
 
-/// Where a piece of mail is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-pub enum MailState {
-    /// Kept for the operator console: no SMTP server is configured.
-    Held,
-    /// Waiting for the SMTP server.
-    Queued,
-    Sent,
-    /// The SMTP server refused it every time.
-    Failed,
-}
-
-impl MailState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailState::Held => "held",
-            MailState::Queued => "queued",
-            MailState::Sent => "sent",
-            MailState::Failed => "failed",
-        }
+crate::text_enum! {
+    /// Where a piece of mail is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum MailState {
+        /// Kept for the operator console: no SMTP server is configured.
+        Held = "held",
+        /// Waiting for the SMTP server.
+        Queued = "queued",
+        Sent = "sent",
+        /// The SMTP server refused it every time.
+        Failed = "failed",
     }
 }
 
@@ -55,7 +46,9 @@ pub struct MailRecord {
     pub body: String,
     pub state: MailState,
     pub attempts: i64,
+    #[sqlx(try_from = "At")]
     pub created_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeAt")]
     pub sent_at: Option<DateTime<Utc>>,
 }
 
@@ -77,7 +70,7 @@ pub type DeadJob = (i64, String, i64, Option<String>);
 
 /// See [`Store::schedule_job`]; inside the caller's transaction.
 pub(super) async fn schedule_job_in(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     kind: &str,
     dedupe_key: &str,
     payload: &str,
@@ -85,7 +78,7 @@ pub(super) async fn schedule_job_in(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, created_at) VALUES (?, ?, ?, ?, ?) \
+        "INSERT INTO jobs (kind, dedupe_key, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (dedupe_key) DO UPDATE SET kind = excluded.kind, payload = excluded.payload, \
          run_at = excluded.run_at, state = 'pending', attempts = 0, locked_until = NULL, last_error = NULL, \
          finished_at = NULL",
@@ -93,8 +86,8 @@ pub(super) async fn schedule_job_in(
     .bind(kind)
     .bind(dedupe_key)
     .bind(payload)
-    .bind(run_at)
-    .bind(now)
+    .bind(At(run_at))
+    .bind(At(now))
     .execute(conn)
     .await?;
     Ok(())
@@ -117,8 +110,12 @@ impl Store {
     }
 
     /// Frees the jobs claimed by a worker that is gone: at start, where one server owns the database (SQLite), every
-    /// claim is a dead process's. How many were freed.
+    /// claim is a dead process's. How many were freed. On PostgreSQL the claims may be other replicas' at work, so
+    /// none is freed: a dead worker's claim ends with its lease.
     pub async fn release_job_claims(&self) -> Result<u64, StoreError> {
+        if self.backend == Backend::Postgres {
+            return Ok(0);
+        }
         let done =
             sqlx::query("UPDATE jobs SET locked_until = NULL WHERE state = 'pending' AND locked_until IS NOT NULL")
                 .execute(&self.pool)
@@ -129,9 +126,9 @@ impl Store {
     /// Cancels the pending job `dedupe_key`; whether there was one.
     pub async fn cancel_job(&self, dedupe_key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE dedupe_key = ? AND state = 'pending'",
+            "UPDATE jobs SET state = 'cancelled', finished_at = $1 WHERE dedupe_key = $2 AND state = 'pending'",
         )
-        .bind(now)
+        .bind(At(now))
         .bind(dedupe_key)
         .execute(&self.pool)
         .await?;
@@ -145,15 +142,21 @@ impl Store {
         now: DateTime<Utc>,
         lease: chrono::Duration,
     ) -> Result<Option<JobRecord>, StoreError> {
-        Ok(sqlx::query_as(
-            "UPDATE jobs SET locked_until = ?, attempts = attempts + 1 WHERE id = ( \
-                 SELECT id FROM jobs WHERE state = 'pending' AND run_at <= ? \
-                 AND (locked_until IS NULL OR locked_until <= ?) ORDER BY run_at, id LIMIT 1) \
+        // On PostgreSQL, workers of several replicas claim at once: each skips the rows another has locked, where
+        // without it both would pick the same job, the second waiting for the first and then claiming it again.
+        let skip_claimed = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
+        Ok(sqlx::query_as(&format!(
+            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id = ( \
+                 SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2 \
+                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at, id LIMIT 1{skip_claimed}) \
              RETURNING id, kind, payload, run_at, attempts",
-        )
-        .bind(now + lease)
-        .bind(now)
-        .bind(now)
+        ))
+        .bind(At(now + lease))
+        .bind(At(now))
+        .bind(At(now))
         .fetch_optional(&self.pool)
         .await?)
     }
@@ -171,13 +174,13 @@ impl Store {
         match effect {
             Some(Effect::Mail(mail)) => {
                 sqlx::query(
-                    "INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&mail.recipient)
                 .bind(&mail.subject)
                 .bind(&mail.body)
                 .bind(mail.state)
-                .bind(now)
+                .bind(At(now))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -187,21 +190,21 @@ impl Store {
                 summary,
             }) => {
                 sqlx::query(
-                    "INSERT INTO order_history (order_id, viewer_id, summary, added_at) VALUES (?, ?, ?, ?) \
+                    "INSERT INTO order_history (order_id, viewer_id, summary, added_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (order_id) DO NOTHING",
                 )
                 .bind(order_id)
                 .bind(viewer_id)
                 .bind(summary)
-                .bind(now)
+                .bind(At(now))
                 .execute(&mut *tx)
                 .await?;
             }
             None => {}
         }
-        sqlx::query("UPDATE jobs SET state = ?, finished_at = ?, locked_until = NULL WHERE id = ?")
+        sqlx::query("UPDATE jobs SET state = $1, finished_at = $2, locked_until = NULL WHERE id = $3")
             .bind(state)
-            .bind(now)
+            .bind(At(now))
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -218,14 +221,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let query = match retry_at {
-            Some(at) => sqlx::query("UPDATE jobs SET last_error = ?, run_at = ?, locked_until = NULL WHERE id = ?")
+            Some(at) => sqlx::query("UPDATE jobs SET last_error = $1, run_at = $2, locked_until = NULL WHERE id = $3")
                 .bind(error)
-                .bind(at),
+                .bind(At(at)),
             None => sqlx::query(
-                "UPDATE jobs SET last_error = ?, state = 'failed', finished_at = ?, locked_until = NULL WHERE id = ?",
+                "UPDATE jobs SET last_error = $1, state = 'failed', finished_at = $2, locked_until = NULL WHERE id = $3",
             )
             .bind(error)
-            .bind(now),
+            .bind(At(now)),
         };
         query.bind(id).execute(&self.pool).await?;
         Ok(())
@@ -235,7 +238,7 @@ impl Store {
     pub async fn dead_jobs(&self, limit: i64) -> Result<Vec<DeadJob>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, dedupe_key, attempts, last_error FROM jobs WHERE state = 'failed' \
-             ORDER BY finished_at DESC, id DESC LIMIT ?",
+             ORDER BY finished_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -245,10 +248,10 @@ impl Store {
     /// Makes a failed job pending again, due now; whether it was failed.
     pub async fn retry_job(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, locked_until = NULL, finished_at = NULL \
-             WHERE id = ? AND state = 'failed'",
+            "UPDATE jobs SET state = 'pending', attempts = 0, run_at = $1, locked_until = NULL, finished_at = NULL \
+             WHERE id = $2 AND state = 'failed'",
         )
-        .bind(now)
+        .bind(At(now))
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -257,16 +260,17 @@ impl Store {
 
     /// The state and time of the job `dedupe_key`.
     pub async fn job(&self, dedupe_key: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
-        Ok(sqlx::query_as("SELECT state, run_at FROM jobs WHERE dedupe_key = ?")
+        let job: Option<(String, At)> = sqlx::query_as("SELECT state, run_at FROM jobs WHERE dedupe_key = $1")
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(job.map(|(state, At(run_at))| (state, run_at)))
     }
 
     /// The newest mail first.
     pub async fn outbox(&self, limit: i64) -> Result<Vec<MailRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {MAIL_COLUMNS} FROM mail_outbox ORDER BY id DESC LIMIT ?"
+            "SELECT {MAIL_COLUMNS} FROM mail_outbox ORDER BY id DESC LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.pool)
@@ -291,13 +295,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE mail_outbox SET state = ?, attempts = attempts + 1, last_error = ?, \
-             sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+            "UPDATE mail_outbox SET state = $1, attempts = attempts + 1, last_error = $2, \
+             sent_at = CASE WHEN $3 = 'sent' THEN $4 ELSE sent_at END WHERE id = $5",
         )
         .bind(state)
         .bind(error)
         .bind(state)
-        .bind(now)
+        .bind(At(now))
         .bind(id)
         .execute(&self.pool)
         .await?;

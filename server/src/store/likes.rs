@@ -12,8 +12,8 @@ impl Store {
         let mut totals = HashMap::with_capacity(deltas.len());
         for (event_id, delta) in deltas {
             let total: i64 = sqlx::query_scalar(
-                "INSERT INTO like_totals (event_id, total) VALUES (?, ?) \
-                 ON CONFLICT (event_id) DO UPDATE SET total = total + excluded.total RETURNING total",
+                "INSERT INTO like_totals (event_id, total) VALUES ($1, $2) \
+                 ON CONFLICT (event_id) DO UPDATE SET total = like_totals.total + excluded.total RETURNING total",
             )
             .bind(event_id)
             .bind(delta)
@@ -27,7 +27,7 @@ impl Store {
 
     /// A show's like total (0 before its first like).
     pub async fn likes(&self, event_id: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT total FROM like_totals WHERE event_id = ?")
+        Ok(sqlx::query_scalar("SELECT total FROM like_totals WHERE event_id = $1")
             .bind(event_id)
             .fetch_optional(&self.pool)
             .await?

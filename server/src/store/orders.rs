@@ -3,53 +3,35 @@
 //! the webhook deliveries already handled.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
-use super::{Store, StoreError, jobs::schedule_job_in};
+use super::{At, Store, StoreError, jobs::schedule_job_in};
 
-/// Where an order is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-pub enum OrderState {
-    Created,
-    Paid,
-    Fulfilled,
-    Failed,
-    Refunded,
-}
-
-impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Created => "created",
-            OrderState::Paid => "paid",
-            OrderState::Fulfilled => "fulfilled",
-            OrderState::Failed => "failed",
-            OrderState::Refunded => "refunded",
-        }
+crate::text_enum! {
+    /// Where an order is.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum OrderState {
+        Created = "created",
+        Paid = "paid",
+        Fulfilled = "fulfilled",
+        Failed = "failed",
+        Refunded = "refunded",
     }
 }
 
-/// Who takes the payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Deserialize)]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum PaymentProvider {
-    /// The embedded test provider: no third party, test mode.
-    Local,
-    Stripe,
-    Shopify,
+crate::text_enum! {
+    /// Who takes the payment.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum PaymentProvider {
+        /// The embedded test provider: no third party, test mode.
+        Local = "local",
+        Stripe = "stripe",
+        Shopify = "shopify",
+    }
 }
 
 impl PaymentProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentProvider::Local => "local",
-            PaymentProvider::Stripe => "stripe",
-            PaymentProvider::Shopify => "shopify",
-        }
-    }
-
     /// Whether our stock count is the stock: Shopify keeps its products' stock itself (checked again at its
     /// checkout), and our count of a Shopify product is its availability, so orders neither take nor return it.
     pub fn counts_stock_here(self) -> bool {
@@ -73,6 +55,7 @@ pub struct OrderRecord {
     pub payment_ref: Option<String>,
     /// Where the buyer pays, for a provider with its own checkout page (Shopify).
     pub checkout_url: Option<String>,
+    #[sqlx(try_from = "At")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -153,8 +136,8 @@ pub type JobStart = (String, String, String);
 const ORDER_COLUMNS: &str =
     "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, checkout_url, created_at";
 
-async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderRecord>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"))
+async fn order_in(conn: &mut AnyConnection, id: &str) -> Result<Option<OrderRecord>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -163,13 +146,13 @@ async fn order_in(conn: &mut SqliteConnection, id: &str) -> Result<Option<OrderR
 /// Takes `quantity` from the stock of the row `id` of `table` (`products` or `product_variants`) when that many are
 /// left: the stock left then, or `None` (nothing taken).
 async fn take_stock(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut AnyConnection,
     table: &'static str,
     id: &str,
     quantity: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar(&format!(
-        "UPDATE {table} SET stock = stock - ? WHERE id = ? AND stock >= ? RETURNING stock"
+        "UPDATE {table} SET stock = stock - $1 WHERE id = $2 AND stock >= $3 RETURNING stock"
     ))
     .bind(quantity)
     .bind(id)
@@ -185,7 +168,7 @@ impl Store {
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
         let mut tx = self.write_transaction().await?;
         let earlier: Option<(String, String)> =
-            sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = ? AND idempotency_key = ?")
+            sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = $1 AND idempotency_key = $2")
                 .bind(&new.viewer_id)
                 .bind(&new.idempotency_key)
                 .fetch_optional(&mut *tx)
@@ -202,7 +185,7 @@ impl Store {
         let mut currency: Option<String> = None;
         for request in &new.lines {
             let product: Option<(String, i64, String, i64, i64)> = sqlx::query_as(
-                "SELECT title, price, currency, tax_rate_bp, stock FROM products WHERE id = ? AND event_id = ?",
+                "SELECT title, price, currency, tax_rate_bp, stock FROM products WHERE id = $1 AND event_id = $2",
             )
             .bind(&request.product_id)
             .bind(&new.event_id)
@@ -218,7 +201,7 @@ impl Store {
                 None => None,
                 Some(variant_id) => Some(
                     sqlx::query_as(
-                        "SELECT id, title, price, stock FROM product_variants WHERE id = ? AND product_id = ?",
+                        "SELECT id, title, price, stock FROM product_variants WHERE id = $1 AND product_id = $2",
                     )
                     .bind(variant_id)
                     .bind(&request.product_id)
@@ -231,12 +214,11 @@ impl Store {
                 ),
             };
             if variant.is_none() {
-                let has_variants: bool =
-                    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM product_variants WHERE product_id = ?)")
-                        .bind(&request.product_id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if has_variants {
+                let variants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM product_variants WHERE product_id = $1")
+                    .bind(&request.product_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if variants > 0 {
                     return Err(PlaceError::VariantRequired {
                         product_id: request.product_id.clone(),
                         title,
@@ -302,7 +284,7 @@ impl Store {
         };
         let inserted = sqlx::query(
             "INSERT INTO orders (id, event_id, viewer_id, provider, state, currency, total, tax, email, \
-             idempotency_key, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&order.id)
         .bind(&order.event_id)
@@ -315,8 +297,8 @@ impl Store {
         .bind(&order.email)
         .bind(&new.idempotency_key)
         .bind(&new.request_hash)
-        .bind(now)
-        .bind(now)
+        .bind(At(now))
+        .bind(At(now))
         .execute(&mut *tx)
         .await;
         if let Err(sqlx::Error::Database(e)) = &inserted
@@ -330,7 +312,7 @@ impl Store {
         for (i, line) in lines.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO order_lines (order_id, line, product_id, variant_id, title, unit_price, tax_rate_bp, \
-                 quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 quantity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(&order.id)
             .bind(i64::try_from(i).unwrap_or(i64::MAX))
@@ -370,9 +352,9 @@ impl Store {
         if !from.contains(&order.state) {
             return Ok(None);
         }
-        let moved = sqlx::query("UPDATE orders SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+        let moved = sqlx::query("UPDATE orders SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(to)
-            .bind(now)
+            .bind(At(now))
             .bind(id)
             .bind(order.state)
             .execute(&mut *tx)
@@ -386,9 +368,9 @@ impl Store {
             && order.provider.counts_stock_here()
         {
             back_in_stock = sqlx::query_scalar(
-                "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = ?1) \
+                "SELECT id FROM products WHERE stock = 0 AND id IN (SELECT product_id FROM order_lines WHERE order_id = $1) \
                  UNION SELECT product_id FROM product_variants WHERE stock = 0 \
-                 AND id IN (SELECT variant_id FROM order_lines WHERE order_id = ?1)",
+                 AND id IN (SELECT variant_id FROM order_lines WHERE order_id = $1)",
             )
             .bind(id)
             .fetch_all(&mut *tx)
@@ -396,9 +378,9 @@ impl Store {
             // The variants' stock and the products' (their sum) come back together.
             for (table, line_column) in [("product_variants", "variant_id"), ("products", "product_id")] {
                 sqlx::query(&format!(
-                    "UPDATE {table} SET stock = stock + (SELECT COALESCE(SUM(quantity), 0) FROM order_lines \
-                     WHERE order_id = ?1 AND {line_column} = {table}.id) \
-                     WHERE id IN (SELECT {line_column} FROM order_lines WHERE order_id = ?1)"
+                    "UPDATE {table} SET stock = stock + (SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines \
+                     WHERE order_id = $1 AND {line_column} = {table}.id) \
+                     WHERE id IN (SELECT {line_column} FROM order_lines WHERE order_id = $1)"
                 ))
                 .bind(id)
                 .execute(&mut *tx)
@@ -416,7 +398,7 @@ impl Store {
 
     /// Records the provider's reference for the payment (a PaymentIntent id).
     pub async fn set_payment_ref(&self, id: &str, payment_ref: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE orders SET payment_ref = ? WHERE id = ?")
+        sqlx::query("UPDATE orders SET payment_ref = $1 WHERE id = $2")
             .bind(payment_ref)
             .bind(id)
             .execute(&self.pool)
@@ -426,7 +408,7 @@ impl Store {
 
     /// Records the provider's checkout for the order: its reference (a Shopify cart id) and where the buyer pays.
     pub async fn set_checkout(&self, id: &str, payment_ref: &str, checkout_url: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE orders SET payment_ref = ?, checkout_url = ? WHERE id = ?")
+        sqlx::query("UPDATE orders SET payment_ref = $1, checkout_url = $2 WHERE id = $3")
             .bind(payment_ref)
             .bind(checkout_url)
             .bind(id)
@@ -442,7 +424,7 @@ impl Store {
 
     pub async fn order_by_payment_ref(&self, payment_ref: &str) -> Result<Option<OrderRecord>, StoreError> {
         Ok(
-            sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE payment_ref = ?"))
+            sqlx::query_as(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE payment_ref = $1"))
                 .bind(payment_ref)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -451,7 +433,7 @@ impl Store {
 
     pub async fn order_lines(&self, id: &str) -> Result<Vec<OrderLine>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT product_id, variant_id, title, unit_price, tax_rate_bp, quantity FROM order_lines WHERE order_id = ? \
+            "SELECT product_id, variant_id, title, unit_price, tax_rate_bp, quantity FROM order_lines WHERE order_id = $1 \
              ORDER BY line",
         )
         .bind(id)
@@ -462,7 +444,7 @@ impl Store {
     /// The order's moves, oldest first: (from, to, cause).
     pub async fn order_transitions(&self, id: &str) -> Result<Vec<(Option<String>, String, String)>, StoreError> {
         Ok(
-            sqlx::query_as("SELECT from_state, to_state, cause FROM order_transitions WHERE order_id = ? ORDER BY id")
+            sqlx::query_as("SELECT from_state, to_state, cause FROM order_transitions WHERE order_id = $1 ORDER BY id")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?,
@@ -472,7 +454,7 @@ impl Store {
     /// The buyer's order history, newest first: (order id, summary).
     pub async fn order_history(&self, viewer_id: &str) -> Result<Vec<(String, String)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT order_id, summary FROM order_history WHERE viewer_id = ? ORDER BY added_at DESC, order_id",
+            "SELECT order_id, summary FROM order_history WHERE viewer_id = $1 ORDER BY added_at DESC, order_id",
         )
         .bind(viewer_id)
         .fetch_all(&self.pool)
@@ -482,12 +464,12 @@ impl Store {
     /// Records a webhook delivery; `false` when it was handled before.
     pub async fn record_webhook(&self, provider: &str, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO webhook_events (provider, event_id, received_at) VALUES (?, ?, ?) \
+            "INSERT INTO webhook_events (provider, event_id, received_at) VALUES ($1, $2, $3) \
              ON CONFLICT (provider, event_id) DO NOTHING",
         )
         .bind(provider)
         .bind(event_id)
-        .bind(now)
+        .bind(At(now))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
@@ -495,21 +477,23 @@ impl Store {
 }
 
 async fn record_transition(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: &str,
     from: Option<OrderState>,
     to: OrderState,
     cause: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO order_transitions (order_id, from_state, to_state, cause, at) VALUES (?, ?, ?, ?, ?)")
-        .bind(id)
-        .bind(from)
-        .bind(to)
-        .bind(cause)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO order_transitions (order_id, from_state, to_state, cause, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(cause)
+    .bind(At(now))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

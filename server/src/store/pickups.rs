@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::{At, Flag, Store, StoreError};
 
 /// The pick-up banner of an event. Serialized with the schema's field names: it is also what real-time
 /// subscribers are matched and served from.
@@ -10,7 +10,9 @@ use super::{Store, StoreError};
 pub struct PickupRecord {
     pub event_id: String,
     pub product_id: Option<String>,
+    #[sqlx(try_from = "Flag")]
     pub visible: bool,
+    #[sqlx(try_from = "At")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -30,7 +32,7 @@ pub enum PickupError {
 impl Store {
     pub async fn pickup(&self, event_id: &str) -> Result<Option<PickupRecord>, StoreError> {
         Ok(
-            sqlx::query_as("SELECT event_id, product_id, visible, updated_at FROM pickups WHERE event_id = ?")
+            sqlx::query_as("SELECT event_id, product_id, visible, updated_at FROM pickups WHERE event_id = $1")
                 .bind(event_id)
                 .fetch_optional(&self.pool)
                 .await?,
@@ -46,7 +48,7 @@ impl Store {
         visible: bool,
     ) -> Result<PickupRecord, PickupError> {
         let mut tx = self.write_transaction().await.map_err(StoreError::from)?;
-        let event_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = ?")
+        let event_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = $1")
             .bind(event_id)
             .fetch_optional(&mut *tx)
             .await
@@ -55,7 +57,7 @@ impl Store {
             return Err(PickupError::UnknownEvent(event_id.into()));
         }
         if let Some(product) = product_id {
-            let owner: Option<String> = sqlx::query_scalar("SELECT event_id FROM products WHERE id = ?")
+            let owner: Option<String> = sqlx::query_scalar("SELECT event_id FROM products WHERE id = $1")
                 .bind(product)
                 .fetch_optional(&mut *tx)
                 .await
@@ -67,7 +69,7 @@ impl Store {
                 });
             }
         }
-        let current: Option<String> = sqlx::query_scalar("SELECT product_id FROM pickups WHERE event_id = ?")
+        let current: Option<String> = sqlx::query_scalar("SELECT product_id FROM pickups WHERE event_id = $1")
             .bind(event_id)
             .fetch_optional(&mut *tx)
             .await
@@ -84,14 +86,14 @@ impl Store {
             updated_at: Utc::now(),
         };
         sqlx::query(
-            "INSERT INTO pickups (event_id, product_id, visible, updated_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO pickups (event_id, product_id, visible, updated_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (event_id) DO UPDATE SET product_id = excluded.product_id, visible = excluded.visible, \
              updated_at = excluded.updated_at",
         )
         .bind(&record.event_id)
         .bind(&record.product_id)
-        .bind(record.visible)
-        .bind(record.updated_at)
+        .bind(Flag(record.visible))
+        .bind(At(record.updated_at))
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Store, StoreError};
+use super::{At, Flag, Store, StoreError};
 
 /// What one batch adds to its session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,16 +45,19 @@ impl Store {
         sqlx::query(
             "INSERT INTO playback_sessions (session_id, event_id, started_at, last_seen_at, playing, plays, pauses, \
              errors, rebuffers, rebuffer_ms, quality_changes, watched_ms) \
-             VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
-             ON CONFLICT (session_id) DO UPDATE SET last_seen_at = ?3, playing = ?4, plays = plays + ?5, \
-             pauses = pauses + ?6, errors = errors + ?7, rebuffers = rebuffers + ?8, \
-             rebuffer_ms = rebuffer_ms + ?9, quality_changes = quality_changes + ?10, watched_ms = watched_ms + ?11 \
-             WHERE event_id = ?2",
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (session_id) DO UPDATE SET last_seen_at = $3, playing = $4, \
+             plays = playback_sessions.plays + $5, pauses = playback_sessions.pauses + $6, \
+             errors = playback_sessions.errors + $7, rebuffers = playback_sessions.rebuffers + $8, \
+             rebuffer_ms = playback_sessions.rebuffer_ms + $9, \
+             quality_changes = playback_sessions.quality_changes + $10, \
+             watched_ms = playback_sessions.watched_ms + $11 \
+             WHERE playback_sessions.event_id = $2",
         )
         .bind(session_id)
         .bind(event_id)
-        .bind(now)
-        .bind(delta.playing)
+        .bind(At(now))
+        .bind(Flag(delta.playing))
         .bind(delta.plays)
         .bind(delta.pauses)
         .bind(delta.errors)
@@ -70,12 +73,13 @@ impl Store {
     pub async fn playback_stats(&self, event_id: &str, now: DateTime<Utc>) -> Result<PlaybackStats, StoreError> {
         let (plays, watching, watched_ms, rebuffers, errors): (i64, i64, i64, i64, i64) = sqlx::query_as(
             "SELECT COUNT(*) FILTER (WHERE plays > 0), \
-                    COUNT(*) FILTER (WHERE playing = 1 AND last_seen_at >= ?2), \
-                    COALESCE(SUM(watched_ms), 0), COALESCE(SUM(rebuffers), 0), COALESCE(SUM(errors), 0) \
-             FROM playback_sessions WHERE event_id = ?1",
+                    COUNT(*) FILTER (WHERE playing = 1 AND last_seen_at >= $2), \
+                    CAST(COALESCE(SUM(watched_ms), 0) AS BIGINT), CAST(COALESCE(SUM(rebuffers), 0) AS BIGINT), \
+                    CAST(COALESCE(SUM(errors), 0) AS BIGINT) \
+             FROM playback_sessions WHERE event_id = $1",
         )
         .bind(event_id)
-        .bind(now - WATCHING_WINDOW)
+        .bind(At(now - WATCHING_WINDOW))
         .fetch_one(&self.pool)
         .await?;
         Ok(PlaybackStats {

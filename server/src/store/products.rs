@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Store, StoreError};
 
@@ -51,7 +51,7 @@ impl Store {
     /// An event's products in display order.
     pub async fn products_of_event(&self, event_id: &str) -> Result<Vec<ProductRecord>, StoreError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM products WHERE event_id = ? ORDER BY position"
+            "SELECT {COLUMNS} FROM products WHERE event_id = $1 ORDER BY position"
         ))
         .bind(event_id)
         .fetch_all(&self.pool)
@@ -72,7 +72,7 @@ impl Store {
     pub async fn variants_of_event(&self, event_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT v.id, v.product_id, v.position, v.title, v.price, v.stock FROM product_variants v \
-             JOIN products p ON p.id = v.product_id WHERE p.event_id = ? ORDER BY v.product_id, v.position",
+             JOIN products p ON p.id = v.product_id WHERE p.event_id = $1 ORDER BY v.product_id, v.position",
         )
         .bind(event_id)
         .fetch_all(&self.pool)
@@ -86,7 +86,7 @@ impl Store {
     }
 
     pub async fn product(&self, product_id: &str) -> Result<Option<ProductRecord>, StoreError> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE id = ?"))
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE id = $1"))
             .bind(product_id)
             .fetch_optional(&self.pool)
             .await?)
@@ -122,13 +122,13 @@ impl Store {
     ) -> Result<CatalogChanges, StoreError> {
         let mut tx = self.write_transaction().await?;
         let before: Vec<ProductRecord> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM products WHERE event_id = ? ORDER BY position"
+            "SELECT {COLUMNS} FROM products WHERE event_id = $1 ORDER BY position"
         ))
         .bind(event_id)
         .fetch_all(&mut *tx)
         .await?;
         // Positions are unique per event: move the old ones out of the way first.
-        sqlx::query("UPDATE products SET position = position + 1000000 WHERE event_id = ?")
+        sqlx::query("UPDATE products SET position = position + 1000000 WHERE event_id = $1")
             .bind(event_id)
             .execute(&mut *tx)
             .await?;
@@ -142,27 +142,27 @@ impl Store {
             };
             let variants_before = variants_in(&mut tx, &product.id).await?;
             save_product(&mut tx, &product).await?;
-            sqlx::query("UPDATE products SET shopify_variant_id = ? WHERE id = ?")
+            sqlx::query("UPDATE products SET shopify_variant_id = $1 WHERE id = $2")
                 .bind(&entry.shopify_variant_id)
                 .bind(&product.id)
                 .execute(&mut *tx)
                 .await?;
             for old in &variants_before {
                 if !entry.variants.iter().any(|(variant, _)| variant.id == old.id) {
-                    sqlx::query("DELETE FROM product_variants WHERE id = ?")
+                    sqlx::query("DELETE FROM product_variants WHERE id = $1")
                         .bind(&old.id)
                         .execute(&mut *tx)
                         .await?;
                 }
             }
             // Variant positions are unique per product too.
-            sqlx::query("UPDATE product_variants SET position = position + 1000000 WHERE product_id = ?")
+            sqlx::query("UPDATE product_variants SET position = position + 1000000 WHERE product_id = $1")
                 .bind(&product.id)
                 .execute(&mut *tx)
                 .await?;
             for (variant, shopify_id) in &entry.variants {
                 save_variant(&mut tx, variant).await?;
-                sqlx::query("UPDATE product_variants SET shopify_variant_id = ? WHERE id = ?")
+                sqlx::query("UPDATE product_variants SET shopify_variant_id = $1 WHERE id = $2")
                     .bind(shopify_id)
                     .bind(&variant.id)
                     .execute(&mut *tx)
@@ -197,7 +197,7 @@ impl Store {
         }
         for old in &before {
             if !entries.iter().any(|entry| entry.product.id == old.id) {
-                sqlx::query("DELETE FROM products WHERE id = ?")
+                sqlx::query("DELETE FROM products WHERE id = $1")
                     .bind(&old.id)
                     .execute(&mut *tx)
                     .await?;
@@ -218,14 +218,14 @@ impl Store {
     ) -> Result<Option<String>, StoreError> {
         let found: Option<Option<String>> = match variant_id {
             Some(variant_id) => {
-                sqlx::query_scalar("SELECT shopify_variant_id FROM product_variants WHERE id = ? AND product_id = ?")
+                sqlx::query_scalar("SELECT shopify_variant_id FROM product_variants WHERE id = $1 AND product_id = $2")
                     .bind(variant_id)
                     .bind(product_id)
                     .fetch_optional(&self.pool)
                     .await?
             }
             None => {
-                sqlx::query_scalar("SELECT shopify_variant_id FROM products WHERE id = ?")
+                sqlx::query_scalar("SELECT shopify_variant_id FROM products WHERE id = $1")
                     .bind(product_id)
                     .fetch_optional(&self.pool)
                     .await?
@@ -236,10 +236,10 @@ impl Store {
 }
 
 /// Writes `product`: a new row, or the product's row brought up to date.
-pub(super) async fn save_product(conn: &mut SqliteConnection, product: &ProductRecord) -> Result<(), StoreError> {
+pub(super) async fn save_product(conn: &mut AnyConnection, product: &ProductRecord) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO products (id, event_id, position, title, title_en, description, image_url, price, \
-             currency, tax_rate_bp, stock) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             currency, tax_rate_bp, stock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title, \
              title_en = excluded.title_en, description = excluded.description, image_url = excluded.image_url, \
              price = excluded.price, currency = excluded.currency, tax_rate_bp = excluded.tax_rate_bp, \
@@ -261,9 +261,9 @@ pub(super) async fn save_product(conn: &mut SqliteConnection, product: &ProductR
     Ok(())
 }
 
-async fn variants_in(conn: &mut SqliteConnection, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
+async fn variants_in(conn: &mut AnyConnection, product_id: &str) -> Result<Vec<VariantRecord>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, product_id, position, title, price, stock FROM product_variants WHERE product_id = ? \
+        "SELECT id, product_id, position, title, price, stock FROM product_variants WHERE product_id = $1 \
          ORDER BY position",
     )
     .bind(product_id)
@@ -272,9 +272,9 @@ async fn variants_in(conn: &mut SqliteConnection, product_id: &str) -> Result<Ve
 }
 
 /// Writes `variant` (a new row, or the variant's row brought up to date).
-pub(super) async fn save_variant(conn: &mut SqliteConnection, variant: &VariantRecord) -> Result<(), StoreError> {
+pub(super) async fn save_variant(conn: &mut AnyConnection, variant: &VariantRecord) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO product_variants (id, product_id, position, title, price, stock) VALUES (?, ?, ?, ?, ?, ?) \
+        "INSERT INTO product_variants (id, product_id, position, title, price, stock) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title, price = excluded.price, \
              stock = excluded.stock",
     )

@@ -1,6 +1,10 @@
 //! A running caravan-server for full-stack tests: the real application on a free port of 127.0.0.1, with a fresh
 //! SQLite database and site directory in a temporary folder. Dropping it shuts the server down.
 //!
+//! With `TEST_DATABASE=postgres` the servers run on PostgreSQL instead: each temporary folder gets a new database
+//! in the server `TEST_POSTGRES_URL` names, its URL kept in the folder so that a restart finds it (`./dev test`
+//! runs the suite both ways).
+//!
 //! Servers run on one runtime shared by every test and living as long as it, as in production (one
 //! `#[tokio::main]` runtime for the process): each `#[tokio::test]` runtime only drives its test's client side.
 //! Renders that hung now and then in full suite runs had another cause: a server starting elsewhere in the process
@@ -15,7 +19,9 @@ use std::{
     sync::{LazyLock, Mutex},
 };
 
-use caravan_server::{Application, config::Config, jobs::Worker, mail::Mailer, realtime::Hub, store::Store};
+use caravan_server::{
+    Application, config::Config, jobs::Worker, mail::Mailer, realtime::Hub, secret::Secret, store::Store,
+};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -88,6 +94,9 @@ impl TestApp {
 
     async fn start(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
+        if std::env::var("TEST_DATABASE").as_deref() == Ok("postgres") {
+            config.database_url = Some(Secret::new(postgres_database_of(dir.path()).await));
+        }
         configure(&mut config);
         let built = config.clone();
         let app = SERVERS
@@ -267,6 +276,40 @@ impl TestApp {
         let placeholder = tempdir();
         (result, std::mem::replace(&mut self.dir, placeholder))
     }
+}
+
+/// A new, empty database in the tests' PostgreSQL server (`TEST_POSTGRES_URL`, which `./dev test` starts): its URL.
+pub async fn new_postgres_database() -> String {
+    let server = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_POSTGRES_URL names the PostgreSQL server of the tests (./dev test starts one)");
+    let name = format!("caravan_test_{:016x}", rand_u64());
+    // A pool, not a connection: `&PgPool` is an executor for any lifetime, which the servers' spawned futures need.
+    let admin = sqlx::PgPool::connect(&server)
+        .await
+        .expect("the tests' PostgreSQL answers");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("database created");
+    admin.close().await;
+    let (base, _) = server.rsplit_once('/').expect("a database in the URL");
+    format!("{base}/{name}")
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// The PostgreSQL database of the test folder `dir`: made on its first server, found again by a restart.
+async fn postgres_database_of(dir: &Path) -> String {
+    let file = dir.join("postgres-url");
+    if let Ok(url) = std::fs::read_to_string(&file) {
+        return url;
+    }
+    let url = new_postgres_database().await;
+    std::fs::write(&file, &url).expect("the database's URL kept");
+    url
 }
 
 /// The `name=value` pairs of a response's `Set-Cookie` headers, and the headers whole.
