@@ -94,8 +94,18 @@ impl Application {
         let sessions = Sessions::load(config.session_secret.as_ref(), &config.data_dir, config.cookie_secure)
             .await
             .context("loading the session key")?;
-        let (hub, hub_worker) = Hub::new();
         let (stopping, stopped) = tokio::sync::watch::channel(false);
+        // Replicas on PostgreSQL share what each publishes (realtime::bus); one server delivers it directly.
+        let (hub, hub_worker) = match store.backend() {
+            store::Backend::Sqlite => Hub::new(),
+            store::Backend::Postgres => {
+                let (hub, worker, outgoing) = Hub::relayed();
+                realtime::bus::start(store.clone(), hub.clone(), outgoing, stopped.clone())
+                    .await
+                    .context("listening to the other replicas")?;
+                (hub, worker)
+            }
+        };
         let (likes, like_tasks) = likes::Likes::new(store.clone(), hub.clone(), stopped);
         let feed = feed::Feed::new(store.clone(), hub.clone());
         let feed_sources = feed::poller::FeedSources::from_config(config).context("configuring the feed")?;

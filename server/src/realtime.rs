@@ -2,6 +2,7 @@
 //! same code against AppSync and against this server), and in `graphql-transport-ws` for ordinary GraphQL tools.
 
 mod appsync;
+pub mod bus;
 pub mod catalog;
 mod hub;
 mod session;

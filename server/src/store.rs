@@ -19,6 +19,8 @@ mod orders;
 mod pickups;
 mod playback;
 mod products;
+mod replicas;
+pub use replicas::{Lead, Listener};
 
 use std::{str::FromStr, time::Duration};
 
@@ -88,12 +90,16 @@ pub enum StoreError {
     BackupPostgres,
     #[error("the database URL must start with sqlite: or postgres:// (it starts with {0:?})")]
     UnknownBackend(String),
+    #[error("replica message {0} was removed before it was read")]
+    MessageGone(i64),
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// PostgreSQL's URL, for connections of their own (listeners).
+    postgres_url: Option<Secret<String>>,
     products_changed: broadcast::Sender<ProductChange>,
 }
 
@@ -151,6 +157,7 @@ impl Store {
         Ok(Self {
             pool,
             backend,
+            postgres_url: (backend == Backend::Postgres).then(|| url.clone()),
             products_changed,
         })
     }
@@ -319,6 +326,7 @@ pub(crate) mod tests {
                 "playback_sessions",
                 "product_variants",
                 "products",
+                "replica_messages",
                 "terms_acceptances",
                 "webhook_events"
             ]

@@ -39,6 +39,22 @@ pub struct Published {
 }
 
 impl Published {
+    pub fn new(mutation: &str, payload: Value) -> Self {
+        Self {
+            mutation: mutation.into(),
+            payload: Arc::new(payload),
+        }
+    }
+
+    /// The mutation it is the result of.
+    pub fn mutation(&self) -> &str {
+        &self.mutation
+    }
+
+    /// The result as published.
+    pub fn payload(&self) -> &Value {
+        &self.payload
+    }
     /// The result, when it is of `mutation`.
     pub fn decode<T: DeserializeOwned>(&self, mutation: &str) -> Option<T> {
         (&*self.mutation == mutation)
@@ -138,7 +154,10 @@ pub struct Hub {
 
 struct Inner {
     registry: Mutex<Registry>,
+    /// The worker's queue: what is delivered here.
     events: mpsc::UnboundedSender<Published>,
+    /// Where `publish` sends when replicas share the results (the bus); `None`: straight to `events`.
+    relay: Option<mpsc::UnboundedSender<Published>>,
     next_connection: AtomicU64,
     closing: watch::Sender<bool>,
 }
@@ -157,17 +176,37 @@ pub struct Connection {
 }
 
 impl Hub {
+    /// A hub delivering what it publishes (one server).
     pub fn new() -> (Hub, HubWorker) {
+        Self::build(None)
+    }
+
+    /// A hub whose published results go to `relay`'s receiver instead (the bus between replicas), and are delivered
+    /// when they come back through [`Hub::deliver`], on every replica alike.
+    pub fn relayed() -> (Hub, HubWorker, mpsc::UnboundedReceiver<Published>) {
+        let (relay, relayed) = mpsc::unbounded_channel();
+        let (hub, worker) = Self::build(Some(relay));
+        (hub, worker, relayed)
+    }
+
+    fn build(relay: Option<mpsc::UnboundedSender<Published>>) -> (Hub, HubWorker) {
         let (events, receiver) = mpsc::unbounded_channel();
         let hub = Hub {
             inner: Arc::new(Inner {
                 registry: Mutex::default(),
                 events,
+                relay,
                 next_connection: AtomicU64::new(1),
                 closing: watch::Sender::new(false),
             }),
         };
         (hub.clone(), HubWorker { hub, events: receiver })
+    }
+
+    /// Delivers a result published on some replica to this one's subscribers.
+    pub fn deliver(&self, published: Published) {
+        // Fails only when the worker is gone, that is while the server shuts down.
+        let _ = self.inner.events.send(published);
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {
@@ -182,12 +221,12 @@ impl Hub {
     pub fn publish(&self, mutation: &str, result: &impl Serialize) {
         match serde_json::to_value(result) {
             Ok(payload) => {
-                let published = Published {
-                    mutation: mutation.into(),
-                    payload: Arc::new(payload),
-                };
-                // Fails only when the worker is gone, that is while the server shuts down.
-                let _ = self.inner.events.send(published);
+                let published = Published::new(mutation, payload);
+                match &self.inner.relay {
+                    // Fails only when the bus is gone, that is while the server shuts down.
+                    Some(relay) => drop(relay.send(published)),
+                    None => self.deliver(published),
+                }
             }
             Err(e) => tracing::error!(error = %e, mutation, "unpublishable mutation result"),
         }
@@ -373,26 +412,25 @@ mod tests {
         }
     }
 
-    fn published(mutation: &str, payload: Value) -> Published {
-        Published {
-            mutation: mutation.into(),
-            payload: Arc::new(payload),
-        }
-    }
-
     #[test]
     fn filters_are_equality_on_the_result_fields() {
         let spec = spec("evt_a");
-        assert!(spec.matches(&published("setPickup", json!({ "eventId": "evt_a", "visible": true }))));
-        assert!(!spec.matches(&published("setPickup", json!({ "eventId": "evt_b" }))));
-        assert!(!spec.matches(&published("somethingElse", json!({ "eventId": "evt_a" }))));
+        assert!(spec.matches(&Published::new(
+            "setPickup",
+            json!({ "eventId": "evt_a", "visible": true })
+        )));
+        assert!(!spec.matches(&Published::new("setPickup", json!({ "eventId": "evt_b" }))));
+        assert!(!spec.matches(&Published::new("somethingElse", json!({ "eventId": "evt_a" }))));
         let mut wants_null = spec.clone();
         wants_null.filter.insert("productId".into(), Value::Null);
-        assert!(wants_null.matches(&published(
+        assert!(wants_null.matches(&Published::new(
             "setPickup",
             json!({ "eventId": "evt_a", "productId": null })
         )));
-        assert!(!wants_null.matches(&published("setPickup", json!({ "eventId": "evt_a", "productId": "p" }))));
+        assert!(!wants_null.matches(&Published::new(
+            "setPickup",
+            json!({ "eventId": "evt_a", "productId": "p" })
+        )));
     }
 
     #[test]

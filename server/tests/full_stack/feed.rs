@@ -37,17 +37,17 @@ enum Answer {
 }
 
 #[derive(Default)]
-struct Upstream {
+pub(crate) struct Upstream {
     /// (id, text), any order.
-    posts: Vec<(u64, String)>,
+    pub(crate) posts: Vec<(u64, String)>,
     /// Each request's query parameters, with when it came.
-    requests: Vec<(Instant, HashMap<String, String>)>,
+    pub(crate) requests: Vec<(Instant, HashMap<String, String>)>,
     script: Vec<Answer>,
     /// Reblogs and other statuses the timeline holds but a feed skips (Mastodon only): ids.
     reblogs: Vec<u64>,
 }
 
-type Shared = Arc<Mutex<Upstream>>;
+pub(crate) type Shared = Arc<Mutex<Upstream>>;
 
 fn epoch_now() -> i64 {
     std::time::SystemTime::now()
@@ -195,7 +195,7 @@ async fn fake(router: Router) -> String {
     url
 }
 
-async fn fake_x(posts: impl IntoIterator<Item = u64>) -> (String, Shared) {
+pub(crate) async fn fake_x(posts: impl IntoIterator<Item = u64>) -> (String, Shared) {
     let x: Shared = Arc::new(Mutex::new(Upstream {
         posts: posts
             .into_iter()
@@ -212,7 +212,7 @@ async fn fake_x(posts: impl IntoIterator<Item = u64>) -> (String, Shared) {
     (url, x)
 }
 
-fn with_x(url: &str, poll_ms: u64) -> impl Fn(&mut Config) + Clone {
+pub(crate) fn with_x(url: &str, poll_ms: u64) -> impl Fn(&mut Config) + Clone {
     let url = url.to_owned();
     move |config: &mut Config| {
         config.feed_x_queries = "demo=#caravan -is:retweet".into();
@@ -234,7 +234,7 @@ async fn feed_texts(app: &TestApp) -> Vec<String> {
 }
 
 /// Waits (10 s at most) until the feed holds `count` posts; their texts.
-async fn feed_of(app: &TestApp, count: usize) -> Vec<String> {
+pub(crate) async fn feed_of(app: &TestApp, count: usize) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let texts = feed_texts(app).await;

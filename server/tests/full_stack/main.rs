@@ -27,6 +27,7 @@ mod pipeline_crash;
 mod realtime_appsync;
 mod realtime_transport_ws;
 mod rental_reminders;
+mod replicas;
 mod schema;
 mod shopify;
 mod stripe_checkout;
