@@ -27,7 +27,7 @@ fn rate(n: u32, mut f: impl FnMut()) -> f64 {
 fn main() {
     let n: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
     let dir = std::env::temp_dir().join(format!("caravan-access-bench-{}", std::process::id()));
-    let key = signing_key::load_or_create_dev(&dir).expect("a signing key");
+    let key = signing_key::load_or_create(&dir.join("cloudfront-dev.pem")).expect("a signing key");
     let now = 1_800_000_000;
     let policy = Policy {
         resource: "https://media.example.com/media/demo/clearkey/*".into(),

@@ -99,6 +99,12 @@ pub struct Config {
     pub mail_from: String,
     /// How often the job worker looks for due jobs.
     pub jobs_poll_ms: u64,
+    /// The PEM private key that signs waiting-room tokens; `None`: one made in the data directory.
+    pub waiting_room_key_file: Option<PathBuf>,
+    /// How long a waiting-room token is valid.
+    pub waiting_room_token_seconds: u64,
+    /// How long a served place may wait to be claimed.
+    pub waiting_room_position_seconds: u64,
     /// The OpenID Connect issuer members sign in with; `None`: member login off.
     pub oidc_issuer: Option<String>,
     /// This application's client id at the issuer.
@@ -226,7 +232,15 @@ impl Config {
     pub fn cloudfront_signing_key(&self) -> Result<rsa::RsaPrivateKey, crate::access::signing_key::KeyError> {
         match &self.cf_private_key_file {
             Some(path) => crate::access::signing_key::load(path),
-            None => crate::access::signing_key::load_or_create_dev(&self.data_dir.join("keys")),
+            None => crate::access::signing_key::load_or_create(&self.data_dir.join("keys").join("cloudfront-dev.pem")),
+        }
+    }
+
+    /// The key that signs waiting-room tokens: the configured file, or one made in the data directory.
+    pub fn waiting_room_key(&self) -> Result<rsa::RsaPrivateKey, crate::access::signing_key::KeyError> {
+        match &self.waiting_room_key_file {
+            Some(path) => crate::access::signing_key::load(path),
+            None => crate::access::signing_key::load_or_create(&self.data_dir.join("keys").join("waiting-room.pem")),
         }
     }
 

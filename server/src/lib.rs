@@ -26,6 +26,7 @@ pub mod site;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod waiting_room;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -137,6 +138,12 @@ impl Application {
             access: access::AccessState::from_config(config).context("configuring access")?,
             commerce: commerce::CommerceState::from_config(config).context("configuring checkout")?,
             feed,
+            waiting_room: waiting_room::WaitingRoom::new(
+                &config.waiting_room_key().context("the waiting room's signing key")?,
+                &config.public_site_url,
+                waiting_room::lifetimes(config.waiting_room_token_seconds, config.waiting_room_position_seconds),
+            )
+            .map_err(|e| anyhow::anyhow!("the waiting room's signing key: {e}"))?,
         };
         let embedding = embed::EmbedPolicy::from_config(config).context("configuring embedding")?;
         let router = app(state.clone(), embedding);
@@ -187,6 +194,11 @@ impl Application {
             self.state.store.clone(),
             media_stopped.clone(),
         ));
+        let inlets = tokio::spawn(waiting_room::run_inlets(
+            self.state.store.clone(),
+            self.state.waiting_room.lifetimes,
+            media_stopped.clone(),
+        ));
         let catalog = tokio::spawn(realtime::catalog::forward_changes(
             self.state.store.clone(),
             hub.clone(),
@@ -221,6 +233,7 @@ impl Application {
         stop_media.send_replace(true);
         let _ = jobs.await;
         let _ = catalog.await;
+        let _ = inlets.await;
         let _ = like_tasks.await;
         feed_poller.abort();
         if let Some(vod) = demo_vod {
@@ -259,6 +272,7 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .merge(commerce::webhooks::router())
         .merge(commerce::catalog::router())
         .merge(feed::http::router())
+        .merge(waiting_room::http::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())

@@ -32,6 +32,8 @@ pub struct AppState {
     pub commerce: crate::commerce::CommerceState,
     /// The hashtag feed's posts and the pages viewers read.
     pub feed: crate::feed::Feed,
+    /// Queue numbers and tokens for checkout in a rush.
+    pub waiting_room: crate::waiting_room::WaitingRoom,
 }
 
 impl AppState {

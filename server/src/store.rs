@@ -20,7 +20,9 @@ mod pickups;
 mod playback;
 mod products;
 mod replicas;
+mod waiting_room;
 pub use replicas::{Lead, Listener};
+pub use waiting_room::{Inlet, Lifetimes, PositionRecord, RoomRecord, RoomSettings};
 
 use std::{str::FromStr, time::Duration};
 
@@ -328,6 +330,8 @@ pub(crate) mod tests {
                 "products",
                 "replica_messages",
                 "terms_acceptances",
+                "waiting_positions",
+                "waiting_rooms",
                 "webhook_events"
             ]
         );

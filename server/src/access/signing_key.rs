@@ -1,7 +1,7 @@
-//! The key that signs CloudFront cookies: from configuration (`CARAVAN_CF_PRIVATE_KEY_FILE`, PEM, PKCS#8 or
-//! PKCS#1), or a development key made on first start and kept in `<data_dir>/keys/cloudfront-dev.pem` (only its
-//! owner may read it). `caravan-server cloudfront-public-key` prints the public half in the form CloudFront's key
-//! groups take.
+//! RSA signing keys: the one that signs CloudFront cookies and the one that signs waiting-room tokens. Each comes from
+//! configuration (`CARAVAN_CF_PRIVATE_KEY_FILE`, `CARAVAN_WAITING_ROOM_KEY_FILE`: PEM, PKCS#8 or PKCS#1), or is made
+//! on first start and kept in `<data_dir>/keys/` (only its owner may read it). `caravan-server cloudfront-public-key`
+//! prints CloudFront's public half in the form its key groups take.
 
 use std::path::Path;
 
@@ -11,16 +11,16 @@ use rsa::{
     pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding},
 };
 
-/// CloudFront's public keys are RSA 2048.
+/// CloudFront's public keys are RSA 2048 (and so are the waiting room's).
 const BITS: usize = 2048;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read the CloudFront signing key {path}: {source}")]
+    #[error("cannot read the signing key {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("the CloudFront signing key {path} is not an RSA private key in PEM (PKCS#8 or PKCS#1)")]
+    #[error("the signing key {path} is not an RSA private key in PEM (PKCS#8 or PKCS#1)")]
     Invalid { path: String },
-    #[error("cannot make the development signing key: {0}")]
+    #[error("cannot make the signing key: {0}")]
     Generate(String),
 }
 
@@ -36,17 +36,16 @@ pub fn load(path: &Path) -> Result<RsaPrivateKey, KeyError> {
         .map_err(|_| KeyError::Invalid { path: shown })
 }
 
-/// The development key in `dir`, made on first use.
-pub fn load_or_create_dev(dir: &Path) -> Result<RsaPrivateKey, KeyError> {
-    let path = dir.join("cloudfront-dev.pem");
+/// The key kept at `path`, made there on first use.
+pub fn load_or_create(path: &Path) -> Result<RsaPrivateKey, KeyError> {
     if path.exists() {
-        return load(&path);
+        return load(path);
     }
     let key = RsaPrivateKey::new(&mut rand_core::OsRng, BITS).map_err(|e| KeyError::Generate(e.to_string()))?;
     let pem = key
         .to_pkcs8_pem(LineEnding::LF)
         .map_err(|e| KeyError::Generate(e.to_string()))?;
-    crate::secret::write_private_file(&path, pem.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
+    crate::secret::write_private_file(path, pem.as_bytes()).map_err(|e| KeyError::Generate(e.to_string()))?;
     Ok(key)
 }
 
@@ -64,14 +63,12 @@ mod tests {
     #[test]
     fn the_development_key_is_made_once_and_kept_private() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_create_dev(dir.path()).unwrap();
-        let again = load_or_create_dev(dir.path()).unwrap();
+        let path = dir.path().join("keys").join("cloudfront-dev.pem");
+        let first = load_or_create(&path).unwrap();
+        let again = load_or_create(&path).unwrap();
         assert_eq!(first, again);
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("cloudfront-dev.pem"))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let public = public_key_pem(&first);
         assert!(public.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{public}");

@@ -35,6 +35,7 @@ use crate::{
     secret::random_token,
     state::AppState,
     store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError},
+    waiting_room::{TOKEN_HEADER, TokenError},
 };
 
 /// At most this many lines, and this many of one product, in an order.
@@ -152,6 +153,11 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let email = crate::mail::optional_address(request.email.as_deref())?;
     let show = event(&state.store, &request.slug).await?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
+    let admitted = match waiting_room_pass(&state, &headers, &show.id, &viewer.id).await? {
+        Ok(admitted) => admitted,
+        Err(refusal) => return Ok(refusal),
+    };
+    let show_id = show.id.clone();
     let new = NewOrder {
         id: new_order_id()?,
         event_id: show.id,
@@ -219,10 +225,59 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         }
         Err(PlaceError::Store(e)) => return Err(AppError::Unavailable(e.into())),
     };
+    if let Some(request_id) = admitted
+        && response.status().is_success()
+    {
+        // The place did its job: in a `max_size` room, the next in the queue may go in.
+        if let Err(e) = state
+            .store
+            .finish_waiting_position(&show_id, &request_id, "completed")
+            .await
+        {
+            tracing::error!(error = %e, "cannot complete the waiting-room place");
+        }
+    }
     if let Some(cookie) = new_viewer {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// While the show's waiting room is armed, an order needs the viewer's own token (`x-waiting-room-token`): the
+/// place it admits (its request id), or the refusal (403 `waiting_room`). `None` when the room is not armed.
+async fn waiting_room_pass(
+    state: &AppState,
+    headers: &HeaderMap,
+    event_id: &str,
+    viewer_id: &str,
+) -> Result<Result<Option<String>, Response>, AppError> {
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let room = state.store.waiting_room(event_id).await.map_err(unavailable)?;
+    if !room.is_some_and(|room| room.armed) {
+        return Ok(Ok(None));
+    }
+    let refuse = |error: TokenError| {
+        let body = json!({ "error": error.to_string(), "code": "waiting_room", "eventId": event_id });
+        (StatusCode::FORBIDDEN, Json(body)).into_response()
+    };
+    let Some(token) = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) else {
+        return Ok(Err(refuse(TokenError::Missing)));
+    };
+    let claims = match state.waiting_room.verify(token, event_id, Utc::now()) {
+        Ok(claims) => claims,
+        Err(error) => return Ok(Err(refuse(error))),
+    };
+    // The token is the viewer's own, and its place was not given up. It stays good for its validity after an order
+    // (a payment declined is tried again without queueing again).
+    let place = state
+        .store
+        .waiting_position(event_id, &claims.sub)
+        .await
+        .map_err(unavailable)?;
+    match place {
+        Some(place) if place.viewer_id == viewer_id && place.state != "abandoned" => Ok(Ok(Some(claims.sub))),
+        _ => Ok(Err(refuse(TokenError::Invalid))),
+    }
 }
 
 /// The order's answer with what its provider needs to take the payment: for Stripe, the PaymentIntent (made once

@@ -111,7 +111,7 @@ fn the_policy_is_the_sdks_json_and_signatures_equal_nodes() {
 #[test]
 fn node_verifies_our_signature_with_the_public_key_we_print() {
     let dir = tempfile::tempdir().unwrap();
-    let key = signing_key::load_or_create_dev(dir.path()).unwrap();
+    let key = signing_key::load_or_create(&dir.path().join("key.pem")).unwrap();
     let public_pem = dir.path().join("public.pem");
     std::fs::write(&public_pem, signing_key::public_key_pem(&key)).unwrap();
     let cookies = CookieSigner::new("KDEV".into(), key, HashAlgorithm::Sha1).sign(&policy());
@@ -123,7 +123,7 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = node_key(dir.path());
     let key = signing_key::load(&key_file).unwrap();
-    let other = signing_key::load_or_create_dev(dir.path()).unwrap();
+    let other = signing_key::load_or_create(&dir.path().join("key.pem")).unwrap();
     let verifier = CookieVerifier::new(vec![("KGOOD".into(), key.to_public_key())]);
     let url = "http://127.0.0.1:3000/media/demo/clearkey/720p/1.m4s";
     let here = Ipv4Addr::new(127, 0, 0, 1);

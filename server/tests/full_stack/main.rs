@@ -31,4 +31,5 @@ mod replicas;
 mod schema;
 mod shopify;
 mod stripe_checkout;
+mod waiting_room;
 mod webhooks;

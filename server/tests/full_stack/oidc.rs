@@ -62,7 +62,7 @@ impl Provider {
 
 fn rsa_key() -> RsaPrivateKey {
     let dir = tempfile::tempdir().unwrap();
-    caravan_server::access::signing_key::load_or_create_dev(dir.path()).unwrap()
+    caravan_server::access::signing_key::load_or_create(&dir.path().join("key.pem")).unwrap()
 }
 
 async fn fake_provider(plans: Value) -> Arc<Provider> {

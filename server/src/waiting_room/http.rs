@@ -1,0 +1,437 @@
+//! The waiting room's endpoints. The viewers' ones keep the AWS solution's paths and JSON (under `/waiting-room/`),
+//! so its clients and load tests work against them:
+//! - `POST /waiting-room/assign_queue_num` `{event_id}` → `{api_request_id, queue_number, entry_time, event_id}`
+//!   (AWS answers the number later, through `queue_num`; here it is given at once). A viewer who holds a place gets
+//!   it back. 409 `not_armed` when the room is not open.
+//! - `GET /waiting-room/queue_num?event_id&request_id` → `{entry_time, queue_number, event_id, status}`, status
+//!   `waiting`, `served`, `expired`, `completed` or `abandoned`.
+//! - `GET /waiting-room/serving_num?event_id` → `{serving_counter}`; `GET /waiting-room/waiting_num?event_id` →
+//!   `{waiting_num}`.
+//! - `POST /waiting-room/generate_token` `{event_id, request_id}` → the tokens; 202 before the counter reaches the
+//!   place, 410 once it lapsed, 404 for a place that is not the caller's.
+//! - `GET /waiting-room/public_key?event_id` → the RS256 key as a JWK.
+//! - `GET /waiting-room/queue_pos_expiry?event_id&request_id` → `{expires_in}`: seconds left to claim a served place
+//!   (410 once lapsed).
+//! - `POST /waiting-room/update_session` `{event_id, request_id, status: -1}`: the viewer leaves the queue.
+//!
+//! The operator's (its token or console session):
+//! - `GET /api/admin/waiting-room/{event_id}` → the room and its counts; `PUT` `{armed, inlet, inlet_size}` sets it.
+//! - `POST /api/admin/waiting-room/{event_id}/increment_serving_counter` `{increment_by}` → `{serving_num}`.
+//! - `POST /api/admin/waiting-room/{event_id}/reset`: no places, counters at 0.
+//!
+//! A place belongs to the viewer who took it (the viewer cookie or a member's login).
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    access::viewer::{identify, identify_or_new},
+    error::AppError,
+    secret::random_token,
+    state::AppState,
+    store::{Inlet, PositionRecord, RoomSettings},
+};
+
+/// The most a room lets in at once, or per minute, and moves its counter by in one call.
+const MAX_INLET: i64 = 1_000_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/waiting-room/assign_queue_num", post(assign_queue_num))
+        .route("/waiting-room/queue_num", get(queue_num))
+        .route("/waiting-room/serving_num", get(serving_num))
+        .route("/waiting-room/waiting_num", get(waiting_num))
+        .route("/waiting-room/generate_token", post(generate_token))
+        .route("/waiting-room/public_key", get(public_key))
+        .route("/waiting-room/queue_pos_expiry", get(queue_pos_expiry))
+        .route("/waiting-room/update_session", post(update_session))
+        .route("/api/admin/waiting-room/{event_id}", get(room).put(configure))
+        .route(
+            "/api/admin/waiting-room/{event_id}/increment_serving_counter",
+            post(increment_serving_counter),
+        )
+        .route("/api/admin/waiting-room/{event_id}/reset", post(reset))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventBody {
+    event_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct EventQuery {
+    event_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceBody {
+    event_id: String,
+    request_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlaceQuery {
+    event_id: String,
+    request_id: String,
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))
+}
+
+/// The query's parameters, or a 400 in JSON like every other refusal (axum's own is plain text).
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
+    query
+        .map(|Query(query)| query)
+        .map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(json!({ "error": message, "code": code }))).into_response()
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+async fn assign_queue_num(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let EventBody { event_id } = json_body(&body)?;
+    let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
+    let request_id = random_token(16)?;
+    let now = Utc::now();
+    let place = state
+        .store
+        .enter_waiting_room(&event_id, &viewer.id, &request_id, now, state.waiting_room.lifetimes)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    let mut response = match place {
+        Some(place) => Json(json!({
+            "api_request_id": place.request_id,
+            "queue_number": place.queue_number,
+            "entry_time": rfc3339(place.entered_at),
+            "event_id": place.event_id,
+        }))
+        .into_response(),
+        None => refusal(
+            StatusCode::CONFLICT,
+            "not_armed",
+            "this show's waiting room is not open: go straight to checkout",
+        ),
+    };
+    if let Some(cookie) = new_viewer {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// The caller's place `request_id` of `event_id`; 404 when there is none, or it is another viewer's.
+async fn own_place(
+    state: &AppState,
+    headers: &HeaderMap,
+    event_id: &str,
+    request_id: &str,
+) -> Result<PositionRecord, AppError> {
+    let viewer = identify(state, headers).await?.ok_or(AppError::NotFound)?;
+    let place = state
+        .store
+        .waiting_position(event_id, request_id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    place.filter(|p| p.viewer_id == viewer.id).ok_or(AppError::NotFound)
+}
+
+/// Where a place stands at `now`.
+fn status(place: &PositionRecord, state: &AppState, now: DateTime<Utc>) -> &'static str {
+    match place.state.as_str() {
+        "completed" => "completed",
+        "abandoned" => "abandoned",
+        _ if !place.live(now, state.waiting_room.lifetimes) => "expired",
+        _ if place.served_at.is_some() => "served",
+        _ => "waiting",
+    }
+}
+
+async fn queue_num(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    place_query: Result<Query<PlaceQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let query = query(place_query)?;
+    let place = own_place(&state, &headers, &query.event_id, &query.request_id).await?;
+    Ok(Json(json!({
+        "entry_time": rfc3339(place.entered_at),
+        "queue_number": place.queue_number,
+        "event_id": place.event_id,
+        "status": status(&place, &state, Utc::now()),
+    }))
+    .into_response())
+}
+
+async fn serving_num(
+    State(state): State<AppState>,
+    event_query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let query = query(event_query)?;
+    let room = state
+        .store
+        .waiting_room(&query.event_id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "serving_counter": room.serving_counter })).into_response())
+}
+
+async fn waiting_num(
+    State(state): State<AppState>,
+    event_query: Result<Query<EventQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let query = query(event_query)?;
+    let waiting = state
+        .store
+        .waiting_count(&query.event_id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    Ok(Json(json!({ "waiting_num": waiting })).into_response())
+}
+
+async fn generate_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let PlaceBody { event_id, request_id } = json_body(&body)?;
+    let place = own_place(&state, &headers, &event_id, &request_id).await?;
+    let now = Utc::now();
+    match status(&place, &state, now) {
+        "waiting" => {
+            return Ok(refusal(
+                StatusCode::ACCEPTED,
+                "not_yet",
+                "your turn has not come yet: ask again when the serving counter reaches your number",
+            ));
+        }
+        "served" => {}
+        "completed" => {
+            return Ok(refusal(
+                StatusCode::GONE,
+                "completed",
+                "this place was used for an order",
+            ));
+        }
+        _ => {
+            return Ok(refusal(
+                StatusCode::GONE,
+                "expired",
+                "this place has lapsed: take a new number",
+            ));
+        }
+    }
+    let issued = state
+        .store
+        .issue_waiting_token(&event_id, &request_id, now)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .ok_or(AppError::NotFound)?;
+    let tokens = state
+        .waiting_room
+        .tokens(&event_id, &request_id, place.queue_number, issued, now);
+    Ok(Json(tokens).into_response())
+}
+
+async fn public_key(State(state): State<AppState>) -> Response {
+    Json(state.waiting_room.jwk().clone()).into_response()
+}
+
+async fn queue_pos_expiry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    place_query: Result<Query<PlaceQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let query = query(place_query)?;
+    let place = own_place(&state, &headers, &query.event_id, &query.request_id).await?;
+    let now = Utc::now();
+    if !place.live(now, state.waiting_room.lifetimes) {
+        return Ok(refusal(
+            StatusCode::GONE,
+            "expired",
+            "this place has lapsed: take a new number",
+        ));
+    }
+    // A place still waiting has its whole claim period ahead of it.
+    let expires_in = place
+        .claim_by(state.waiting_room.lifetimes)
+        .map_or(state.waiting_room.lifetimes.position, |by| by - now);
+    Ok(Json(json!({ "expires_in": expires_in.num_seconds().max(0) })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionBody {
+    event_id: String,
+    request_id: String,
+    status: i64,
+}
+
+async fn update_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let SessionBody {
+        event_id,
+        request_id,
+        status,
+    } = json_body(&body)?;
+    if status != -1 {
+        return Err(AppError::BadRequest(
+            "status -1 leaves the queue (a place is completed by its order)".into(),
+        ));
+    }
+    own_place(&state, &headers, &event_id, &request_id).await?;
+    let left = state
+        .store
+        .finish_waiting_position(&event_id, &request_id, "abandoned")
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    Ok(Json(json!({ "event_id": event_id, "request_id": request_id, "left": left })).into_response())
+}
+
+async fn room(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(event_id): Path<String>,
+) -> Result<Response, AppError> {
+    state.require_operator(&headers)?;
+    room_answer(&state, &event_id).await
+}
+
+async fn room_answer(state: &AppState, event_id: &str) -> Result<Response, AppError> {
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    let room = state
+        .store
+        .waiting_room(event_id)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::NotFound)?;
+    let waiting = state.store.waiting_count(event_id).await.map_err(unavailable)?;
+    let in_checkout = state
+        .store
+        .in_checkout(event_id, Utc::now(), state.waiting_room.lifetimes)
+        .await
+        .map_err(unavailable)?;
+    Ok(Json(json!({
+        "event_id": room.event_id,
+        "armed": room.armed,
+        "inlet": room.inlet,
+        "inlet_size": room.inlet_size,
+        "serving_counter": room.serving_counter,
+        "last_number": room.last_number,
+        "waiting_num": waiting,
+        "active_tokens": in_checkout,
+    }))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigureBody {
+    armed: bool,
+    #[serde(default = "manual")]
+    inlet: Inlet,
+    #[serde(default)]
+    inlet_size: i64,
+}
+
+fn manual() -> Inlet {
+    Inlet::Manual
+}
+
+async fn configure(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(event_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    state.require_operator(&headers)?;
+    let request: ConfigureBody = json_body(&body)?;
+    if !(0..=MAX_INLET).contains(&request.inlet_size) || (request.inlet != Inlet::Manual && request.inlet_size == 0) {
+        return Err(AppError::BadRequest(format!(
+            "inlet_size is 1 to {MAX_INLET} for max_size and per_minute (0 for manual)"
+        )));
+    }
+    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
+    state
+        .store
+        .event_by_id(&event_id)
+        .await
+        .map_err(unavailable)?
+        .ok_or(AppError::NotFound)?;
+    let settings = RoomSettings {
+        armed: request.armed,
+        inlet: request.inlet,
+        inlet_size: request.inlet_size,
+    };
+    state
+        .store
+        .configure_waiting_room(&event_id, settings, Utc::now())
+        .await
+        .map_err(unavailable)?;
+    tracing::info!(%event_id, armed = request.armed, inlet = request.inlet.as_str(), size = request.inlet_size, "waiting room set");
+    room_answer(&state, &event_id).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncrementBody {
+    increment_by: i64,
+}
+
+async fn increment_serving_counter(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(event_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    state.require_operator(&headers)?;
+    let IncrementBody { increment_by } = json_body(&body)?;
+    if !(-MAX_INLET..=MAX_INLET).contains(&increment_by) {
+        return Err(AppError::BadRequest(format!(
+            "increment_by is -{MAX_INLET} to {MAX_INLET}"
+        )));
+    }
+    let counter = state
+        .store
+        .advance_serving_counter(&event_id, increment_by, Utc::now())
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(json!({ "serving_num": counter })).into_response())
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(event_id): Path<String>,
+) -> Result<Response, AppError> {
+    state.require_operator(&headers)?;
+    state
+        .store
+        .reset_waiting_room(&event_id, Utc::now())
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    room_answer(&state, &event_id).await
+}
