@@ -123,7 +123,7 @@ fn the_gate_accepts_what_cloudfront_would_and_refuses_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = node_key(dir.path());
     let key = signing_key::load(&key_file).unwrap();
-    let other = signing_key::load_or_create(&dir.path().join("key.pem")).unwrap();
+    let other = signing_key::load_or_create(&dir.path().join("other.pem")).unwrap();
     let verifier = CookieVerifier::new(vec![("KGOOD".into(), key.to_public_key())]);
     let url = "http://127.0.0.1:3000/media/demo/clearkey/720p/1.m4s";
     let here = Ipv4Addr::new(127, 0, 0, 1);
