@@ -173,9 +173,8 @@ impl Worker {
             if let Err(error) = self.mailer.deliver_queued(&self.store, now).await {
                 tracing::error!(%error, "cannot deliver mail");
             }
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stop.wait_for(|stopped| *stopped) => return,
+            if crate::lead::stopped_within(&mut stop, poll).await {
+                return;
             }
         }
     }

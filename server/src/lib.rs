@@ -15,6 +15,7 @@ pub mod feed;
 pub mod graphql;
 pub mod health;
 pub mod jobs;
+pub mod lead;
 pub mod likes;
 pub mod mail;
 pub mod media;

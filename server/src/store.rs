@@ -22,7 +22,7 @@ mod products;
 mod replicas;
 mod waiting_room;
 pub use replicas::{Lead, Listener};
-pub use waiting_room::{Inlet, Lifetimes, PositionRecord, RoomRecord, RoomSettings};
+pub use waiting_room::{Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomRecord, RoomSettings};
 
 use std::{str::FromStr, time::Duration};
 

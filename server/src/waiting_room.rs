@@ -31,7 +31,7 @@ use crate::store::{Lifetimes, Store};
 pub const TOKEN_HEADER: &str = "x-waiting-room-token";
 /// The lead the replicas compete for to run the automatic inlets.
 const INLET_LEAD: &str = "waiting-room-inlets";
-/// How often the automatic inlets look (and a replica without the lead asks for it).
+/// How often the automatic inlets look.
 const INLET_TICK: StdDuration = StdDuration::from_secs(1);
 
 /// A token's claims (the AWS solution's: `token_use` tells the access, id and refresh tokens apart).
@@ -176,47 +176,29 @@ impl WaitingRoom {
     }
 }
 
-/// Lets people in where rooms move by themselves, on the replica holding the lead, until `stop` turns true.
-pub async fn run_inlets(store: Store, lifetimes: Lifetimes, mut stop: watch::Receiver<bool>) {
-    let mut lead = None;
-    loop {
-        let stopping = tokio::select! {
-            _ = tokio::time::sleep(INLET_TICK) => false,
-            _ = stop.wait_for(|stopped| *stopped) => true,
-        };
-        if stopping {
-            return;
-        }
-        lead = match lead.take() {
-            Some(mut held) => held_still(&mut held).await.then_some(held),
-            None => store.try_lead(INLET_LEAD).await.unwrap_or_else(|e| {
-                tracing::error!(error = %e, "cannot ask for the waiting room's lead");
-                None
-            }),
-        };
-        if lead.is_none() {
-            continue;
-        }
-        match store.run_inlets(Utc::now(), lifetimes).await {
-            Ok(moved) => {
-                for (event_id, counter) in moved {
-                    tracing::info!(%event_id, counter, "the waiting room let people in");
+/// Lets people in where rooms move by themselves, every [`INLET_TICK`] on the replica holding the inlets' lead
+/// (`crate::lead`), until `stop` turns true.
+pub async fn run_inlets(store: Store, lifetimes: Lifetimes, stop: watch::Receiver<bool>) {
+    crate::lead::while_leading(store.clone(), INLET_LEAD, stop, |mut quit| {
+        let store = store.clone();
+        async move {
+            while !crate::lead::stopped_within(&mut quit, INLET_TICK).await {
+                match store.run_inlets(Utc::now(), lifetimes).await {
+                    Ok(moved) => {
+                        for (event_id, counter) in moved {
+                            tracing::info!(%event_id, counter, "the waiting room let people in");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot run the waiting rooms' inlets"),
                 }
             }
-            Err(e) => tracing::error!(error = %e, "cannot run the waiting rooms' inlets"),
         }
-    }
+    })
+    .await;
 }
 
-async fn held_still(lead: &mut crate::store::Lead) -> bool {
-    let held = lead.held().await;
-    if !held {
-        tracing::warn!("the waiting room's lead was lost; another server may run the inlets now");
-    }
-    held
-}
-
-/// The default lifetimes (the AWS solution's: a token for an hour, a served place for 15 minutes).
+/// The lifetimes the configuration gives in seconds (at least 1 s each; the defaults are the AWS solution's: a
+/// token for an hour, a served place for 15 minutes).
 pub fn lifetimes(token_seconds: u64, position_seconds: u64) -> Lifetimes {
     Lifetimes {
         token: Duration::seconds(token_seconds.max(1) as i64),

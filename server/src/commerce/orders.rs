@@ -34,7 +34,7 @@ use crate::{
     error::AppError,
     secret::random_token,
     state::AppState,
-    store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError},
+    store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError, PlaceState},
     waiting_room::{TOKEN_HEADER, TokenError},
 };
 
@@ -231,7 +231,7 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         // The place did its job: in a `max_size` room, the next in the queue may go in.
         if let Err(e) = state
             .store
-            .finish_waiting_position(&show_id, &request_id, "completed")
+            .finish_waiting_position(&show_id, &request_id, PlaceState::Completed)
             .await
         {
             tracing::error!(error = %e, "cannot complete the waiting-room place");
@@ -275,7 +275,7 @@ async fn waiting_room_pass(
         .await
         .map_err(unavailable)?;
     match place {
-        Some(place) if place.viewer_id == viewer_id && place.state != "abandoned" => Ok(Ok(Some(claims.sub))),
+        Some(place) if place.viewer_id == viewer_id && place.state != PlaceState::Abandoned => Ok(Ok(Some(claims.sub))),
         _ => Ok(Err(refuse(TokenError::Invalid))),
     }
 }

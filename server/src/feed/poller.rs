@@ -11,7 +11,7 @@ use tokio::{sync::watch, time::Instant};
 use super::{Feed, FetchError, Polled, RateWindow, mastodon::MastodonTimeline, x::XSearch};
 use crate::{
     config::{Config, PairError, slug_pairs},
-    store::{FeedSource, Lead, Store},
+    store::{FeedSource, Store},
 };
 
 /// The longest wait after failures.
@@ -114,29 +114,22 @@ impl FeedSources {
         })
     }
 
-    /// Polls every show's sources until `stop` turns true, on one replica at a time: each competes for the lead
-    /// (the database's), the one holding it polls, and when it goes another takes over within [`LEAD_CHECK`]. A
-    /// slug that names no show is reported and skipped.
-    pub async fn run(self, feed: Feed, store: Store, mut stop: watch::Receiver<bool>) {
+    /// Polls every show's sources until `stop` turns true, on the replica holding the feed poller's lead
+    /// (`crate::lead`). A slug that names no show is reported and skipped.
+    pub async fn run(self, feed: Feed, store: Store, stop: watch::Receiver<bool>) {
         if self.shows.is_empty() {
             return;
         }
-        loop {
-            match store.try_lead(LEAD).await {
-                Ok(Some(lead)) => self.poll_while_leading(&feed, &store, lead, stop.clone()).await,
-                Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "cannot ask for the feed poller's lead"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(LEAD_CHECK) => {}
-                _ = stop.wait_for(|stopped| *stopped) => return,
-            }
-        }
+        let sources = std::sync::Arc::new(self);
+        crate::lead::while_leading(store.clone(), LEAD, stop, |quit| {
+            let (sources, feed, store) = (sources.clone(), feed.clone(), store.clone());
+            async move { sources.poll(feed, store, quit).await }
+        })
+        .await;
     }
 
-    async fn poll_while_leading(&self, feed: &Feed, store: &Store, mut lead: Lead, mut stop: watch::Receiver<bool>) {
-        tracing::info!("this server polls the feeds");
-        let (quit, quitting) = watch::channel(false);
+    /// Polls every show's sources until `quit` turns true.
+    async fn poll(&self, feed: Feed, store: Store, quit: watch::Receiver<bool>) {
         let mut pollers = Vec::new();
         for (slug, watches) in &self.shows {
             match store.event_by_slug(slug).await {
@@ -147,26 +140,12 @@ impl FeedSources {
                         event_id: event.id,
                         interval: self.interval,
                     };
-                    pollers.push(tokio::spawn(poller.run(watches.clone(), quitting.clone())));
+                    pollers.push(tokio::spawn(poller.run(watches.clone(), quit.clone())));
                 }
                 Ok(None) => tracing::warn!(%slug, "the feed configuration names a show that does not exist"),
                 Err(e) => tracing::error!(error = %e, %slug, "cannot start the show's feed poller"),
             }
         }
-        loop {
-            let stopping = tokio::select! {
-                _ = tokio::time::sleep(LEAD_CHECK) => false,
-                _ = stop.wait_for(|stopped| *stopped) => true,
-            };
-            if stopping {
-                break;
-            }
-            if !lead.held().await {
-                tracing::warn!("the feed poller's lead was lost; another server may poll now");
-                break;
-            }
-        }
-        quit.send_replace(true);
         for poller in pollers {
             let _ = poller.await;
         }
@@ -175,8 +154,6 @@ impl FeedSources {
 
 /// The lead the replicas' pollers compete for.
 const LEAD: &str = "feed-poller";
-/// How often the leader checks that it still leads, and the others that nobody does.
-const LEAD_CHECK: Duration = Duration::from_secs(5);
 
 struct ShowPoller {
     feed: Feed,

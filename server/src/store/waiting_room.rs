@@ -49,6 +49,43 @@ pub struct Lifetimes {
     pub token: Duration,
 }
 
+crate::text_enum! {
+    /// Where a place is, as kept.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum PlaceState {
+        /// Waiting, or served (see [`PlaceStatus`]).
+        Waiting = "waiting",
+        /// Its order was placed.
+        Completed = "completed",
+        /// The viewer left the queue.
+        Abandoned = "abandoned",
+    }
+}
+
+/// Where a place stands at a given time (what `queue_num` answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceStatus {
+    Waiting,
+    /// The counter reached it: its token may be claimed (or was).
+    Served,
+    /// Served and not claimed in time, or its token expired.
+    Expired,
+    Completed,
+    Abandoned,
+}
+
+impl PlaceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceStatus::Waiting => "waiting",
+            PlaceStatus::Served => "served",
+            PlaceStatus::Expired => "expired",
+            PlaceStatus::Completed => "completed",
+            PlaceStatus::Abandoned => "abandoned",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PositionRecord {
     pub request_id: String,
@@ -61,7 +98,7 @@ pub struct PositionRecord {
     pub served_at: Option<DateTime<Utc>>,
     #[sqlx(try_from = "MaybeAt")]
     pub token_at: Option<DateTime<Utc>>,
-    pub state: String,
+    pub state: PlaceState,
 }
 
 impl PositionRecord {
@@ -75,9 +112,20 @@ impl PositionRecord {
 
     /// Whether the place still holds at `now`: waiting, or served and claimed in time, its token still valid.
     pub fn live(&self, now: DateTime<Utc>, lifetimes: Lifetimes) -> bool {
-        self.state == "waiting"
+        self.state == PlaceState::Waiting
             && self.claim_by(lifetimes).is_none_or(|by| now < by)
             && self.token_at.is_none_or(|at| now < at + lifetimes.token)
+    }
+
+    /// Where the place stands at `now`.
+    pub fn status(&self, now: DateTime<Utc>, lifetimes: Lifetimes) -> PlaceStatus {
+        match self.state {
+            PlaceState::Completed => PlaceStatus::Completed,
+            PlaceState::Abandoned => PlaceStatus::Abandoned,
+            PlaceState::Waiting if !self.live(now, lifetimes) => PlaceStatus::Expired,
+            PlaceState::Waiting if self.served_at.is_some() => PlaceStatus::Served,
+            PlaceState::Waiting => PlaceStatus::Waiting,
+        }
     }
 }
 
@@ -157,15 +205,15 @@ impl Store {
         let Some(room) = room else {
             return Ok(None);
         };
-        let held: Vec<PositionRecord> = sqlx::query_as(&format!(
+        let held: Option<PositionRecord> = sqlx::query_as(&format!(
             "SELECT {POSITION_COLUMNS} FROM waiting_positions WHERE event_id = $1 AND viewer_id = $2 \
              AND state = 'waiting' ORDER BY queue_number DESC LIMIT 1"
         ))
         .bind(event_id)
         .bind(viewer_id)
-        .fetch_all(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(place) = held.into_iter().find(|p| p.live(now, lifetimes)) {
+        if let Some(place) = held.filter(|p| p.live(now, lifetimes)) {
             return Ok(Some(place));
         }
         let number = room.last_number + 1;
@@ -324,7 +372,7 @@ impl Store {
         &self,
         event_id: &str,
         request_id: &str,
-        state: &str,
+        state: PlaceState,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE waiting_positions SET state = $3 WHERE event_id = $1 AND request_id = $2 AND state = 'waiting'",
@@ -466,13 +514,13 @@ mod tests {
         assert_eq!(again, Some(later));
         assert!(
             store
-                .finish_waiting_position("evt_demo", "r2", "completed")
+                .finish_waiting_position("evt_demo", "r2", PlaceState::Completed)
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .finish_waiting_position("evt_demo", "r2", "abandoned")
+                .finish_waiting_position("evt_demo", "r2", PlaceState::Abandoned)
                 .await
                 .unwrap()
         );
@@ -504,7 +552,7 @@ mod tests {
         );
         assert_eq!(store.run_inlets(now, LIFETIMES).await.unwrap(), [], "checkout is full");
         store
-            .finish_waiting_position("evt_demo", "r0", "completed")
+            .finish_waiting_position("evt_demo", "r0", PlaceState::Completed)
             .await
             .unwrap();
         assert_eq!(

@@ -37,7 +37,7 @@ use crate::{
     error::AppError,
     secret::random_token,
     state::AppState,
-    store::{Inlet, PositionRecord, RoomSettings},
+    store::{Inlet, PlaceState, PlaceStatus, PositionRecord, RoomSettings},
 };
 
 /// The most a room lets in at once, or per minute, and moves its counter by in one call.
@@ -154,17 +154,6 @@ async fn own_place(
     place.filter(|p| p.viewer_id == viewer.id).ok_or(AppError::NotFound)
 }
 
-/// Where a place stands at `now`.
-fn status(place: &PositionRecord, state: &AppState, now: DateTime<Utc>) -> &'static str {
-    match place.state.as_str() {
-        "completed" => "completed",
-        "abandoned" => "abandoned",
-        _ if !place.live(now, state.waiting_room.lifetimes) => "expired",
-        _ if place.served_at.is_some() => "served",
-        _ => "waiting",
-    }
-}
-
 async fn queue_num(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -176,7 +165,7 @@ async fn queue_num(
         "entry_time": rfc3339(place.entered_at),
         "queue_number": place.queue_number,
         "event_id": place.event_id,
-        "status": status(&place, &state, Utc::now()),
+        "status": place.status(Utc::now(), state.waiting_room.lifetimes).as_str(),
     }))
     .into_response())
 }
@@ -216,23 +205,23 @@ async fn generate_token(
     let PlaceBody { event_id, request_id } = json_body(&body)?;
     let place = own_place(&state, &headers, &event_id, &request_id).await?;
     let now = Utc::now();
-    match status(&place, &state, now) {
-        "waiting" => {
+    match place.status(now, state.waiting_room.lifetimes) {
+        PlaceStatus::Waiting => {
             return Ok(refusal(
                 StatusCode::ACCEPTED,
                 "not_yet",
                 "your turn has not come yet: ask again when the serving counter reaches your number",
             ));
         }
-        "served" => {}
-        "completed" => {
+        PlaceStatus::Served => {}
+        PlaceStatus::Completed => {
             return Ok(refusal(
                 StatusCode::GONE,
                 "completed",
                 "this place was used for an order",
             ));
         }
-        _ => {
+        PlaceStatus::Expired | PlaceStatus::Abandoned => {
             return Ok(refusal(
                 StatusCode::GONE,
                 "expired",
@@ -304,7 +293,7 @@ async fn update_session(
     own_place(&state, &headers, &event_id, &request_id).await?;
     let left = state
         .store
-        .finish_waiting_position(&event_id, &request_id, "abandoned")
+        .finish_waiting_position(&event_id, &request_id, PlaceState::Abandoned)
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?;
     Ok(Json(json!({ "event_id": event_id, "request_id": request_id, "left": left })).into_response())

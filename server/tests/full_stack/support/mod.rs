@@ -20,7 +20,13 @@ use std::{
 };
 
 use caravan_server::{
-    Application, config::Config, jobs::Worker, mail::Mailer, realtime::Hub, secret::Secret, store::Store,
+    Application,
+    config::Config,
+    jobs::Worker,
+    mail::Mailer,
+    realtime::Hub,
+    secret::{self, Secret},
+    store::Store,
 };
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -282,7 +288,9 @@ impl TestApp {
 pub async fn new_postgres_database() -> String {
     let server = std::env::var("TEST_POSTGRES_URL")
         .expect("TEST_POSTGRES_URL names the PostgreSQL server of the tests (./dev test starts one)");
-    let name = format!("caravan_test_{:016x}", rand_u64());
+    let name = format!("caravan_test_{}", secret::random_token(9).unwrap())
+        .to_lowercase()
+        .replace('-', "_");
     // A pool, not a connection: `&PgPool` is an executor for any lifetime, which the servers' spawned futures need.
     let admin = sqlx::PgPool::connect(&server)
         .await
@@ -294,11 +302,6 @@ pub async fn new_postgres_database() -> String {
     admin.close().await;
     let (base, _) = server.rsplit_once('/').expect("a database in the URL");
     format!("{base}/{name}")
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, RandomState};
-    RandomState::new().hash_one(std::time::SystemTime::now())
 }
 
 /// The PostgreSQL database of the test folder `dir`: made on its first server, found again by a restart.
