@@ -25,6 +25,7 @@ async fn acknowledged_taps_are_the_total_even_after_a_restart() {
     let app = TestApp::spawn().await;
     assert_eq!(total(&app).await, 0);
     // Many calls at once (one viewer: its burst of 60 caps what counts).
+    let started = Instant::now();
     let calls: Vec<_> = (0..40)
         .map(|i| {
             let (client, url) = (app.client.clone(), app.url("/graphql"));
@@ -48,7 +49,12 @@ async fn acknowledged_taps_are_the_total_even_after_a_restart() {
     for call in calls {
         accepted += call.await.unwrap();
     }
-    assert_eq!(accepted, 60, "40 calls of 1–5 taps ask for 120; the burst is 60");
+    // The bucket refills at 20 a second while the calls are under way (on a loaded machine they take a while).
+    let refilled = (started.elapsed().as_secs_f64() * caravan_server::likes::RATE_PER_SECOND).floor() as i64;
+    assert!(
+        (60..=60 + refilled).contains(&accepted),
+        "40 calls of 1–5 taps ask for 120; the burst is 60 (+{refilled} refilled meanwhile): {accepted} accepted"
+    );
     assert_eq!(total(&app).await, accepted);
 
     let (result, dir) = app.shut_down().await;
