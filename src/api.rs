@@ -12,6 +12,7 @@ pub mod orders;
 pub mod playback;
 pub mod realtime;
 mod scalars;
+pub mod waiting_room;
 
 #[cfg(feature = "ssr")]
 pub use client::GraphqlExecutor;

@@ -15,6 +15,7 @@ mod share_meta;
 mod shop;
 mod show_header;
 mod side_panel;
+mod waiting_room_overlay;
 
 pub use cart::{AddToCart, CartButton, CartSheet};
 pub use connection_indicator::ConnectionIndicator;
@@ -31,3 +32,4 @@ pub use share_meta::ShareMeta;
 pub use shop::Shop;
 pub use show_header::ShowHeader;
 pub use side_panel::SidePanel;
+pub use waiting_room_overlay::WaitingRoomOverlay;

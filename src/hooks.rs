@@ -12,6 +12,7 @@ mod use_playback_analytics;
 mod use_playback_authorization;
 mod use_stripe_elements;
 mod use_swipe;
+mod use_waiting_room;
 
 pub use use_cart::{Cart, CartLine, MAX_QUANTITY, provide_cart, use_cart};
 pub use use_catalog::use_catalog;
@@ -25,3 +26,4 @@ pub use use_playback_analytics::use_playback_analytics;
 pub use use_playback_authorization::{Authorization, UsePlaybackAuthorization, use_playback_authorization};
 pub use use_stripe_elements::{UseStripeElements, use_stripe_elements};
 pub use use_swipe::{UseSwipe, use_swipe};
+pub use use_waiting_room::{Queue, WaitingRoom, provide_waiting_room, use_waiting_room};

@@ -185,6 +185,22 @@ texts! {
         "Remove it, or lower the quantity, and order again.";
     test_card_declined: "テストカードは拒否されました。請求はありません。カートはそのままです。",
         "The test card was declined. Nothing was charged; your cart is still here.";
+    queued_for_checkout: "レジの順番待ちをしています。順番が来ると、この注文はそのまま送信されます。",
+        "You are in line for checkout. When your turn comes, this order is placed by itself.";
+    leave_queue: "順番待ちをやめる", "Leave the line";
+    waiting_room_title: "レジの順番待ち", "In line for checkout";
+    taking_number: "整理券を取っています…", "Taking a number…";
+    your_number: "あなたの番号", "Your number";
+    now_serving: "案内中の番号", "Now serving";
+    ahead_of_you: "あなたの前", "Ahead of you";
+    waiting_in_all: "待っている人", "Waiting in all";
+    waiting_room_note: "番組はこのまま再生されます。順番が来ると自動で注文に進みます。",
+        "The show keeps playing. Your order goes ahead by itself when your turn comes.";
+    place_lapsed: "順番の有効期限が切れました。もう一度整理券を取ってください。",
+        "Your place in line has lapsed. Take a new number to order.";
+    queue_unreachable: "順番待ちに接続できませんでした。もう一度お試しください。",
+        "The line could not be reached. Try again.";
+    take_new_number: "整理券を取り直す", "Take a new number";
     card_payment: "カード決済", "Card payment";
     loading_card_form: "カード入力欄を読み込んでいます…", "Loading the card form…";
     stripe_accepted: "Stripe が支払いを受け付けました。注文を確認しています…(領収書はメールで届きます)",

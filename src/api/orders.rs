@@ -53,7 +53,7 @@ pub struct StripePage {
 pub struct OrderProblem {
     #[serde(rename = "error")]
     pub message: String,
-    /// `sold_out`, `price_changed`, `payment_unavailable`, `order_state`, …
+    /// `sold_out`, `price_changed`, `payment_unavailable`, `order_state`, `waiting_room` (armed: queue first), …
     #[serde(default)]
     pub code: Option<String>,
     #[serde(default)]
@@ -103,15 +103,20 @@ mod browser {
         email: Option<&'a str>,
     }
 
-    /// Orders `lines` of the show at `slug`; `key` is this attempt's Idempotency-Key (the same on a retry).
+    /// Orders `lines` of the show at `slug`; `key` is this attempt's Idempotency-Key (the same on a retry), and
+    /// `waiting_room_token` the viewer's pass while the show's waiting room is armed.
     pub async fn place_order(
         slug: &str,
         lines: &[OrderLineRequest],
         email: Option<&str>,
         key: &str,
+        waiting_room_token: Option<&str>,
     ) -> Result<OrderAnswer, ApiError> {
-        let response = gloo_net::http::Request::post("/api/orders")
-            .header("idempotency-key", key)
+        let mut request = gloo_net::http::Request::post("/api/orders").header("idempotency-key", key);
+        if let Some(token) = waiting_room_token {
+            request = request.header(crate::api::waiting_room::TOKEN_HEADER, token);
+        }
+        let response = request
             .json(&PlaceBody { slug, lines, email })
             .map_err(|e| ApiError::Network(e.to_string()))?
             .send()

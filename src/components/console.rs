@@ -7,6 +7,7 @@ mod feed_moderation;
 mod grant_access_form;
 mod mail_outbox;
 mod playback_figures;
+mod waiting_room_controls;
 
 pub use console_login::ConsoleLogin;
 pub use console_panel::ConsolePanel;

@@ -4,8 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::Event,
-    components::{LikeButton, PickupBanner, Player, Shop},
-    hooks::{provide_cart, provide_embed, provide_pickup, use_catalog},
+    components::{LikeButton, PickupBanner, Player, Shop, WaitingRoomOverlay},
+    hooks::{provide_cart, provide_embed, provide_pickup, provide_waiting_room, use_catalog},
     preferences::use_texts,
     routes::{live_path, show_of_route},
 };
@@ -25,6 +25,7 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     // Before the cart: it tells the partner about additions.
     provide_embed(event.slug.clone());
     provide_cart(&event.slug);
+    provide_waiting_room(event.id.clone());
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
     let t = use_texts();
@@ -33,6 +34,7 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
         <Title text=event.title.clone() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>
             <Player event=event.clone() />
+            <WaitingRoomOverlay />
             <div class="embed-bar">
                 <PickupBanner />
                 <LikeButton event_id=event.id.clone() initial=event.likes.total />

@@ -9,9 +9,9 @@ use crate::{
     },
     components::{
         ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ShareMeta, Shop, ShowHeader,
-        SidePanel,
+        SidePanel, WaitingRoomOverlay,
     },
-    hooks::{provide_cart, provide_pickup, use_catalog},
+    hooks::{provide_cart, provide_pickup, provide_waiting_room, use_catalog},
     preferences::use_texts,
     routes::NotFoundPage,
 };
@@ -45,6 +45,7 @@ pub fn show_of_route(show: impl Fn(Event) -> AnyView + Copy + Send + Sync + 'sta
 #[component]
 fn LiveShow(event: Event) -> impl IntoView {
     provide_cart(&event.slug);
+    provide_waiting_room(event.id.clone());
     provide_pickup(event.id.clone(), event.pickup.clone());
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
@@ -64,6 +65,7 @@ fn LiveShow(event: Event) -> impl IntoView {
             <ConnectionIndicator />
             <section class="stage" aria-label=move || t.get().live_show>
                 <Player event=event.clone() />
+                <WaitingRoomOverlay />
                 <div class="stage-actions">
                     <PickupBanner />
                     <LikeButton event_id=event.id.clone() initial=event.likes.total />

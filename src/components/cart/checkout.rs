@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use super::stripe_payment::StripePayment;
 use crate::{
     api::orders::{PlacedOrder, StripePage},
-    hooks::use_cart,
+    hooks::{Queue, use_cart, use_waiting_room},
     preferences::use_texts,
 };
 
@@ -13,6 +13,9 @@ use crate::{
 enum Step {
     Editing,
     Placing,
+    /// The show's waiting room is armed: the viewer waits for their turn (the overlay over the show says where they
+    /// are); the order is placed by itself when it comes.
+    Queued,
     /// Placed with the local test provider: the buyer pays (or declines) in test mode.
     TestPayment(PlacedOrder),
     Paying(PlacedOrder),
@@ -31,6 +34,7 @@ enum Step {
 #[component]
 pub fn Checkout(slug: String) -> impl IntoView {
     let cart = use_cart()?;
+    let room = use_waiting_room();
     let embed = crate::hooks::use_embed_host();
     let t = use_texts();
     let step = RwSignal::new(Step::Editing);
@@ -44,7 +48,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
     #[cfg(not(feature = "browser"))]
     let _ = (slug, attempt, embed);
 
-    let place = move |_| {
+    let place = move || {
         problem.set(None);
         step.set(Step::Placing);
         #[cfg(feature = "browser")]
@@ -55,9 +59,10 @@ pub fn Checkout(slug: String) -> impl IntoView {
             attempt.set_value(Some(key.clone()));
             let lines = cart.order_lines();
             let address = email.get_untracked();
+            let pass = room.and_then(|room| room.token());
             leptos::task::spawn_local(async move {
                 let address = Some(address.trim()).filter(|a| !a.is_empty());
-                match place_order(&slug, &lines, address, &key).await {
+                match place_order(&slug, &lines, address, &key, pass.as_deref()).await {
                     Ok(OrderAnswer::Done(order)) => {
                         attempt.set_value(None);
                         if let Some(embed) = embed {
@@ -81,6 +86,13 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     }
                     Ok(OrderAnswer::Refused(refusal)) => {
                         attempt.set_value(None);
+                        if let (Some("waiting_room"), Some(room)) = (refusal.code.as_deref(), room) {
+                            // Armed (or the pass has run out): queue; the order goes on when the turn comes.
+                            room.forget_token();
+                            room.join();
+                            step.set(Step::Queued);
+                            return;
+                        }
                         if let (Some("price_changed"), Some(id), Some(price)) =
                             (refusal.code.as_deref(), refusal.product_id.as_deref(), refusal.price)
                         {
@@ -108,6 +120,26 @@ pub fn Checkout(slug: String) -> impl IntoView {
             });
         }
     };
+
+    // The waiting room lets the viewer in: the order they asked for is placed (the cart opens to show it); leaving
+    // the queue (here or on the overlay) brings the checkout back.
+    if let Some(room) = room {
+        Effect::new(move |_| {
+            let queue = room.queue.get();
+            if step.get_untracked() != Step::Queued {
+                return;
+            }
+            match queue {
+                Queue::Admitted => {
+                    room.done();
+                    cart.open.set(true);
+                    place();
+                }
+                Queue::Outside => step.set(Step::Editing),
+                Queue::Joining | Queue::Waiting { .. } | Queue::Lapsed => {}
+            }
+        });
+    }
 
     let pay = move |succeed: bool| {
         let Step::TestPayment(order) = step.get_untracked() else {
@@ -161,10 +193,29 @@ pub fn Checkout(slug: String) -> impl IntoView {
                             type="button"
                             class="checkout-place"
                             disabled=move || empty() || placing
-                            on:click=place
+                            on:click=move |_| place()
                         >
                             {move || if placing { t.get().placing_order } else { t.get().place_order }}
                         </button>
+                    }
+                        .into_any()
+                }
+                Step::Queued => {
+                    view! {
+                        <div class="checkout-queued" role="status">
+                            <p>{move || t.get().queued_for_checkout}</p>
+                            <button
+                                type="button"
+                                class="secondary"
+                                on:click=move |_| {
+                                    if let Some(room) = room {
+                                        room.leave();
+                                    }
+                                }
+                            >
+                                {move || t.get().leave_queue}
+                            </button>
+                        </div>
                     }
                         .into_any()
                 }

@@ -10,6 +10,7 @@ use crate::{
     components::console::{
         catalog_refresh::CatalogRefresh, dead_letters::DeadLetters, feed_moderation::FeedModeration,
         grant_access_form::GrantAccessForm, mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
+        waiting_room_controls::WaitingRoomControls,
     },
     format::format_price,
     routes::live_path,
@@ -110,6 +111,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
                 set_pickup.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
             }}
 
+            <WaitingRoomControls event_id=event.id.clone() />
             <GrantAccessForm slug=event.slug.clone() />
             {move || {
                 let slug = catalog_slug.clone();
