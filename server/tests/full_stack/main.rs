@@ -12,6 +12,7 @@ mod backup;
 mod catalog_live;
 mod cloudfront_cookies;
 mod console;
+mod docs;
 mod feed;
 mod graphql;
 mod health;
