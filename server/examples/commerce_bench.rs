@@ -8,10 +8,7 @@
 
 use std::time::Duration;
 
-use caravan_server::{
-    secret::Secret,
-    store::{EventRecord, ProductRecord},
-};
+use caravan_server::secret::Secret;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -37,25 +34,7 @@ async fn main() -> anyhow::Result<()> {
     // The worker would run each paid order's steps; orders here stay unpaid, so it has nothing to do.
     let server =
         support::serve(|config| config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()))).await?;
-    let now = chrono::Utc::now();
-    let event = EventRecord::new("evt_sale", "sale", "Sale", now - chrono::Duration::hours(1));
-    let product = ProductRecord {
-        id: "prd_sale".into(),
-        event_id: event.id.clone(),
-        position: 0,
-        title: "Tea".into(),
-        title_en: None,
-        description: None,
-        image_url: "/demo/product-01.svg".into(),
-        price: 1980,
-        currency: "JPY".into(),
-        tax_rate_bp: 800,
-        stock: 10_000_000,
-    };
-    server
-        .store
-        .create_event(&event, std::slice::from_ref(&product))
-        .await?;
+    support::add_sale(&server.store).await?;
     let base = server.base.clone();
 
     let client = reqwest::Client::builder()

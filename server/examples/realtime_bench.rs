@@ -122,14 +122,26 @@ fn row(name: &str, subscribers: usize, changes: usize, f: &Figures) -> String {
     )
 }
 
-/// Starts the target on a free port: the process, and the folder it keeps its data in.
+/// A target server running on a free port of 127.0.0.1.
+struct Running {
+    child: Child,
+    pid: u32,
+    port: u16,
+    /// `http://127.0.0.1:<port>`.
+    base: String,
+    /// The folder it keeps its data in, removed when this is dropped.
+    _data: tempfile::TempDir,
+}
+
+/// Starts the target on a free port and waits until it answers.
 async fn start(
     target: Target,
     server: &str,
     site: &str,
     reference: &str,
-    port: u16,
-) -> anyhow::Result<(Child, tempfile::TempDir)> {
+    http: &reqwest::Client,
+) -> anyhow::Result<Running> {
+    let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
     let data = tempfile::tempdir()?;
     let child = match target {
         Target::Caravan => Command::new(server)
@@ -152,7 +164,16 @@ async fn start(
             .kill_on_drop(true)
             .spawn()?,
     };
-    Ok((child, data))
+    let pid = child.id().ok_or_else(|| anyhow::anyhow!("no server pid"))?;
+    let base = format!("http://127.0.0.1:{port}");
+    wait_until_up(http, &base).await?;
+    Ok(Running {
+        child,
+        pid,
+        port,
+        base,
+        _data: data,
+    })
 }
 
 /// Shows `product` in the banner through the target's mutation.
@@ -216,12 +237,14 @@ async fn connect_all(
 
 /// caravan-server holding `subscribers` idle for `duration`: its memory every 30 s, then one change to all.
 async fn hold(server: &str, site: &str, reference: &str, subscribers: usize, duration: Duration) -> anyhow::Result<()> {
-    let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
-    let (mut child, _data) = start(Target::Caravan, server, site, reference, port).await?;
-    let pid = child.id().ok_or_else(|| anyhow::anyhow!("no server pid"))?;
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    wait_until_up(&http, &base).await?;
+    let Running {
+        mut child,
+        pid,
+        port,
+        base,
+        _data,
+    } = start(Target::Caravan, server, site, reference, &http).await?;
     let idle = rss_kib(pid)?;
     let (receipts, mut receipts_rx) = mpsc::unbounded_channel();
     let (connections, _) = connect_all(Target::Caravan, &http, port, subscribers, receipts, &mut receipts_rx).await?;
@@ -282,12 +305,14 @@ async fn measure(
     subscribers: usize,
     changes: usize,
 ) -> anyhow::Result<Figures> {
-    let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
-    let (mut child, _data) = start(target, server, site, reference, port).await?;
-    let pid = child.id().ok_or_else(|| anyhow::anyhow!("no server pid"))?;
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    wait_until_up(&http, &base).await?;
+    let Running {
+        mut child,
+        pid,
+        port,
+        base,
+        _data,
+    } = start(target, server, site, reference, &http).await?;
     let idle_rss_kib = rss_kib(pid)?;
 
     // Connect and subscribe everyone.

@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use caravan_server::store::{EventRecord, Inlet, ProductRecord, RoomSettings};
+use caravan_server::store::{Inlet, RoomSettings};
 use serde_json::{Value, json};
 
 mod support;
@@ -26,25 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let concurrency: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
 
     let server = support::serve(|_| {}).await?;
-    let now = chrono::Utc::now();
-    let event = EventRecord::new(EVENT, "sale", "Sale", now - chrono::Duration::hours(1));
-    let product = ProductRecord {
-        id: "prd_sale".into(),
-        event_id: event.id.clone(),
-        position: 0,
-        title: "Tea".into(),
-        title_en: None,
-        description: None,
-        image_url: "/demo/product-01.svg".into(),
-        price: 1980,
-        currency: "JPY".into(),
-        tax_rate_bp: 800,
-        stock: 10_000_000,
-    };
-    server
-        .store
-        .create_event(&event, std::slice::from_ref(&product))
-        .await?;
+    support::add_sale(&server.store).await?;
     let armed = |armed: bool| RoomSettings {
         armed,
         inlet: Inlet::Manual,

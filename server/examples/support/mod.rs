@@ -91,3 +91,27 @@ pub async fn healthz_rate(client: &reqwest::Client, base: &str, requests: usize,
     })
     .await
 }
+
+/// Adds the benchmarks' sale: the show `evt_sale` (slug `sale`, on air) selling one product, `prd_sale` at ¥1,980
+/// with ten million in stock.
+pub async fn add_sale(store: &Store) -> anyhow::Result<()> {
+    use caravan_server::store::{EventRecord, ProductRecord};
+
+    let now = chrono::Utc::now();
+    let event = EventRecord::new("evt_sale", "sale", "Sale", now - chrono::Duration::hours(1));
+    let product = ProductRecord {
+        id: "prd_sale".into(),
+        event_id: event.id.clone(),
+        position: 0,
+        title: "Tea".into(),
+        title_en: None,
+        description: None,
+        image_url: "/demo/product-01.svg".into(),
+        price: 1980,
+        currency: "JPY".into(),
+        tax_rate_bp: 800,
+        stock: 10_000_000,
+    };
+    store.create_event(&event, std::slice::from_ref(&product)).await?;
+    Ok(())
+}
