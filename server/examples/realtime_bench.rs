@@ -282,8 +282,8 @@ async fn hold(server: &str, site: &str, reference: &str, subscribers: usize, dur
         println!("| {} s | {:.1} |", at.as_secs(), mib(*kib));
     }
     println!(
-        "
-{subscribers} idle subscribers for {} s: RSS {:.1} → {:.1} MiB (max {:.1}, drift {:+.1} MiB, {:+.2} %);          server CPU {:.0} ms in all ({:.2} % of one core); then one change reached all {subscribers} in {:.0} ms.",
+        "\n{subscribers} idle subscribers for {} s: RSS {:.1} → {:.1} MiB (max {:.1}, drift {:+.1} MiB, {:+.2} %); \
+         server CPU {:.0} ms in all ({:.2} % of one core); then one change reached all {subscribers} in {:.0} ms.",
         duration.as_secs(),
         mib(first),
         mib(last),
