@@ -238,13 +238,8 @@ async fn connect_all(
 /// caravan-server holding `subscribers` idle for `duration`: its memory every 30 s, then one change to all.
 async fn hold(server: &str, site: &str, reference: &str, subscribers: usize, duration: Duration) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
-    let Running {
-        mut child,
-        pid,
-        port,
-        base,
-        _data,
-    } = start(Target::Caravan, server, site, reference, &http).await?;
+    let mut running = start(Target::Caravan, server, site, reference, &http).await?;
+    let (pid, port, base) = (running.pid, running.port, running.base.clone());
     let idle = rss_kib(pid)?;
     let (receipts, mut receipts_rx) = mpsc::unbounded_channel();
     let (connections, _) = connect_all(Target::Caravan, &http, port, subscribers, receipts, &mut receipts_rx).await?;
@@ -270,7 +265,7 @@ async fn hold(server: &str, site: &str, reference: &str, subscribers: usize, dur
     }
     let last_delivery = sent.elapsed();
     drop(connections);
-    child.kill().await.ok();
+    running.child.kill().await.ok();
 
     let mib = |kib: u64| kib as f64 / 1024.0;
     let (first, last) = (samples[0].1, samples.last().expect("samples").1);
@@ -306,13 +301,8 @@ async fn measure(
     changes: usize,
 ) -> anyhow::Result<Figures> {
     let http = reqwest::Client::new();
-    let Running {
-        mut child,
-        pid,
-        port,
-        base,
-        _data,
-    } = start(target, server, site, reference, &http).await?;
+    let mut running = start(target, server, site, reference, &http).await?;
+    let (pid, port, base) = (running.pid, running.port, running.base.clone());
     let idle_rss_kib = rss_kib(pid)?;
 
     // Connect and subscribe everyone.
@@ -357,7 +347,7 @@ async fn measure(
     let throughput = expected as f64 / burst_started.elapsed().as_secs_f64();
     let peak_rss_kib = rss_kib(pid)?;
     drop(connections);
-    child.kill().await.ok();
+    running.child.kill().await.ok();
 
     latencies.sort();
     Ok(Figures {

@@ -136,6 +136,15 @@ mod browser {
         }
     }
 
+    /// A GET's JSON answer, or the server's refusal.
+    async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+        let response = send(Request::get(url), None).await?;
+        if !response.ok() {
+            return Err(refusal(response).await);
+        }
+        decode(response).await
+    }
+
     /// The number being served now.
     pub async fn serving(event_id: &str) -> Result<i64, ApiError> {
         #[derive(Deserialize)]
@@ -143,11 +152,7 @@ mod browser {
             serving_counter: i64,
         }
         let url = format!("/waiting-room/serving_num?event_id={}", component(event_id));
-        let response = send(Request::get(&url), None).await?;
-        if !response.ok() {
-            return Err(refusal(response).await);
-        }
-        Ok(decode::<Answer>(response).await?.serving_counter)
+        Ok(get::<Answer>(&url).await?.serving_counter)
     }
 
     /// How many wait for their turn.
@@ -157,11 +162,7 @@ mod browser {
             waiting_num: i64,
         }
         let url = format!("/waiting-room/waiting_num?event_id={}", component(event_id));
-        let response = send(Request::get(&url), None).await?;
-        if !response.ok() {
-            return Err(refusal(response).await);
-        }
-        Ok(decode::<Answer>(response).await?.waiting_num)
+        Ok(get::<Answer>(&url).await?.waiting_num)
     }
 
     /// The place's token, once its turn has come.

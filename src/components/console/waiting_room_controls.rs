@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use super::action_message::ActionMessage;
 use crate::api::waiting_room::RoomFigures;
 
 /// How often the room's counters are read again.
@@ -179,14 +180,7 @@ pub fn WaitingRoomControls(event_id: String) -> impl IntoView {
                 <button type="button" on:click=move |_| act(Action::Admit)>"Let them in"</button>
                 <button type="button" class="secondary" on:click=move |_| act(Action::Reset)>"Start over"</button>
             </div>
-            {move || {
-                message
-                    .get()
-                    .map(|outcome| match outcome {
-                        Ok(done) => view! { <p class="form-done" role="status">{done}</p> }.into_any(),
-                        Err(problem) => view! { <p class="form-error" role="alert">{problem}</p> }.into_any(),
-                    })
-            }}
+            <ActionMessage result=message />
         </section>
     }
 }
