@@ -187,8 +187,13 @@ pub enum CfHashAlgorithm {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub struct ConfigError(#[from] Box<figment::Error>);
+pub enum ConfigError {
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// Relative paths are made absolute against the working directory, which must be readable.
+    #[error("cannot read the working directory, which relative paths are taken from: {0}")]
+    WorkingDirectory(std::io::Error),
+}
 
 impl Config {
     /// Reads the layers from the process environment. `CARAVAN_CONFIG` names the file; without it `caravan.toml` in
@@ -198,14 +203,40 @@ impl Config {
         Self::from_layers(file.as_deref().unwrap_or(Path::new(DEFAULT_FILE)))
     }
 
-    /// The three layers with `file` as the middle one (a missing file is an empty layer).
+    /// The three layers with `file` as the middle one (a missing file is an empty layer), every path in them made
+    /// absolute against the working directory.
     pub fn from_layers(file: &Path) -> Result<Self, ConfigError> {
-        Figment::new()
+        let config: Self = Figment::new()
             .merge(Toml::string(DEFAULTS))
             .merge(Toml::file(file))
             .merge(Env::prefixed("CARAVAN_").ignore(&["config"]))
             .extract()
-            .map_err(|e| ConfigError(Box::new(e)))
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        let here = std::env::current_dir().map_err(ConfigError::WorkingDirectory)?;
+        Ok(config.anchored_at(&here))
+    }
+
+    /// Every configured path made absolute against `base`, once, so that nothing later depends on the working
+    /// directory: the encoders run in folders of their own and are handed these paths. A program named without a
+    /// folder (`packager`) stays a name, looked up on `PATH` as a shell would.
+    fn anchored_at(mut self, base: &Path) -> Self {
+        for path in [&mut self.data_dir, &mut self.site_dir] {
+            *path = anchored(base, path);
+        }
+        for path in [&mut self.cf_private_key_file, &mut self.waiting_room_key_file]
+            .into_iter()
+            .flatten()
+        {
+            *path = anchored(base, path);
+        }
+        if self.shaka_packager.components().count() > 1 {
+            self.shaka_packager = anchored(base, &self.shaka_packager);
+        }
+        if let Some(url) = &self.database_url {
+            let absolute = anchored_sqlite_url(base, url.expose());
+            self.database_url = Some(Secret::new(absolute));
+        }
+        self
     }
 
     /// The built-in defaults alone (`server/defaults.toml`, checked by the tests to load).
@@ -244,13 +275,14 @@ impl Config {
         }
     }
 
-    /// How the demo's on-demand media is made: into the media directory, its key kept outside it.
-    pub fn demo_vod(&self) -> crate::media::DemoVod {
+    /// How the demo's on-demand media is made: into the media directory, its key kept outside it, with the
+    /// packager found at start.
+    pub fn demo_vod(&self, tools: &crate::tools::Tools) -> crate::media::DemoVod {
         crate::media::DemoVod {
             media_dir: self.media_dir(),
             work_dir: self.data_dir.join("work/demo-vod"),
             key_file: self.data_dir.join("keys/demo-clearkey.json"),
-            packager: self.shaka_packager.clone(),
+            packager: tools.packager.clone(),
         }
     }
 
@@ -277,6 +309,33 @@ impl Config {
         // A real-time encoder per test server would take the machine: tests that need the stream turn it on.
         config.demo_media = false;
         config
+    }
+}
+
+/// `path` against `base` when relative, without `.` components (`./data` is `<base>/data`).
+fn anchored(base: &Path, path: &Path) -> PathBuf {
+    base.join(path)
+        .components()
+        .filter(|c| *c != std::path::Component::CurDir)
+        .collect()
+}
+
+/// A SQLite URL whose file is a relative path (`sqlite://data/x.db`, `sqlite:x.db`) with that path anchored at
+/// `base`; any other URL (PostgreSQL, an absolute file, `sqlite::memory:`) as it is.
+fn anchored_sqlite_url(base: &Path, url: &str) -> String {
+    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return url.to_owned();
+    };
+    let (file, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(file, query)| (file, Some(query)));
+    if file.is_empty() || file.starts_with('/') || file.starts_with(':') {
+        return url.to_owned();
+    }
+    let file = anchored(base, Path::new(file));
+    match query {
+        Some(query) => format!("sqlite://{}?{query}", file.display()),
+        None => format!("sqlite://{}", file.display()),
     }
 }
 
@@ -339,8 +398,18 @@ mod tests {
         Jail::expect_with(|jail| {
             let config = load_in(jail).expect("defaults load");
             assert_eq!(config.addr, "127.0.0.1:3000".parse().unwrap());
-            assert_eq!(config.data_dir, PathBuf::from("data"));
-            assert_eq!(config.database_url().expose(), "sqlite://data/caravan.db");
+            // Relative defaults are taken from the working directory (the jail's), once, at load.
+            let here = jail.directory();
+            assert_eq!(config.data_dir, here.join("data"));
+            assert_eq!(config.site_dir, here.join("target/site"));
+            assert_eq!(
+                config.shaka_packager,
+                here.join("node_modules/shaka-packager/bin/packager-linux-x64")
+            );
+            assert_eq!(
+                config.database_url().expose(),
+                &format!("sqlite://{}/data/caravan.db", here.display())
+            );
             assert!(config.demo);
             assert_eq!(
                 config.development_credentials().len(),
@@ -396,6 +465,57 @@ mod tests {
             assert_eq!(config.shopify_collections, "demo=summer-live,other=autumn");
             Ok(())
         });
+    }
+
+    #[test]
+    fn every_configured_path_is_made_absolute_once() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CARAVAN_DATA_DIR", "./var/../state");
+            jail.set_env("CARAVAN_CF_PRIVATE_KEY_FILE", "keys/cf.pem");
+            jail.set_env("CARAVAN_WAITING_ROOM_KEY_FILE", "/etc/caravan/room.pem");
+            jail.set_env("CARAVAN_SHAKA_PACKAGER", "packager");
+            jail.set_env("CARAVAN_DATABASE_URL", "sqlite:db/caravan.db?mode=rwc");
+            let config = load_in(jail).expect("loads");
+            let here = jail.directory();
+            assert_eq!(config.data_dir, here.join("var/../state"));
+            assert_eq!(config.cf_private_key_file, Some(here.join("keys/cf.pem")));
+            assert_eq!(
+                config.waiting_room_key_file,
+                Some(PathBuf::from("/etc/caravan/room.pem"))
+            );
+            assert_eq!(
+                config.shaka_packager,
+                PathBuf::from("packager"),
+                "a bare name is looked up on PATH"
+            );
+            assert_eq!(
+                config.database_url().expose(),
+                &format!("sqlite://{}/db/caravan.db?mode=rwc", here.display())
+            );
+            let vod = config.demo_vod(&crate::tools::Tools::default());
+            assert_eq!(vod.work_dir, here.join("var/../state/work/demo-vod"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn only_relative_sqlite_files_are_anchored() {
+        let base = Path::new("/srv/caravan");
+        assert_eq!(
+            anchored_sqlite_url(base, "sqlite://data/a.db"),
+            "sqlite:///srv/caravan/data/a.db"
+        );
+        assert_eq!(
+            anchored_sqlite_url(base, "sqlite://./a.db"),
+            "sqlite:///srv/caravan/a.db"
+        );
+        for unchanged in [
+            "sqlite:///var/lib/a.db",
+            "sqlite::memory:",
+            "postgres://app:pw@db/caravan",
+        ] {
+            assert_eq!(anchored_sqlite_url(base, unchanged), unchanged);
+        }
     }
 
     #[test]

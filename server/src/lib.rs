@@ -26,7 +26,9 @@ pub mod session;
 pub mod site;
 pub mod state;
 pub mod store;
+pub mod summary;
 pub mod telemetry;
+pub mod tools;
 pub mod waiting_room;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
@@ -66,6 +68,8 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating and seeding the demo when configured), binds the address and builds the routes.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        let tools = tools::Tools::locate(config);
+        summary::log(&summary::summary(config, &tools));
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
@@ -87,7 +91,7 @@ impl Application {
                     store::DEMO_SLUG
                 );
             }
-            register_demo_key(&store, &config.demo_vod().key_file).await;
+            register_demo_key(&store, &config.demo_vod(&tools).key_file).await;
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -160,7 +164,8 @@ impl Application {
             feed_sources,
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
-            demo_media: config.demo_media.then(|| config.demo_vod()),
+            // Without ffmpeg there is nothing to make (the summary has said so).
+            demo_media: (config.demo && config.demo_media && tools.ffmpeg.is_some()).then(|| config.demo_vod(&tools)),
             listener,
             router,
             state,
@@ -213,11 +218,15 @@ impl Application {
         let store = self.state.store.clone();
         let demo_vod = self.demo_media.map(|vod| {
             tokio::spawn(async move {
+                // The paid demo's key reaches the license server before its media exists (it is kept across
+                // restarts in the key file), so no player finds the encrypted media without a key to play it.
+                match vod.content_key().await {
+                    Ok(key) => register_content_key(&store, &key).await,
+                    Err(e) => tracing::error!(error = %e, "cannot make the demo's content key"),
+                }
                 if let Err(e) = vod.prepare().await {
                     tracing::error!(error = %e, "cannot make the demo's on-demand media");
                 }
-                // The paid demo's key, for the license server (kept across restarts in the key file).
-                register_demo_key(&store, &vod.key_file).await;
             })
         });
         // The peer's address is the media gate's (CloudFront's `AWS:SourceIp`).
@@ -249,13 +258,19 @@ impl Application {
     }
 }
 
-/// Gives the license server the paid demo's content key, when the demo's media has been made (by this server or an
-/// earlier start on the same data).
+/// Gives the license server the paid demo's content key, when its key file exists (made by this server or an earlier
+/// start on the same data).
 async fn register_demo_key(store: &Store, key_file: &std::path::Path) {
-    if let Some(key) = media::ContentKey::read(key_file).await
-        && let Err(e) = store
-            .put_content_key(store::DEMO_PAID_EVENT_ID, &key.key_id, &key.key)
-            .await
+    if let Some(key) = media::ContentKey::read(key_file).await {
+        register_content_key(store, &key).await;
+    }
+}
+
+/// Gives the license server `key` as the paid demo's.
+async fn register_content_key(store: &Store, key: &media::ContentKey) {
+    if let Err(e) = store
+        .put_content_key(store::DEMO_PAID_EVENT_ID, &key.key_id, &key.key)
+        .await
     {
         tracing::error!(error = %e, "cannot register the demo's content key");
     }

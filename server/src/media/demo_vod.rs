@@ -31,8 +31,9 @@ pub struct DemoVod {
     pub work_dir: PathBuf,
     /// Where the ClearKey variant's key is kept (not served).
     pub key_file: PathBuf,
-    /// The Shaka Packager binary; without it the ClearKey variant is skipped.
-    pub packager: PathBuf,
+    /// The Shaka Packager binary, when installed; without it the ClearKey variant is skipped (the start-up summary
+    /// says so).
+    pub packager: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,19 +49,21 @@ pub enum MediaError {
 }
 
 impl DemoVod {
+    /// The ClearKey variant's key: the one kept in the key file, or a new one written there.
+    pub async fn content_key(&self) -> io::Result<ContentKey> {
+        ContentKey::load_or_create(&self.key_file).await
+    }
+
     /// Makes whatever is missing; returns what it made.
     pub async fn prepare(&self) -> Result<Vec<&'static str>, MediaError> {
         let archive = self.media_dir.join(DEMO_ARCHIVE);
         let clearkey = self.media_dir.join(DEMO_CLEARKEY);
-        let want_clearkey = !clearkey.join("master.m3u8").exists() && self.packager.is_file();
-        if !want_clearkey && !self.packager.is_file() {
-            tracing::warn!(
-                packager = %self.packager.display(),
-                "Shaka Packager not found: the demo's ClearKey stream is not made (`./dev setup` installs it)"
-            );
-        }
+        let packager = self
+            .packager
+            .as_deref()
+            .filter(|_| !clearkey.join("master.m3u8").exists());
         let want_archive = !archive.join("master.m3u8").exists();
-        if !want_archive && !want_clearkey {
+        if !want_archive && packager.is_none() {
             return Ok(Vec::new());
         }
         let started = Instant::now();
@@ -76,12 +79,12 @@ impl DemoVod {
             publish(&partial, &archive).await?;
             made.push(DEMO_ARCHIVE);
         }
-        if want_clearkey {
-            let key = ContentKey::load_or_create(&self.key_file).await?;
+        if let Some(packager) = packager {
+            let key = self.content_key().await?;
             let partial = partial(&clearkey);
             run(
                 "packager",
-                &mut package_clearkey(&self.packager, &self.work_dir, &partial, &key),
+                &mut package_clearkey(packager, &self.work_dir, &partial, &key),
             )
             .await?;
             for playlist in ["master.m3u8", "360p/index.m3u8", "720p/index.m3u8", "audio/index.m3u8"] {

@@ -14,6 +14,7 @@ mod cloudfront_cookies;
 mod console;
 mod docs;
 mod feed;
+mod first_run;
 mod graphql;
 mod health;
 mod license_proxy;

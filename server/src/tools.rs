@@ -1,0 +1,60 @@
+//! The programs the server runs as child processes (ffmpeg, Shaka Packager), found once at start: a missing one is
+//! reported once, in the start-up summary, and what needs it is not attempted.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+
+/// What was found: each program's path, or `None`.
+#[derive(Debug, Clone, Default)]
+pub struct Tools {
+    pub ffmpeg: Option<PathBuf>,
+    pub packager: Option<PathBuf>,
+}
+
+impl Tools {
+    /// Looks for the configured programs (ffmpeg on `PATH`; Shaka Packager where configured).
+    pub fn locate(config: &Config) -> Self {
+        Self {
+            ffmpeg: locate(Path::new("ffmpeg")),
+            packager: locate(&config.shaka_packager),
+        }
+    }
+}
+
+/// `program` as the system would run it: a path with a folder in it names a file; a bare name is looked up on
+/// `PATH`. Only an executable file counts.
+pub fn locate(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return is_executable(program).then(|| program.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_are_found_on_path_or_by_their_path() {
+        let sh = locate(Path::new("sh")).expect("sh is on PATH");
+        assert!(sh.is_absolute(), "{}", sh.display());
+        assert_eq!(locate(&sh), Some(sh.clone()));
+        assert_eq!(locate(Path::new("caravan-no-such-program")), None);
+        assert_eq!(locate(Path::new("/nonexistent/ffmpeg")), None);
+
+        // A file that cannot be run is not the program.
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("packager");
+        std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+        assert_eq!(locate(&plain), None);
+    }
+}
