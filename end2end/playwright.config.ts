@@ -32,8 +32,8 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: /(\.(nojs|live)|layout)\.spec\.ts$/ },
-    { name: 'phone', use: phone, testIgnore: /(\.(nojs|live)|layout)\.spec\.ts$/ },
+    { name: 'desktop', use: desktop, testIgnore: /(\.(nojs|live)|layout|accessibility)\.spec\.ts$/ },
+    { name: 'phone', use: phone, testIgnore: /(\.(nojs|live)|layout|accessibility)\.spec\.ts$/ },
     // The layouts, each at its own size (the spec sets them).
     { name: 'layout', use: desktop, testMatch: /layout\.spec\.ts$/ },
     // Live changes: one project with one worker, so no two tests (of one file or of two) move the same banner at once
@@ -41,6 +41,15 @@ export default defineConfig({
     { name: 'live', use: desktop, testMatch: /\.live\.spec\.ts$/, fullyParallel: false, workers: 1 },
     { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
     { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, testMatch: /\.nojs\.spec\.ts$/ },
+    // The accessibility sweep, on the desktop and the phone, once every other project has finished: it keeps both
+    // cores busy (a server of its own, axe over each state), which would slow the timing tests beside it. Run it
+    // alone with `--project a11y-desktop --project a11y-phone --no-deps`.
+    ...(['desktop', 'phone'] as const).map((device) => ({
+      name: `a11y-${device}`,
+      use: device === 'desktop' ? desktop : phone,
+      testMatch: /accessibility\.spec\.ts$/,
+      dependencies: ['desktop', 'phone', 'layout', 'live', 'desktop-nojs', 'phone-nojs'],
+    })),
   ],
   webServer: {
     command: `"${server}" serve`,

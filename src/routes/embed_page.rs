@@ -33,6 +33,9 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     view! {
         <Title text=event.title.clone() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>
+            // The widget shows no title (the partner's page around it has its own), but a screen reader's outline of
+            // the frame starts with the show's name.
+            <h1 class="visually-hidden">{event.title.clone()}</h1>
             <Player event=event.clone() />
             <WaitingRoomOverlay />
             <div class="embed-bar">

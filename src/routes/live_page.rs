@@ -60,7 +60,7 @@ fn LiveShow(event: Event) -> impl IntoView {
     view! {
         <Title text=event.title.clone() />
         <ShareMeta event=event.clone() />
-        <div class="live-layout" data-live-link=link_state>
+        <main class="live-layout" data-live-link=link_state>
             <ShowHeader title=event.title.clone() status=event.status />
             <ConnectionIndicator />
             <section class="stage" aria-label=move || t.get().live_show>
@@ -77,6 +77,6 @@ fn LiveShow(event: Event) -> impl IntoView {
                     view! { <HashtagFeed event_id=feed_event.clone() initial=feed_initial.clone() /> }
                 }
             />
-        </div>
+        </main>
     }
 }

@@ -7,7 +7,7 @@ pub fn ConsoleLogin(next: String) -> impl IntoView {
     let query = use_query_map();
     let failed = move || query.read().get("login").as_deref() == Some("failed");
     view! {
-        <main class="console console-login">
+        <main class="console console-login" lang="en">
             <h1>"Operator console"</h1>
             <form method="post" action="/api/admin/login" class="login-form">
                 <input type="hidden" name="next" value=next />

@@ -66,7 +66,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
     let live = live_path(&event.slug);
     let clear_id = event.id.clone();
     view! {
-        <main class="console">
+        <main class="console" lang="en">
             <header class="console-header">
                 <div>
                     <p class="console-kicker">"Operator console"</p>
@@ -159,14 +159,20 @@ fn ConsoleProduct(
                 <p class="console-product-title" lang="ja">{product.title.clone()}</p>
                 <p class="console-product-meta">
                     {price} {product.sold_out.then_some(" · Sold out")}
+                    <Show when=move || current.get()>
+                        " "
+                        <span class="console-on-air">"On air"</span>
+                    </Show>
                 </p>
             </div>
             <ActionForm action>
                 <input type="hidden" name="event_id" value=event_id />
                 <input type="hidden" name="product_id" value=product_id />
                 <input type="hidden" name="visible" value="true" />
+                // The button's words stay "Pick up" (its accessible name begins with them, WCAG 2.5.3); being on air
+                // is its pressed state, and the badge by the price.
                 <button type="submit" aria-label=label aria-pressed=move || current.get().to_string()>
-                    {move || if current.get() { "On air" } else { "Pick up" }}
+                    "Pick up"
                 </button>
             </ActionForm>
         </li>
