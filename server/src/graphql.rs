@@ -4,6 +4,7 @@
 pub mod directives;
 mod guards;
 mod http;
+pub mod limits;
 mod mutation;
 mod query;
 mod scalars;
@@ -26,6 +27,9 @@ pub fn schema(store: Store, hub: Hub, likes: crate::likes::Likes, feed: crate::f
         .data(hub)
         .data(likes)
         .data(feed)
+        .extension(limits::FieldBudget::default())
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
         .finish()
 }
 
@@ -63,6 +67,7 @@ pub fn appsync_json(response: Response) -> Value {
             }
         }
     }
+    limits::cap_errors(&mut json);
     json
 }
 

@@ -3,7 +3,7 @@ use std::net::SocketAddr;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{ConnectInfo, State},
+    extract::{ConnectInfo, DefaultBodyLimit, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
@@ -17,23 +17,37 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/graphql", post(execute))
+    Router::new()
+        .route("/graphql", post(execute))
+        .layer(DefaultBodyLimit::max(super::limits::MAX_REQUEST_BYTES))
 }
 
 /// `POST /graphql`: a JSON GraphQL request, authorized as AppSync does (`x-api-key` or `Authorization`), with who
 /// sent it (`ClientKey`) for per-viewer limits.
-/// Unauthorized: 401 `UnauthorizedException`; a body that is not a GraphQL request: 400.
+/// Unauthorized: 401 `UnauthorizedException`; a body that is not a GraphQL request: 400; a body over
+/// [`super::limits::MAX_REQUEST_BYTES`]: 413 `PayloadTooLarge`.
 async fn execute(
     State(state): State<AppState>,
     State(schema): State<CaravanSchema>,
     State(credentials): State<Credentials>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let caller = match credentials.from_headers(&headers) {
         Ok(caller) => caller,
         Err(refused) => return unauthorized(refused),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLarge",
+                &format!("the request is over {} KiB", super::limits::MAX_REQUEST_BYTES / 1024),
+            );
+        }
+        Err(rejection) => return error(rejection.status(), "BadRequestException", &rejection.body_text()),
     };
     let is_json = headers
         .get(header::CONTENT_TYPE)

@@ -20,8 +20,8 @@ use crate::{
     graphql::{CaravanSchema, appsync_json, mutations_of},
 };
 
-/// Largest message a client may send (AppSync's 240 KB subscription payload limit).
-pub const MAX_MESSAGE_BYTES: usize = 240 * 1024;
+/// Largest message a client may send: a GraphQL request's limit, as on `POST /graphql`.
+pub const MAX_MESSAGE_BYTES: usize = crate::graphql::limits::MAX_REQUEST_BYTES;
 
 /// Everything a real-time connection needs from the server.
 #[derive(Clone)]

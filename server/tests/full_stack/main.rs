@@ -16,6 +16,7 @@ mod docs;
 mod feed;
 mod first_run;
 mod graphql;
+mod graphql_limits;
 mod health;
 mod license_proxy;
 mod likes;
