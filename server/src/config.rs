@@ -16,6 +16,8 @@ use serde::Deserialize;
 use crate::secret::Secret;
 
 const DEFAULTS: &str = include_str!("../defaults.toml");
+/// The SQLite database's file in the data directory, when no database URL is configured.
+pub const SQLITE_FILE: &str = "caravan.db";
 const DEFAULT_FILE: &str = "caravan.toml";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -251,7 +253,7 @@ impl Config {
     pub fn database_url(&self) -> Secret<String> {
         self.database_url
             .clone()
-            .unwrap_or_else(|| Secret::new(format!("sqlite://{}", self.data_dir.join("caravan.db").display())))
+            .unwrap_or_else(|| Secret::new(format!("sqlite://{}", self.data_dir.join(SQLITE_FILE).display())))
     }
 
     /// Where media files live: the demo's stream, and later the events' media.

@@ -73,9 +73,18 @@ impl Application {
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        // The data directory is the server's alone: nobody else on the machine reads its database or keys.
+        if secret::make_private(&config.data_dir)
+            .with_context(|| format!("protecting the data directory {}", config.data_dir.display()))?
+        {
+            tracing::info!(dir = %config.data_dir.display(), "the data directory is now readable by its owner only");
+        }
         let store = Store::open(&config.database_url())
             .await
             .context("opening the database")?;
+        if config.database_url.is_none() {
+            secret::make_private(&config.data_dir.join(config::SQLITE_FILE)).context("protecting the database")?;
+        }
         // One server owns a SQLite database: jobs still claimed are a killed process's, to be run again now rather
         // than when their lease ends.
         let released = store.release_job_claims().await.context("releasing job claims")?;

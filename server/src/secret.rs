@@ -70,9 +70,40 @@ pub fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// Takes group and others' access away from `path` (a file: `0600`, a folder: `0700`) where they have any; says
+/// whether it had to. The server's data (its database, session key, keys and media) is its own.
+pub fn make_private(path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(path)?;
+    let mode = metadata.permissions().mode();
+    if mode & 0o077 == 0 {
+        return Ok(false);
+    }
+    let private = if metadata.is_dir() { 0o700 } else { 0o600 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(private))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_others_could_read_is_made_the_owners_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("session.key");
+        std::fs::write(&file, b"key").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(make_private(&file).unwrap());
+        assert!(make_private(dir.path()).unwrap());
+        assert_eq!((mode(&file), mode(dir.path())), (0o600, 0o700));
+        assert!(!make_private(&file).unwrap(), "already private");
+        write_private_file(&dir.path().join("new.pem"), b"k").unwrap();
+        assert_eq!(mode(&dir.path().join("new.pem")), 0o600);
+    }
 
     #[test]
     fn never_prints_its_value() {

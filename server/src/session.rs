@@ -43,12 +43,15 @@ impl Sessions {
             None => {
                 let path = data_dir.join(KEY_FILE);
                 match tokio::fs::read(&path).await {
-                    Ok(key) if key.len() >= 32 => key,
+                    Ok(key) if key.len() >= 32 => {
+                        // A key written by an earlier version could be read by anyone on the machine.
+                        crate::secret::make_private(&path).with_context(|| format!("protecting {}", path.display()))?;
+                        key
+                    }
                     _ => {
                         let mut key = vec![0u8; 32];
                         getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-                        tokio::fs::write(&path, &key)
-                            .await
+                        crate::secret::write_private_file(&path, &key)
                             .with_context(|| format!("writing {}", path.display()))?;
                         key
                     }

@@ -247,9 +247,15 @@ async fn after_a_first_start_with_the_defaults_every_demo_show_plays() {
         base64url_of_hex(key["key"].as_str().unwrap()).as_str()
     );
 
-    // Everything is where the relative data directory puts it, once; the start-up summary said what runs.
+    // Everything is where the relative data directory puts it, once, and is the server's alone; the start-up
+    // summary said what runs.
     let data = dir.path().join("data");
-    assert!(data.join("caravan.db").is_file());
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: PathBuf| std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(data.clone()), 0o700, "the data directory");
+    for file in ["caravan.db", "session.key", "keys/demo-clearkey.json"] {
+        assert_eq!(mode(data.join(file)), 0o600, "{file}");
+    }
     assert!(
         !data.join("work/demo-vod/data").exists(),
         "nothing written relative to the encoders' folder"
