@@ -142,8 +142,9 @@ test('a place that lapses while the page is offline can be taken again; leaving 
   isMobile,
 }) => {
   test.skip(isMobile, 'the queue logic is the same on a phone');
-  // Served places lapse after 2 s unclaimed here.
-  const server = await OwnServer.start(undefined, { CARAVAN_WAITING_ROOM_POSITION_SECONDS: '2' });
+  // Served places lapse after 4 s unclaimed here: longer than the page takes to claim one (it polls every 2 s, later
+  // on a loaded machine), shorter than the test stays offline.
+  const server = await OwnServer.start(undefined, { CARAVAN_WAITING_ROOM_POSITION_SECONDS: '4' });
   try {
     await arm(server, true);
     const { live, player, cart, overlay } = await readyToOrder(page, server);
@@ -154,7 +155,7 @@ test('a place that lapses while the page is offline can be taken again; leaving 
     await context.setOffline(true);
     await expect(overlay).toContainText('Reconnecting', { timeout: 6_000 });
     await admit(server, 1);
-    await new Promise((r) => setTimeout(r, 3_000));
+    await new Promise((r) => setTimeout(r, 5_000));
     await context.setOffline(false);
     await expect(overlay.getByRole('alert')).toHaveText('Your place in line has lapsed. Take a new number to order.', {
       timeout: 6_000,
