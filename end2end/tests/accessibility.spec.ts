@@ -70,14 +70,12 @@ async function operatorPost(url: string, body: unknown, method = 'POST') {
   expect(response.status, `${method} ${url}`).toBeLessThan(300);
 }
 
-/** The player's region, whatever its name's language; its controls held in view (paused) so no audit catches them
- * half faded out. */
+/** Waits until the player plays, then pauses it, its controls held in view so no audit catches them half faded
+ * out. */
 async function pausedPlayer(page: Page) {
-  const player = page.locator('.player[data-phase]').first();
-  await expect(player).toHaveAttribute('data-phase', 'playing', { timeout: 20_000 });
+  await expect(page.locator('.player[data-phase]').first()).toHaveAttribute('data-phase', 'playing', { timeout: 20_000 });
   await page.locator('video').evaluate((v: HTMLVideoElement) => v.pause());
   await expect(page.locator('.player-controls')).toHaveCSS('opacity', '1');
-  return player;
 }
 
 for (const { lang, theme } of COMBINATIONS) {

@@ -231,7 +231,7 @@ impl Config {
         {
             *path = anchored(base, path);
         }
-        if self.shaka_packager.components().count() > 1 {
+        if crate::tools::is_path(&self.shaka_packager) {
             self.shaka_packager = anchored(base, &self.shaka_packager);
         }
         if let Some(url) = &self.database_url {

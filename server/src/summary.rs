@@ -5,7 +5,11 @@
 
 use std::fmt;
 
-use crate::{config::Config, store::PaymentProvider, tools::Tools};
+use crate::{
+    config::Config,
+    store::{Backend, PaymentProvider},
+    tools::Tools,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -42,8 +46,8 @@ fn line(state: State, text: impl Into<String>) -> Line {
 /// What `config` turns on, with the `tools` found.
 pub fn summary(config: &Config, tools: &Tools) -> Vec<Line> {
     let mut lines = demo_media(config, tools);
-    let database = match config.database_url.as_ref().map(|url| url.expose().as_str()) {
-        Some(url) if url.starts_with("postgres") => "PostgreSQL (replicas may share it)".to_owned(),
+    let database = match Backend::of(config.database_url().expose()) {
+        Ok(Backend::Postgres) => "PostgreSQL (replicas may share it)".to_owned(),
         _ => format!("SQLite, in {}", config.data_dir.display()),
     };
     lines.push(line(State::On, format!("database: {database}")));

@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
-
 /// What was found: each program's path, or `None`.
 #[derive(Debug, Clone, Default)]
 pub struct Tools {
@@ -13,19 +11,24 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// Looks for the configured programs (ffmpeg on `PATH`; Shaka Packager where configured).
-    pub fn locate(config: &Config) -> Self {
+    /// Looks for ffmpeg on `PATH`, and for Shaka Packager as configured (`packager`).
+    pub fn locate(packager: &Path) -> Self {
         Self {
             ffmpeg: locate(Path::new("ffmpeg")),
-            packager: locate(&config.shaka_packager),
+            packager: locate(packager),
         }
     }
+}
+
+/// Whether `program` names a file (it has a folder in it) rather than a program to look up on `PATH`.
+pub fn is_path(program: &Path) -> bool {
+    program.components().count() > 1
 }
 
 /// `program` as the system would run it: a path with a folder in it names a file; a bare name is looked up on
 /// `PATH`. Only an executable file counts.
 pub fn locate(program: &Path) -> Option<PathBuf> {
-    if program.components().count() > 1 {
+    if is_path(program) {
         return is_executable(program).then(|| program.to_path_buf());
     }
     let path = std::env::var_os("PATH")?;
