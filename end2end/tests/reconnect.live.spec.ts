@@ -32,3 +32,29 @@ test('a change made while the page was cut off shows once it reconnects, without
     await server.dispose();
   }
 });
+
+test('a change made while the page was still loading shows once it is live, without reloading', async ({ page }) => {
+  const server = await OwnServer.start();
+  try {
+    // The page's code is held back until the change has been made: the server-rendered page shows the state before
+    // it, and the subscription starts after it, so only the re-read at the subscription's start can bring it.
+    let release: () => void = () => {};
+    const held = new Promise<void>((done) => (release = done));
+    await page.route('**/*.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const viewer = new LivePage(page);
+    await page.goto(`${server.url}/live/demo`);
+    await expect(viewer.pickedUp('有田焼マグカップ')).toHaveCount(0);
+    await viewer.markDocument();
+
+    await setPickup(server.url, 'prd_demo_05', true);
+    release();
+    await viewer.waitForLiveLink();
+    await expect(viewer.pickedUp('有田焼マグカップ')).toBeVisible({ timeout: 5_000 });
+    expect(await viewer.isSameDocument(), 'no reload').toBe(true);
+  } finally {
+    await server.dispose();
+  }
+});

@@ -8,8 +8,9 @@ pub struct UseLiveSubscriptionReturn {
 }
 
 /// Follows a GraphQL subscription while the calling component lives: `on_data` gets each delivery, and `on_resync`
-/// is called after every reconnection so the component can re-read what it may have missed. Starts in the browser
-/// only (after hydration); ends when the component is cleaned up.
+/// is called each time the server has started it (first connection and every reconnection) so the component can
+/// re-read what it may have missed. Starts in the browser only (after hydration); ends when the component is cleaned
+/// up.
 pub fn use_live_subscription<T: 'static>(
     request: LiveRequest<T>,
     on_data: impl Fn(T) + 'static,
