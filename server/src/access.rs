@@ -14,7 +14,7 @@ pub mod rate_limit;
 pub mod signing_key;
 pub mod viewer;
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderValue;
 use chrono::Duration;
 
 use crate::config::{CfHashAlgorithm, Config};
@@ -29,6 +29,48 @@ pub enum AccessConfigError {
     Drm(#[from] drm::proxy::DrmConfigError),
     #[error("the member login: {0}")]
     Oidc(#[from] oidc::OidcConfigError),
+    #[error("{key} must be http(s)://host[:port] with an optional path, without wildcards: \"{value}\"")]
+    PublicUrl { key: &'static str, value: String },
+    #[error(
+        "the server listens on {addr}, but paid shows' media would be signed for {origin}: set CARAVAN_PUBLIC_SITE_URL \
+         (or CARAVAN_PUBLIC_MEDIA_URL, with a CDN) to the address viewers use"
+    )]
+    LocalOrigin { addr: std::net::SocketAddr, origin: String },
+}
+
+/// A public address from configuration: `http(s)://host[:port]` and an optional path, without a trailing `/`, and
+/// without `*`, `?`, `#` or anything else a signed policy's `Resource` could read as more than this one origin.
+fn public_url(key: &'static str, value: &str) -> Result<String, AccessConfigError> {
+    let refused = || AccessConfigError::PublicUrl {
+        key,
+        value: value.to_owned(),
+    };
+    let url = value.trim().trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://").ok_or_else(refused)?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let authority_ok = crate::hardening::is_host_and_port(authority);
+    let path_ok = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_' | '~' | '%'));
+    if matches!(scheme, "http" | "https") && authority_ok && path_ok {
+        Ok(url.to_owned())
+    } else {
+        Err(refused())
+    }
+}
+
+/// Whether a public address names this machine only (`localhost`, `127.0.0.0/8`, `[::1]`).
+fn is_local(url: &str) -> bool {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split('/').next().unwrap_or(authority);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 /// What the access endpoints share.
@@ -60,6 +102,9 @@ pub struct AccessState {
     cookie_secure: bool,
     /// Where viewers fetch media; `None`: this server.
     media_url: Option<String>,
+    /// The origin signed policies name: the media URL, else the site's public address. From configuration only,
+    /// never from a request (a `Host` of `*` would sign a wildcard that opens every paid show).
+    media_origin: String,
 }
 
 impl AccessState {
@@ -70,6 +115,19 @@ impl AccessState {
             CfHashAlgorithm::Sha256 => HashAlgorithm::Sha256,
         };
         let verifier = CookieVerifier::new(vec![(config.cf_key_pair_id.clone(), key.to_public_key())]);
+        let site_url = public_url("CARAVAN_PUBLIC_SITE_URL", &config.public_site_url)?;
+        let media_url = match config.public_media_url.as_deref().filter(|url| !url.is_empty()) {
+            Some(url) => Some(public_url("CARAVAN_PUBLIC_MEDIA_URL", url)?),
+            None => None,
+        };
+        let media_origin = media_url.clone().unwrap_or_else(|| site_url.clone());
+        // The localhost default is for development: a server others can reach needs its real address.
+        if !config.addr.ip().is_loopback() && is_local(&media_origin) {
+            return Err(AccessConfigError::LocalOrigin {
+                addr: config.addr,
+                origin: media_origin,
+            });
+        }
         Ok(Self {
             signer: CookieSigner::new(config.cf_key_pair_id.clone(), key, hash),
             verifier,
@@ -81,31 +139,24 @@ impl AccessState {
             license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
             guarded: gate::GuardedPrefixes::default(),
             oidc: oidc::Oidc::from_config(config)?.map(std::sync::Arc::new),
-            site_url: config.public_site_url.trim_end_matches('/').to_string(),
+            site_url,
             cookie_path: config.cf_cookie_path.clone(),
             cookie_domain: config.cf_cookie_domain.clone(),
             cookie_secure: config.cookie_secure,
-            media_url: config.public_media_url.clone().filter(|url| !url.is_empty()),
+            media_url,
+            media_origin,
         })
     }
 
-    /// The origin media URLs are signed for: the configured one, or this server as the request reached it.
-    pub fn media_base(&self, headers: &HeaderMap) -> String {
-        if let Some(url) = &self.media_url {
-            return url.trim_end_matches('/').to_string();
-        }
-        let host = headers
-            .get(header::HOST)
-            .and_then(|host| host.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if self.cookie_secure { "https" } else { "http" };
-        format!("{scheme}://{host}")
+    /// The origin media URLs are signed for (configured; see `media_origin`).
+    pub fn media_origin(&self) -> &str {
+        &self.media_origin
     }
 
     /// A stored media URL as viewers fetch it (paths go to the configured media origin).
     pub fn public_url(&self, url: &str) -> String {
         match (&self.media_url, url.starts_with('/')) {
-            (Some(base), true) => format!("{}{url}", base.trim_end_matches('/')),
+            (Some(base), true) => format!("{base}{url}"),
             _ => url.to_string(),
         }
     }
@@ -129,5 +180,62 @@ impl AccessState {
                 HeaderValue::from_str(&cookie).ok()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_addresses_are_origins_with_an_optional_path_and_no_wildcard() {
+        assert_eq!(
+            public_url("K", "https://live.example.com/").unwrap(),
+            "https://live.example.com"
+        );
+        assert_eq!(
+            public_url("K", "https://cdn.example:8443/caravan").unwrap(),
+            "https://cdn.example:8443/caravan"
+        );
+        for bad in [
+            "live.example.com",
+            "ftp://live.example.com",
+            "https://*",
+            "https://*.example.com",
+            "https://h/media?x",
+            "https://h/a*",
+            "https://h#x",
+            "https://user@h",
+            "https://",
+        ] {
+            assert!(
+                matches!(public_url("K", bad), Err(AccessConfigError::PublicUrl { .. })),
+                "{bad}"
+            );
+        }
+        assert!(is_local("http://127.0.0.1:3000") && is_local("http://localhost") && is_local("http://[::1]:80"));
+        assert!(!is_local("https://live.example.com") && !is_local("http://10.0.0.5:3000"));
+    }
+
+    #[test]
+    fn a_server_others_can_reach_refuses_to_sign_for_localhost() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_tests(dir.path(), dir.path());
+        config.addr = "0.0.0.0:3000".parse().unwrap();
+        assert!(matches!(
+            AccessState::from_config(&config),
+            Err(AccessConfigError::LocalOrigin { .. })
+        ));
+        config.public_site_url = "https://live.example.com".into();
+        let access = AccessState::from_config(&config).unwrap();
+        assert_eq!(access.media_origin(), "https://live.example.com");
+        config.public_media_url = Some("https://d111111abcdef8.cloudfront.net/".into());
+        let access = AccessState::from_config(&config).unwrap();
+        assert_eq!(access.media_origin(), "https://d111111abcdef8.cloudfront.net");
+        // On this machine only, the development default is fine.
+        config.addr = "127.0.0.1:3000".parse().unwrap();
+        config.public_site_url = "http://127.0.0.1:3000".into();
+        config.public_media_url = None;
+        assert!(AccessState::from_config(&config).is_ok());
     }
 }

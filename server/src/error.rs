@@ -1,5 +1,6 @@
-//! The server's HTTP error type. Every variant documents what the client sees; 5xx bodies never carry the cause,
-//! which goes to the log inside the request's span.
+//! The server's HTTP error type. Every variant documents what the client sees; every body also carries the variant's
+//! `code` (`{"error": "not found", "code": "not_found"}`). 5xx bodies never carry the cause, which goes to the log
+//! inside the request's span.
 
 use axum::{
     Json,
@@ -55,6 +56,21 @@ impl AppError {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// The body's `code`: what a client branches on (the `error` text is for people).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::NotFound => "not_found",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::TooManyRequests(_) => "rate_limited",
+            AppError::BadGateway(_) => "bad_gateway",
+            AppError::GatewayTimeout(_) => "gateway_timeout",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -83,7 +99,7 @@ impl IntoResponse for AppError {
                 "internal server error".into()
             }
         };
-        let mut response = (status, Json(json!({ "error": message }))).into_response();
+        let mut response = (status, Json(json!({ "error": message, "code": self.code() }))).into_response();
         if let Some(seconds) = retry_after
             && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
         {

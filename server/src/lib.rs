@@ -13,6 +13,7 @@ pub mod embed;
 pub mod error;
 pub mod feed;
 pub mod graphql;
+pub mod hardening;
 pub mod health;
 pub mod jobs;
 pub mod lead;
@@ -285,7 +286,8 @@ async fn register_content_key(store: &Store, key: &media::ContentKey) {
     }
 }
 
-/// Every route of the server, with the shared layers (`embedding`: who may frame which page).
+/// Every route of the server, with the shared layers (`embedding`: who may frame which page; `hardening`: what every
+/// request must be).
 pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
     let router = Router::new()
         .merge(health::router())
@@ -308,7 +310,8 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(embedding),
             embed::frame_policy,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(hardening::valid_host));
     telemetry::layer(router)
 }
 

@@ -62,6 +62,16 @@ pub struct Policy {
     pub ip_address: Option<Ipv4Cidr>,
 }
 
+/// The `Resource` for every file under one folder of one origin: `{origin}/{folder}/*`. `None` when either part
+/// holds a wildcard (`*`, `?`) or the folder is empty or climbs (`..`): a policy built from stored or configured
+/// values never opens more than that folder.
+pub fn folder_resource(origin: &str, folder: &str) -> Option<String> {
+    let folder = folder.trim_matches('/');
+    let wild = |text: &str| text.contains(['*', '?']);
+    let climbs = folder.split('/').any(|segment| matches!(segment, "" | "." | ".."));
+    (!wild(origin) && !wild(folder) && !climbs).then(|| format!("{}/{folder}/*", origin.trim_end_matches('/')))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ipv4Cidr {
     pub address: Ipv4Addr,
@@ -390,6 +400,25 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_resource_opens_that_folder_and_nothing_wider() {
+        assert_eq!(
+            folder_resource("https://media.example/", "media/demo/clearkey").as_deref(),
+            Some("https://media.example/media/demo/clearkey/*")
+        );
+        for (origin, folder) in [
+            ("http://*", "media/a"),
+            ("http://h?", "media/a"),
+            ("http://h", "media/*"),
+            ("http://h", "media/a?b"),
+            ("http://h", "media/../other"),
+            ("http://h", "media//a"),
+            ("http://h", ""),
+        ] {
+            assert_eq!(folder_resource(origin, folder), None, "{origin} {folder}");
+        }
+    }
 
     #[test]
     fn wildcards_match_as_cloudfront_documents() {

@@ -60,7 +60,11 @@ impl GuardedPrefixes {
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(relative) = media_path(request.uri().path()) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid media path" }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "invalid media path", "code": "bad_path" })),
+        )
+            .into_response();
     };
     let guarded = match state.access.guarded.get(&state.store).await {
         Ok(prefixes) => prefixes,
@@ -72,7 +76,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let headers = request.headers();
     let url = format!(
         "{}{}",
-        state.access.media_base(headers),
+        state.access.media_origin(),
         request.uri().path_and_query().map_or("/", |p| p.as_str())
     );
     let presented = PresentedCookies {
@@ -87,7 +91,11 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .check(presented, &url, client_ipv4(&request), Utc::now().timestamp())
     {
         Ok(()) => next.run(request).await,
-        Err(refusal) => (StatusCode::FORBIDDEN, Json(json!({ "error": refusal.to_string() }))).into_response(),
+        Err(refusal) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({ "error": refusal.to_string(), "code": "forbidden" })),
+        )
+            .into_response(),
     }
 }
 

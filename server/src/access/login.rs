@@ -55,7 +55,7 @@ fn local_path(next: Option<&str>) -> String {
 fn not_configured() -> Response {
     (
         StatusCode::NOT_FOUND,
-        Json(json!({ "error": "member sign-in is not configured on this server" })),
+        Json(json!({ "error": "member sign-in is not configured on this server", "code": "not_configured" })),
     )
         .into_response()
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    cloudfront::{Ipv4Cidr, Policy},
+    cloudfront::{Ipv4Cidr, Policy, folder_resource},
     drm::proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
     viewer::{Viewer, identify_or_new},
@@ -173,7 +173,7 @@ async fn authorize(
                 std::net::IpAddr::V4(ip) => Some(ip),
                 std::net::IpAddr::V6(ip) => ip.to_ipv4_mapped(),
             });
-            allow(&state, &event, allowed, &headers, viewer_ip, now).await?
+            allow(&state, &event, allowed, viewer_ip, now).await?
         }
     };
     if let Some(cookie) = new_viewer {
@@ -186,7 +186,6 @@ async fn allow(
     state: &AppState,
     event: &EventRecord,
     allowed: entitlement::Allowed,
-    headers: &HeaderMap,
     viewer_ip: Option<std::net::Ipv4Addr>,
     now: DateTime<Utc>,
 ) -> Result<Response, AppError> {
@@ -218,7 +217,6 @@ async fn allow(
                 }),
             }
         });
-    let base = access.media_base(headers);
     let answer = PlaybackAnswer {
         manifest_url: access.public_url(url),
         expires_at,
@@ -227,8 +225,10 @@ async fn allow(
     let mut response = Json(answer).into_response();
     // Only guarded folders need cookies (a free show's media is open, and signing is the expensive part).
     if let Some(prefix) = event.media_prefix.as_ref().filter(|_| event.access != Access::Free) {
+        let resource = folder_resource(access.media_origin(), &format!("media/{prefix}"))
+            .ok_or_else(|| anyhow::anyhow!("show {} has a media folder no policy can name: {prefix:?}", event.slug))?;
         let policy = Policy {
-            resource: format!("{base}/media/{prefix}/*"),
+            resource,
             date_less_than: expires_at.timestamp(),
             // A show not yet on air opens its media only shortly before its start, whenever the cookies were issued.
             date_greater_than: (event.status_at(now) == EventStatus::Scheduled)

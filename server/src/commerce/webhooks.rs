@@ -112,14 +112,18 @@ pub fn verify_shopify(header: Option<&str>, body: &[u8], secret: &Secret<String>
 fn refused(error: SignatureError) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Json(json!({ "error": format!("webhook refused: {error}") })),
+        Json(json!({ "error": format!("webhook refused: {error}"), "code": "bad_signature" })),
     )
         .into_response()
 }
 
 fn not_configured(provider: &str) -> Response {
     let message = format!("{provider} webhooks are not configured on this server");
-    (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({ "error": message, "code": "not_configured" })),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

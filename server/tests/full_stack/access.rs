@@ -298,3 +298,80 @@ async fn cookies_for_a_show_not_yet_on_air_open_its_media_shortly_before_the_sta
         );
     }
 }
+
+/// A request written by hand, so its `Host` is exactly `host`: (status, head and body as text).
+async fn raw_post(app: &TestApp, host: &str, path: &str, cookies: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookies}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_host_header_widens_a_ticket_to_another_paid_show() {
+    let app = TestApp::spawn().await;
+    // A second paid show, its media beside the first's.
+    let other = EventRecord {
+        live_url: Some("/media/other/master.m3u8".into()),
+        access: Access::Ticketed,
+        media_prefix: Some("other".into()),
+        ..EventRecord::new(
+            "evt_other",
+            "other",
+            "Other",
+            chrono::Utc::now() - chrono::Duration::minutes(5),
+        )
+    };
+    app.store.create_event(&other, &[]).await.unwrap();
+    for folder in ["demo/clearkey", "other"] {
+        let media = app.dir.path().join("data/media").join(folder);
+        std::fs::create_dir_all(&media).unwrap();
+        std::fs::write(media.join("master.m3u8"), "#EXTM3U\n").unwrap();
+    }
+    let (viewer, _) = app.entitled_viewer("demo-paid", "ticket").await;
+
+    // The attack: a Host that is a wildcard, or carries a path or a wildcard, is refused before anything is signed.
+    let host = app.addr.to_string();
+    for forged in ["*", "*/media/*", "x?", "a/media/other", "user@x", &format!("{host} x")] {
+        let (status, answer) = raw_post(&app, forged, "/api/playback/demo-paid", &viewer, "{}").await;
+        assert_eq!(status, 400, "{forged}: {answer}");
+        assert!(answer.contains(r#""code":"bad_host""#), "{answer}");
+        assert!(!answer.contains("CloudFront-Policy"), "{answer}");
+    }
+
+    // A well-formed Host of any name signs the configured origin, never the Host's.
+    let (status, answer) = raw_post(&app, "evil.example:8080", "/api/playback/demo-paid", &viewer, "{}").await;
+    assert_eq!(status, 200, "{answer}");
+    let set: Vec<String> = answer
+        .lines()
+        .filter_map(|line| line.strip_prefix("set-cookie: "))
+        .map(str::to_owned)
+        .collect();
+    let policy: Value = serde_json::from_str(&policy_of(&set)).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Resource"],
+        "http://127.0.0.1:3000/media/demo/clearkey/*"
+    );
+
+    // The ticket's cookies open its show's folder, and the other show's stays shut, whatever Host asks.
+    let signed = format!("{viewer}; {}", cookie_header(&set));
+    assert_eq!(get(&app, "/media/demo/clearkey/master.m3u8", &signed).await.0, 200);
+    assert_eq!(get(&app, "/media/other/master.m3u8", &signed).await.0, 403);
+    let response = app
+        .client
+        .get(app.url("/media/other/master.m3u8"))
+        .header("cookie", &signed)
+        .header("host", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+}

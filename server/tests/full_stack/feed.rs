@@ -519,7 +519,10 @@ async fn a_thousand_readers_cause_no_upstream_call_and_share_the_etag() {
     assert_ne!(again.headers()["etag"].to_str().unwrap(), etag);
     let missing = app.get("/api/feed/no-such-show").await;
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.json::<Value>().await.unwrap(), json!({ "error": "not found" }));
+    assert_eq!(
+        missing.json::<Value>().await.unwrap(),
+        json!({ "error": "not found", "code": "not_found" })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -348,7 +348,11 @@ async fn proxied(
     let proxy = &state.access.license_proxy;
     let Some(upstream) = proxy.upstream(system) else {
         let message = format!("{} is not configured on this server", system.name());
-        return (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": message, "code": "not_configured" })),
+        )
+            .into_response();
     };
     let result = async {
         let body = axum::body::to_bytes(body, proxy.max_body)
