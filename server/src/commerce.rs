@@ -1,8 +1,10 @@
 //! Selling during the show: orders (`orders`: placing, the local test provider's payment, the buyer's view), what
 //! runs after a payment (`pipeline`: restart-safe steps as durable jobs), and what the payment providers tell us
-//! (`webhooks`); catalogs kept from Shopify collections (`catalog`, through the Storefront API: `shopify`).
+//! (`webhooks`); catalogs kept from Shopify collections (`catalog`, through the Storefront API: `shopify`); unpaid
+//! orders giving their stock back (`expiry`).
 
 pub mod catalog;
+pub mod expiry;
 pub mod orders;
 pub mod pipeline;
 pub mod shopify;
@@ -33,6 +35,8 @@ pub enum CommerceConfigError {
     Pair(#[from] PairError),
     #[error("shopify_collections needs shopify_storefront_token and shopify_store_domain (or shopify_api_base)")]
     ShopifyAccess,
+    #[error("order_hold_seconds must be 60 to 86400: a buyer needs time to pay, and stock must come back")]
+    Hold,
 }
 
 /// What the commerce endpoints share.
@@ -50,6 +54,8 @@ pub struct CommerceState {
     pub shopify_webhook_secret: Option<Secret<String>>,
     /// The shows whose catalogs come from Shopify collections; `None`: none do.
     pub shopify_catalogs: Option<catalog::ShopifyCatalogs>,
+    /// How long an unpaid order holds its stock.
+    pub hold: chrono::Duration,
 }
 
 impl CommerceState {
@@ -81,6 +87,11 @@ impl CommerceState {
         if config.checkout_provider == PaymentProvider::Shopify {
             return Err(CommerceConfigError::Shopify);
         }
+        let hold = i64::try_from(config.order_hold_seconds)
+            .ok()
+            .filter(|seconds| (60..=86_400).contains(seconds))
+            .map(chrono::Duration::seconds)
+            .ok_or(CommerceConfigError::Hold)?;
         let uses_stripe = config.checkout_provider == PaymentProvider::Stripe
             || providers.iter().any(|(_, p)| *p == PaymentProvider::Stripe);
         let stripe = if uses_stripe {
@@ -125,6 +136,7 @@ impl CommerceState {
             stripe_webhook_secret: set(&config.stripe_webhook_secret),
             shopify_webhook_secret: set(&config.shopify_webhook_secret),
             shopify_catalogs,
+            hold,
         })
     }
 }

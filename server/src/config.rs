@@ -123,6 +123,8 @@ pub struct Config {
     pub checkout_provider: crate::store::PaymentProvider,
     /// Shows with their own provider: `slug=local` or `slug=stripe`, comma-separated.
     pub checkout_providers: String,
+    /// How long an unpaid order holds its stock: then it expires and the stock comes back.
+    pub order_hold_seconds: u64,
     /// Stripe's secret API key (`sk_…`).
     pub stripe_secret_key: Option<Secret<String>>,
     /// The signing secret of the Stripe webhook endpoint (`whsec_…`).

@@ -4,7 +4,8 @@
 //! failed with their error.
 //!
 //! The kinds: the rental reminder, mailed 5 h before a rental ends, scheduled when the rental is granted and
-//! cancelled when it is revoked (refunded) or replaced; and the steps of a paid order (`commerce::pipeline`).
+//! cancelled when it is revoked (refunded) or replaced; the steps of a paid order (`commerce::pipeline`); and the
+//! expiry of an unpaid order's hold on its stock (`commerce::expiry`).
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
@@ -12,9 +13,13 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    commerce::pipeline::{ORDER_STEP, Pipeline},
+    commerce::{
+        expiry::{self, Expired},
+        pipeline::{ORDER_STEP, Pipeline},
+        stripe::Stripe,
+    },
     mail::Mailer,
-    store::{Effect, EntitlementKind, EntitlementRecord, NewMail, Store, StoreError},
+    store::{Effect, EntitlementKind, EntitlementRecord, NewMail, ORDER_EXPIRY, Store, StoreError},
 };
 
 /// The rental reminder's kind.
@@ -86,6 +91,8 @@ pub struct Worker {
     pub site_url: String,
     /// Where the order pipeline writes its exports.
     pub exports_dir: std::path::PathBuf,
+    /// Cancels the PaymentIntents of orders that expire unpaid.
+    pub stripe: Option<Stripe>,
 }
 
 /// What one job came to.
@@ -107,6 +114,11 @@ impl Worker {
                     .run(&job.payload, self.mailer.new_mail_state())
                     .await
                     .map(Outcome::Done),
+                ORDER_EXPIRY => match expiry::run(&self.store, self.stripe.as_ref(), &job.payload, now).await {
+                    Ok(Expired::Yes) => Ok(Outcome::Done(None)),
+                    Ok(Expired::No) => Ok(Outcome::Cancelled),
+                    Err(error) => Err(error),
+                },
                 other => Err(format!("unknown job kind {other}")),
             };
             match outcome {
@@ -197,6 +209,7 @@ mod tests {
             mailer: Arc::new(Mailer::Outbox),
             site_url: "https://shop.example.com/".into(),
             exports_dir: dir.path().join("exports"),
+            stripe: None,
         };
         (worker, (db, dir))
     }

@@ -167,6 +167,7 @@ impl Application {
             mailer: std::sync::Arc::new(mail::Mailer::from_config(config).context("configuring mail")?),
             site_url: config.public_site_url.clone(),
             exports_dir: config.data_dir.join("exports"),
+            stripe: state.commerce.stripe.clone(),
         };
         Ok(Self {
             stopping,

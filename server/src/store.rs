@@ -30,7 +30,9 @@ pub use access::{EntitlementKind, EntitlementRecord};
 pub use events::{Access, EventRecord, EventStatus};
 pub use feed::{FeedPostRecord, FeedSource, NewFeedPost};
 pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
-pub use orders::{JobStart, LineRequest, NewOrder, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError};
+pub use orders::{
+    JobStart, LineRequest, NewOrder, ORDER_EXPIRY, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError,
+};
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::{CatalogChanges, CatalogEntry, ProductRecord, VariantRecord};

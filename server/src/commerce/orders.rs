@@ -1,8 +1,9 @@
 //! The buyer's order endpoints:
 //! - `POST /api/orders` with an `Idempotency-Key` header and `{"slug", "lines": [{"productId", "quantity",
-//!   "price"}], "email"?}`: checks every line against today's price and stock (taking the stock), and answers 201
-//!   `{order}`; the same key and body again answers 200 with the same order, the same key with another body 422.
-//!   Sold out and price changed are 409 with `code`, the product and what is true now.
+//!   "price"}], "email"?}`: checks every line against today's price and stock (taking the stock, held until the
+//!   order is paid or expires: `commerce::expiry`), and answers 201 `{order}`; the same key and body again answers
+//!   200 with the same order, the same key with another body 422. Sold out and price changed are 409 with `code`,
+//!   the product and what is true now; so is a viewer with `MAX_OPEN_ORDERS` unpaid orders already.
 //! - `POST /api/orders/{id}/pay` (the local test provider): `{"outcome": "succeed" | "decline"}` pays the order (its
 //!   pipeline starts in the same transaction) or fails it (the stock comes back).
 //! - `GET /api/orders/{id}`: the buyer's own order, its lines and its moves.
@@ -38,9 +39,11 @@ use crate::{
     waiting_room::{TOKEN_HEADER, TokenError},
 };
 
-/// At most this many lines, and this many of one product, in an order.
+/// At most this many lines, and this many of one product (over all its lines), in an order.
 const MAX_LINES: usize = 50;
 const MAX_QUANTITY: i64 = 99;
+/// A viewer's unpaid orders at most (each holds its stock until it is paid or expires).
+pub const MAX_OPEN_ORDERS: i64 = 3;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -144,11 +147,22 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     if request.lines.is_empty() || request.lines.len() > MAX_LINES {
         return Err(AppError::BadRequest(format!("an order has 1 to {MAX_LINES} lines")));
     }
-    if let Some(line) = request.lines.iter().find(|l| !(1..=MAX_QUANTITY).contains(&l.quantity)) {
+    if let Some(line) = request.lines.iter().find(|l| l.quantity < 1) {
         return Err(AppError::BadRequest(format!(
             "the quantity of {} must be 1 to {MAX_QUANTITY}",
             line.product_id
         )));
+    }
+    let mut per_product = std::collections::HashMap::<&str, i64>::new();
+    for line in &request.lines {
+        let total = per_product.entry(&line.product_id).or_default();
+        *total = total.saturating_add(line.quantity);
+        if *total > MAX_QUANTITY {
+            return Err(AppError::BadRequest(format!(
+                "the quantity of {} must be 1 to {MAX_QUANTITY} over all its lines",
+                line.product_id
+            )));
+        }
     }
     let email = crate::mail::optional_address(request.email.as_deref())?;
     let show = event(&state.store, &request.slug).await?;
@@ -158,11 +172,16 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         Err(refusal) => return Ok(refusal),
     };
     let show_id = show.id.clone();
+    let provider = state.commerce.provider_for(&request.slug);
+    let id = new_order_id()?;
+    let now = Utc::now();
+    // Stock held here is given back when the order is not paid in time (Shopify holds its own).
+    let hold_until = provider.counts_stock_here().then(|| now + state.commerce.hold);
     let new = NewOrder {
-        id: new_order_id()?,
+        id,
         event_id: show.id,
         viewer_id: viewer.id,
-        provider: state.commerce.provider_for(&request.slug),
+        provider,
         email: email.map(str::to_string),
         idempotency_key: key,
         request_hash: URL_SAFE_NO_PAD.encode(Sha256::digest(&body)),
@@ -176,8 +195,10 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
                 expected_price: l.price,
             })
             .collect(),
+        hold_until,
+        max_open: MAX_OPEN_ORDERS,
     };
-    let mut response = match state.store.place_order(&new, Utc::now()).await {
+    let mut response = match state.store.place_order(&new, now).await {
         Ok(order) => match with_payment(&state, &order).await? {
             Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
             Err(refusal) => refusal,
@@ -218,6 +239,13 @@ async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         Err(refused @ (PlaceError::VariantRequired { .. } | PlaceError::UnknownVariant { .. })) => {
             return Err(AppError::BadRequest(refused.to_string()));
         }
+        Err(PlaceError::TooManyOpen(open)) => conflict(
+            "too_many_open_orders",
+            format!(
+                "{open} of your orders are waiting for payment. Pay one of them, or try again once they have expired"
+            ),
+            json!({ "open": open }),
+        ),
         Err(PlaceError::MixedCurrencies) => {
             return Err(AppError::BadRequest(
                 "the products are in more than one currency".into(),

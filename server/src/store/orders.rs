@@ -89,6 +89,11 @@ pub struct NewOrder {
     pub idempotency_key: String,
     pub request_hash: String,
     pub lines: Vec<LineRequest>,
+    /// When the order's hold on its stock ends: its `ORDER_EXPIRY` job is scheduled then, with the order, and
+    /// cancelled when the order is paid or fails first.
+    pub hold_until: Option<DateTime<Utc>>,
+    /// The viewer's unpaid orders (in any show) at most, this one included.
+    pub max_open: i64,
 }
 
 /// Why an order was not placed.
@@ -114,6 +119,9 @@ pub enum PlaceError {
     UnknownVariant { title: String, variant_id: String },
     #[error("the products are in more than one currency")]
     MixedCurrencies,
+    /// The viewer has this many unpaid orders already.
+    #[error("{0} orders are waiting for payment")]
+    TooManyOpen(i64),
     /// The same key with the same request: the order placed the first time.
     #[error("already placed")]
     Replay(Box<OrderRecord>),
@@ -132,6 +140,14 @@ impl From<sqlx::Error> for PlaceError {
 
 /// A job a transition starts: (kind, dedupe key, payload).
 pub type JobStart = (String, String, String);
+
+/// The job kind that ends an unpaid order's hold on its stock (`commerce::expiry` runs it); its payload is the
+/// order's id.
+pub const ORDER_EXPIRY: &str = "order_expiry";
+
+fn expiry_key(order_id: &str) -> String {
+    format!("{ORDER_EXPIRY}:{order_id}")
+}
 
 const ORDER_COLUMNS: &str =
     "id, event_id, viewer_id, provider, state, currency, total, tax, email, payment_ref, checkout_url, created_at";
@@ -163,7 +179,8 @@ async fn take_stock(
 
 impl Store {
     /// Places an order: every product of the show, at the price the buyer saw, in stock (which is taken now; the
-    /// products it sells out are announced, see `Store::product_changes`).
+    /// products it sells out are announced, see `Store::product_changes`), for a viewer with fewer than
+    /// `max_open` unpaid orders; its `hold` job is scheduled with it.
     /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
         let mut tx = self.write_transaction().await?;
@@ -179,6 +196,14 @@ impl Store {
             }
             let order = order_in(&mut tx, &id).await?.ok_or(PlaceError::KeyReused)?;
             return Err(PlaceError::Replay(Box::new(order)));
+        }
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE viewer_id = $1 AND state = $2")
+            .bind(&new.viewer_id)
+            .bind(OrderState::Created)
+            .fetch_one(&mut *tx)
+            .await?;
+        if open >= new.max_open {
+            return Err(PlaceError::TooManyOpen(open));
         }
         let mut lines = Vec::with_capacity(new.lines.len());
         let mut sold_out = Vec::new();
@@ -326,6 +351,9 @@ impl Store {
             .await?;
         }
         record_transition(&mut tx, &order.id, None, OrderState::Created, "placed", now).await?;
+        if let Some(until) = new.hold_until {
+            schedule_job_in(&mut tx, ORDER_EXPIRY, &expiry_key(&order.id), &order.id, until, now).await?;
+        }
         tx.commit().await?;
         sold_out.sort_unstable();
         sold_out.dedup();
@@ -388,6 +416,16 @@ impl Store {
             }
         }
         record_transition(&mut tx, id, Some(order.state), to, cause, now).await?;
+        if order.state == OrderState::Created {
+            // Paid or failed: nothing is held any more.
+            sqlx::query(
+                "UPDATE jobs SET state = 'cancelled', finished_at = $1 WHERE dedupe_key = $2 AND state = 'pending'",
+            )
+            .bind(At(now))
+            .bind(expiry_key(id))
+            .execute(&mut *tx)
+            .await?;
+        }
         for (kind, key, payload) in jobs {
             schedule_job_in(&mut tx, kind, key, payload, now, now).await?;
         }
@@ -512,6 +550,8 @@ mod tests {
             idempotency_key: key.into(),
             request_hash: format!("hash-{}", lines.len()),
             lines,
+            hold_until: None,
+            max_open: 100,
         }
     }
 

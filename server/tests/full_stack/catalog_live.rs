@@ -1,5 +1,6 @@
 //! Product changes reach subscribers over the AppSync protocol: an order that sells a product out, a declined
-//! payment that brings it back, and the operator's `publishProduct`; an order that leaves stock announces nothing.
+//! payment or an unpaid order expiring that brings it back, and the operator's `publishProduct`; an order that leaves
+//! stock announces nothing. Nobody hoards: holds expire, quantities and open orders are capped.
 
 use crate::support::{TestApp, cookie_header, set_cookies, ws::Ws};
 use serde_json::{Value, json};
@@ -91,4 +92,110 @@ async fn the_operator_publishes_a_product_and_no_one_else_may() {
         .await;
     assert_eq!(unknown["errors"][0]["errorType"], "BadRequestException", "{unknown}");
     ws.expect_silence(300).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_order_gives_its_stock_back_when_its_hold_ends_announced_live() {
+    let app = TestApp::spawn_configured(|config| config.order_hold_seconds = 600).await;
+    let mut ws = subscribe(&app).await;
+    // The attack: one anonymous request takes every cap and never pays.
+    let placed = chrono::Utc::now();
+    let (order, _) = buy_caps(&app, 9).await;
+    assert_eq!(ws.recv_data().await, delivered(0, true));
+
+    let worker = app.worker(caravan_server::mail::Mailer::Outbox);
+    // Within the hold, nothing moves.
+    let within = placed + chrono::Duration::seconds(590);
+    assert_eq!(worker.run_due(within).await.unwrap(), 0);
+    ws.expect_silence(300).await;
+    // Then the order expires, the caps are back on sale for every page, and the order says why.
+    let after = placed + chrono::Duration::seconds(610);
+    assert_eq!(worker.run_due(after).await.unwrap(), 1);
+    assert_eq!(ws.recv_data().await, delivered(9, false));
+    let record = app.store.order(&order).await.unwrap().unwrap();
+    assert_eq!(record.state.as_str(), "failed");
+    let moves = app.store.order_transitions(&order).await.unwrap();
+    assert!(
+        moves
+            .iter()
+            .any(|(_, to, cause)| to == "failed" && cause.contains("expired")),
+        "{moves:?}"
+    );
+    // Once is all: the job is done.
+    assert_eq!(worker.run_due(after + chrono::Duration::hours(1)).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_order_keeps_its_stock_past_the_hold() {
+    let app = TestApp::spawn().await;
+    let placed = chrono::Utc::now();
+    let (order, buyer) = buy_caps(&app, 2).await;
+    let paid = app
+        .client
+        .post(app.url(&format!("/api/orders/{order}/pay")))
+        .header("cookie", buyer)
+        .json(&json!({ "outcome": "succeed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.json::<Value>().await.unwrap()["state"], "paid");
+    let worker = app.worker(caravan_server::mail::Mailer::Outbox);
+    worker.run_due(placed + chrono::Duration::hours(1)).await.unwrap();
+    assert_eq!(app.store.order(&order).await.unwrap().unwrap().state.as_str(), "paid");
+    assert_eq!(app.store.product(CAP).await.unwrap().unwrap().stock, 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_hoards_with_many_lines_or_many_orders() {
+    let app = TestApp::spawn().await;
+    // One product over many lines counts as one quantity.
+    let lines: Vec<Value> = (0..50)
+        .map(|_| json!({ "productId": CAP, "quantity": 2, "price": 3960 }))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/api/orders"))
+        .header("idempotency-key", "many-lines")
+        .json(&json!({ "slug": "demo", "lines": lines }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let refused: Value = response.json().await.unwrap();
+    assert!(
+        refused["error"].as_str().unwrap().contains("over all its lines"),
+        "{refused}"
+    );
+    assert_eq!(refused["code"], "bad_request");
+
+    // A viewer's unpaid orders are capped; the next is refused with a code the page explains.
+    let mut buyer = String::new();
+    for n in 0..caravan_server::commerce::orders::MAX_OPEN_ORDERS {
+        let response = app
+            .client
+            .post(app.url("/api/orders"))
+            .header("idempotency-key", format!("open-{n}"))
+            .header("cookie", &buyer)
+            .json(&json!({ "slug": "demo", "lines": [{ "productId": CAP, "quantity": 1, "price": 3960 }] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        if buyer.is_empty() {
+            buyer = cookie_header(&set_cookies(&response));
+        }
+    }
+    let response = app
+        .client
+        .post(app.url("/api/orders"))
+        .header("idempotency-key", "one-too-many")
+        .header("cookie", &buyer)
+        .json(&json!({ "slug": "demo", "lines": [{ "productId": CAP, "quantity": 1, "price": 3960 }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
+    let refused: Value = response.json().await.unwrap();
+    assert_eq!(refused["code"], "too_many_open_orders", "{refused}");
+    assert_eq!(app.store.product(CAP).await.unwrap().unwrap().stock, 9 - 3);
 }

@@ -11,7 +11,7 @@ use std::{
 use crate::support::TestApp;
 use axum::{
     Form, Json, Router,
-    extract::State,
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
@@ -36,6 +36,9 @@ struct Fake {
     requests: Mutex<Vec<Params>>,
     replays: Mutex<HashMap<String, (Params, Value)>>,
     failing: Mutex<bool>,
+    /// PaymentIntents the buyer has paid (they can no longer be cancelled), and those cancelled, with the form.
+    succeeded: Mutex<Vec<String>>,
+    cancelled: Mutex<Vec<(String, Params)>>,
 }
 
 fn stripe_error(status: StatusCode, kind: &str, message: &str) -> Response {
@@ -89,6 +92,33 @@ async fn fake_stripe() -> (SocketAddr, Arc<Fake>) {
                     });
                     fake.replays.lock().unwrap().insert(key, (form, answer.clone()));
                     Json(answer).into_response()
+                },
+            ),
+        )
+        .route(
+            "/v1/payment_intents/{id}/cancel",
+            post(
+                |State(fake): State<Arc<Fake>>,
+                 Path(id): Path<String>,
+                 headers: HeaderMap,
+                 Form(form): Form<Params>| async move {
+                    let auth = format!("Basic {}", STANDARD.encode(format!("{SECRET_KEY}:")));
+                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(auth.as_str()) {
+                        return stripe_error(StatusCode::UNAUTHORIZED, "invalid_request_error", "Invalid API Key");
+                    }
+                    if *fake.failing.lock().unwrap() {
+                        return stripe_error(StatusCode::INTERNAL_SERVER_ERROR, "api_error", "Something went wrong");
+                    }
+                    if fake.succeeded.lock().unwrap().contains(&id) {
+                        let body = json!({ "error": {
+                            "type": "invalid_request_error", "code": "payment_intent_unexpected_state",
+                            "message": "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+                            "payment_intent": { "id": id, "object": "payment_intent", "status": "succeeded" },
+                        } });
+                        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+                    }
+                    fake.cancelled.lock().unwrap().push((id.clone(), form));
+                    Json(json!({ "id": id, "object": "payment_intent", "status": "canceled" })).into_response()
                 },
             ),
         )
@@ -218,4 +248,63 @@ async fn when_stripe_fails_nothing_is_charged_and_the_stock_comes_back() {
         refused["error"].as_str().unwrap().contains("invalid_request_error"),
         "{refused}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_not_paid_in_time_cancels_its_payment_intent_and_gives_the_stock_back() {
+    let (stripe, fake) = fake_stripe().await;
+    let app = TestApp::spawn_configured(|config| configure(config, stripe)).await;
+    let worker = caravan_server::jobs::Worker {
+        stripe: Some(
+            caravan_server::commerce::stripe::Stripe::new(
+                Secret::new(SECRET_KEY.into()),
+                &format!("http://{stripe}"),
+                caravan_server::commerce::stripe::StripePage {
+                    publishable_key: "pk_test_caravan".into(),
+                    js_url: "https://js.stripe.com/v3/".into(),
+                },
+            )
+            .unwrap(),
+        ),
+        ..app.worker(caravan_server::mail::Mailer::Outbox)
+    };
+    let tea = tea(&app).await;
+    let placed = chrono::Utc::now();
+    let hold_over = placed + chrono::Duration::minutes(16);
+    let stock = |app: &TestApp| {
+        let id = tea.id.clone();
+        let store = app.store.clone();
+        async move { store.product(&id).await.unwrap().unwrap().stock }
+    };
+
+    // Abandoned: Stripe cancels the PaymentIntent, the order fails, the stock comes back.
+    let (status, abandoned, buyer) = order(&app, "abandoned", &tea, "").await;
+    assert_eq!(status, 201, "{abandoned}");
+    // Paid at the last moment: too late to cancel, so the order stays for its webhook.
+    let (_, paid_late, _) = order(&app, "paid-late", &tea, &buyer).await;
+    fake.succeeded.lock().unwrap().push("pi_1".into());
+    assert_eq!(stock(&app).await, tea.stock - 4);
+
+    // Stripe down: the expiry waits and is tried again; nothing moves meanwhile.
+    *fake.failing.lock().unwrap() = true;
+    assert_eq!(worker.run_due(hold_over).await.unwrap(), 0);
+    assert_eq!(stock(&app).await, tea.stock - 4);
+    *fake.failing.lock().unwrap() = false;
+    assert_eq!(
+        worker.run_due(hold_over + chrono::Duration::minutes(5)).await.unwrap(),
+        2
+    );
+
+    let state = |id: &Value| {
+        let id = id.as_str().unwrap().to_string();
+        let store = app.store.clone();
+        async move { store.order(&id).await.unwrap().unwrap().state.as_str().to_string() }
+    };
+    assert_eq!(state(&abandoned["orderId"]).await, "failed");
+    assert_eq!(state(&paid_late["orderId"]).await, "created");
+    assert_eq!(stock(&app).await, tea.stock - 2);
+    let cancelled = fake.cancelled.lock().unwrap().clone();
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    assert_eq!(cancelled[0].0, "pi_0");
+    assert_eq!(cancelled[0].1["cancellation_reason"], "abandoned");
 }

@@ -260,6 +260,7 @@ impl TestApp {
             mailer: std::sync::Arc::new(mailer),
             site_url: "https://caravan.example".into(),
             exports_dir: self.dir.path().join("exports"),
+            stripe: None,
         }
     }
 
