@@ -10,7 +10,6 @@ pub mod gate;
 pub mod login;
 pub mod oidc;
 pub mod playback;
-pub mod rate_limit;
 pub mod signing_key;
 pub mod viewer;
 
@@ -86,9 +85,9 @@ pub struct AccessState {
     /// Policies carry the viewer's IPv4 address (`AWS:SourceIp`).
     pub bind_viewer_ip: bool,
     /// Playback authorizations per viewer: 20 a minute.
-    pub playback_limit: rate_limit::RateLimiter,
+    pub playback_limit: crate::rate_limit::RateLimiter,
     /// License requests per viewer: 10 a minute.
-    pub license_limit: rate_limit::RateLimiter,
+    pub license_limit: crate::rate_limit::RateLimiter,
     /// Forwards license requests to the configured DRM vendors.
     pub license_proxy: drm::proxy::LicenseProxy,
     /// The media folders the gate guards, as last read.
@@ -134,8 +133,8 @@ impl AccessState {
             authorization: Duration::seconds(i64::try_from(config.playback_authorization_seconds).unwrap_or(3600)),
             bind_viewer_ip: config.cf_bind_viewer_ip,
             open_before_start: Duration::seconds(i64::try_from(config.cf_open_before_start_seconds).unwrap_or(300)),
-            playback_limit: rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
-            license_limit: rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
+            playback_limit: crate::rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
+            license_limit: crate::rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
             license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
             guarded: gate::GuardedPrefixes::default(),
             oidc: oidc::Oidc::from_config(config)?.map(std::sync::Arc::new),

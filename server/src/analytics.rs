@@ -17,9 +17,10 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::{
+    client_address::{ClientAddress, Family},
     error::AppError,
     state::AppState,
-    store::{PlaybackDelta, Store},
+    store::PlaybackDelta,
 };
 
 /// Largest batch body.
@@ -116,7 +117,15 @@ impl Batch {
     }
 }
 
-async fn record(State(store): State<Store>, Path(slug): Path<String>, body: Body) -> Result<StatusCode, AppError> {
+async fn record(
+    State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<ClientAddress>,
+    Path(slug): Path<String>,
+    body: Body,
+) -> Result<StatusCode, AppError> {
+    // Forged batches from fresh cookies would fill the console's figures ("watching now").
+    state.limit_address(Family::Analytics, client)?;
+    let store = &state.store;
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| AppError::PayloadTooLarge(MAX_BODY))?;

@@ -95,6 +95,12 @@ pub struct Config {
     pub drm_license_max_bytes: usize,
     /// The site's public address, for links in mail.
     pub public_site_url: String,
+    /// The reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header is believed.
+    pub trusted_proxies: String,
+    /// The header those proxies put the client's address in.
+    pub client_address_header: String,
+    /// Per-address limits, `family=requests_per_minute` pairs (see `client_address::Family`).
+    pub address_limits: String,
     /// The SMTP server mail goes to (`smtp://`, `smtps://`, with credentials); `None`: mail is held in the outbox.
     pub smtp_url: Option<Secret<String>>,
     /// The sender of mail.

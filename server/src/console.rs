@@ -49,7 +49,11 @@ async fn login(
         Ok(see_other(&next, Some(sessions.operator_cookie())))
     } else {
         tracing::warn!("refused operator sign-in");
-        Ok(see_other(&format!("{next}?login=failed"), None))
+        let mut response = see_other(&format!("{next}?login=failed"), None);
+        response
+            .extensions_mut()
+            .insert(crate::client_address::CredentialsRefused);
+        Ok(response)
     }
 }
 

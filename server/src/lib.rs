@@ -6,6 +6,7 @@
 pub mod access;
 pub mod analytics;
 pub mod auth;
+pub mod client_address;
 pub mod commerce;
 pub mod config;
 pub mod console;
@@ -21,6 +22,7 @@ pub mod likes;
 pub mod mail;
 pub mod media;
 pub mod outbound;
+pub mod rate_limit;
 pub mod realtime;
 pub mod secret;
 pub mod session;
@@ -159,6 +161,10 @@ impl Application {
                 waiting_room::lifetimes(config.waiting_room_token_seconds, config.waiting_room_position_seconds),
             )
             .map_err(|e| anyhow::anyhow!("the waiting room's signing key: {e}"))?,
+            addresses: client_address::AddressPolicy::new(&config.trusted_proxies, &config.client_address_header)
+                .context("configuring client addresses")?,
+            address_limits: client_address::AddressLimits::parse(&config.address_limits)
+                .context("configuring per-address limits")?,
         };
         let embedding = embed::EmbedPolicy::from_config(config).context("configuring embedding")?;
         let router = app(state.clone(), embedding);
@@ -288,8 +294,9 @@ async fn register_content_key(store: &Store, key: &media::ContentKey) {
 }
 
 /// Every route of the server, with the shared layers (`embedding`: who may frame which page; `hardening`: what every
-/// request must be).
+/// request must be; `client_address`: who sent it, and the throttle on refused credentials).
 pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
+    let (addresses, address_limits) = (state.addresses.clone(), state.address_limits.clone());
     let router = Router::new()
         .merge(health::router())
         .merge(analytics::router())
@@ -311,6 +318,15 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(embedding),
             embed::frame_policy,
+        ))
+        // Inner to outer: refused credentials are throttled by the client's address, found first.
+        .layer(axum::middleware::from_fn_with_state(
+            address_limits,
+            client_address::throttle_refused_credentials,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            addresses,
+            client_address::identify,
         ))
         .layer(axum::middleware::from_fn(hardening::valid_host));
     telemetry::layer(router)

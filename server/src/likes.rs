@@ -1,6 +1,6 @@
 //! Likes: viewers' taps, summed on their page and sent as deltas, become each show's total.
 //!
-//! - A per-viewer token bucket (`Limiter`) accepts at most a burst and then a steady rate; excess taps are dropped
+//! - A per-viewer token bucket (`limiter`) accepts at most a burst and then a steady rate; excess taps are dropped
 //!   quietly (the answer says how many counted).
 //! - A delta is acknowledged only once it is durable: the writer (`Writer`) takes every delta waiting, adds them per
 //!   show in one transaction (group commit: while one commit runs, the next batch gathers), and only then answers
@@ -10,13 +10,14 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{
+    rate_limit::RateLimiter,
     realtime::Hub,
     store::{Store, StoreError},
 };
@@ -52,7 +53,8 @@ impl LikeRecord {
 #[derive(Debug, Clone)]
 pub struct Likes {
     pub writer: Writer,
-    pub limiter: Arc<Limiter>,
+    /// Per viewer: `BURST`, then `RATE_PER_SECOND`.
+    pub limiter: RateLimiter,
     pub broadcaster: Arc<Broadcaster>,
     /// Shows found once: the taps' hot path asks the database only about a show it has not seen (shows are not
     /// deleted while the server runs).
@@ -76,7 +78,7 @@ impl Likes {
         };
         let likes = Self {
             writer,
-            limiter: Arc::default(),
+            limiter: RateLimiter::per_second(BURST, RATE_PER_SECOND),
             broadcaster,
             known_events: Arc::default(),
         };
@@ -133,35 +135,11 @@ impl Broadcaster {
 }
 
 /// Taps a viewer may send at once.
-pub const BURST: f64 = 60.0;
+pub const BURST: u32 = 60;
 /// Taps a second a viewer may keep sending.
 pub const RATE_PER_SECOND: f64 = 20.0;
 /// Most deltas one commit takes.
 const MAX_BATCH: usize = 10_000;
-
-/// Per-viewer token buckets.
-#[derive(Debug, Default)]
-pub struct Limiter {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
-}
-
-impl Limiter {
-    /// How many of `count` taps from `viewer` count at `now` (the rest are dropped).
-    pub fn admit(&self, viewer: &str, count: i64, now: Instant) -> i64 {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() > 100_000 {
-            // Viewers idle long enough to have a full bucket again need no entry.
-            let full = Duration::from_secs_f64(BURST / RATE_PER_SECOND);
-            buckets.retain(|_, (_, at)| now.duration_since(*at) < full);
-        }
-        let (tokens, at) = buckets.entry(viewer.to_owned()).or_insert((BURST, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * RATE_PER_SECOND).min(BURST);
-        *at = now;
-        let accepted = (count.max(0) as f64).min(tokens.floor());
-        *tokens -= accepted;
-        accepted as i64
-    }
-}
 
 struct Delta {
     event_id: String,
@@ -232,10 +210,11 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Delta>) {
 mod tests {
     use super::*;
     use crate::store::tests::fresh_store;
+    use std::time::Instant;
 
     #[test]
     fn a_viewer_gets_a_burst_then_a_steady_rate() {
-        let limiter = Limiter::default();
+        let limiter = RateLimiter::per_second(BURST, RATE_PER_SECOND);
         let start = Instant::now();
         assert_eq!(limiter.admit("v1", 50, start), 50);
         assert_eq!(limiter.admit("v1", 50, start), 10, "the burst is 60");

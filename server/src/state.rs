@@ -34,9 +34,24 @@ pub struct AppState {
     pub feed: crate::feed::Feed,
     /// Queue numbers and tokens for checkout in a rush.
     pub waiting_room: crate::waiting_room::WaitingRoom,
+    /// Where a request's client address comes from.
+    pub addresses: crate::client_address::AddressPolicy,
+    /// What one client address may do per minute without an account.
+    pub address_limits: crate::client_address::AddressLimits,
 }
 
 impl AppState {
+    /// Takes one of `family` from the client's per-address budget; 429 with the wait when it is spent.
+    pub fn limit_address(
+        &self,
+        family: crate::client_address::Family,
+        client: crate::client_address::ClientAddress,
+    ) -> Result<(), AppError> {
+        self.address_limits
+            .check(family, client.0, std::time::Instant::now())
+            .map_err(AppError::TooManyRequests)
+    }
+
     /// Whether the request is the operator's (the token in `Authorization`, or the console's session cookie);
     /// `AppError::Unauthorized` otherwise.
     pub fn require_operator(&self, headers: &HeaderMap) -> Result<(), AppError> {

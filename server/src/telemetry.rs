@@ -1,4 +1,4 @@
-//! Logging: one span per request (method, matched route, request id), then the work inside it.
+//! Logging: one span per request (method, matched route, request id, client address), then the work inside it.
 
 use std::{io::IsTerminal, time::Duration};
 
@@ -38,7 +38,15 @@ pub fn layer(router: axum::Router) -> axum::Router {
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
-                    tracing::info_span!("request", method = %request.method(), path = request.uri().path(), route, id)
+                    // `client` is filled in by `client_address::identify`.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = request.uri().path(),
+                        route,
+                        id,
+                        client = tracing::field::Empty
+                    )
                 })
                 .on_request(())
                 .on_response(|response: &axum::response::Response, latency: Duration, _span: &Span| {

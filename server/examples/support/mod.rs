@@ -23,6 +23,8 @@ pub async fn serve(configure: impl FnOnce(&mut Config)) -> anyhow::Result<InProc
     std::fs::create_dir_all(dir.path().join("site"))?;
     let mut config = Config::for_tests(&dir.path().join("data"), &dir.path().join("site"));
     config.log = "warn".into();
+    // Every client of a benchmark is this machine: one address, so no per-address limit.
+    config.address_limits = String::new();
     configure(&mut config);
     let app = Application::build(&config).await?;
     let base = format!("http://{}", app.local_addr());

@@ -7,14 +7,14 @@
 //! event that becomes paid is guarded within that time, on every replica.
 
 use std::{
-    net::{Ipv4Addr, SocketAddr},
+    net::Ipv4Addr,
     sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
 use axum::{
     Json,
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -23,6 +23,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE};
+use crate::client_address::ClientAddress;
 use crate::{
     error::AppError,
     session::cookie,
@@ -119,16 +120,12 @@ fn under(path: &str, prefix: &str) -> bool {
     path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// The viewer's IPv4 address (IPv4-mapped IPv6 included); others match no address condition, as with CloudFront.
+/// The viewer's IPv4 address (`client_address` has made an IPv4-mapped one plain); others match no address
+/// condition, as with CloudFront.
 fn client_ipv4(request: &Request) -> Ipv4Addr {
-    match request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
-    {
+    match request.extensions().get::<ClientAddress>().map(|client| client.0) {
         Some(std::net::IpAddr::V4(ip)) => ip,
-        Some(std::net::IpAddr::V6(ip)) => ip.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED),
-        None => Ipv4Addr::UNSPECIFIED,
+        _ => Ipv4Addr::UNSPECIFIED,
     }
 }
 

@@ -27,6 +27,7 @@ use super::{
     entitlement::{self, Denial, RENTAL},
     viewer::{Viewer, identify_or_new},
 };
+use crate::client_address::{ClientAddress, Family};
 use crate::{
     error::AppError,
     state::AppState,
@@ -125,8 +126,7 @@ pub async fn decide(
 async fn authorize(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    // Set by the server's connect-info service; absent when the router runs without it (some tests).
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    axum::Extension(client): axum::Extension<ClientAddress>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -137,7 +137,6 @@ async fn authorize(
     };
     let event = event(&state.store, &slug).await?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
-    let peer_ip = peer.as_ref().map(|peer| peer.0.0.ip());
     // Per viewer. A request without a viewer cookie is not limited: it cannot be entitled, so it never costs a
     // signature (limiting by address would shut out everyone behind one carrier NAT at the start of a show).
     if new_viewer.is_none() {
@@ -149,6 +148,8 @@ async fn authorize(
     }
     let now = Utc::now();
     if request.accept_terms {
+        // Each acceptance is a row: a fresh cookie per call must not write without end.
+        state.limit_address(Family::Terms, client)?;
         state
             .store
             .accept_terms(&viewer.id, &event.id, now)
@@ -169,10 +170,10 @@ async fn authorize(
             (StatusCode::FORBIDDEN, Json(refusal)).into_response()
         }
         Ok(allowed) => {
-            let viewer_ip = peer_ip.and_then(|ip| match ip {
+            let viewer_ip = match client.0 {
                 std::net::IpAddr::V4(ip) => Some(ip),
-                std::net::IpAddr::V6(ip) => ip.to_ipv4_mapped(),
-            });
+                std::net::IpAddr::V6(_) => None,
+            };
             allow(&state, &event, allowed, viewer_ip, now).await?
         }
     };

@@ -32,6 +32,7 @@ use crate::{
         playback::event,
         viewer::{identify, identify_or_new},
     },
+    client_address::{ClientAddress, Family},
     error::AppError,
     secret::random_token,
     state::AppState,
@@ -140,7 +141,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, AppError> {
     Ok(key.to_string())
 }
 
-async fn place(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn place(
+    State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<ClientAddress>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    state.limit_address(Family::Orders, client)?;
     let key = idempotency_key(&headers)?;
     let request: PlaceRequest =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid order: {e}")))?;

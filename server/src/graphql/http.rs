@@ -1,9 +1,7 @@
-use std::net::SocketAddr;
-
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{ConnectInfo, DefaultBodyLimit, State, rejection::BytesRejection},
+    extract::{DefaultBodyLimit, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
@@ -13,6 +11,7 @@ use serde_json::json;
 use super::{CaravanSchema, ClientKey};
 use crate::{
     auth::{AuthError, Credentials},
+    client_address::ClientAddress,
     state::AppState,
 };
 
@@ -30,7 +29,7 @@ async fn execute(
     State(state): State<AppState>,
     State(schema): State<CaravanSchema>,
     State(credentials): State<Credentials>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    axum::Extension(client_address): axum::Extension<ClientAddress>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -64,8 +63,12 @@ async fn execute(
         Ok(request) => {
             // Per-viewer limits (likes) key on the viewer's cookie, else on the address.
             let viewer = crate::access::viewer::identify(&state, &headers).await.ok().flatten();
-            let client = ClientKey(viewer.map_or_else(|| peer.ip().to_string(), |viewer| viewer.id));
-            Json(super::execute(&schema, request.data(client), caller).await).into_response()
+            let client = ClientKey(viewer.map_or_else(|| client_address.0.to_string(), |viewer| viewer.id));
+            let request = request
+                .data(client)
+                .data(client_address)
+                .data(state.address_limits.clone());
+            Json(super::execute(&schema, request, caller).await).into_response()
         }
         Err(e) => error(
             StatusCode::BAD_REQUEST,

@@ -75,7 +75,15 @@ impl MutationRoot {
         let client = ctx
             .data_opt::<super::ClientKey>()
             .map_or("server", |key| key.0.as_str());
-        let accepted = likes.limiter.admit(client, count, std::time::Instant::now());
+        let now = std::time::Instant::now();
+        let mut accepted = likes.limiter.admit(client, count, now);
+        // And per address: fresh viewer cookies do not multiply the rate.
+        if let (Some(limits), Some(address)) = (
+            ctx.data_opt::<crate::client_address::AddressLimits>(),
+            ctx.data_opt::<crate::client_address::ClientAddress>(),
+        ) {
+            accepted = limits.admit(crate::client_address::Family::Likes, address.0, accepted, now);
+        }
         let total = if accepted == 0 {
             store.likes(&event_id).await.or_internal()?
         } else {

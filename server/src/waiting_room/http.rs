@@ -106,9 +106,12 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 
 async fn assign_queue_num(
     State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<crate::client_address::ClientAddress>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
+    // A fresh cookie per call would otherwise put any number of places ahead of real buyers.
+    state.limit_address(crate::client_address::Family::WaitingRoom, client)?;
     let EventBody { event_id } = json_body(&body)?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
     let request_id = random_token(16)?;

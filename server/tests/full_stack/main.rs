@@ -5,6 +5,7 @@
 mod support;
 
 mod access;
+mod address_limits;
 mod analytics;
 mod assets;
 mod auth;

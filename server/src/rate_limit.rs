@@ -1,5 +1,6 @@
-//! Per-viewer rate limits (token buckets) for the playback authorization and the license server: a viewer's player
-//! asks a few times per show; a script asking in a loop gets 429 instead of a signature or a key each time.
+//! Token buckets, one per key (a viewer, a client address): for the playback authorization and the license server
+//! (a viewer's player asks a few times per show; a script asking in a loop gets 429 instead of a signature or a key
+//! each time), like taps, and the per-address limits of `client_address`.
 
 use std::{
     collections::HashMap,
@@ -28,12 +29,45 @@ impl RateLimiter {
         }
     }
 
+    /// A bucket of `burst` that refills at `per_second`.
+    pub fn per_second(burst: u32, per_second: f64) -> Self {
+        Self {
+            burst: f64::from(burst),
+            per_second,
+            buckets: Arc::default(),
+        }
+    }
+
     /// Takes one request from `key`'s bucket at `now`; `Err(wait)` when it is empty.
     pub fn take(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
+        self.with_bucket(key, now, |tokens, per_second| {
+            let one = one_left(*tokens, per_second);
+            if one.is_ok() {
+                *tokens -= 1.0;
+            }
+            one
+        })
+    }
+
+    /// Whether `key` could take one at `now`, taking nothing; `Err(wait)` when its bucket is empty.
+    pub fn peek(&self, key: &str, now: Instant) -> Result<(), Duration> {
+        self.with_bucket(key, now, |tokens, per_second| one_left(*tokens, per_second))
+    }
+
+    /// How many of `count` units (like taps) `key` may spend at `now`; they are taken, the rest refused.
+    pub fn admit(&self, key: &str, count: i64, now: Instant) -> i64 {
+        self.with_bucket(key, now, |tokens, _| {
+            let admitted = (count.max(0) as f64).min(tokens.floor());
+            *tokens -= admitted;
+            admitted as i64
+        })
+    }
+
+    /// Runs `spend` on `key`'s bucket, refilled to `now`.
+    fn with_bucket<T>(&self, key: &str, now: Instant, spend: impl FnOnce(&mut f64, f64) -> T) -> T {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() >= MAX_BUCKETS {
+            // Keys idle long enough to have a full bucket again need no entry.
             let (burst, per_second) = (self.burst, self.per_second);
             buckets.retain(|_, (tokens, at)| {
                 *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second < burst
@@ -42,12 +76,16 @@ impl RateLimiter {
         let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
         *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_second).min(self.burst);
         *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second))
-        }
+        spend(tokens, self.per_second)
+    }
+}
+
+/// Whether a bucket holding `tokens` has one to give; else how long until it has.
+fn one_left(tokens: f64, per_second: f64) -> Result<(), Duration> {
+    if tokens >= 1.0 {
+        Ok(())
+    } else {
+        Err(Duration::from_secs_f64((1.0 - tokens) / per_second))
     }
 }
 
