@@ -196,6 +196,24 @@ pub enum CfHashAlgorithm {
     Sha256,
 }
 
+/// The shortest operator token a server others can reach accepts.
+pub const MIN_OPERATOR_TOKEN_CHARS: usize = 24;
+
+/// Why the operator token is refused outside development.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WeakOperatorToken {
+    #[error(
+        "CARAVAN_OPERATOR_TOKEN is the public development default, and the server listens beyond this machine: set \
+         your own (openssl rand -base64 32)"
+    )]
+    Default,
+    #[error(
+        "CARAVAN_OPERATOR_TOKEN is shorter than 24 characters, and the server listens beyond this machine: set a \
+         longer one (openssl rand -base64 32)"
+    )]
+    Short,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("invalid configuration: {0}")]
@@ -308,6 +326,23 @@ impl Config {
             found.push(("CARAVAN_OPERATOR_TOKEN", self.operator_token.expose().as_str()));
         }
         found
+    }
+
+    /// Outside development (a server listening beyond this machine), the operator token must be the operator's own
+    /// and at least `MIN_OPERATOR_TOKEN_CHARS` long: what guards every operator action cannot be guessable. On
+    /// 127.0.0.1 the public default is fine (it is printed at start).
+    pub fn check_operator_token(&self) -> Result<(), WeakOperatorToken> {
+        if self.addr.ip().is_loopback() {
+            return Ok(());
+        }
+        let token = self.operator_token.expose();
+        if Self::defaults().operator_token.matches(token.as_bytes()) {
+            return Err(WeakOperatorToken::Default);
+        }
+        if token.chars().count() < MIN_OPERATOR_TOKEN_CHARS {
+            return Err(WeakOperatorToken::Short);
+        }
+        Ok(())
     }
 
     /// A configuration for tests: the defaults, with the given data and site directories and an ephemeral port.
@@ -444,6 +479,22 @@ mod tests {
             assert!(!format!("{config:?}").contains("da2-production"));
             Ok(())
         });
+    }
+
+    #[test]
+    fn a_server_others_can_reach_needs_its_own_long_operator_token() {
+        let mut config = Config::defaults();
+        assert_eq!(
+            config.check_operator_token(),
+            Ok(()),
+            "on 127.0.0.1 the default is fine"
+        );
+        config.addr = "0.0.0.0:3000".parse().unwrap();
+        assert_eq!(config.check_operator_token(), Err(WeakOperatorToken::Default));
+        config.operator_token = Secret::new("short-but-mine".into());
+        assert_eq!(config.check_operator_token(), Err(WeakOperatorToken::Short));
+        config.operator_token = Secret::new("a-long-operator-token-of-my-own".into());
+        assert_eq!(config.check_operator_token(), Ok(()));
     }
 
     #[test]

@@ -71,6 +71,7 @@ pub struct Application {
 impl Application {
     /// Opens the database (migrating and seeding the demo when configured), binds the address and builds the routes.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        config.check_operator_token()?;
         let tools = tools::Tools::locate(&config.shaka_packager);
         summary::log(&summary::summary(config, &tools));
         tokio::fs::create_dir_all(&config.data_dir)
