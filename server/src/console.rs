@@ -1,11 +1,11 @@
 //! The operator console's sign-in: `POST /api/admin/login` checks the operator token and sets a signed session
-//! cookie (HttpOnly, SameSite=Strict); `POST /api/admin/logout` ends it. Plain forms, so they work without
+//! cookie (HttpOnly, SameSite=Strict); `POST /api/admin/logout` ends it, and every other operator session with it. Plain forms, so they work without
 //! JavaScript. The console page itself is the app's `/admin/:slug`.
 
 use axum::{
     Router,
     extract::{State, rejection::FormRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
 };
@@ -16,6 +16,7 @@ use crate::{
     error::AppError,
     session::Sessions,
     state::AppState,
+    store::Store,
 };
 
 pub fn router() -> Router<AppState> {
@@ -57,11 +58,23 @@ async fn login(
     }
 }
 
+/// Signs out: the operator's session, and with it every operator session issued so far (on every replica), ends.
+/// Without a valid session only the cookie is cleared: nobody else can end the operator's sessions.
 async fn logout(
     State(sessions): State<Sessions>,
+    State(store): State<Store>,
+    headers: HeaderMap,
     form: Result<axum::Form<LogoutForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let axum::Form(form) = form.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    if sessions.operator_in(&headers) {
+        let generation = store
+            .end_operator_sessions()
+            .await
+            .map_err(|e| AppError::Unavailable(e.into()))?;
+        sessions.set_operator_generation(generation);
+        tracing::info!("operator signed out: every operator session ended");
+    }
     Ok(see_other(
         &console_path(form.next.as_deref()),
         Some(sessions.clear_operator_cookie()),

@@ -113,7 +113,21 @@ impl Application {
         let sessions = Sessions::load(config.session_secret.as_ref(), &config.data_dir, config.cookie_secure)
             .await
             .context("loading the session key")?;
+        sessions.set_operator_generation(
+            store
+                .operator_session_generation()
+                .await
+                .context("reading the operator sessions' generation")?,
+        );
         let (stopping, stopped) = tokio::sync::watch::channel(false);
+        if store.backend() == store::Backend::Postgres {
+            // Another replica's sign-out ends sessions here too, within 2 s.
+            tokio::spawn(follow_operator_generation(
+                store.clone(),
+                sessions.clone(),
+                stopped.clone(),
+            ));
+        }
         // Replicas on PostgreSQL share what each publishes (realtime::bus); one server delivers it directly.
         let (hub, hub_worker) = match store.backend() {
             store::Backend::Sqlite => Hub::new(),
@@ -291,6 +305,19 @@ async fn register_content_key(store: &Store, key: &media::ContentKey) {
         .await
     {
         tracing::error!(error = %e, "cannot register the demo's content key");
+    }
+}
+
+/// Keeps this replica's operator-session generation the store's, reading it every 2 s until `stop`.
+async fn follow_operator_generation(store: Store, sessions: Sessions, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match store.operator_session_generation().await {
+            Ok(generation) => sessions.set_operator_generation(generation),
+            Err(error) => tracing::warn!(%error, "cannot read the operator sessions' generation"),
+        }
+        if lead::stopped_within(&mut stop, Duration::from_secs(2)).await {
+            return;
+        }
     }
 }
 

@@ -1,13 +1,20 @@
 //! Signed session cookies, HMAC-SHA256 with the server's session key over the cookie's purpose and payload:
-//! - the operator console's, `v1.<expires>.<signature>`: the operator token itself never lives in a cookie, and a
-//!   session ends by itself (12 h);
+//! - the operator console's, `v1.<expires>~<generation>.<signature>`: the operator token itself never lives in a
+//!   cookie; a session ends by itself (12 h), or when signing out moves the generation on (every session issued
+//!   before ends, on every replica: `Store::end_operator_sessions`);
 //! - the viewer's, `v1.<viewer id>.<signature>`: an anonymous, random id that entitlements and accepted terms belong
 //!   to, made at the first playback request and kept a year;
 //! - a member's, `v1.<viewer id>~<plans>~<expires>.<signature>`: who signed in with the OIDC provider and their
 //!   plans (base64url JSON), for 24 h;
 //! - the sign-in in progress, `v1.<state>~<nonce>~<PKCE verifier>~<next>.<signature>`, for 10 minutes.
 
-use std::path::Path;
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+};
 
 use anyhow::Context;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -32,6 +39,8 @@ const KEY_FILE: &str = "session.key";
 pub struct Sessions {
     key: Secret<Vec<u8>>,
     secure: bool,
+    /// The operator sessions' current generation (the store keeps it; `set_operator_generation` brings it here).
+    generation: Arc<AtomicI64>,
 }
 
 impl Sessions {
@@ -61,7 +70,13 @@ impl Sessions {
         Ok(Self {
             key: Secret::new(key),
             secure,
+            generation: Arc::default(),
         })
+    }
+
+    /// The operator sessions' generation as the store has it now: sessions of another generation are over.
+    pub fn set_operator_generation(&self, generation: i64) {
+        self.generation.store(generation, Ordering::Relaxed);
     }
 
     /// The MAC of a cookie's payload for a purpose (the cookie's name).
@@ -92,16 +107,21 @@ impl Sessions {
         Some(payload)
     }
 
-    /// A new operator session, as the cookie's value.
+    /// A new operator session of the current generation, as the cookie's value.
     pub fn issue_operator(&self, now: DateTime<Utc>) -> String {
-        self.seal(OPERATOR_COOKIE, &(now + OPERATOR_SESSION).timestamp().to_string())
+        let expires = (now + OPERATOR_SESSION).timestamp();
+        let generation = self.generation.load(Ordering::Relaxed);
+        self.seal(OPERATOR_COOKIE, &format!("{expires}~{generation}"))
     }
 
-    /// Whether a cookie value is an operator session this server signed that has not expired.
+    /// Whether a cookie value is an operator session this server signed, not expired, of the current generation.
     pub fn verify_operator(&self, value: &str, now: DateTime<Utc>) -> bool {
-        self.open(OPERATOR_COOKIE, value)
-            .and_then(|expires| expires.parse::<i64>().ok())
-            .is_some_and(|expires| now.timestamp() < expires)
+        let Some((expires, generation)) = self.open(OPERATOR_COOKIE, value).and_then(|p| p.split_once('~')) else {
+            return false;
+        };
+        let current = self.generation.load(Ordering::Relaxed);
+        expires.parse::<i64>().is_ok_and(|expires| now.timestamp() < expires)
+            && generation.parse::<i64>().is_ok_and(|generation| generation == current)
     }
 
     /// The viewer of a request: the id in its valid viewer cookie.
@@ -229,6 +249,20 @@ mod tests {
         assert!(sessions.verify_operator(&value, now));
         assert!(sessions.verify_operator(&value, now + Duration::hours(11)));
         assert!(!sessions.verify_operator(&value, now + Duration::hours(13)));
+    }
+
+    #[tokio::test]
+    async fn a_new_generation_ends_every_earlier_session() {
+        let (sessions, _dir) = sessions().await;
+        let now = Utc::now();
+        let before = sessions.issue_operator(now);
+        sessions.set_operator_generation(1);
+        assert!(!sessions.verify_operator(&before, now), "signed out");
+        let after = sessions.issue_operator(now);
+        assert!(sessions.verify_operator(&after, now));
+        // A session from before generations (`v1.<expires>`) is over too.
+        let old = sessions.seal(OPERATOR_COOKIE, &(now + Duration::hours(1)).timestamp().to_string());
+        assert!(!sessions.verify_operator(&old, now));
     }
 
     #[tokio::test]

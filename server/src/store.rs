@@ -15,6 +15,7 @@ mod events;
 mod feed;
 mod jobs;
 mod likes;
+mod operator_sessions;
 mod orders;
 mod pickups;
 mod playback;
@@ -322,6 +323,7 @@ pub(crate) mod tests {
                 "jobs",
                 "like_totals",
                 "mail_outbox",
+                "operator_session_generation",
                 "order_history",
                 "order_lines",
                 "order_transitions",

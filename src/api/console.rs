@@ -122,8 +122,18 @@ mod server {
         pub catalog: CatalogRefresher,
     }
 
+    /// The operator's powers, or the refusal with what to do. Called as a server function (`/api/console/…`) the
+    /// refusal answers 401, a client's error; a console page rendered without a session stays a page (its sign-in
+    /// form).
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
-        use_context::<OperatorAccess>().ok_or_else(|| ServerFnError::new("Sign in as the operator first."))
+        use_context::<OperatorAccess>().ok_or_else(|| {
+            let called =
+                use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+            if let (true, Some(response)) = (called, use_context::<leptos_axum::ResponseOptions>()) {
+                response.set_status(http::StatusCode::UNAUTHORIZED);
+            }
+            ServerFnError::new("Sign in as the operator first.")
+        })
     }
 }
 

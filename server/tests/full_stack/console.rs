@@ -82,11 +82,7 @@ async fn pick_up_tea(app: &TestApp, cookie: Option<&str>) -> reqwest::Response {
 async fn the_pickup_action_needs_a_session() {
     let app = TestApp::spawn().await;
     let refused = pick_up_tea(&app, None).await;
-    assert!(
-        refused.status().is_server_error() || refused.status().is_client_error(),
-        "{}",
-        refused.status()
-    );
+    assert_eq!(refused.status(), 401, "a client's error, not the server's");
     assert!(refused.text().await.unwrap().contains("Sign in as the operator"));
     assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
 
@@ -109,9 +105,24 @@ async fn the_pickup_action_needs_a_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session() {
     let app = TestApp::spawn().await;
+    // Two browsers signed in; a copy of the first's cookie is kept (as a thief would).
+    let (laptop, phone) = (app.operator_cookie().await, app.operator_cookie().await);
+    assert!(pick_up_tea(&app, Some(&phone)).await.status().is_success());
+    // Someone without a session cannot end the operator's sessions.
+    let stranger = app
+        .client
+        .post(app.url("/api/admin/logout"))
+        .form(&[("next", "/admin/demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 303);
+    assert!(pick_up_tea(&app, Some(&phone)).await.status().is_success());
+
     let response = app
         .client
         .post(app.url("/api/admin/logout"))
+        .header("cookie", &laptop)
         .form(&[("next", "/admin/demo")])
         .send()
         .await
@@ -122,4 +133,17 @@ async fn signing_out_ends_the_session() {
         cookie.starts_with("caravan_operator=;") && cookie.contains("Max-Age=0"),
         "{cookie}"
     );
+    // The kept copy and the other browser's session are over too: the server no longer honours them.
+    for ended in [&laptop, &phone] {
+        let refused = pick_up_tea(&app, Some(ended)).await;
+        assert!(refused.status().is_client_error(), "{}", refused.status());
+        assert!(
+            app.console_html("demo", ended)
+                .await
+                .contains("Sign in as the operator")
+        );
+    }
+    // Signing in again works.
+    let again = app.operator_cookie().await;
+    assert!(pick_up_tea(&app, Some(&again)).await.status().is_success());
 }
