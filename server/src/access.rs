@@ -147,6 +147,11 @@ impl AccessState {
         })
     }
 
+    /// Whether the site is served over HTTPS (its cookies are `Secure`).
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+    }
+
     /// The origin media URLs are signed for (configured; see `media_origin`).
     pub fn media_origin(&self) -> &str {
         &self.media_origin

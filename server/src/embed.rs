@@ -104,13 +104,14 @@ pub async fn frame_policy(State(policy): State<std::sync::Arc<EmbedPolicy>>, req
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     match frame_ancestors {
+        // Appended: a page also has its script policy (`hardening::ScriptPolicy`); a browser enforces both.
         Cow::Borrowed(site_only) => {
-            headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(site_only));
+            headers.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(site_only));
             headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
         }
         Cow::Owned(widget) => {
             if let Ok(value) = HeaderValue::from_str(&widget) {
-                headers.insert(header::CONTENT_SECURITY_POLICY, value);
+                headers.append(header::CONTENT_SECURITY_POLICY, value);
             }
         }
     }

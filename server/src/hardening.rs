@@ -1,12 +1,66 @@
-//! Protections every request passes, whatever its route: a `Host` that is a host and a port, nothing else.
+//! Protections every request passes, whatever its route: a `Host` that is a host and a port, nothing else; and the
+//! headers every response carries (`nosniff`, the referrer kept to this origin, HSTS over HTTPS), with the pages'
+//! script policy (`ScriptPolicy`, set where pages are rendered: it needs each response's nonce).
 
 use axum::{
-    extract::Request,
-    http::{StatusCode, header},
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde_json::json;
+
+/// What scripts a page may run: this server's files, the inline scripts carrying the response's nonce (Leptos's
+/// hydration and streamed resources), WebAssembly, and the payment provider's script when one is configured; workers
+/// from this server or a `blob:` (hls.js makes its transmuxing worker so). No plugins, no `<base>`.
+#[derive(Debug, Clone)]
+pub struct ScriptPolicy {
+    extra_sources: String,
+}
+
+impl ScriptPolicy {
+    /// `stripe_js`: Stripe.js's URL, whose origin may serve scripts.
+    pub fn new(stripe_js: Option<&str>) -> Self {
+        let extra_sources = stripe_js
+            .and_then(|url| url.parse::<axum::http::Uri>().ok())
+            .and_then(|uri| Some(format!(" {}://{}", uri.scheme_str()?, uri.authority()?)))
+            .unwrap_or_default();
+        Self { extra_sources }
+    }
+
+    /// The `Content-Security-Policy` of a page rendered with `nonce`.
+    pub fn header(&self, nonce: &str) -> String {
+        format!(
+            "script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'{}; worker-src 'self' blob:; object-src 'none'; \
+             base-uri 'none'",
+            self.extra_sources
+        )
+    }
+}
+
+/// Whether responses go over HTTPS (HSTS is sent only then: over plain HTTP a browser ignores it anyway, and a
+/// development server on 127.0.0.1 must not pin itself).
+#[derive(Debug, Clone, Copy)]
+pub struct Https(pub bool);
+
+/// `X-Content-Type-Options: nosniff`, `Referrer-Policy: strict-origin-when-cross-origin`, and over HTTPS
+/// `Strict-Transport-Security` (a year), on every response.
+pub async fn security_headers(State(Https(https)): State<Https>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
 
 /// `host[:port]`: a DNS name or IPv4 address (letters, digits, `.`, `-`, `_`) or a bracketed IPv6 address, and an
 /// optional decimal port. No `*`, `?`, `/`, `@` or spaces, so no `Host` can widen or redirect what it is used for.
@@ -57,7 +111,20 @@ pub async fn valid_host(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::is_host_and_port;
+    use super::{ScriptPolicy, is_host_and_port};
+
+    #[test]
+    fn the_script_policy_names_the_nonce_and_the_payment_providers_origin() {
+        assert_eq!(
+            ScriptPolicy::new(None).header("abc"),
+            "script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'"
+        );
+        assert_eq!(
+            ScriptPolicy::new(Some("https://js.stripe.com/v3/")).header("n"),
+            "script-src 'self' 'nonce-n' 'wasm-unsafe-eval' https://js.stripe.com; worker-src 'self' blob:; \
+             object-src 'none'; base-uri 'none'"
+        );
+    }
 
     #[test]
     fn a_host_is_a_name_or_address_and_a_port() {

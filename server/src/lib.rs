@@ -325,6 +325,7 @@ async fn follow_operator_generation(store: Store, sessions: Sessions, mut stop: 
 /// request must be; `client_address`: who sent it, and the throttle on refused credentials).
 pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
     let (addresses, address_limits) = (state.addresses.clone(), state.address_limits.clone());
+    let https = hardening::Https(state.access.cookie_secure());
     let router = Router::new()
         .merge(health::router())
         .merge(analytics::router())
@@ -356,7 +357,8 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
             addresses,
             client_address::identify,
         ))
-        .layer(axum::middleware::from_fn(hardening::valid_host));
+        .layer(axum::middleware::from_fn(hardening::valid_host))
+        .layer(axum::middleware::from_fn_with_state(https, hardening::security_headers));
     telemetry::layer(router)
 }
 

@@ -154,9 +154,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         catalog: catalog_refresher(state),
     };
     let sessions = state.sessions.clone();
+    let script_policy =
+        crate::hardening::ScriptPolicy::new(state.commerce.stripe.as_ref().map(|stripe| stripe.page.js_url.as_str()));
     // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
-    // only with a valid operator session cookie.
+    // only with a valid operator session cookie. Every page runs only this server's scripts and those carrying its
+    // response's nonce (the hydration's), and Stripe.js when a show checks out with Stripe.
     let context = move || {
+        leptos::nonce::provide_nonce();
+        if let (Some(nonce), Some(response)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) && let Ok(value) = HeaderValue::from_str(&script_policy.header(&nonce.to_string()))
+        {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
         provide_context(executor.clone());
         provide_context(client.clone());
         let parts = use_context::<axum::http::request::Parts>();
