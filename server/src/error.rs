@@ -24,6 +24,9 @@ pub enum AppError {
     /// 413 with `{"error": "the body is larger than <n> bytes"}`.
     #[error("body over {0} bytes")]
     PayloadTooLarge(usize),
+    /// 415 with `{"error": "the body must be JSON (Content-Type: application/json)"}`.
+    #[error("not JSON")]
+    NotJson,
     /// 429 with `{"error": "too many requests; try again in <n> s"}` and `Retry-After`.
     #[error("rate limited")]
     TooManyRequests(std::time::Duration),
@@ -49,6 +52,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::NotJson => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -64,6 +68,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::NotFound => "not_found",
             AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::NotJson => "unsupported_media_type",
             AppError::TooManyRequests(_) => "rate_limited",
             AppError::BadGateway(_) => "bad_gateway",
             AppError::GatewayTimeout(_) => "gateway_timeout",
@@ -87,6 +92,7 @@ impl IntoResponse for AppError {
             AppError::Unauthorized => "unauthorized".into(),
             AppError::NotFound => "not found".into(),
             AppError::PayloadTooLarge(limit) => format!("the body is larger than {limit} bytes"),
+            AppError::NotJson => "the body must be JSON (Content-Type: application/json)".into(),
             AppError::TooManyRequests(_) => {
                 format!("too many requests; try again in {} s", retry_after.unwrap_or(1))
             }

@@ -1,4 +1,5 @@
-//! Protections every request passes, whatever its route: a `Host` that is a host and a port, nothing else; and the
+//! Protections every request passes, whatever its route: a `Host` that is a host and a port, nothing else; changes
+//! only from this site's own pages (`same_origin_writes`), JSON only from JSON (`json_body`); and the
 //! headers every response carries (`nosniff`, the referrer kept to this origin, HSTS over HTTPS), with the pages'
 //! script policy (`ScriptPolicy`, set where pages are rendered: it needs each response's nonce).
 
@@ -98,6 +99,75 @@ pub fn is_host_and_port(text: &str) -> bool {
     host_ok && port_ok
 }
 
+/// A JSON request body, read only when the request says it is JSON (`application/json`, or a `+json` type): a form
+/// or a `text/plain` body another site's page can send without asking is never taken as an instruction. `what`
+/// names the body in the 400 for malformed JSON.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    what: &str,
+) -> Result<T, crate::error::AppError> {
+    let essence = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
+        return Err(crate::error::AppError::NotJson);
+    }
+    serde_json::from_slice(body).map_err(|e| crate::error::AppError::BadRequest(format!("invalid {what}: {e}")))
+}
+
+/// Where this site's pages are: the configured public origin, and the origin a request reached (the `Host` a browser
+/// sent, which its page's `Origin` matches when the page is ours).
+#[derive(Debug, Clone)]
+pub struct SiteOrigin {
+    public: String,
+    https: bool,
+}
+
+impl SiteOrigin {
+    /// `public_url`: the site's public address (`scheme://host[:port]`, a path is ignored).
+    pub fn new(public_url: &str, https: bool) -> Self {
+        let (scheme, rest) = public_url.split_once("://").unwrap_or(("http", public_url));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        Self {
+            public: format!("{scheme}://{authority}").to_ascii_lowercase(),
+            https,
+        }
+    }
+
+    fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let origin = origin.to_ascii_lowercase();
+        if origin == self.public {
+            return true;
+        }
+        let scheme = if self.https { "https" } else { "http" };
+        host.is_some_and(|host| origin == format!("{scheme}://{}", host.to_ascii_lowercase()))
+    }
+}
+
+/// A request that changes something (not GET, HEAD or OPTIONS) from a browser page of another origin is refused
+/// with 403 `cross_origin`: cookies alone (SameSite lets a sibling subdomain's pages send them) never carry an
+/// operator's or a viewer's authority to another site's forms. Requests without `Origin` (payment providers'
+/// webhooks, command-line clients, which prove themselves otherwise) pass.
+pub async fn same_origin_writes(State(site): State<SiteOrigin>, request: Request, next: Next) -> Response {
+    let safe = matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let headers = request.headers();
+    if let (false, Some(origin)) = (safe, headers.get(header::ORIGIN)) {
+        let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+        if !origin.to_str().is_ok_and(|origin| site.allows(origin, host)) {
+            let body = json!({
+                "error": "this request must come from this site's own pages",
+                "code": "cross_origin",
+            });
+            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// Refuses a request whose `Host` is not `host[:port]` with 400 `bad_host` (a request without one passes: HTTP/1.0,
 /// or HTTP/2's `:authority`, which hyper has already parsed).
 pub async fn valid_host(request: Request, next: Next) -> Response {
@@ -111,7 +181,22 @@ pub async fn valid_host(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::{ScriptPolicy, is_host_and_port};
+    use super::{ScriptPolicy, SiteOrigin, is_host_and_port};
+
+    #[test]
+    fn the_sites_own_origins_are_the_public_one_and_the_one_reached() {
+        let site = SiteOrigin::new("https://Live.Example.com/", true);
+        assert!(site.allows("https://live.example.com", Some("10.0.0.1:3000")));
+        assert!(site.allows("https://10.0.0.1:3000", Some("10.0.0.1:3000")));
+        for other in [
+            "https://shop.example.com",
+            "http://live.example.com",
+            "null",
+            "https://live.example.com.evil",
+        ] {
+            assert!(!site.allows(other, Some("live.example.com")), "{other}");
+        }
+    }
 
     #[test]
     fn the_script_policy_names_the_nonce_and_the_payment_providers_origin() {

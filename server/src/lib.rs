@@ -326,6 +326,7 @@ async fn follow_operator_generation(store: Store, sessions: Sessions, mut stop: 
 pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
     let (addresses, address_limits) = (state.addresses.clone(), state.address_limits.clone());
     let https = hardening::Https(state.access.cookie_secure());
+    let site = hardening::SiteOrigin::new(&state.access.site_url, state.access.cookie_secure());
     let router = Router::new()
         .merge(health::router())
         .merge(analytics::router())
@@ -356,6 +357,10 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             addresses,
             client_address::identify,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            site,
+            hardening::same_origin_writes,
         ))
         .layer(axum::middleware::from_fn(hardening::valid_host))
         .layer(axum::middleware::from_fn_with_state(https, hardening::security_headers));

@@ -133,7 +133,7 @@ async fn authorize(
     let request: PlaybackRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PlaybackRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid playback request: {e}")))?
+        crate::hardening::json_body(&headers, &body, "playback request")?
     };
     let event = event(&state.store, &slug).await?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
@@ -271,7 +271,7 @@ fn operator_request<T: serde::de::DeserializeOwned>(
     body: &[u8],
 ) -> Result<T, AppError> {
     state.require_operator(headers)?;
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))
+    crate::hardening::json_body(headers, body, "request")
 }
 
 async fn grant(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {

@@ -149,8 +149,7 @@ async fn place(
 ) -> Result<Response, AppError> {
     state.limit_address(Family::Orders, client)?;
     let key = idempotency_key(&headers)?;
-    let request: PlaceRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid order: {e}")))?;
+    let request: PlaceRequest = crate::hardening::json_body(&headers, &body, "order")?;
     if request.lines.is_empty() || request.lines.len() > MAX_LINES {
         return Err(AppError::BadRequest(format!("an order has 1 to {MAX_LINES} lines")));
     }
@@ -451,8 +450,7 @@ async fn pay(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let request: PayRequest =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid payment: {e}")))?;
+    let request: PayRequest = crate::hardening::json_body(&headers, &body, "payment")?;
     let order = own_order(&state, &headers, &id).await?;
     if order.provider != PaymentProvider::Local {
         return Err(AppError::BadRequest("this order is paid through its provider".into()));
@@ -521,7 +519,7 @@ async fn fulfil(
     let request: FulfilRequest = if body.is_empty() {
         FulfilRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))?
+        crate::hardening::json_body(&headers, &body, "request")?
     };
     let shipment: Vec<String> = [request.carrier, request.tracking_number]
         .into_iter()

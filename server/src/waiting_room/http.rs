@@ -35,6 +35,7 @@ use serde_json::json;
 use crate::{
     access::viewer::{identify, identify_or_new},
     error::AppError,
+    hardening::json_body,
     secret::random_token,
     state::AppState,
     store::{Inlet, PlaceState, PlaceStatus, PositionRecord, RoomSettings},
@@ -85,10 +86,6 @@ struct PlaceQuery {
     request_id: String,
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid request: {e}")))
-}
-
 /// The query's parameters, or a 400 in JSON like every other refusal (axum's own is plain text).
 fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
     query
@@ -112,7 +109,7 @@ async fn assign_queue_num(
 ) -> Result<Response, AppError> {
     // A fresh cookie per call would otherwise put any number of places ahead of real buyers.
     state.limit_address(crate::client_address::Family::WaitingRoom, client)?;
-    let EventBody { event_id } = json_body(&body)?;
+    let EventBody { event_id } = json_body(&headers, &body, "request")?;
     let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
     let request_id = random_token(16)?;
     let now = Utc::now();
@@ -205,7 +202,7 @@ async fn generate_token(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let PlaceBody { event_id, request_id } = json_body(&body)?;
+    let PlaceBody { event_id, request_id } = json_body(&headers, &body, "request")?;
     let place = own_place(&state, &headers, &event_id, &request_id).await?;
     let now = Utc::now();
     match place.status(now, state.waiting_room.lifetimes) {
@@ -287,7 +284,7 @@ async fn update_session(
         event_id,
         request_id,
         status,
-    } = json_body(&body)?;
+    } = json_body(&headers, &body, "request")?;
     if status != -1 {
         return Err(AppError::BadRequest(
             "status -1 leaves the queue (a place is completed by its order)".into(),
@@ -359,7 +356,7 @@ async fn configure(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     state.require_operator(&headers)?;
-    let request: ConfigureBody = json_body(&body)?;
+    let request: ConfigureBody = json_body(&headers, &body, "request")?;
     if !(0..=MAX_INLET).contains(&request.inlet_size) || (request.inlet != Inlet::Manual && request.inlet_size == 0) {
         return Err(AppError::BadRequest(format!(
             "inlet_size is 1 to {MAX_INLET} for max_size and per_minute (0 for manual)"
@@ -399,7 +396,7 @@ async fn increment_serving_counter(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     state.require_operator(&headers)?;
-    let IncrementBody { increment_by } = json_body(&body)?;
+    let IncrementBody { increment_by } = json_body(&headers, &body, "request")?;
     if !(-MAX_INLET..=MAX_INLET).contains(&increment_by) {
         return Err(AppError::BadRequest(format!(
             "increment_by is -{MAX_INLET} to {MAX_INLET}"

@@ -237,7 +237,7 @@ async fn a_viewer_asking_in_a_loop_is_slowed_down() {
         .client
         .post(app.url("/api/playback/demo-paid"))
         .header("cookie", &viewer)
-        .body("{}")
+        .json(&json!({}))
         .send()
         .await
         .unwrap();

@@ -147,3 +147,78 @@ async fn signing_out_ends_the_session() {
     let again = app.operator_cookie().await;
     assert!(pick_up_tea(&app, Some(&again)).await.status().is_success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_sites_pages_change_nothing_even_with_the_operators_cookie() {
+    let app = TestApp::spawn().await;
+    let operator = app.operator_cookie().await;
+    // A form on a sibling subdomain (same site, so SameSite cookies go with it) picking up for every viewer.
+    let refused = app
+        .client
+        .post(app.url("/api/console/set_pickup"))
+        .header("cookie", &operator)
+        .header("origin", "http://evil.127.0.0.1.example")
+        .form(&[
+            ("event_id", "evt_demo"),
+            ("product_id", "prd_demo_04"),
+            ("visible", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(
+        refused.json::<serde_json::Value>().await.unwrap()["code"],
+        "cross_origin"
+    );
+    assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
+
+    // JSON in a text/plain body (which any page can send without asking) grants nothing, even from this site.
+    let grant = app
+        .client
+        .post(app.url("/api/admin/entitlements"))
+        .header("cookie", &operator)
+        .header("content-type", "text/plain")
+        .body(r#"{"slug":"demo-paid","viewerId":"abcdefghijklmnopqrstuv","kind":"ticket"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(grant.status(), 415);
+    assert_eq!(
+        grant.json::<serde_json::Value>().await.unwrap()["code"],
+        "unsupported_media_type"
+    );
+
+    // Another site cannot sign the operator out.
+    let logout = app
+        .client
+        .post(app.url("/api/admin/logout"))
+        .header("cookie", &operator)
+        .header("origin", "https://evil.example")
+        .form(&[("next", "/admin/demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 403);
+    assert!(
+        pick_up_tea(&app, Some(&operator)).await.status().is_success(),
+        "still signed in"
+    );
+
+    // The site's own pages (the Origin the browser sends for them) go through.
+    let own = app
+        .client
+        .post(app.url("/api/console/set_pickup"))
+        .header("cookie", &operator)
+        .header("origin", format!("http://{}", app.addr))
+        .header("accept", "application/json")
+        .form(&[
+            ("event_id", "evt_demo"),
+            ("product_id", "prd_demo_04"),
+            ("visible", "true"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(own.status().is_success(), "{}", own.status());
+}
