@@ -63,6 +63,11 @@ async fn a_signed_in_operator_sees_the_products_and_the_viewer_count() {
 
 /// The console's "Pick up" form for 静岡煎茶 (`prd_demo_04`), posted with or without a session cookie.
 async fn pick_up_tea(app: &TestApp, cookie: Option<&str>) -> reqwest::Response {
+    pick_up_tea_from(app, cookie, None).await
+}
+
+/// The same form, from a page of `origin` (as the browser says in `Origin`).
+async fn pick_up_tea_from(app: &TestApp, cookie: Option<&str>, origin: Option<&str>) -> reqwest::Response {
     let form = [
         ("event_id", "evt_demo"),
         ("product_id", "prd_demo_04"),
@@ -74,6 +79,9 @@ async fn pick_up_tea(app: &TestApp, cookie: Option<&str>) -> reqwest::Response {
         .header("accept", "application/json");
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
+    }
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
     }
     request.form(&form).send().await.unwrap()
 }
