@@ -161,19 +161,7 @@ async fn another_sites_pages_change_nothing_even_with_the_operators_cookie() {
     let app = TestApp::spawn().await;
     let operator = app.operator_cookie().await;
     // A form on a sibling subdomain (same site, so SameSite cookies go with it) picking up for every viewer.
-    let refused = app
-        .client
-        .post(app.url("/api/console/set_pickup"))
-        .header("cookie", &operator)
-        .header("origin", "http://evil.127.0.0.1.example")
-        .form(&[
-            ("event_id", "evt_demo"),
-            ("product_id", "prd_demo_04"),
-            ("visible", "true"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let refused = pick_up_tea_from(&app, Some(&operator), Some("http://evil.127.0.0.1.example")).await;
     assert_eq!(refused.status(), 403);
     assert_eq!(
         refused.json::<serde_json::Value>().await.unwrap()["code"],
@@ -214,19 +202,6 @@ async fn another_sites_pages_change_nothing_even_with_the_operators_cookie() {
     );
 
     // The site's own pages (the Origin the browser sends for them) go through.
-    let own = app
-        .client
-        .post(app.url("/api/console/set_pickup"))
-        .header("cookie", &operator)
-        .header("origin", format!("http://{}", app.addr))
-        .header("accept", "application/json")
-        .form(&[
-            ("event_id", "evt_demo"),
-            ("product_id", "prd_demo_04"),
-            ("visible", "true"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let own = pick_up_tea_from(&app, Some(&operator), Some(&format!("http://{}", app.addr))).await;
     assert!(own.status().is_success(), "{}", own.status());
 }
