@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::{
     hub::SubscribeError,
-    session::{MAX_MESSAGE_BYTES, Operation, OperationRequest, Realtime, StartError, read},
+    session::{INIT_TIMEOUT, MAX_MESSAGE_BYTES, Operation, OperationRequest, Realtime, StartError, read},
     socket::{Flow, close, send, send_text, sleep_until, text_message},
 };
 use crate::auth::{AuthError, Caller};
@@ -25,7 +25,13 @@ pub async fn serve(mut socket: WebSocket, realtime: Realtime, handshake: Result<
     let mut idle_since = Some(Instant::now());
 
     loop {
-        let idle_deadline = idle_since.map(|since| since + realtime.connection_timeout);
+        // Before `connection_init` only briefly; after it, an idle connection lasts as long as AppSync's would.
+        let allowed = if acked {
+            realtime.connection_timeout
+        } else {
+            INIT_TIMEOUT.min(realtime.connection_timeout)
+        };
+        let idle_deadline = idle_since.map(|since| since + allowed);
         // Only a client's message can start or stop a subscription, so only then is the idle state looked up again
         // (deliveries to 10k connections must not take the hub's lock 10k times).
         let mut from_client = false;
@@ -53,7 +59,10 @@ pub async fn serve(mut socket: WebSocket, realtime: Realtime, handshake: Result<
             () = connection.overflow.notified() => {
                 close(&mut socket, 1013, "subscriber fell behind; reconnect and resync").await
             }
-            () = sleep_until(idle_deadline) => close(&mut socket, 1000, "idle connection timeout").await,
+            () = sleep_until(idle_deadline) => {
+                let reason = if acked { "idle connection timeout" } else { "connection_init timeout" };
+                close(&mut socket, 1000, reason).await
+            }
             _ = closing.changed() => close(&mut socket, 1001, "server shutting down").await,
         };
         if let Flow::Close = flow {

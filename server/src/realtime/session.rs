@@ -22,6 +22,9 @@ use crate::{
 
 /// Largest message a client may send: a GraphQL request's limit, as on `POST /graphql`.
 pub const MAX_MESSAGE_BYTES: usize = crate::graphql::limits::MAX_REQUEST_BYTES;
+/// How long a client may take to send `connection_init` (both protocols): a socket that never says who it is holds
+/// nothing for long.
+pub const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Everything a real-time connection needs from the server.
 #[derive(Clone)]

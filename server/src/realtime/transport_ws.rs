@@ -2,20 +2,17 @@
 //! Credentials travel in the `connection_init` payload (`{"x-api-key": …}` or `{"Authorization": …}`); queries and
 //! mutations are allowed beside subscriptions. Protocol violations close the socket with the protocol's codes.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc};
 
 use axum::extract::ws::{Message, WebSocket};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::{
-    session::{MAX_MESSAGE_BYTES, Operation, OperationRequest, Realtime, StartError, read},
+    session::{INIT_TIMEOUT, MAX_MESSAGE_BYTES, Operation, OperationRequest, Realtime, StartError, read},
     socket::{Flow, close, send, send_text, sleep_until},
 };
 use crate::auth::Caller;
-
-/// How long a client may take to send `connection_init`.
-const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn serve(mut socket: WebSocket, realtime: Realtime) {
     let mut connection = realtime.hub.connect();

@@ -342,3 +342,20 @@ async fn shutting_down_closes_connections_as_going_away() {
     let frame = ws.closed().await.expect("a close frame");
     assert_eq!(u16::from(frame.code), 1001);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_that_never_says_connection_init_is_closed_after_10_s() {
+    let app = TestApp::spawn().await;
+    let auth = crate::support::ws::header_protocol(&viewer(&app));
+    let mut silent = Ws::connect(&app.ws_url(), &["graphql-ws", &auth], &[]).await;
+    let opened = std::time::Instant::now();
+    // (The idle timeout after an acknowledgement is 300 s: only the missing connection_init closes it this soon.)
+    let frame = silent.closed_within(Duration::from_secs(12)).await;
+    let waited = opened.elapsed();
+    let frame = frame.expect("a close frame");
+    assert_eq!(frame.reason.as_str(), "connection_init timeout");
+    assert!(
+        (Duration::from_millis(9_500)..Duration::from_secs(11)).contains(&waited),
+        "{waited:?}"
+    );
+}

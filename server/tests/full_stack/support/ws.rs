@@ -116,10 +116,15 @@ impl Ws {
 
     /// Waits (up to 5 s) for the server to close the connection; its close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
+        self.closed_within(Duration::from_secs(5)).await
+    }
+
+    /// Waits (up to `limit`) for the server to close the connection; its close frame.
+    pub async fn closed_within(&mut self, limit: Duration) -> Option<CloseFrame> {
         loop {
-            match tokio::time::timeout(Duration::from_secs(5), self.stream.next())
+            match tokio::time::timeout(limit, self.stream.next())
                 .await
-                .expect("closed within 5 s")
+                .expect("closed in time")
             {
                 Some(Ok(Message::Close(frame))) => return frame,
                 Some(Ok(_)) => continue,
