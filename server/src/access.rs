@@ -31,8 +31,8 @@ pub enum AccessConfigError {
     #[error("{key} must be http(s)://host[:port] with an optional path, without wildcards: \"{value}\"")]
     PublicUrl { key: &'static str, value: String },
     #[error(
-        "the server listens on {addr}, but paid shows' media would be signed for {origin}: set CARAVAN_PUBLIC_SITE_URL \
-         (or CARAVAN_PUBLIC_MEDIA_URL, with a CDN) to the address viewers use"
+        "outside development (listening on {addr}, or over HTTPS), paid shows' media would be signed for {origin}: set \
+         CARAVAN_PUBLIC_SITE_URL (or CARAVAN_PUBLIC_MEDIA_URL, with a CDN) to the address viewers use"
     )]
     LocalOrigin { addr: std::net::SocketAddr, origin: String },
 }
@@ -121,7 +121,7 @@ impl AccessState {
         };
         let media_origin = media_url.clone().unwrap_or_else(|| site_url.clone());
         // The localhost default is for development: a server others can reach needs its real address.
-        if !config.addr.ip().is_loopback() && is_local(&media_origin) {
+        if !config.is_development() && is_local(&media_origin) {
             return Err(AccessConfigError::LocalOrigin {
                 addr: config.addr,
                 origin: media_origin,

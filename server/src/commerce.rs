@@ -37,6 +37,12 @@ pub enum CommerceConfigError {
     ShopifyAccess,
     #[error("order_hold_seconds must be 60 to 86400: a buyer needs time to pay, and stock must come back")]
     Hold,
+    #[error(
+        "shows would check out with the local test provider (buyers mark their own orders paid) outside development \
+         (listening beyond this machine, or over HTTPS): set CARAVAN_CHECKOUT_PROVIDER=stripe, or \
+         CARAVAN_ALLOW_TEST_CHECKOUT=true for a staging site"
+    )]
+    TestCheckoutInProduction,
 }
 
 /// What the commerce endpoints share.
@@ -86,6 +92,11 @@ impl CommerceState {
             .collect::<Result<Vec<_>, _>>()?;
         if config.checkout_provider == PaymentProvider::Shopify {
             return Err(CommerceConfigError::Shopify);
+        }
+        let uses_local = config.checkout_provider == PaymentProvider::Local
+            || providers.iter().any(|(_, p)| *p == PaymentProvider::Local);
+        if uses_local && !config.is_development() && !config.allow_test_checkout {
+            return Err(CommerceConfigError::TestCheckoutInProduction);
         }
         let hold = i64::try_from(config.order_hold_seconds)
             .ok()
@@ -185,5 +196,31 @@ mod tests {
             refused(|c| c.checkout_provider = PaymentProvider::Shopify),
             CommerceConfigError::Shopify
         );
+    }
+
+    #[test]
+    fn the_test_checkout_is_never_a_silent_default_outside_development() {
+        let public = |c: &mut Config| c.addr = "0.0.0.0:3000".parse().unwrap();
+        let refused = CommerceState::from_config(&config(public)).unwrap_err();
+        assert_eq!(refused, CommerceConfigError::TestCheckoutInProduction);
+        // One show on the test provider is enough to refuse.
+        let stripe = |c: &mut Config| {
+            public(c);
+            c.checkout_provider = PaymentProvider::Stripe;
+            c.stripe_secret_key = Some(Secret::new("sk_live_1".into()));
+            c.stripe_publishable_key = Some("pk_live_1".into());
+        };
+        assert!(CommerceState::from_config(&config(stripe)).is_ok());
+        let mixed = CommerceState::from_config(&config(|c| {
+            stripe(c);
+            c.checkout_providers = "demo=local".into();
+        }));
+        assert_eq!(mixed.unwrap_err(), CommerceConfigError::TestCheckoutInProduction);
+        // Asked for (a staging site): allowed.
+        let staging = CommerceState::from_config(&config(|c| {
+            public(c);
+            c.allow_test_checkout = true;
+        }));
+        assert!(staging.is_ok());
     }
 }

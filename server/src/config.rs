@@ -131,6 +131,9 @@ pub struct Config {
     pub checkout_providers: String,
     /// How long an unpaid order holds its stock: then it expires and the stock comes back.
     pub order_hold_seconds: u64,
+    /// Lets a server others can reach check out with the local test provider (no money moves; buyers mark their own
+    /// orders paid): for a staging site, never for a shop.
+    pub allow_test_checkout: bool,
     /// Stripe's secret API key (`sk_…`).
     pub stripe_secret_key: Option<Secret<String>>,
     /// The signing secret of the Stripe webhook endpoint (`whsec_…`).
@@ -203,13 +206,13 @@ pub const MIN_OPERATOR_TOKEN_CHARS: usize = 24;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WeakOperatorToken {
     #[error(
-        "CARAVAN_OPERATOR_TOKEN is the public development default, and the server listens beyond this machine: set \
-         your own (openssl rand -base64 32)"
+        "CARAVAN_OPERATOR_TOKEN is the public development default, outside development (listening beyond this \
+         machine, or over HTTPS): set your own (openssl rand -base64 32)"
     )]
     Default,
     #[error(
-        "CARAVAN_OPERATOR_TOKEN is shorter than 24 characters, and the server listens beyond this machine: set a \
-         longer one (openssl rand -base64 32)"
+        "CARAVAN_OPERATOR_TOKEN is shorter than 24 characters, outside development (listening beyond this machine, \
+         or over HTTPS): set a longer one (openssl rand -base64 32)"
     )]
     Short,
 }
@@ -328,11 +331,18 @@ impl Config {
         found
     }
 
-    /// Outside development (a server listening beyond this machine), the operator token must be the operator's own
-    /// and at least `MIN_OPERATOR_TOKEN_CHARS` long: what guards every operator action cannot be guessable. On
-    /// 127.0.0.1 the public default is fine (it is printed at start).
+    /// Development: a server on this machine only (a loopback address) and over plain HTTP. A server others can
+    /// reach, or one behind an HTTPS proxy (`cookie_secure`), is not: the public defaults that make a laptop work are
+    /// refused there.
+    pub fn is_development(&self) -> bool {
+        self.addr.ip().is_loopback() && !self.cookie_secure
+    }
+
+    /// Outside development the operator token must be the operator's own and at least `MIN_OPERATOR_TOKEN_CHARS`
+    /// long: what guards every operator action cannot be guessable. In development the public default is fine (it is
+    /// printed at start).
     pub fn check_operator_token(&self) -> Result<(), WeakOperatorToken> {
-        if self.addr.ip().is_loopback() {
+        if self.is_development() {
             return Ok(());
         }
         let token = self.operator_token.expose();
@@ -495,6 +505,10 @@ mod tests {
         assert_eq!(config.check_operator_token(), Err(WeakOperatorToken::Short));
         config.operator_token = Secret::new("a-long-operator-token-of-my-own".into());
         assert_eq!(config.check_operator_token(), Ok(()));
+        // Behind an HTTPS proxy on this machine is not development either.
+        let mut proxied = Config::defaults();
+        proxied.cookie_secure = true;
+        assert_eq!(proxied.check_operator_token(), Err(WeakOperatorToken::Default));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use caravan::format::format_price;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Effect, JobStart, NewMail, OrderLine, OrderRecord, Store, StoreError};
+use crate::store::{Effect, JobStart, NewMail, OrderLine, OrderRecord, PaymentProvider, Store, StoreError};
 
 /// The job kind of every step.
 pub const ORDER_STEP: &str = "order_step";
@@ -113,6 +113,10 @@ impl Pipeline<'_> {
                     "orderId": order.id,
                     "eventId": order.event_id,
                     "email": order.email,
+                    // Who took the payment, and whether it was a test (the local provider moves no money): a
+                    // warehouse must not ship a test order.
+                    "provider": order.provider.as_str(),
+                    "testMode": order.provider == PaymentProvider::Local,
                     "lines": lines.iter().map(|l| serde_json::json!({
                         "productId": l.product_id, "title": l.title, "quantity": l.quantity,
                     })).collect::<Vec<_>>(),
@@ -125,17 +129,21 @@ impl Pipeline<'_> {
                 Ok(None)
             }
             Step::AccountingExport => {
-                let mut csv = String::from("order_id,product_id,quantity,unit_price,amount,tax_rate_bp,currency\n");
+                let mut csv = String::from(
+                    "order_id,product_id,quantity,unit_price,amount,tax_rate_bp,currency,provider,test_mode\n",
+                );
+                let test_mode = order.provider == PaymentProvider::Local;
                 for line in &lines {
                     csv.push_str(&format!(
-                        "{},{},{},{},{},{},{}\n",
+                        "{},{},{},{},{},{},{},{},{test_mode}\n",
                         order.id,
                         line.product_id,
                         line.quantity,
                         line.unit_price,
                         line.unit_price * line.quantity,
                         line.tax_rate_bp,
-                        order.currency
+                        order.currency,
+                        order.provider.as_str(),
                     ));
                 }
                 let path = self.exports_dir.join("accounting").join(format!("{}.csv", order.id));

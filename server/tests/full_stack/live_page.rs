@@ -479,7 +479,13 @@ async fn pages_run_only_their_own_scripts_and_every_response_is_hardened() {
     );
 
     // Over HTTPS, HSTS.
-    let secure = TestApp::spawn_configured(|config| config.cookie_secure = true).await;
+    let secure = TestApp::spawn_configured(|config| {
+        config.cookie_secure = true;
+        config.public_site_url = "https://live.example.com".into();
+        config.operator_token = caravan_server::secret::Secret::new("an-operator-token-long-enough".into());
+        config.allow_test_checkout = true;
+    })
+    .await;
     assert_eq!(
         secure.get("/healthz").await.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"

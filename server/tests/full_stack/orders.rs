@@ -189,8 +189,21 @@ async fn an_order_is_placed_once_per_key_and_paid_with_the_test_provider() {
         serde_json::from_slice(&std::fs::read(app.dir.path().join(format!("exports/fulfilment/{id}.json"))).unwrap())
             .unwrap();
     assert_eq!(shipment["lines"][0]["productId"], tea.id.as_str());
+    // The exports say who took the payment, and that this one was a test.
+    assert_eq!(
+        (shipment["provider"].as_str(), shipment["testMode"].as_bool()),
+        (Some("local"), Some(true))
+    );
     let accounting = std::fs::read_to_string(app.dir.path().join(format!("exports/accounting/{id}.csv"))).unwrap();
     assert_eq!(accounting.lines().count(), 2, "{accounting}");
+    assert!(
+        accounting.lines().next().unwrap().ends_with(",provider,test_mode"),
+        "{accounting}"
+    );
+    assert!(
+        accounting.lines().nth(1).unwrap().ends_with(",local,true"),
+        "{accounting}"
+    );
 }
 
 async fn shown_viewer(app: &TestApp, order_id: &str) -> String {
