@@ -4,7 +4,9 @@
 //!   downgrade to `v0`), and a `t` older than 300 s is stale. `payment_intent.succeeded` pays the order of that
 //!   PaymentIntent (starting its pipeline) and `charge.refunded` refunds it. `payment_intent.payment_failed` leaves
 //!   it waiting: the buyer may try another card on the same PaymentIntent (the Payment Element says what failed).
-//! - `POST /webhooks/shopify`: `X-Shopify-Hmac-Sha256`, the base64 HMAC-SHA256 of the raw body with the app's secret.
+//! - `POST /webhooks/shopify` (or `/webhooks/shopify/{topic}`, which then must be the `X-Shopify-Topic`):
+//!   `X-Shopify-Hmac-Sha256`, the base64 HMAC-SHA256 of the raw body with the app's secret. A delivery id
+//!   (`X-Shopify-Webhook-Id`) seen before is not acted on again.
 //!   `orders/paid` (or `orders/create` already paid) pays our order named by its `caravan_order` note attribute,
 //!   `orders/fulfilled` marks it shipped;
 //!   `products/*` and `collections/*` refresh the Shopify catalogs.
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/stripe", post(stripe))
         .route("/webhooks/shopify", post(shopify))
+        .route("/webhooks/shopify/{*topic}", post(shopify_topic))
 }
 
 /// Why a delivery is not believed.
@@ -190,6 +193,23 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
 }
 
+/// A Shopify subscription registered at its own address (`/webhooks/shopify/orders/paid`): the topic Shopify sends
+/// (`X-Shopify-Topic`, which its signature does not cover) must be the one the address names.
+async fn shopify_topic(
+    State(state): State<AppState>,
+    axum::extract::Path(topic): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let sent = headers.get("x-shopify-topic").and_then(|v| v.to_str().ok());
+    if sent != Some(topic.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "this address takes {topic} deliveries, and X-Shopify-Topic says otherwise"
+        )));
+    }
+    shopify(State(state), headers, body).await
+}
+
 async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let Some(secret) = state.commerce.shopify_webhook_secret.as_ref() else {
         return Ok(not_configured("Shopify"));
@@ -209,6 +229,16 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let (id, topic) = (text("x-shopify-webhook-id"), text("x-shopify-topic"));
     if id.is_empty() {
         return Err(AppError::BadRequest("X-Shopify-Webhook-Id is missing".into()));
+    }
+    // A delivery seen before is not acted on again (a captured one replayed, under any topic).
+    let seen = state
+        .store
+        .webhook_recorded("shopify", &id)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    if seen {
+        tracing::info!(%topic, "a Shopify webhook seen before: nothing done");
+        return Ok(Json(json!({ "received": true, "duplicate": true })).into_response());
     }
     let payload: serde_json::Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid Shopify payload: {e}")))?;
@@ -248,12 +278,15 @@ async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 }
 
 /// What a Shopify order event does to our order (named by the order's `caravan_order` note attribute, which came
-/// from the cart): `orders/paid` (or `orders/create` already paid) pays it, `orders/fulfilled` marks it shipped.
+/// from the cart): `orders/paid` (or `orders/create` already paid) pays it, `orders/fulfilled` marks it shipped. The
+/// signed order must say so itself (`financial_status`, `fulfillment_status`): the topic header is not signed, so an
+/// unpaid order's delivery replayed as `orders/paid` pays nothing.
 fn shopify_order_change(topic: &str, order: &serde_json::Value) -> Option<(String, &'static [OrderState], OrderState)> {
+    let paid = order["financial_status"] == "paid";
+    let fulfilled = order["fulfillment_status"] == "fulfilled";
     let (from, to): (&'static [OrderState], OrderState) = match topic {
-        "orders/paid" => (&[OrderState::Created], OrderState::Paid),
-        "orders/create" if order["financial_status"] == "paid" => (&[OrderState::Created], OrderState::Paid),
-        "orders/fulfilled" => (&[OrderState::Paid], OrderState::Fulfilled),
+        "orders/paid" | "orders/create" if paid => (&[OrderState::Created], OrderState::Paid),
+        "orders/fulfilled" if fulfilled => (&[OrderState::Paid], OrderState::Fulfilled),
         _ => return None,
     };
     let ours = order["note_attributes"]

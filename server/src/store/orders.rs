@@ -500,6 +500,17 @@ impl Store {
     }
 
     /// Records a webhook delivery; `false` when it was handled before.
+    /// Whether the delivery `event_id` of `provider` was recorded already.
+    pub async fn webhook_recorded(&self, provider: &str, event_id: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM webhook_events WHERE provider = $1 AND event_id = $2")
+                .bind(provider)
+                .bind(event_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn record_webhook(&self, provider: &str, event_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO webhook_events (provider, event_id, received_at) VALUES ($1, $2, $3) \

@@ -190,9 +190,14 @@ async fn shopify_show() -> (TestApp, SharedShop) {
 
 /// A webhook from Shopify, signed as Shopify signs; its status.
 async fn shopify_webhook(app: &TestApp, topic: &str, id: &str, body: &Value) -> u16 {
+    shopify_webhook_at(app, "/webhooks/shopify", topic, id, body).await
+}
+
+/// The same, delivered to `path`.
+async fn shopify_webhook_at(app: &TestApp, path: &str, topic: &str, id: &str, body: &Value) -> u16 {
     let body = body.to_string();
     app.client
-        .post(app.url("/webhooks/shopify"))
+        .post(app.url(path))
         .header(
             "x-shopify-hmac-sha256",
             STANDARD.encode(hmac_sha256(WEBHOOK_SECRET, body.as_bytes())),
@@ -404,8 +409,10 @@ async fn a_shopify_show_checks_out_in_a_shopify_cart_and_is_paid_by_its_webhook(
     assert_eq!(shown["state"], "paid");
     assert_eq!(shown["history"][1]["cause"], "shopify orders/paid (#1001)");
     // Shipped from Shopify: fulfilled.
+    let mut shipped = paid.clone();
+    shipped["fulfillment_status"] = json!("fulfilled");
     assert_eq!(
-        shopify_webhook(&app, "orders/fulfilled", "wh-shipped-1", &paid).await,
+        shopify_webhook(&app, "orders/fulfilled", "wh-shipped-1", &shipped).await,
         200
     );
     let state = app.store.order(&order_id).await.unwrap().unwrap().state;
@@ -416,6 +423,52 @@ async fn a_shopify_show_checks_out_in_a_shopify_cart_and_is_paid_by_its_webhook(
     assert_eq!(
         shopify_webhook(&app, "orders/create", "wh-create-2", &pending).await,
         200
+    );
+
+    // The topic header is not signed. A captured orders/create of an unpaid order, replayed as orders/paid (under a
+    // new id, or its own), pays nothing; at a topic's own address, another topic is refused.
+    let (_, unpaid, _) = order(&app, "k-unpaid", &buyer, "shp_101", 1, 12800).await;
+    let unpaid_id = unpaid["orderId"].as_str().unwrap().to_string();
+    let created = json!({ "name": "#1003", "financial_status": "pending",
+        "note_attributes": [{ "name": "caravan_order", "value": unpaid_id }] });
+    assert_eq!(
+        shopify_webhook(&app, "orders/create", "wh-create-3", &created).await,
+        200
+    );
+    assert_eq!(shopify_webhook(&app, "orders/paid", "wh-create-3", &created).await, 200);
+    assert_eq!(shopify_webhook(&app, "orders/paid", "wh-forged-3", &created).await, 200);
+    assert_eq!(
+        shopify_webhook_at(&app, "/webhooks/shopify/orders/create", "orders/paid", "wh-x", &created).await,
+        400
+    );
+    let state = app.store.order(&unpaid_id).await.unwrap().unwrap().state;
+    assert_eq!(state.as_str(), "created", "still unpaid");
+    // A delivery seen before does nothing the second time, even under a topic it could act on.
+    let really_paid = json!({ "name": "#1003", "financial_status": "paid",
+        "note_attributes": [{ "name": "caravan_order", "value": unpaid_id }] });
+    assert_eq!(
+        shopify_webhook(&app, "orders/paid", "wh-create-3", &really_paid).await,
+        200
+    );
+    assert_eq!(
+        app.store.order(&unpaid_id).await.unwrap().unwrap().state.as_str(),
+        "created"
+    );
+    // Its own delivery, at its own address: paid.
+    assert_eq!(
+        shopify_webhook_at(
+            &app,
+            "/webhooks/shopify/orders/paid",
+            "orders/paid",
+            "wh-paid-3",
+            &really_paid
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        app.store.order(&unpaid_id).await.unwrap().unwrap().state.as_str(),
+        "paid"
     );
 
     // Shopify refusing the cart: 502 in our words, the order failed, nothing charged.
