@@ -168,6 +168,19 @@ pub async fn same_origin_writes(State(site): State<SiteOrigin>, request: Request
     next.run(request).await
 }
 
+/// The longest name a file system takes (and longer than any slug or id here).
+const MAX_SEGMENT_BYTES: usize = 255;
+
+/// A path with a segment (decoded) longer than any file name can be names nothing here: 404 `not_found` at once (the static
+/// file services would otherwise fail on the file system's "name too long" with a 500).
+pub async fn no_overlong_names(request: Request, next: Next) -> Response {
+    let overlong = |segment: &str| percent_encoding::percent_decode_str(segment).count() > MAX_SEGMENT_BYTES;
+    if request.uri().path().split('/').any(overlong) {
+        return crate::error::AppError::NotFound.into_response();
+    }
+    next.run(request).await
+}
+
 /// Refuses a request whose `Host` is not `host[:port]` with 400 `bad_host` (a request without one passes: HTTP/1.0,
 /// or HTTP/2's `:authority`, which hyper has already parsed).
 pub async fn valid_host(request: Request, next: Next) -> Response {

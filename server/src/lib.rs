@@ -362,6 +362,7 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
             site,
             hardening::same_origin_writes,
         ))
+        .layer(axum::middleware::from_fn(hardening::no_overlong_names))
         .layer(axum::middleware::from_fn(hardening::valid_host))
         .layer(axum::middleware::from_fn_with_state(https, hardening::security_headers));
     telemetry::layer(router)

@@ -164,3 +164,23 @@ async fn the_demo_recording_and_its_clearkey_variant_are_made_once_and_served() 
 
     assert!(vod.prepare().await.unwrap().is_empty(), "made once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_name_too_long_for_the_disk_is_not_found_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let long = "a".repeat(300);
+    for path in [
+        format!("/media/{long}"),
+        format!("/media/demo/{long}.m3u8"),
+        format!("/pkg/{long}.js"),
+        format!("/{long}"),
+        format!("/{long}.css"),
+        format!("/media/{}", "%E3%81%82".repeat(86)),
+    ] {
+        let status = app.get(&path).await.status().as_u16();
+        assert_eq!(status, 404, "{}…", &path[..20]);
+    }
+    // A name of 85 Japanese characters (255 bytes) is a name like any other: missing, so 404 from the file server.
+    let fits = app.get(&format!("/media/{}", "%E3%81%82".repeat(85))).await;
+    assert_eq!(fits.status(), 404);
+}
