@@ -154,6 +154,9 @@ async fn start(
             .env("CARAVAN_OPERATOR_TOKEN", OPERATOR_TOKEN)
             // The demo's encoder would take CPU from the fan-out being measured.
             .env("CARAVAN_DEMO_MEDIA", "false")
+            // Every subscriber is this machine: one address, so no cap on its connections or requests.
+            .env("CARAVAN_MAX_CONNECTIONS_PER_ADDRESS", "0")
+            .env("CARAVAN_ADDRESS_LIMITS", "")
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()?,

@@ -101,6 +101,10 @@ pub struct Config {
     pub client_address_header: String,
     /// Per-address limits, `family=requests_per_minute` pairs (see `client_address::Family`).
     pub address_limits: String,
+    /// The longest a client may take to send a request's headers.
+    pub header_read_timeout_ms: u64,
+    /// Connections one address may hold open at once (0: no cap).
+    pub max_connections_per_address: usize,
     /// The SMTP server mail goes to (`smtp://`, `smtps://`, with credentials); `None`: mail is held in the outbox.
     pub smtp_url: Option<Secret<String>>,
     /// The sender of mail.

@@ -19,6 +19,7 @@ pub mod health;
 pub mod jobs;
 pub mod lead;
 pub mod likes;
+pub mod listen;
 pub mod mail;
 pub mod media;
 pub mod outbound;
@@ -54,6 +55,8 @@ use crate::{
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// Header read timeout and the per-address connection cap.
+    connection_limits: listen::ConnectionLimits,
     state: AppState,
     /// The demo's media to make and run while serving (demo mode).
     demo_media: Option<media::DemoVod>,
@@ -200,6 +203,10 @@ impl Application {
             demo_media: (config.demo && config.demo_media && tools.ffmpeg.is_some()).then(|| config.demo_vod(&tools)),
             listener,
             router,
+            connection_limits: listen::ConnectionLimits {
+                header_read: Duration::from_millis(config.header_read_timeout_ms.max(1)),
+                per_address: config.max_connections_per_address,
+            },
             state,
         })
     }
@@ -261,17 +268,12 @@ impl Application {
                 }
             })
         });
-        // The peer's address is the media gate's (CloudFront's `AWS:SourceIp`).
-        let served = axum::serve(
-            self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        // Each request carries its peer's address (`client_address` starts from it).
+        listen::serve(self.listener, self.router, self.connection_limits, async move {
             shutdown.await;
             hub.close_all();
         })
-        .await
-        .context("serving");
+        .await;
         stop_media.send_replace(true);
         let _ = jobs.await;
         let _ = catalog.await;
@@ -286,7 +288,7 @@ impl Application {
         }
         // Last: the database's connections (PostgreSQL's are the server's to count, shared by every replica).
         self.state.store.close().await;
-        served
+        Ok(())
     }
 }
 
@@ -362,6 +364,10 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
             site,
             hardening::same_origin_writes,
         ))
+        // A body that stops arriving ends (each frame within 10 s), so a trickling upload holds nothing for long.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(Duration::from_secs(
+            10,
+        )))
         .layer(axum::middleware::from_fn(hardening::no_overlong_names))
         .layer(axum::middleware::from_fn(hardening::valid_host))
         .layer(axum::middleware::from_fn_with_state(https, hardening::security_headers));

@@ -25,6 +25,7 @@ pub async fn serve(configure: impl FnOnce(&mut Config)) -> anyhow::Result<InProc
     config.log = "warn".into();
     // Every client of a benchmark is this machine: one address, so no per-address limit.
     config.address_limits = String::new();
+    config.max_connections_per_address = 0;
     configure(&mut config);
     let app = Application::build(&config).await?;
     let base = format!("http://{}", app.local_addr());

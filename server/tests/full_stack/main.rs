@@ -12,6 +12,7 @@ mod auth;
 mod backup;
 mod catalog_live;
 mod cloudfront_cookies;
+mod connections;
 mod console;
 mod docs;
 mod feed;
