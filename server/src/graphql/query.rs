@@ -26,14 +26,22 @@ impl QueryRoot {
     }
 
     /// Events that are live now, earliest start first.
-    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+    #[graphql(
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply(),
+        complexity = "super::limits::list_cost(super::limits::EVENTS, child_complexity)"
+    )]
     async fn live_events(&self, ctx: &Context<'_>) -> Result<Vec<Event>> {
         let events = ctx.data::<Store>()?.live_events(Utc::now()).await.or_internal()?;
         Ok(events.into_iter().map(Event).collect())
     }
 
     /// The products of an event, in their display order.
-    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+    #[graphql(
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply(),
+        complexity = "super::limits::list_cost(super::limits::PRODUCTS, child_complexity)"
+    )]
     async fn products(&self, ctx: &Context<'_>, event_id: ID) -> Result<Vec<Product>> {
         products_of_event(ctx, &event_id).await
     }
@@ -51,7 +59,11 @@ impl QueryRoot {
     }
 
     /// The event's newest visible feed posts, newest first (limit: 1 to 50, 50 when not given).
-    #[graphql(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+    #[graphql(
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply(),
+        complexity = "super::limits::feed_cost(limit, child_complexity)"
+    )]
     async fn feed(&self, ctx: &Context<'_>, event_id: ID, limit: Option<i64>) -> Result<Vec<FeedPost>> {
         feed_of_event(ctx, &event_id, limit).await
     }

@@ -49,18 +49,22 @@ impl Event {
         self.0.status_at(Utc::now()).into()
     }
     /// The event's products, in display order.
+    #[graphql(complexity = "super::limits::list_cost(super::limits::PRODUCTS, child_complexity)")]
     async fn products(&self, ctx: &Context<'_>) -> Result<Vec<Product>> {
         products_of_event(ctx, &self.0.id).await
     }
     /// The pick-up banner now (as Query.pickup).
+    #[graphql(complexity = "super::limits::read_cost(child_complexity)")]
     async fn pickup(&self, ctx: &Context<'_>) -> Result<Option<Pickup>> {
         pickup_of_event(ctx, &self.0.id).await
     }
     /// The like total now (as Query.likes).
+    #[graphql(complexity = "super::limits::read_cost(child_complexity)")]
     async fn likes(&self, ctx: &Context<'_>) -> Result<LikeCount> {
         like_count_of_event(ctx, &self.0.id).await
     }
     /// The newest visible posts of the hashtag feed (as Query.feed).
+    #[graphql(complexity = "super::limits::feed_cost(limit, child_complexity)")]
     async fn feed(&self, ctx: &Context<'_>, limit: Option<i64>) -> Result<Vec<FeedPost>> {
         feed_of_event(ctx, &self.0.id, limit).await
     }
@@ -181,6 +185,7 @@ impl Product {
         self.0.position
     }
     /// Its variants (sizes, colours) in display order; empty for a product sold as one thing.
+    #[graphql(complexity = "super::limits::list_cost(super::limits::VARIANTS, child_complexity)")]
     async fn variants(&self, ctx: &Context<'_>) -> Result<Vec<ProductVariant>> {
         let variants = match &self.1 {
             Some(read) => read.clone(),
@@ -237,6 +242,7 @@ impl Pickup {
         AwsDateTime(self.0.updated_at)
     }
     /// The product as it is now (null when no product is set).
+    #[graphql(complexity = "super::limits::read_cost(child_complexity)")]
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         let Some(id) = &self.0.product_id else { return Ok(None) };
         Ok(ctx.data::<Store>()?.product(id).await.or_internal()?.map(Product::from))

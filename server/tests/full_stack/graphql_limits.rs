@@ -129,3 +129,48 @@ async fn errors_are_capped_and_a_body_over_the_cap_is_413() {
     let answer: Value = response.json().await.expect("a JSON error");
     assert_eq!(error_type(&answer), Some("PayloadTooLarge"), "{answer}");
 }
+
+/// An operation of the app as build.rs sends it: the document, then the fragments it uses (GraphQL refuses unused
+/// ones).
+fn app_operation(name: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../graphql");
+    let operation = std::fs::read_to_string(root.join("operations").join(name)).unwrap();
+    let fragments = std::fs::read_to_string(root.join("fragments.graphql")).unwrap();
+    let used: String = fragments
+        .split("fragment ")
+        .skip(1)
+        .filter(|f| operation.contains(&format!("...{}", f.split_whitespace().next().unwrap_or_default())))
+        .map(|f| format!("fragment {f}"))
+        .collect();
+    format!("{operation}\n{used}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_cost_what_they_may_hold_and_the_pages_own_query_fits() {
+    let app = TestApp::spawn().await;
+    // Everything of every live show: each show's products with their variants, and a full feed page.
+    let everything =
+        "{ liveEvents { products { id variants { id } } feed(limit: 50) { id text } pickup { visible } } }";
+    let (status, answer) = app
+        .graphql_with(&[("x-api-key", &app.api_key)], everything, json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(answer["data"].is_null(), "{answer}");
+    let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("too complex"), "{answer}");
+
+    // The live page's own query (its fragments too: the pick-up's product is the product's fields) runs, as does
+    // one show's products alone.
+    let page = app
+        .graphql(&app_operation("live_event.graphql"), json!({ "slug": "demo" }))
+        .await;
+    assert!(page["errors"].is_null(), "{page}");
+    assert_eq!(page["data"]["event"]["slug"], "demo");
+    let products = app
+        .graphql(
+            "query($e: ID!) { products(eventId: $e) { id variants { id title } } }",
+            json!({ "e": "evt_demo" }),
+        )
+        .await;
+    assert!(products["errors"].is_null(), "{products}");
+}
