@@ -35,8 +35,8 @@ impl<T: 'static> LiveRequest<T> {
     }
 }
 
-/// Starts a subscription: `on_data` gets each delivery, `on_resync` is called after every reconnection. Returns its
-/// id for [`unsubscribe`].
+/// Starts a subscription: `on_data` gets each delivery, `on_resync` is called each time the server has started it (on
+/// the first connection and every reconnection), to re-read what changed before. Returns its id for [`unsubscribe`].
 pub fn subscribe<T: 'static>(
     request: LiveRequest<T>,
     on_data: impl Fn(T) + 'static,
@@ -119,7 +119,6 @@ mod link {
         entries: HashMap<String, Entry>,
         next_id: u64,
         acked: bool,
-        connected_before: bool,
         attempt: i32,
         timeout_ms: f64,
         last_heard: f64,
@@ -269,7 +268,7 @@ mod link {
         LINK.with_borrow_mut(|link| link.last_heard = now);
         match message["type"].as_str() {
             Some("connection_ack") => {
-                let resync: Vec<Rc<dyn Fn()>> = LINK.with_borrow_mut(|link| {
+                LINK.with_borrow_mut(|link| {
                     link.acked = true;
                     link.attempt = 0;
                     link.timeout_ms = message["payload"]["connectionTimeoutMs"].as_f64().unwrap_or(300_000.0);
@@ -281,15 +280,15 @@ mod link {
                     for (id, body) in starts {
                         send_start(link, &id, &body);
                     }
-                    let reconnected = std::mem::replace(&mut link.connected_before, true);
-                    if reconnected {
-                        link.entries.values().map(|e| e.on_resync.clone()).collect()
-                    } else {
-                        Vec::new()
-                    }
                 });
                 set_status(LinkStatus::Live);
-                for resync in resync {
+            }
+            // From here on every change reaches this subscription; what changed before (between the page's snapshot
+            // and now, or while the link was down) is fetched once.
+            Some("start_ack") => {
+                let id = message["id"].as_str().unwrap_or_default();
+                let resync = LINK.with_borrow(|link| link.entries.get(id).map(|e| e.on_resync.clone()));
+                if let Some(resync) = resync {
                     resync();
                 }
             }
