@@ -21,7 +21,7 @@ pub use use_feed::{UseFeed, use_feed};
 pub use use_hls::{Backend, Failure, HlsSource, Phase, QualityLevel, UseHls, use_hls};
 pub use use_likes::{UseLikes, use_likes};
 pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription};
-pub use use_pickup::{provide_pickup, use_picked_up_id, use_pickup};
+pub use use_pickup::{provide_pickup, provide_still_pickup, use_picked_up_id, use_pickup};
 pub use use_playback_analytics::use_playback_analytics;
 pub use use_playback_authorization::{Authorization, UsePlaybackAuthorization, use_playback_authorization};
 pub use use_stripe_elements::{UseStripeElements, use_stripe_elements};

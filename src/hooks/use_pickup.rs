@@ -38,6 +38,12 @@ pub fn provide_pickup(event_id: String, initial: Option<Pickup>) {
     provide_context(PickupContext(pickup));
 }
 
+/// A pick-up state that follows no show: what the designers' gallery shows its banners with (a live one would re-read
+/// its show at its start and hide a specimen that no show has).
+pub fn provide_still_pickup(pickup: Option<Pickup>) {
+    provide_context(PickupContext(signal(pickup).0));
+}
+
 /// The current pick-up state (`provide_pickup` must run above).
 pub fn use_pickup() -> ReadSignal<Option<Pickup>> {
     expect_context::<PickupContext>().0

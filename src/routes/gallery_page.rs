@@ -13,7 +13,7 @@ use crate::{
         CartButton, CartSheet, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ProductCard,
         ProductCarousel, ShowHeader,
     },
-    hooks::{provide_cart, provide_pickup},
+    hooks::{provide_cart, provide_still_pickup},
     routes::NotFoundPage,
 };
 
@@ -91,7 +91,7 @@ fn Specimen(name: &'static str, children: Children) -> impl IntoView {
 fn Banner(product: Option<api::Product>) -> impl IntoView {
     let owner = Owner::new();
     let banner = owner.with(|| {
-        provide_pickup("gallery".into(), product.map(demo::pickup));
+        provide_still_pickup(product.map(demo::pickup));
         view! { <PickupBanner /> }
     });
     // The owner lives as long as the gallery.
