@@ -180,7 +180,8 @@ async fn a_file_name_too_long_for_the_disk_is_not_found_not_a_server_error() {
         let status = app.get(&path).await.status().as_u16();
         assert_eq!(status, 404, "{}…", &path[..20]);
     }
-    // A name of 85 Japanese characters (255 bytes) is a name like any other: missing, so 404 from the file server.
+    // A name of 85 Japanese characters (255 bytes, 765 once percent-encoded) fits a file system: missing, it is a 404
+    // and never a 500.
     let fits = app.get(&format!("/media/{}", "%E3%81%82".repeat(85))).await;
     assert_eq!(fits.status(), 404);
 }
