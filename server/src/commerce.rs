@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod expiry;
 pub mod orders;
 pub mod pipeline;
+pub mod product_news;
 pub mod shopify;
 pub mod stripe;
 pub mod webhooks;

@@ -25,15 +25,10 @@ use sha2::{Digest, Sha256};
 pub use upstream::{FetchError, RateWindow};
 
 use crate::{
-    realtime::Hub,
+    publish::{Announcement, FeedChange, Publisher},
     store::{FeedPostRecord, FeedSource, NewFeedPost, Store, StoreError},
 };
 
-/// The mutations whose results `onFeedPost` delivers: the operator's post, the operator hiding one, and the server
-/// publishing each polled post (in AppSync, the back office that polls calls `publishFeedPost`).
-pub const POST_FEED: &str = "postFeed";
-pub const HIDE_FEED_POST: &str = "hideFeedPost";
-pub const PUBLISH_FEED_POST: &str = "publishFeedPost";
 /// Most posts one poll sends to pages: the newest of a burst (a page shows the newest; the rest are in the feed's
 /// pages), so a burst never floods every viewer's connection.
 pub const MAX_PUBLISHED_PER_POLL: usize = 20;
@@ -72,7 +67,7 @@ pub enum FeedError {
 #[derive(Clone)]
 pub struct Feed {
     store: Store,
-    hub: Hub,
+    publisher: Publisher,
     pages: Arc<PageCache>,
 }
 
@@ -116,10 +111,10 @@ impl PageCache {
 }
 
 impl Feed {
-    pub fn new(store: Store, hub: Hub) -> Self {
+    pub fn new(store: Store, publisher: Publisher) -> Self {
         Self {
             store,
-            hub,
+            publisher,
             pages: Arc::default(),
         }
     }
@@ -162,7 +157,7 @@ impl Feed {
             .await?
             .pop()
             .ok_or_else(|| StoreError::Database(sqlx::Error::RowNotFound))?;
-        self.changed(POST_FEED, &stored);
+        self.changed(FeedChange::Posted, &stored);
         Ok(stored)
     }
 
@@ -170,7 +165,7 @@ impl Feed {
     pub async fn hide(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let hidden = self.store.hide_feed_post(event_id, post_id).await?;
         if let Some(post) = &hidden {
-            self.changed(HIDE_FEED_POST, post);
+            self.changed(FeedChange::Hidden, post);
         }
         Ok(hidden)
     }
@@ -179,7 +174,8 @@ impl Feed {
     pub async fn publish(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let post = self.store.feed_post(event_id, post_id).await?;
         if let Some(post) = &post {
-            self.hub.publish(PUBLISH_FEED_POST, post);
+            self.publisher
+                .publish(Announcement::FeedPost(FeedChange::Published, post.clone()));
         }
         Ok(post)
     }
@@ -198,7 +194,8 @@ impl Feed {
             self.pages.invalidate();
         }
         for post in &added[added.len().saturating_sub(MAX_PUBLISHED_PER_POLL)..] {
-            self.hub.publish(PUBLISH_FEED_POST, post);
+            self.publisher
+                .publish(Announcement::FeedPost(FeedChange::Published, post.clone()));
         }
         Ok(added.len())
     }
@@ -235,8 +232,8 @@ impl Feed {
     }
 
     /// A post changed: pages are told (under the mutation that changed it) and the cached pages dropped.
-    fn changed(&self, mutation: &str, post: &FeedPostRecord) {
+    fn changed(&self, change: FeedChange, post: &FeedPostRecord) {
         self.pages.invalidate();
-        self.hub.publish(mutation, post);
+        self.publisher.publish(Announcement::FeedPost(change, post.clone()));
     }
 }

@@ -17,14 +17,19 @@ pub use http::router;
 use serde_json::Value;
 pub use subscription::mutations_of;
 
-use crate::{auth::Caller, realtime::Hub, store::Store};
+use crate::{auth::Caller, publish::Publisher, store::Store};
 
 pub type CaravanSchema = Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
-pub fn schema(store: Store, hub: Hub, likes: crate::likes::Likes, feed: crate::feed::Feed) -> CaravanSchema {
+pub fn schema(
+    store: Store,
+    publisher: Publisher,
+    likes: crate::likes::Likes,
+    feed: crate::feed::Feed,
+) -> CaravanSchema {
     Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
         .data(store)
-        .data(hub)
+        .data(publisher)
         .data(likes)
         .data(feed)
         .extension(limits::FieldBudget::default())

@@ -23,6 +23,7 @@ pub mod listen;
 pub mod mail;
 pub mod media;
 pub mod outbound;
+pub mod publish;
 pub mod rate_limit;
 pub mod realtime;
 pub mod secret;
@@ -67,6 +68,8 @@ pub struct Application {
     stopping: tokio::sync::watch::Sender<bool>,
     /// The likes' writer and broadcaster, started with the server.
     like_tasks: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// What the capabilities announce to open pages (the hub delivers it).
+    publisher: publish::Publisher,
     /// The shows' feed sources, polled while serving.
     feed_sources: feed::poller::FeedSources,
 }
@@ -142,10 +145,11 @@ impl Application {
                 (hub, worker)
             }
         };
-        let (likes, like_tasks) = likes::Likes::new(store.clone(), hub.clone(), stopped);
-        let feed = feed::Feed::new(store.clone(), hub.clone());
+        let publisher = publish::Publisher::new(hub.clone());
+        let (likes, like_tasks) = likes::Likes::new(store.clone(), publisher.clone(), stopped);
+        let feed = feed::Feed::new(store.clone(), publisher.clone());
         let feed_sources = feed::poller::FeedSources::from_config(config).context("configuring the feed")?;
-        let schema = graphql::schema(store.clone(), hub.clone(), likes, feed.clone());
+        let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
         let realtime = Realtime {
@@ -197,6 +201,7 @@ impl Application {
             stopping,
             like_tasks: Box::pin(like_tasks),
             feed_sources,
+            publisher,
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             // Without ffmpeg there is nothing to make (the summary has said so).
@@ -244,9 +249,9 @@ impl Application {
             self.state.waiting_room.lifetimes,
             media_stopped.clone(),
         ));
-        let catalog = tokio::spawn(realtime::catalog::forward_changes(
+        let catalog = tokio::spawn(commerce::product_news::forward_changes(
             self.state.store.clone(),
-            hub.clone(),
+            self.publisher.clone(),
             media_stopped.clone(),
         ));
         let demo_stream = self

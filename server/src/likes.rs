@@ -13,41 +13,16 @@ use std::{
     time::Duration,
 };
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{
+    publish::{Announcement, Publisher},
     rate_limit::RateLimiter,
-    realtime::Hub,
-    store::{Store, StoreError},
+    store::{LikeRecord, Store, StoreError},
 };
 
-/// The mutation whose results `onLikeCount` delivers: the server publishes each show's total through it, at most
-/// every `BROADCAST_EVERY` (in AppSync, the back office that sums the likes calls it).
-pub const PUBLISH_LIKE_COUNT: &str = "publishLikeCount";
 /// How often a show's changed total is broadcast, whatever the tap rate.
 pub const BROADCAST_EVERY: Duration = Duration::from_millis(250);
-
-/// `LikeCount` of the schema, with its names (also what the hub is handed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LikeRecord {
-    pub event_id: String,
-    pub total: i64,
-    /// On `like`'s answer: how many of that call's taps counted.
-    pub accepted: Option<i64>,
-}
-
-impl LikeRecord {
-    /// A show's total, as read or broadcast (no call's taps to report).
-    pub fn total(event_id: impl Into<String>, total: i64) -> Self {
-        Self {
-            event_id: event_id.into(),
-            total,
-            accepted: None,
-        }
-    }
-}
 
 /// What the `like` mutation needs: the writer, the limiter, the broadcaster, and the shows known to exist.
 #[derive(Debug, Clone)]
@@ -63,10 +38,14 @@ pub struct Likes {
 
 impl Likes {
     /// The service and its two tasks (the writer, the broadcaster), which run until `stop` turns true.
-    pub fn new(store: Store, hub: Hub, mut stop: watch::Receiver<bool>) -> (Self, impl Future<Output = ()>) {
+    pub fn new(
+        store: Store,
+        publisher: Publisher,
+        mut stop: watch::Receiver<bool>,
+    ) -> (Self, impl Future<Output = ()>) {
         let (writer, write) = Writer::new(store);
         let broadcaster = Arc::new(Broadcaster::default());
-        let broadcast = broadcaster.clone().run(hub, stop.clone());
+        let broadcast = broadcaster.clone().run(publisher, stop.clone());
         let tasks = async move {
             let write_until_stopped = async {
                 tokio::select! {
@@ -118,7 +97,7 @@ impl Broadcaster {
     }
 
     /// Every `BROADCAST_EVERY`, publishes the totals that changed, until `stop` turns true.
-    async fn run(self: Arc<Self>, hub: Hub, mut stop: watch::Receiver<bool>) {
+    async fn run(self: Arc<Self>, publisher: Publisher, mut stop: watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(BROADCAST_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -128,7 +107,7 @@ impl Broadcaster {
             }
             let changed = std::mem::take(&mut *self.changed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
             for (event_id, total) in changed {
-                hub.publish(PUBLISH_LIKE_COUNT, &LikeRecord::total(event_id, total));
+                publisher.publish(Announcement::LikeCount(LikeRecord::total(event_id, total)));
             }
         }
     }

@@ -3,7 +3,6 @@
 
 mod appsync;
 pub mod bus;
-pub mod catalog;
 mod hub;
 mod session;
 mod socket;

@@ -9,6 +9,7 @@
 mod access;
 mod column;
 pub use column::{At, Flag, MaybeAt};
+pub use likes::LikeRecord;
 mod demo;
 pub use demo::{DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;

@@ -6,9 +6,10 @@ use super::{
     types::{FeedPost, LikeCount, Pickup, Product},
 };
 use crate::{
+    commerce::product_news,
     error::OrInternal,
     feed::{Feed, FeedError},
-    realtime::{Hub, catalog},
+    publish::{Announcement, Publisher},
     store::{PickupError, Store},
 };
 
@@ -37,7 +38,7 @@ impl MutationRoot {
                 return Err(refused.extend_with(|_, e| e.set("errorType", "BadRequestException")));
             }
         };
-        ctx.data::<Hub>()?.publish("setPickup", &record);
+        ctx.data::<Publisher>()?.publish(Announcement::Pickup(record.clone()));
         Ok(Some(Pickup(record)))
     }
 
@@ -46,7 +47,7 @@ impl MutationRoot {
     #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishProduct\", \"Mutation\")")]
     async fn publish_product(&self, ctx: &Context<'_>, event_id: ID, product_id: ID) -> Result<Option<Product>> {
         let store = ctx.data::<Store>()?;
-        let hub = ctx.data::<Hub>()?;
+        let publisher = ctx.data::<Publisher>()?;
         let known = store.product(&product_id).await.or_internal()?;
         if known.as_ref().is_none_or(|product| product.event_id != *event_id) {
             return Err(
@@ -54,7 +55,7 @@ impl MutationRoot {
                     .extend_with(|_, e| e.set("errorType", "BadRequestException")),
             );
         }
-        Ok(catalog::publish_product(store, hub, &product_id)
+        Ok(product_news::publish_product(store, publisher, &product_id)
             .await
             .or_internal()?
             .map(Product::from))
@@ -91,7 +92,7 @@ impl MutationRoot {
             likes.broadcaster.changed(&event_id, total);
             total
         };
-        Ok(LikeCount(crate::likes::LikeRecord {
+        Ok(LikeCount(crate::store::LikeRecord {
             event_id: event_id.to_string(),
             total,
             accepted: Some(accepted),
@@ -102,7 +103,8 @@ impl MutationRoot {
     #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishLikeCount\", \"Mutation\")")]
     async fn publish_like_count(&self, ctx: &Context<'_>, event_id: ID) -> Result<LikeCount> {
         let count = super::types::like_count_of_event(ctx, &event_id).await?;
-        ctx.data::<Hub>()?.publish(crate::likes::PUBLISH_LIKE_COUNT, &count.0);
+        ctx.data::<Publisher>()?
+            .publish(Announcement::LikeCount(count.0.clone()));
         Ok(count)
     }
 

@@ -7,20 +7,17 @@ use super::{
     types::{FeedPost, LikeCount, Pickup, Product},
 };
 use crate::{
-    feed,
-    realtime::{Published, catalog},
+    publish::{HIDE_FEED_POST, POST_FEED, PUBLISH_FEED_POST, PUBLISH_LIKE_COUNT, PUBLISH_PRODUCT, SET_PICKUP},
+    realtime::Published,
     store::{FeedPostRecord, PickupRecord, ProductRecord},
 };
 
 /// The mutations each subscription field delivers (its `@aws_subscribe`).
 const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
-    ("onPickupChanged", &["setPickup"]),
-    ("onProductChanged", &[catalog::PUBLISH_PRODUCT]),
-    ("onLikeCount", &[crate::likes::PUBLISH_LIKE_COUNT]),
-    (
-        "onFeedPost",
-        &[feed::POST_FEED, feed::HIDE_FEED_POST, feed::PUBLISH_FEED_POST],
-    ),
+    ("onPickupChanged", &[SET_PICKUP]),
+    ("onProductChanged", &[PUBLISH_PRODUCT]),
+    ("onLikeCount", &[PUBLISH_LIKE_COUNT]),
+    ("onFeedPost", &[POST_FEED, HIDE_FEED_POST, PUBLISH_FEED_POST]),
 ];
 
 /// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
@@ -90,7 +87,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         #[graphql(name = "eventId")] _event_id: ID,
     ) -> Result<impl Stream<Item = LikeCount>> {
-        let count = delivery::<crate::likes::LikeRecord>(ctx, "onLikeCount");
+        let count = delivery::<crate::store::LikeRecord>(ctx, "onLikeCount");
         Ok(stream::iter(count.map(LikeCount)))
     }
 

@@ -104,7 +104,7 @@ pub async fn products_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Vec<
 
 pub async fn like_count_of_event(ctx: &Context<'_>, event_id: &str) -> Result<LikeCount> {
     let total = ctx.data::<Store>()?.likes(event_id).await.or_internal()?;
-    Ok(LikeCount(crate::likes::LikeRecord::total(event_id, total)))
+    Ok(LikeCount(crate::store::LikeRecord::total(event_id, total)))
 }
 
 pub async fn pickup_of_event(ctx: &Context<'_>, event_id: &str) -> Result<Option<Pickup>> {
@@ -250,7 +250,7 @@ impl Pickup {
 }
 
 /// `type LikeCount` of the schema.
-pub struct LikeCount(pub crate::likes::LikeRecord);
+pub struct LikeCount(pub crate::store::LikeRecord);
 
 #[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
 impl LikeCount {

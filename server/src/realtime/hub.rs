@@ -16,13 +16,14 @@ use std::{
 
 use async_graphql::{Request, Variables};
 use futures_util::StreamExt;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::{
     auth::Caller,
     graphql::{CaravanSchema, appsync_json},
+    publish::{Announcement, Publish},
 };
 
 /// Most subscriptions one connection may hold (AppSync's default quota).
@@ -60,6 +61,24 @@ impl Published {
         (&*self.mutation == mutation)
             .then(|| serde_json::from_value((*self.payload).clone()).ok())
             .flatten()
+    }
+}
+
+/// The hub delivers what the capabilities announce: at once, on its worker (or every replica's, through the bus).
+impl Publish for Hub {
+    fn publish(&self, announcement: Announcement) {
+        let mutation = announcement.mutation();
+        match announcement.payload() {
+            Ok(payload) => {
+                let published = Published::new(mutation, payload);
+                match &self.inner.relay {
+                    // Fails only when the bus is gone, that is while the server shuts down.
+                    Some(relay) => drop(relay.send(published)),
+                    None => self.deliver(published),
+                }
+            }
+            Err(e) => tracing::error!(error = %e, mutation, "unpublishable announcement"),
+        }
     }
 }
 
@@ -215,21 +234,6 @@ impl Hub {
             .registry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Hands a mutation's result to the subscribers. Returns at once; delivery happens on the hub's worker.
-    pub fn publish(&self, mutation: &str, result: &impl Serialize) {
-        match serde_json::to_value(result) {
-            Ok(payload) => {
-                let published = Published::new(mutation, payload);
-                match &self.inner.relay {
-                    // Fails only when the bus is gone, that is while the server shuts down.
-                    Some(relay) => drop(relay.send(published)),
-                    None => self.deliver(published),
-                }
-            }
-            Err(e) => tracing::error!(error = %e, mutation, "unpublishable mutation result"),
-        }
     }
 
     pub fn connect(&self) -> Connection {

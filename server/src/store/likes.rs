@@ -2,7 +2,30 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Store, StoreError};
+
+/// `LikeCount` of the schema, with its names (also what the hub is handed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LikeRecord {
+    pub event_id: String,
+    pub total: i64,
+    /// On `like`'s answer: how many of that call's taps counted.
+    pub accepted: Option<i64>,
+}
+
+impl LikeRecord {
+    /// A show's total, as read or broadcast (no call's taps to report).
+    pub fn total(event_id: impl Into<String>, total: i64) -> Self {
+        Self {
+            event_id: event_id.into(),
+            total,
+            accepted: None,
+        }
+    }
+}
 
 impl Store {
     /// Adds each show's delta to its total in one transaction; the totals after it. Nothing is added unless all

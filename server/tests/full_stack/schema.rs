@@ -6,7 +6,7 @@ use async_graphql::parser::{
     types::{ConstDirective, TypeKind, TypeSystemDefinition},
 };
 use async_graphql::{Positioned, SDLExportOptions};
-use caravan_server::{graphql, realtime::Hub, secret::Secret, store::Store};
+use caravan_server::{graphql, publish::Publisher, realtime::Hub, secret::Secret, store::Store};
 
 /// One line per schema element, sorted, so a difference reads as a diff.
 fn normalize(sdl: &str) -> Vec<String> {
@@ -98,10 +98,11 @@ async fn the_server_serves_the_contract() {
         .await
         .unwrap();
     let (hub, _worker) = Hub::new();
+    let publisher = Publisher::new(hub);
     let (likes, _) =
-        caravan_server::likes::Likes::new(store.clone(), hub.clone(), tokio::sync::watch::channel(false).1);
-    let feed = caravan_server::feed::Feed::new(store.clone(), hub.clone());
-    let served = graphql::schema(store, hub, likes, feed).sdl_with_options(SDLExportOptions::new());
+        caravan_server::likes::Likes::new(store.clone(), publisher.clone(), tokio::sync::watch::channel(false).1);
+    let feed = caravan_server::feed::Feed::new(store.clone(), publisher.clone());
+    let served = graphql::schema(store, publisher, likes, feed).sdl_with_options(SDLExportOptions::new());
 
     let expected = normalize(&contract);
     let actual = normalize(&served);

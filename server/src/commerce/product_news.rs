@@ -4,23 +4,26 @@
 
 use tokio::sync::{broadcast::error::RecvError, watch};
 
-use super::Hub;
-use crate::store::{ProductRecord, Store, StoreError};
-
-/// The mutation whose results `onProductChanged` delivers.
-pub const PUBLISH_PRODUCT: &str = "publishProduct";
+use crate::{
+    publish::{Announcement, Publisher},
+    store::{ProductRecord, Store, StoreError},
+};
 
 /// Reads the product now and hands it to the subscribers. `None` when there is no such product.
-pub async fn publish_product(store: &Store, hub: &Hub, product_id: &str) -> Result<Option<ProductRecord>, StoreError> {
+pub async fn publish_product(
+    store: &Store,
+    publisher: &Publisher,
+    product_id: &str,
+) -> Result<Option<ProductRecord>, StoreError> {
     let product = store.product(product_id).await?;
     if let Some(product) = &product {
-        hub.publish(PUBLISH_PRODUCT, product);
+        publisher.publish(Announcement::Product(product.clone()));
     }
     Ok(product)
 }
 
 /// Publishes every product change until `stop` turns true.
-pub async fn forward_changes(store: Store, hub: Hub, mut stop: watch::Receiver<bool>) {
+pub async fn forward_changes(store: Store, publisher: Publisher, mut stop: watch::Receiver<bool>) {
     let mut changes = store.product_changes();
     loop {
         let change = tokio::select! {
@@ -29,7 +32,7 @@ pub async fn forward_changes(store: Store, hub: Hub, mut stop: watch::Receiver<b
         };
         match change {
             Ok(change) => {
-                if let Err(e) = publish_product(&store, &hub, &change.product_id).await {
+                if let Err(e) = publish_product(&store, &publisher, &change.product_id).await {
                     tracing::error!(error = %e, product = %change.product_id, "cannot publish a product change");
                 }
             }
