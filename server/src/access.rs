@@ -16,18 +16,11 @@ pub mod viewer;
 use axum::http::HeaderValue;
 use chrono::Duration;
 
-use crate::config::{CfHashAlgorithm, Config};
 use cloudfront::{CookieSigner, CookieVerifier, HashAlgorithm, SignedCookies};
 
 /// Why the access configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessConfigError {
-    #[error("the CloudFront signing key: {0}")]
-    Key(#[from] signing_key::KeyError),
-    #[error("the DRM configuration: {0}")]
-    Drm(#[from] drm::proxy::DrmConfigError),
-    #[error("the member login: {0}")]
-    Oidc(#[from] oidc::OidcConfigError),
     #[error("{key} must be http(s)://host[:port] with an optional path, without wildcards: \"{value}\"")]
     PublicUrl { key: &'static str, value: String },
     #[error(
@@ -47,7 +40,7 @@ fn public_url(key: &'static str, value: &str) -> Result<String, AccessConfigErro
     let url = value.trim().trim_end_matches('/');
     let (scheme, rest) = url.split_once("://").ok_or_else(refused)?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let authority_ok = crate::hardening::is_host_and_port(authority);
+    let authority_ok = crate::client_address::is_host_and_port(authority);
     let path_ok = path
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_' | '~' | '%'));
@@ -106,42 +99,63 @@ pub struct AccessState {
     media_origin: String,
 }
 
+/// How paid shows' media is signed and opened (`cf_*`, the public addresses, `playback_authorization_seconds`).
+pub struct AccessSettings {
+    /// Signs the cookies (loaded by the root: the configured file, or the development key).
+    pub signing_key: rsa::RsaPrivateKey,
+    pub key_pair_id: String,
+    pub hash: HashAlgorithm,
+    pub public_site_url: String,
+    pub public_media_url: Option<String>,
+    /// A server on this machine only, over plain HTTP (`Config::is_development`).
+    pub development: bool,
+    /// Where the server listens (named when the settings are refused).
+    pub listening: std::net::SocketAddr,
+    pub authorization_seconds: u64,
+    pub bind_viewer_ip: bool,
+    pub open_before_start_seconds: u64,
+    pub cookie_path: String,
+    pub cookie_domain: Option<String>,
+    pub cookie_secure: bool,
+}
+
 impl AccessState {
-    pub fn from_config(config: &Config) -> Result<Self, AccessConfigError> {
-        let key = config.cloudfront_signing_key()?;
-        let hash = match config.cf_hash_algorithm {
-            CfHashAlgorithm::Sha1 => HashAlgorithm::Sha1,
-            CfHashAlgorithm::Sha256 => HashAlgorithm::Sha256,
-        };
-        let verifier = CookieVerifier::new(vec![(config.cf_key_pair_id.clone(), key.to_public_key())]);
-        let site_url = public_url("CARAVAN_PUBLIC_SITE_URL", &config.public_site_url)?;
-        let media_url = match config.public_media_url.as_deref().filter(|url| !url.is_empty()) {
+    pub fn new(
+        settings: AccessSettings,
+        license_proxy: drm::proxy::LicenseProxy,
+        oidc: Option<oidc::Oidc>,
+    ) -> Result<Self, AccessConfigError> {
+        let key = settings.signing_key;
+        let hash = settings.hash;
+        let verifier = CookieVerifier::new(vec![(settings.key_pair_id.clone(), key.to_public_key())]);
+        let site_url = public_url("CARAVAN_PUBLIC_SITE_URL", &settings.public_site_url)?;
+        let media_url = match settings.public_media_url.as_deref().filter(|url| !url.is_empty()) {
             Some(url) => Some(public_url("CARAVAN_PUBLIC_MEDIA_URL", url)?),
             None => None,
         };
         let media_origin = media_url.clone().unwrap_or_else(|| site_url.clone());
         // The localhost default is for development: a server others can reach needs its real address.
-        if !config.is_development() && is_local(&media_origin) {
+        if !settings.development && is_local(&media_origin) {
             return Err(AccessConfigError::LocalOrigin {
-                addr: config.addr,
+                addr: settings.listening,
                 origin: media_origin,
             });
         }
         Ok(Self {
-            signer: CookieSigner::new(config.cf_key_pair_id.clone(), key, hash),
+            signer: CookieSigner::new(settings.key_pair_id.clone(), key, hash),
             verifier,
-            authorization: Duration::seconds(i64::try_from(config.playback_authorization_seconds).unwrap_or(3600)),
-            bind_viewer_ip: config.cf_bind_viewer_ip,
-            open_before_start: Duration::seconds(i64::try_from(config.cf_open_before_start_seconds).unwrap_or(300)),
+            authorization: Duration::seconds(i64::try_from(settings.authorization_seconds).unwrap_or(3600)),
+            bind_viewer_ip: settings.bind_viewer_ip,
+            open_before_start: Duration::seconds(i64::try_from(settings.open_before_start_seconds).unwrap_or(300)),
             playback_limit: crate::rate_limit::RateLimiter::new(20, std::time::Duration::from_secs(60)),
             license_limit: crate::rate_limit::RateLimiter::new(10, std::time::Duration::from_secs(60)),
-            license_proxy: drm::proxy::LicenseProxy::from_config(config)?,
+            license_proxy,
             guarded: gate::GuardedPrefixes::default(),
-            oidc: oidc::Oidc::from_config(config)?.map(std::sync::Arc::new),
+            oidc: oidc.map(std::sync::Arc::new),
             site_url,
-            cookie_path: config.cf_cookie_path.clone(),
-            cookie_domain: config.cf_cookie_domain.clone(),
-            cookie_secure: config.cookie_secure,
+            cookie_path: settings.cookie_path,
+            cookie_domain: settings.cookie_domain,
+            cookie_secure: settings.cookie_secure,
             media_url,
             media_origin,
         })
@@ -219,27 +233,5 @@ mod tests {
         }
         assert!(is_local("http://127.0.0.1:3000") && is_local("http://localhost") && is_local("http://[::1]:80"));
         assert!(!is_local("https://live.example.com") && !is_local("http://10.0.0.5:3000"));
-    }
-
-    #[test]
-    fn a_server_others_can_reach_refuses_to_sign_for_localhost() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::for_tests(dir.path(), dir.path());
-        config.addr = "0.0.0.0:3000".parse().unwrap();
-        assert!(matches!(
-            AccessState::from_config(&config),
-            Err(AccessConfigError::LocalOrigin { .. })
-        ));
-        config.public_site_url = "https://live.example.com".into();
-        let access = AccessState::from_config(&config).unwrap();
-        assert_eq!(access.media_origin(), "https://live.example.com");
-        config.public_media_url = Some("https://d111111abcdef8.cloudfront.net/".into());
-        let access = AccessState::from_config(&config).unwrap();
-        assert_eq!(access.media_origin(), "https://d111111abcdef8.cloudfront.net");
-        // On this machine only, the development default is fine.
-        config.addr = "127.0.0.1:3000".parse().unwrap();
-        config.public_site_url = "http://127.0.0.1:3000".into();
-        config.public_media_url = None;
-        assert!(AccessState::from_config(&config).is_ok());
     }
 }

@@ -265,6 +265,42 @@ fn key(address: IpAddr) -> String {
     }
 }
 
+/// `host[:port]`: a DNS name or IPv4 address (letters, digits, `.`, `-`, `_`) or a bracketed IPv6 address, and an
+/// optional decimal port. No `*`, `?`, `/`, `@` or spaces, so no `Host` can widen or redirect what it is used for.
+pub fn is_host_and_port(text: &str) -> bool {
+    let (host, port) = match text.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, after)) => {
+                let v6_ok = !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+                if !v6_ok {
+                    return false;
+                }
+                match after {
+                    "" => return true,
+                    after => match after.strip_prefix(':') {
+                        Some(port) => ("v6", Some(port)),
+                        None => return false,
+                    },
+                }
+            }
+            None => return false,
+        },
+        None => match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    let port_ok = port.is_none_or(|port| {
+        (1..=5).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit()) && port.parse::<u16>().is_ok()
+    });
+    host_ok && port_ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

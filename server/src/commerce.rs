@@ -12,11 +12,7 @@ pub mod shopify;
 pub mod stripe;
 pub mod webhooks;
 
-use crate::{
-    config::{Config, PairError, slug_pairs},
-    secret::Secret,
-    store::PaymentProvider,
-};
+use crate::{secret::Secret, store::PaymentProvider};
 
 /// Why the checkout configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,8 +28,6 @@ pub enum CommerceConfigError {
     UnknownProvider(String),
     #[error("cannot make the HTTP client: {0}")]
     Client(String),
-    #[error(transparent)]
-    Pair(#[from] PairError),
     #[error("shopify_collections needs shopify_storefront_token and shopify_store_domain (or shopify_api_base)")]
     ShopifyAccess,
     #[error("order_hold_seconds must be 60 to 86400: a buyer needs time to pay, and stock must come back")]
@@ -44,6 +38,31 @@ pub enum CommerceConfigError {
          CARAVAN_ALLOW_TEST_CHECKOUT=true for a staging site"
     )]
     TestCheckoutInProduction,
+}
+
+/// Who takes the payments and how (`checkout_*`, `stripe_*`, `shopify_*`, `order_hold_seconds`).
+#[derive(Debug, Clone)]
+pub struct CommerceSettings {
+    /// The provider of the shows not named in `providers` (local, stripe).
+    pub provider: PaymentProvider,
+    /// Shows with a provider of their own, by slug, as named in the configuration.
+    pub providers: Vec<(String, String)>,
+    /// A server on this machine only, over plain HTTP (`Config::is_development`).
+    pub development: bool,
+    pub allow_test_checkout: bool,
+    pub order_hold_seconds: u64,
+    pub stripe_secret_key: Option<Secret<String>>,
+    pub stripe_publishable_key: Option<String>,
+    pub stripe_js_url: String,
+    pub stripe_api_base: String,
+    pub stripe_webhook_secret: Option<Secret<String>>,
+    /// Shows whose catalogs are Shopify collections, by slug.
+    pub shopify_collections: Vec<(String, String)>,
+    pub shopify_storefront_token: Option<Secret<String>>,
+    pub shopify_store_domain: Option<String>,
+    pub shopify_api_base: Option<String>,
+    pub shopify_tax_rate_bp: i64,
+    pub shopify_webhook_secret: Option<Secret<String>>,
 }
 
 /// What the commerce endpoints share.
@@ -80,9 +99,11 @@ impl CommerceState {
             .map_or(self.provider, |(_, provider)| *provider)
     }
 
-    pub fn from_config(config: &Config) -> Result<Self, CommerceConfigError> {
+    pub fn new(settings: &CommerceSettings) -> Result<Self, CommerceConfigError> {
         let set = |secret: &Option<Secret<String>>| secret.clone().filter(|s| !s.expose().is_empty());
-        let providers = slug_pairs("checkout_providers", &config.checkout_providers)?
+        let providers = settings
+            .providers
+            .clone()
             .into_iter()
             .map(|(slug, name)| match name.as_str() {
                 "local" => Ok((slug, PaymentProvider::Local)),
@@ -91,44 +112,44 @@ impl CommerceState {
                 _ => Err(CommerceConfigError::UnknownProvider(name)),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if config.checkout_provider == PaymentProvider::Shopify {
+        if settings.provider == PaymentProvider::Shopify {
             return Err(CommerceConfigError::Shopify);
         }
-        let uses_local = config.checkout_provider == PaymentProvider::Local
-            || providers.iter().any(|(_, p)| *p == PaymentProvider::Local);
-        if uses_local && !config.is_development() && !config.allow_test_checkout {
+        let uses_local =
+            settings.provider == PaymentProvider::Local || providers.iter().any(|(_, p)| *p == PaymentProvider::Local);
+        if uses_local && !settings.development && !settings.allow_test_checkout {
             return Err(CommerceConfigError::TestCheckoutInProduction);
         }
-        let hold = i64::try_from(config.order_hold_seconds)
+        let hold = i64::try_from(settings.order_hold_seconds)
             .ok()
             .filter(|seconds| (60..=86_400).contains(seconds))
             .map(chrono::Duration::seconds)
             .ok_or(CommerceConfigError::Hold)?;
-        let uses_stripe = config.checkout_provider == PaymentProvider::Stripe
+        let uses_stripe = settings.provider == PaymentProvider::Stripe
             || providers.iter().any(|(_, p)| *p == PaymentProvider::Stripe);
         let stripe = if uses_stripe {
-            let key = set(&config.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
-            let publishable_key = config
+            let key = set(&settings.stripe_secret_key).ok_or(CommerceConfigError::StripeKey)?;
+            let publishable_key = settings
                 .stripe_publishable_key
                 .clone()
                 .filter(|k| !k.is_empty())
                 .ok_or(CommerceConfigError::StripeKey)?;
             let page = stripe::StripePage {
                 publishable_key,
-                js_url: config.stripe_js_url.clone(),
+                js_url: settings.stripe_js_url.clone(),
             };
-            let client = stripe::Stripe::new(key, &config.stripe_api_base, page)
+            let client = stripe::Stripe::new(key, &settings.stripe_api_base, page)
                 .map_err(|e| CommerceConfigError::Client(e.without_url().to_string()))?;
             Some(client)
         } else {
             None
         };
-        let collections = slug_pairs("shopify_collections", &config.shopify_collections)?;
+        let collections = settings.shopify_collections.clone();
         let shopify_catalogs = if collections.is_empty() {
             None
         } else {
-            let token = set(&config.shopify_storefront_token).ok_or(CommerceConfigError::ShopifyAccess)?;
-            let base = match (&config.shopify_api_base, &config.shopify_store_domain) {
+            let token = set(&settings.shopify_storefront_token).ok_or(CommerceConfigError::ShopifyAccess)?;
+            let base = match (&settings.shopify_api_base, &settings.shopify_store_domain) {
                 (Some(base), _) if !base.is_empty() => base.clone(),
                 (_, Some(domain)) if !domain.is_empty() => format!("https://{domain}"),
                 _ => return Err(CommerceConfigError::ShopifyAccess),
@@ -138,90 +159,17 @@ impl CommerceState {
             Some(catalog::ShopifyCatalogs::new(
                 storefront,
                 collections,
-                config.shopify_tax_rate_bp,
+                settings.shopify_tax_rate_bp,
             ))
         };
         Ok(Self {
-            provider: config.checkout_provider,
+            provider: settings.provider,
             providers,
             stripe,
-            stripe_webhook_secret: set(&config.stripe_webhook_secret),
-            shopify_webhook_secret: set(&config.shopify_webhook_secret),
+            stripe_webhook_secret: set(&settings.stripe_webhook_secret),
+            shopify_webhook_secret: set(&settings.shopify_webhook_secret),
             shopify_catalogs,
             hold,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(edit: impl FnOnce(&mut Config)) -> Config {
-        let mut config = Config::for_tests(std::path::Path::new("/tmp/data"), std::path::Path::new("/tmp/site"));
-        edit(&mut config);
-        config
-    }
-
-    #[test]
-    fn each_show_checks_out_with_its_own_provider() {
-        let state = CommerceState::from_config(&config(|c| {
-            c.checkout_providers = "demo-paid=stripe".into();
-            c.stripe_secret_key = Some(Secret::new("sk_test_1".into()));
-            c.stripe_publishable_key = Some("pk_test_1".into());
-        }))
-        .unwrap();
-        assert_eq!(state.provider_for("demo-paid"), PaymentProvider::Stripe);
-        assert_eq!(state.provider_for("demo"), PaymentProvider::Local);
-        assert!(
-            state
-                .stripe
-                .is_some_and(|stripe| stripe.page.publishable_key == "pk_test_1")
-        );
-
-        // Stripe named without its keys, an unknown provider, Shopify by name: refused at start.
-        let refused = |edit: fn(&mut Config)| CommerceState::from_config(&config(edit)).unwrap_err();
-        assert_eq!(
-            refused(|c| c.checkout_providers = "demo=stripe".into()),
-            CommerceConfigError::StripeKey
-        );
-        assert_eq!(
-            refused(|c| c.checkout_providers = "demo=paypal".into()),
-            CommerceConfigError::UnknownProvider("paypal".into())
-        );
-        assert_eq!(
-            refused(|c| c.checkout_providers = "demo=shopify".into()),
-            CommerceConfigError::Shopify
-        );
-        assert_eq!(
-            refused(|c| c.checkout_provider = PaymentProvider::Shopify),
-            CommerceConfigError::Shopify
-        );
-    }
-
-    #[test]
-    fn the_test_checkout_is_never_a_silent_default_outside_development() {
-        let public = |c: &mut Config| c.addr = "0.0.0.0:3000".parse().unwrap();
-        let refused = CommerceState::from_config(&config(public)).unwrap_err();
-        assert_eq!(refused, CommerceConfigError::TestCheckoutInProduction);
-        // One show on the test provider is enough to refuse.
-        let stripe = |c: &mut Config| {
-            public(c);
-            c.checkout_provider = PaymentProvider::Stripe;
-            c.stripe_secret_key = Some(Secret::new("sk_live_1".into()));
-            c.stripe_publishable_key = Some("pk_live_1".into());
-        };
-        assert!(CommerceState::from_config(&config(stripe)).is_ok());
-        let mixed = CommerceState::from_config(&config(|c| {
-            stripe(c);
-            c.checkout_providers = "demo=local".into();
-        }));
-        assert_eq!(mixed.unwrap_err(), CommerceConfigError::TestCheckoutInProduction);
-        // Asked for (a staging site): allowed.
-        let staging = CommerceState::from_config(&config(|c| {
-            public(c);
-            c.allow_test_checkout = true;
-        }));
-        assert!(staging.is_ok());
     }
 }

@@ -130,7 +130,7 @@ pub struct Config {
     /// The scopes asked for at sign-in.
     pub oidc_scopes: String,
     /// Who takes the payments of the shows not named in `checkout_providers`: the local test provider or Stripe.
-    pub checkout_provider: crate::store::PaymentProvider,
+    pub checkout_provider: CheckoutProvider,
     /// Shows with their own provider: `slug=local` or `slug=stripe`, comma-separated.
     pub checkout_providers: String,
     /// How long an unpaid order holds its stock: then it expires and the stock comes back.
@@ -180,6 +180,17 @@ pub struct Config {
     pub embed_show_origins: String,
     /// Serve the designers' component gallery at `/dev/gallery` (development only).
     pub dev_gallery: bool,
+}
+
+/// Who takes the payments of shows without a provider of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckoutProvider {
+    /// The embedded test provider: no money moves.
+    Local,
+    Stripe,
+    /// Named only to be refused with a reason: Shopify checks out the shows of `shopify_collections`.
+    Shopify,
 }
 
 /// How the license proxy authenticates to the DRM vendor.
@@ -264,7 +275,8 @@ impl Config {
         {
             *path = anchored(base, path);
         }
-        if crate::tools::is_path(&self.shaka_packager) {
+        // A program named with a folder (`./bin/packager`) is a path; a bare name is looked up on `PATH`.
+        if self.shaka_packager.components().count() > 1 {
             self.shaka_packager = anchored(base, &self.shaka_packager);
         }
         if let Some(url) = &self.database_url {
@@ -292,33 +304,6 @@ impl Config {
     /// Where media files live: the demo's stream, and later the events' media.
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
-    }
-
-    /// The key that signs CloudFront cookies: the configured file, or the development key (made when missing).
-    pub fn cloudfront_signing_key(&self) -> Result<rsa::RsaPrivateKey, crate::access::signing_key::KeyError> {
-        match &self.cf_private_key_file {
-            Some(path) => crate::access::signing_key::load(path),
-            None => crate::access::signing_key::load_or_create(&self.data_dir.join("keys").join("cloudfront-dev.pem")),
-        }
-    }
-
-    /// The key that signs waiting-room tokens: the configured file, or one made in the data directory.
-    pub fn waiting_room_key(&self) -> Result<rsa::RsaPrivateKey, crate::access::signing_key::KeyError> {
-        match &self.waiting_room_key_file {
-            Some(path) => crate::access::signing_key::load(path),
-            None => crate::access::signing_key::load_or_create(&self.data_dir.join("keys").join("waiting-room.pem")),
-        }
-    }
-
-    /// How the demo's on-demand media is made: into the media directory, its key kept outside it, with the
-    /// packager found at start.
-    pub fn demo_vod(&self, tools: &crate::tools::Tools) -> crate::media::DemoVod {
-        crate::media::DemoVod {
-            media_dir: self.media_dir(),
-            work_dir: self.data_dir.join("work/demo-vod"),
-            key_file: self.data_dir.join("keys/demo-clearkey.json"),
-            packager: tools.packager.clone(),
-        }
     }
 
     /// The credentials still at their public built-in values, by variable name: fine on a laptop, printed at start
@@ -571,8 +556,6 @@ mod tests {
                 config.database_url().expose(),
                 &format!("sqlite://{}/db/caravan.db?mode=rwc", here.display())
             );
-            let vod = config.demo_vod(&crate::tools::Tools::default());
-            assert_eq!(vod.work_dir, here.join("var/../state/work/demo-vod"));
             Ok(())
         });
     }

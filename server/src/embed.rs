@@ -12,13 +12,9 @@ use axum::{
     response::Response,
 };
 
-use crate::config::{Config, PairError, slug_pairs};
-
 /// Why the embedding configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EmbedConfigError {
-    #[error(transparent)]
-    Pair(#[from] PairError),
     #[error("{key}: \"{origin}\" is not an origin (scheme://host[:port], nothing after)")]
     Origin { key: &'static str, origin: String },
 }
@@ -57,13 +53,14 @@ fn origins(key: &'static str, text: &str, separator: char) -> Result<Vec<String>
 }
 
 impl EmbedPolicy {
-    pub fn from_config(config: &Config) -> Result<Self, EmbedConfigError> {
-        let shows = slug_pairs("embed_show_origins", &config.embed_show_origins)?
+    /// From `embed_allowed_origins` (comma-separated) and `embed_show_origins` (by show slug, space-separated).
+    pub fn new(allowed_origins: &str, show_origins: Vec<(String, String)>) -> Result<Self, EmbedConfigError> {
+        let shows = show_origins
             .into_iter()
             .map(|(slug, list)| Ok((slug, origins("embed_show_origins", &list, ' ')?)))
             .collect::<Result<_, EmbedConfigError>>()?;
         Ok(Self {
-            origins: origins("embed_allowed_origins", &config.embed_allowed_origins, ',')?,
+            origins: origins("embed_allowed_origins", allowed_origins, ',')?,
             shows,
         })
     }
@@ -123,10 +120,12 @@ mod tests {
     use super::*;
 
     fn policy(all: &str, shows: &str) -> Result<EmbedPolicy, EmbedConfigError> {
-        let mut config = Config::for_tests(std::path::Path::new("/tmp/d"), std::path::Path::new("/tmp/s"));
-        config.embed_allowed_origins = all.into();
-        config.embed_show_origins = shows.into();
-        EmbedPolicy::from_config(&config)
+        let shows = shows
+            .split(',')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(slug, list)| (slug.trim().to_owned(), list.trim().to_owned()))
+            .collect();
+        EmbedPolicy::new(all, shows)
     }
 
     #[test]
@@ -165,7 +164,6 @@ mod tests {
         ] {
             assert!(matches!(policy(bad, ""), Err(EmbedConfigError::Origin { .. })), "{bad}");
         }
-        assert!(policy("", "demo").is_err());
         assert!(
             policy("", "demo=https://ok.example; script-src *").is_err(),
             "no policy injection"

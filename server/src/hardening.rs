@@ -63,42 +63,6 @@ pub async fn security_headers(State(Https(https)): State<Https>, request: Reques
     response
 }
 
-/// `host[:port]`: a DNS name or IPv4 address (letters, digits, `.`, `-`, `_`) or a bracketed IPv6 address, and an
-/// optional decimal port. No `*`, `?`, `/`, `@` or spaces, so no `Host` can widen or redirect what it is used for.
-pub fn is_host_and_port(text: &str) -> bool {
-    let (host, port) = match text.strip_prefix('[') {
-        Some(rest) => match rest.split_once(']') {
-            Some((v6, after)) => {
-                let v6_ok = !v6.is_empty() && v6.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
-                if !v6_ok {
-                    return false;
-                }
-                match after {
-                    "" => return true,
-                    after => match after.strip_prefix(':') {
-                        Some(port) => ("v6", Some(port)),
-                        None => return false,
-                    },
-                }
-            }
-            None => return false,
-        },
-        None => match text.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (text, None),
-        },
-    };
-    let host_ok = !host.is_empty()
-        && host.len() <= 253
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    let port_ok = port.is_none_or(|port| {
-        (1..=5).contains(&port.len()) && port.chars().all(|c| c.is_ascii_digit()) && port.parse::<u16>().is_ok()
-    });
-    host_ok && port_ok
-}
-
 /// A JSON request body, read only when the request says it is JSON (`application/json`, or a `+json` type): a form
 /// or a `text/plain` body another site's page can send without asking is never taken as an instruction. `what`
 /// names the body in the 400 for malformed JSON.
@@ -185,7 +149,10 @@ pub async fn no_overlong_names(request: Request, next: Next) -> Response {
 /// or HTTP/2's `:authority`, which hyper has already parsed).
 pub async fn valid_host(request: Request, next: Next) -> Response {
     let host = request.headers().get(header::HOST);
-    if host.is_some_and(|host| host.to_str().map_or(true, |host| !is_host_and_port(host))) {
+    if host.is_some_and(|host| {
+        host.to_str()
+            .map_or(true, |host| !crate::client_address::is_host_and_port(host))
+    }) {
         let body = json!({ "error": "the Host header must be host[:port]", "code": "bad_host" });
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
@@ -194,7 +161,8 @@ pub async fn valid_host(request: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::{ScriptPolicy, SiteOrigin, is_host_and_port};
+    use super::{ScriptPolicy, SiteOrigin};
+    use crate::client_address::is_host_and_port;
 
     #[test]
     fn the_sites_own_origins_are_the_public_one_and_the_one_reached() {

@@ -28,6 +28,7 @@ pub mod rate_limit;
 pub mod realtime;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod site;
 pub mod state;
 pub mod store;
@@ -110,7 +111,7 @@ impl Application {
                     store::DEMO_SLUG
                 );
             }
-            register_demo_key(&store, &config.demo_vod(&tools).key_file).await;
+            register_demo_key(&store, &settings::demo_vod(config, &tools).key_file).await;
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -148,7 +149,7 @@ impl Application {
         let publisher = publish::Publisher::new(hub.clone());
         let (likes, like_tasks) = likes::Likes::new(store.clone(), publisher.clone(), stopped);
         let feed = feed::Feed::new(store.clone(), publisher.clone());
-        let feed_sources = feed::poller::FeedSources::from_config(config).context("configuring the feed")?;
+        let feed_sources = settings::feed_sources(config).context("configuring the feed")?;
         let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
@@ -174,11 +175,11 @@ impl Application {
             },
             sessions,
             media_dir: config.media_dir(),
-            access: access::AccessState::from_config(config).context("configuring access")?,
-            commerce: commerce::CommerceState::from_config(config).context("configuring checkout")?,
+            access: settings::access(config).context("configuring access")?,
+            commerce: settings::commerce(config).context("configuring checkout")?,
             feed,
             waiting_room: waiting_room::WaitingRoom::new(
-                &config.waiting_room_key().context("the waiting room's signing key")?,
+                &settings::waiting_room_key(config).context("the waiting room's signing key")?,
                 &config.public_site_url,
                 waiting_room::lifetimes(config.waiting_room_token_seconds, config.waiting_room_position_seconds),
             )
@@ -188,11 +189,11 @@ impl Application {
             address_limits: client_address::AddressLimits::parse(&config.address_limits)
                 .context("configuring per-address limits")?,
         };
-        let embedding = embed::EmbedPolicy::from_config(config).context("configuring embedding")?;
+        let embedding = settings::embedding(config).context("configuring embedding")?;
         let router = app(state.clone(), embedding);
         let jobs = jobs::Worker {
             store: state.store.clone(),
-            mailer: std::sync::Arc::new(mail::Mailer::from_config(config).context("configuring mail")?),
+            mailer: std::sync::Arc::new(settings::mailer(config).context("configuring mail")?),
             site_url: config.public_site_url.clone(),
             exports_dir: config.data_dir.join("exports"),
             stripe: state.commerce.stripe.clone(),
@@ -205,7 +206,8 @@ impl Application {
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             // Without ffmpeg there is nothing to make (the summary has said so).
-            demo_media: (config.demo && config.demo_media && tools.ffmpeg.is_some()).then(|| config.demo_vod(&tools)),
+            demo_media: (config.demo && config.demo_media && tools.ffmpeg.is_some())
+                .then(|| settings::demo_vod(config, &tools)),
             listener,
             router,
             connection_limits: listen::ConnectionLimits {

@@ -12,8 +12,8 @@ use lettre::{
 };
 
 use crate::{
-    config::Config,
     error::AppError,
+    secret::Secret,
     store::{MailRecord, MailState, Store, StoreError},
 };
 
@@ -47,9 +47,18 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
+/// Where mail goes.
+#[derive(Debug, Clone, Default)]
+pub struct MailSettings {
+    /// The SMTP server (`smtp://`, `smtps://`); none: mail is held in the outbox.
+    pub smtp_url: Option<Secret<String>>,
+    /// The sender, such as `Caravan <no-reply@example.com>`.
+    pub from: String,
+}
+
 impl Mailer {
-    pub fn from_config(config: &Config) -> Result<Self, MailConfigError> {
-        let Some(url) = config.smtp_url.as_ref().filter(|url| !url.expose().is_empty()) else {
+    pub fn new(settings: &MailSettings) -> Result<Self, MailConfigError> {
+        let Some(url) = settings.smtp_url.as_ref().filter(|url| !url.expose().is_empty()) else {
             return Ok(Mailer::Outbox);
         };
         crate::outbound::install_tls();
@@ -57,7 +66,7 @@ impl Mailer {
             .map_err(|_| MailConfigError::Url)?
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
-        let from = Mailbox::from_str(&config.mail_from).map_err(|_| MailConfigError::From)?;
+        let from = Mailbox::from_str(&settings.from).map_err(|_| MailConfigError::From)?;
         Ok(Mailer::Smtp {
             transport: Box::new(transport),
             from,

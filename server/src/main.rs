@@ -37,7 +37,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     if command.as_deref() == Some("cloudfront-public-key") {
-        return match config.cloudfront_signing_key() {
+        return match caravan_server::settings::cloudfront_signing_key(&config) {
             Ok(key) => {
                 eprintln!("Key pair id (configured): {}", config.cf_key_pair_id);
                 print!("{}", caravan_server::access::signing_key::public_key_pem(&key));

@@ -5,11 +5,7 @@
 
 use std::fmt;
 
-use crate::{
-    config::Config,
-    store::{Backend, PaymentProvider},
-    tools::Tools,
-};
+use crate::{config::Config, store::Backend, tools::Tools};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -65,7 +61,7 @@ pub fn summary(config: &Config, tools: &Tools) -> Vec<Line> {
             "mail: CARAVAN_SMTP_URL is not set, so mail is held in the console's outbox",
         ),
     });
-    let local = config.checkout_provider == PaymentProvider::Local;
+    let local = config.checkout_provider == crate::config::CheckoutProvider::Local;
     lines.push(line(
         State::On,
         if local {

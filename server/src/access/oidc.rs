@@ -15,7 +15,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
-use crate::{config::Config, secret::Secret};
+use crate::secret::Secret;
 
 /// How long the JWKS is trusted before it is fetched again.
 const JWKS_TTL: Duration = Duration::from_secs(600);
@@ -90,10 +90,21 @@ impl std::fmt::Debug for Oidc {
     }
 }
 
+/// The provider members sign in with (`oidc_*` in the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct OidcSettings {
+    pub issuer: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret<String>>,
+    pub audience: Option<String>,
+    pub plan_claim: String,
+    pub scopes: String,
+}
+
 impl Oidc {
     /// The configured provider; `None` when `oidc_issuer` is unset (login off).
-    pub fn from_config(config: &Config) -> Result<Option<Self>, OidcConfigError> {
-        let Some(issuer) = config.oidc_issuer.clone().filter(|i| !i.is_empty()) else {
+    pub fn new(settings: &OidcSettings) -> Result<Option<Self>, OidcConfigError> {
+        let Some(issuer) = settings.issuer.clone().filter(|i| !i.is_empty()) else {
             return Ok(None);
         };
         let url = reqwest::Url::parse(&issuer).map_err(|_| OidcConfigError::Issuer)?;
@@ -101,22 +112,22 @@ impl Oidc {
         if !(url.scheme() == "https" || (url.scheme() == "http" && local)) {
             return Err(OidcConfigError::Issuer);
         }
-        let client_id = config
-            .oidc_client_id
+        let client_id = settings
+            .client_id
             .clone()
             .filter(|id| !id.is_empty())
             .ok_or(OidcConfigError::ClientId)?;
         Ok(Some(Self {
-            audience: config
-                .oidc_audience
+            audience: settings
+                .audience
                 .clone()
                 .filter(|a| !a.is_empty())
                 .unwrap_or_else(|| client_id.clone()),
             issuer,
             client_id,
-            client_secret: config.oidc_client_secret.clone().filter(|s| !s.expose().is_empty()),
-            plan_claim: config.oidc_plan_claim.clone(),
-            scopes: config.oidc_scopes.clone(),
+            client_secret: settings.client_secret.clone().filter(|s| !s.expose().is_empty()),
+            plan_claim: settings.plan_claim.clone(),
+            scopes: settings.scopes.clone(),
             http: crate::outbound::client(Duration::from_secs(10))
                 .map_err(|e| OidcConfigError::Client(e.without_url().to_string()))?,
             discovery: Mutex::default(),

@@ -10,7 +10,7 @@ use tokio::{sync::watch, time::Instant};
 
 use super::{Feed, FetchError, Polled, RateWindow, mastodon::MastodonTimeline, x::XSearch};
 use crate::{
-    config::{Config, PairError, slug_pairs},
+    secret::Secret,
     store::{FeedSource, Store},
 };
 
@@ -22,8 +22,6 @@ const MAX_RATE_WAIT: Duration = Duration::from_secs(900);
 /// Why the feed configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FeedConfigError {
-    #[error(transparent)]
-    Pair(#[from] PairError),
     #[error("feed_x_queries needs feed_x_bearer_token")]
     XToken,
     #[error("feed_mastodon_tags needs feed_mastodon_url")]
@@ -63,8 +61,22 @@ pub struct FeedSources {
     pub interval: Duration,
 }
 
+/// Which shows follow what, and how often.
+#[derive(Debug, Clone, Default)]
+pub struct FeedSettings {
+    /// X searches by show slug.
+    pub x_queries: Vec<(String, String)>,
+    pub x_bearer_token: Option<Secret<String>>,
+    pub x_api_base: String,
+    /// Mastodon hashtags by show slug.
+    pub mastodon_tags: Vec<(String, String)>,
+    pub mastodon_url: Option<String>,
+    pub mastodon_token: Option<Secret<String>>,
+    pub poll_ms: u64,
+}
+
 impl FeedSources {
-    pub fn from_config(config: &Config) -> Result<Self, FeedConfigError> {
+    pub fn new(settings: &FeedSettings) -> Result<Self, FeedConfigError> {
         let client =
             || crate::outbound::client(Duration::from_secs(10)).map_err(|e| FeedConfigError::Client(e.to_string()));
         let mut shows: Vec<(String, Vec<Watch>)> = Vec::new();
@@ -72,12 +84,12 @@ impl FeedSources {
             Some((_, watches)) => watches.push(watch),
             None => shows.push((slug, vec![watch])),
         };
-        let queries = slug_pairs("feed_x_queries", &config.feed_x_queries)?;
+        let queries = settings.x_queries.clone();
         if !queries.is_empty() {
-            let token = config.feed_x_bearer_token.clone().ok_or(FeedConfigError::XToken)?;
+            let token = settings.x_bearer_token.clone().ok_or(FeedConfigError::XToken)?;
             let search = XSearch {
                 client: client()?,
-                api_base: config.feed_x_api_base.clone(),
+                api_base: settings.x_api_base.clone(),
                 token,
             };
             for (slug, query) in queries {
@@ -90,13 +102,13 @@ impl FeedSources {
                 );
             }
         }
-        let tags = slug_pairs("feed_mastodon_tags", &config.feed_mastodon_tags)?;
+        let tags = settings.mastodon_tags.clone();
         if !tags.is_empty() {
-            let instance = config.feed_mastodon_url.clone().ok_or(FeedConfigError::MastodonUrl)?;
+            let instance = settings.mastodon_url.clone().ok_or(FeedConfigError::MastodonUrl)?;
             let timeline = MastodonTimeline {
                 client: client()?,
                 instance,
-                token: config.feed_mastodon_token.clone(),
+                token: settings.mastodon_token.clone(),
             };
             for (slug, tag) in tags {
                 add(
@@ -110,7 +122,7 @@ impl FeedSources {
         }
         Ok(Self {
             shows,
-            interval: Duration::from_millis(config.feed_poll_ms.max(10)),
+            interval: Duration::from_millis(settings.poll_ms.max(10)),
         })
     }
 
@@ -297,18 +309,16 @@ mod tests {
 
     #[test]
     fn sources_come_from_the_configuration() {
-        let mut config = Config::for_tests(std::path::Path::new("/tmp/d"), std::path::Path::new("/tmp/s"));
-        assert!(FeedSources::from_config(&config).unwrap().shows.is_empty());
-        config.feed_x_queries = "demo=#caravan -is:retweet".into();
-        assert_eq!(FeedSources::from_config(&config).unwrap_err(), FeedConfigError::XToken);
-        config.feed_x_bearer_token = Some(crate::secret::Secret::new("AAAA".into()));
-        config.feed_mastodon_tags = "demo=caravan,other=キャラバン".into();
-        assert_eq!(
-            FeedSources::from_config(&config).unwrap_err(),
-            FeedConfigError::MastodonUrl
-        );
-        config.feed_mastodon_url = Some("https://m.example".into());
-        let sources = FeedSources::from_config(&config).unwrap();
+        let pair = |slug: &str, value: &str| (slug.to_owned(), value.to_owned());
+        let mut settings = FeedSettings::default();
+        assert!(FeedSources::new(&settings).unwrap().shows.is_empty());
+        settings.x_queries = vec![pair("demo", "#caravan -is:retweet")];
+        assert_eq!(FeedSources::new(&settings).unwrap_err(), FeedConfigError::XToken);
+        settings.x_bearer_token = Some(Secret::new("AAAA".into()));
+        settings.mastodon_tags = vec![pair("demo", "caravan"), pair("other", "キャラバン")];
+        assert_eq!(FeedSources::new(&settings).unwrap_err(), FeedConfigError::MastodonUrl);
+        settings.mastodon_url = Some("https://m.example".into());
+        let sources = FeedSources::new(&settings).unwrap();
         let shows: Vec<_> = sources
             .shows
             .iter()

@@ -128,7 +128,7 @@ async fn a_rental_reminder_survives_a_restart_and_goes_out_by_smtp() {
     // the server's own worker sends it.
     let mut config = Config::for_tests(app.dir.path(), app.dir.path());
     with_smtp(&mut config, port);
-    let worker = app.worker(Mailer::from_config(&config).unwrap());
+    let worker = app.worker(caravan_server::settings::mailer(&config).unwrap());
     assert_eq!(worker.run_due(end - chrono::Duration::hours(6)).await.unwrap(), 0);
     assert_eq!(worker.run_due(end - chrono::Duration::hours(5)).await.unwrap(), 1);
     let mail = tokio::time::timeout(Duration::from_secs(10), delivered.recv())

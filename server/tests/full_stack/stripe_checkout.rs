@@ -17,11 +17,7 @@ use axum::{
     routing::post,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
-use caravan_server::{
-    config::Config,
-    secret::Secret,
-    store::{PaymentProvider, ProductRecord},
-};
+use caravan_server::{config::Config, secret::Secret, store::ProductRecord};
 use serde_json::{Value, json};
 
 const SECRET_KEY: &str = "sk_test_caravan";
@@ -130,7 +126,7 @@ async fn fake_stripe() -> (SocketAddr, Arc<Fake>) {
 }
 
 fn configure(config: &mut Config, stripe: SocketAddr) {
-    config.checkout_provider = PaymentProvider::Stripe;
+    config.checkout_provider = caravan_server::config::CheckoutProvider::Stripe;
     config.stripe_secret_key = Some(Secret::new(SECRET_KEY.into()));
     config.stripe_publishable_key = Some("pk_test_caravan".into());
     config.stripe_webhook_secret = Some(Secret::new(WEBHOOK_SECRET.into()));

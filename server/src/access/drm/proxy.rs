@@ -26,12 +26,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::licensee;
-use crate::{
-    config::{Config, DrmUpstreamAuth},
-    error::AppError,
-    secret::Secret,
-    state::AppState,
-};
+use crate::{error::AppError, secret::Secret, state::AppState};
 
 /// The most a license server's answer may weigh (licenses are a few KB).
 const MAX_ANSWER: usize = 1024 * 1024;
@@ -124,14 +119,40 @@ fn url(value: &Option<String>, key: &'static str) -> Result<Option<reqwest::Url>
     }
 }
 
+/// How this server proves itself to the DRM vendor's license server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UpstreamAuth {
+    #[default]
+    None,
+    /// A fixed header (`upstream_header: upstream_secret`).
+    Header,
+    /// Axinom's license service message, signed with the communication key.
+    Axinom,
+}
+
+/// The license servers requests are forwarded to (`drm_*` in the configuration).
+#[derive(Debug, Clone, Default)]
+pub struct LicenseProxySettings {
+    pub upstream_auth: UpstreamAuth,
+    pub upstream_header: Option<String>,
+    pub upstream_secret: Option<Secret<String>>,
+    pub axinom_com_key_id: Option<String>,
+    pub upstream_timeout_ms: u64,
+    pub widevine_license_url: Option<String>,
+    pub playready_license_url: Option<String>,
+    pub fairplay_license_url: Option<String>,
+    pub fairplay_certificate_url: Option<String>,
+    pub license_max_bytes: usize,
+}
+
 impl LicenseProxy {
-    pub fn from_config(config: &Config) -> Result<Self, DrmConfigError> {
-        let secret = config.drm_upstream_secret.as_ref().filter(|s| !s.expose().is_empty());
-        let credential = match config.drm_upstream_auth {
-            DrmUpstreamAuth::None => Credential::None,
-            DrmUpstreamAuth::Header => {
-                let name = config
-                    .drm_upstream_header
+    pub fn new(settings: &LicenseProxySettings) -> Result<Self, DrmConfigError> {
+        let secret = settings.upstream_secret.as_ref().filter(|s| !s.expose().is_empty());
+        let credential = match settings.upstream_auth {
+            UpstreamAuth::None => Credential::None,
+            UpstreamAuth::Header => {
+                let name = settings
+                    .upstream_header
                     .as_deref()
                     .and_then(|name| HeaderName::try_from(name).ok())
                     .ok_or(DrmConfigError::Header)?;
@@ -140,9 +161,9 @@ impl LicenseProxy {
                     .ok_or(DrmConfigError::Header)?;
                 Credential::Header(name, Secret::new(value))
             }
-            DrmUpstreamAuth::Axinom => Credential::Axinom {
-                com_key_id: config
-                    .drm_axinom_com_key_id
+            UpstreamAuth::Axinom => Credential::Axinom {
+                com_key_id: settings
+                    .axinom_com_key_id
                     .clone()
                     .filter(|id| !id.is_empty())
                     .ok_or(DrmConfigError::Axinom)?,
@@ -154,14 +175,14 @@ impl LicenseProxy {
             },
         };
         Ok(Self {
-            client: crate::outbound::client(Duration::from_millis(config.drm_upstream_timeout_ms.max(1)))
+            client: crate::outbound::client(Duration::from_millis(settings.upstream_timeout_ms.max(1)))
                 .map_err(|e| DrmConfigError::Client(e.without_url().to_string()))?,
-            widevine: url(&config.drm_widevine_license_url, "drm_widevine_license_url")?,
-            playready: url(&config.drm_playready_license_url, "drm_playready_license_url")?,
-            fairplay: url(&config.drm_fairplay_license_url, "drm_fairplay_license_url")?,
-            fairplay_certificate: url(&config.drm_fairplay_certificate_url, "drm_fairplay_certificate_url")?,
+            widevine: url(&settings.widevine_license_url, "drm_widevine_license_url")?,
+            playready: url(&settings.playready_license_url, "drm_playready_license_url")?,
+            fairplay: url(&settings.fairplay_license_url, "drm_fairplay_license_url")?,
+            fairplay_certificate: url(&settings.fairplay_certificate_url, "drm_fairplay_certificate_url")?,
             credential,
-            max_body: config.drm_license_max_bytes,
+            max_body: settings.license_max_bytes,
             certificate: Arc::default(),
         })
     }
