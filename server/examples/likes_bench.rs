@@ -153,7 +153,11 @@ async fn main() -> anyhow::Result<()> {
     let (core, core_taps) = {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let (hub, _worker) = caravan_server::realtime::Hub::new();
-        let (service, tasks) = caravan_server::likes::Likes::new(server.store.clone(), hub, stopped);
+        let (service, tasks) = caravan_server::likes::Likes::new(
+            server.store.clone(),
+            caravan_server::publish::Publisher::new(hub),
+            stopped,
+        );
         tokio::spawn(tasks);
         let before = server.store.likes("evt_demo").await?;
         let writer = service.writer.clone();

@@ -7,9 +7,11 @@ pub mod cloudfront;
 pub mod drm;
 pub mod entitlement;
 pub mod gate;
+pub mod http;
 pub mod login;
 pub mod oidc;
 pub mod playback;
+pub mod reminders;
 pub mod signing_key;
 pub mod viewer;
 
@@ -63,6 +65,16 @@ fn is_local(url: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|address| address.is_loopback())
+}
+
+/// What the access endpoints need (given by the root).
+#[derive(Clone)]
+pub struct AccessHttp {
+    pub store: crate::store::Store,
+    pub access: AccessState,
+    pub sessions: crate::session::Sessions,
+    pub identity: viewer::Identity,
+    pub address_limits: crate::client_address::AddressLimits,
 }
 
 /// What the access endpoints share.

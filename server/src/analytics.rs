@@ -9,7 +9,7 @@
 use axum::{
     Router,
     body::Body,
-    extract::{Path, State},
+    extract::{FromRef, Path, State},
     http::StatusCode,
     routing::post,
 };
@@ -17,10 +17,9 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::{
-    client_address::{ClientAddress, Family},
+    client_address::{AddressLimits, ClientAddress, Family},
     error::AppError,
-    state::AppState,
-    store::PlaybackDelta,
+    store::{PlaybackDelta, Store},
 };
 
 /// Largest batch body.
@@ -31,7 +30,12 @@ const MAX_EVENTS: usize = 100;
 /// so a batch can cover minutes, but not more than this.
 const MAX_SPAN_MS: i64 = 10 * 60 * 1000;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Store: FromRef<S>,
+    AddressLimits: FromRef<S>,
+{
     Router::new().route("/api/analytics/{slug}", post(record))
 }
 
@@ -118,14 +122,14 @@ impl Batch {
 }
 
 async fn record(
-    State(state): State<AppState>,
+    State(store): State<Store>,
+    State(limits): State<AddressLimits>,
     axum::Extension(client): axum::Extension<ClientAddress>,
     Path(slug): Path<String>,
     body: Body,
 ) -> Result<StatusCode, AppError> {
     // Forged batches from fresh cookies would fill the console's figures ("watching now").
-    state.limit_address(Family::Analytics, client)?;
-    let store = &state.store;
+    limits.limit(Family::Analytics, client)?;
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| AppError::PayloadTooLarge(MAX_BODY))?;

@@ -20,7 +20,7 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::rate_limit::RateLimiter;
+use crate::{error::AppError, rate_limit::RateLimiter};
 
 /// The client's address, as `identify` resolved it (a request extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +235,12 @@ impl AddressLimits {
             Some(limiter) => limiter.take(&key(address), now),
             None => Ok(()),
         }
+    }
+
+    /// Takes one of `family` from the client's budget; 429 with the wait when it is spent.
+    pub fn limit(&self, family: Family, client: ClientAddress) -> Result<(), AppError> {
+        self.check(family, client.0, Instant::now())
+            .map_err(AppError::TooManyRequests)
     }
 
     /// Whether `address` has any of `family` left, taking nothing.

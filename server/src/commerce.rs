@@ -5,7 +5,7 @@
 
 pub mod catalog;
 pub mod expiry;
-pub mod orders;
+pub mod http;
 pub mod pipeline;
 pub mod product_news;
 pub mod shopify;
@@ -63,6 +63,16 @@ pub struct CommerceSettings {
     pub shopify_api_base: Option<String>,
     pub shopify_tax_rate_bp: i64,
     pub shopify_webhook_secret: Option<Secret<String>>,
+}
+
+/// What the commerce endpoints need (given by the root).
+#[derive(Clone)]
+pub struct CommerceHttp {
+    pub store: crate::store::Store,
+    pub commerce: CommerceState,
+    pub waiting_room: crate::waiting_room::WaitingRoom,
+    pub identity: crate::access::viewer::Identity,
+    pub address_limits: crate::client_address::AddressLimits,
 }
 
 /// What the commerce endpoints share.

@@ -4,7 +4,7 @@
 
 use axum::{
     Router,
-    extract::{State, rejection::FormRejection},
+    extract::{FromRef, State, rejection::FormRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
@@ -15,11 +15,16 @@ use crate::{
     auth::{Caller, Credentials},
     error::AppError,
     session::Sessions,
-    state::AppState,
     store::Store,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Credentials: FromRef<S>,
+    Sessions: FromRef<S>,
+    Store: FromRef<S>,
+{
     Router::new()
         .route("/api/admin/login", post(login))
         .route("/api/admin/logout", post(logout))

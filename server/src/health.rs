@@ -1,9 +1,17 @@
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{
+    Json, Router,
+    extract::{FromRef, State},
+    routing::get,
+};
 use serde_json::{Value, json};
 
-use crate::{error::AppError, state::AppState, store::Store};
+use crate::{error::AppError, store::Store};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Store: FromRef<S>,
+{
     Router::new().route("/healthz", get(healthz))
 }
 

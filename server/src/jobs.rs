@@ -3,84 +3,28 @@
 //! and is finished in the transaction that records its effect. Failures are retried with backoff, then kept as
 //! failed with their error.
 //!
-//! The kinds: the rental reminder, mailed 5 h before a rental ends, scheduled when the rental is granted and
-//! cancelled when it is revoked (refunded) or replaced; the steps of a paid order (`commerce::pipeline`); and the
+//! The kinds, each run by the capability that owns it: the rental reminder (`access::reminders`); the steps of a paid order (`commerce::pipeline`); and the
 //! expiry of an unpaid order's hold on its stock (`commerce::expiry`).
 
 use std::{sync::Arc, time::Duration as StdDuration};
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{
+    access::reminders::{self, RENTAL_REMINDER},
     commerce::{
         expiry::{self, Expired},
         pipeline::{ORDER_STEP, Pipeline},
         stripe::Stripe,
     },
     mail::Mailer,
-    store::{Effect, EntitlementKind, EntitlementRecord, NewMail, ORDER_EXPIRY, Store, StoreError},
+    store::{Effect, ORDER_EXPIRY, Store, StoreError},
 };
 
-/// The rental reminder's kind.
-pub const RENTAL_REMINDER: &str = "rental_reminder";
-/// How long before a rental's end its reminder goes out.
-pub const REMINDER_BEFORE_END: Duration = Duration::hours(5);
 /// How long a claimed job is a worker's before another may take it.
 const LEASE: Duration = Duration::minutes(2);
 /// Attempts before a job is failed for good.
 const MAX_ATTEMPTS: i64 = 8;
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RentalReminder {
-    viewer_id: String,
-    event_id: String,
-    email: String,
-    /// The end the reminder is about: a rental renewed since has its own reminder.
-    expires_at: DateTime<Utc>,
-}
-
-/// The job key of the rental reminder of a viewer and event.
-pub fn reminder_key(viewer_id: &str, event_id: &str) -> String {
-    format!("{RENTAL_REMINDER}:{event_id}:{viewer_id}")
-}
-
-/// Schedules the reminder of a rental, 5 h before its end, to `email` (replacing an earlier one for the same viewer
-/// and event). Other entitlements cancel the reminder instead: a ticket has no end to remind of.
-pub async fn schedule_rental_reminder(
-    store: &Store,
-    entitlement: &EntitlementRecord,
-    email: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let key = reminder_key(&entitlement.viewer_id, &entitlement.event_id);
-    let (EntitlementKind::Rental, Some(expires_at), Some(email)) = (entitlement.kind, entitlement.expires_at, email)
-    else {
-        store.cancel_job(&key, now).await?;
-        return Ok(());
-    };
-    let payload = RentalReminder {
-        viewer_id: entitlement.viewer_id.clone(),
-        event_id: entitlement.event_id.clone(),
-        email: email.to_string(),
-        expires_at,
-    };
-    let payload = serde_json::to_string(&payload).unwrap_or_default();
-    store
-        .schedule_job(RENTAL_REMINDER, &key, &payload, expires_at - REMINDER_BEFORE_END, now)
-        .await
-}
-
-/// Cancels a rental's reminder (the rental was refunded).
-pub async fn cancel_rental_reminder(
-    store: &Store,
-    viewer_id: &str,
-    event_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    store.cancel_job(&reminder_key(viewer_id, event_id), now).await
-}
 
 /// Runs the jobs: claims what is due, does it, finishes it.
 #[derive(Debug, Clone)]
@@ -108,7 +52,15 @@ impl Worker {
         let mut finished = 0;
         while let Some(job) = self.store.claim_due_job(now, LEASE).await? {
             let outcome = match job.kind.as_str() {
-                RENTAL_REMINDER => self.rental_reminder(&job.payload, now).await,
+                RENTAL_REMINDER => reminders::run(
+                    &self.store,
+                    &self.site_url,
+                    self.mailer.new_mail_state(),
+                    &job.payload,
+                    now,
+                )
+                .await
+                .map(|mail| mail.map_or(Outcome::Cancelled, |mail| Outcome::Done(Some(Effect::Mail(mail))))),
                 ORDER_STEP => self
                     .pipeline()
                     .run(&job.payload, self.mailer.new_mail_state())
@@ -144,37 +96,6 @@ impl Worker {
         }
     }
 
-    async fn rental_reminder(&self, payload: &str, now: DateTime<Utc>) -> Result<Outcome, String> {
-        let reminder: RentalReminder = serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
-        let store_error = |e: StoreError| e.to_string();
-        let current = self
-            .store
-            .entitlement(&reminder.viewer_id, &reminder.event_id)
-            .await
-            .map_err(store_error)?;
-        let still_this_rental = current.is_some_and(|rental| {
-            rental.kind == EntitlementKind::Rental && rental.expires_at == Some(reminder.expires_at)
-        });
-        let event = self.store.event_by_id(&reminder.event_id).await.map_err(store_error)?;
-        let (true, Some(event)) = (still_this_rental && reminder.expires_at > now, event) else {
-            return Ok(Outcome::Cancelled);
-        };
-        let left = reminder.expires_at - now;
-        let hours = (left.num_minutes() as f64 / 60.0).round().max(1.0);
-        let link = format!("{}/live/{}", self.site_url.trim_end_matches('/'), event.slug);
-        let ends = reminder.expires_at.format("%Y-%m-%d %H:%M UTC");
-        Ok(Outcome::Done(Some(Effect::Mail(NewMail {
-            recipient: reminder.email,
-            subject: format!("Your rental of “{}” ends in {hours} hours", event.title),
-            body: format!(
-                "Your rental of “{}” ends at {ends}.\n\nWatch it before then: {link}\n\n\
-                 — Caravan\n(You get this message because you rented this show.)\n",
-                event.title
-            ),
-            state: self.mailer.new_mail_state(),
-        }))))
-    }
-
     /// Runs due jobs and sends queued mail every `poll`, until `stop` turns true.
     pub async fn run(self, poll: StdDuration, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
@@ -196,7 +117,7 @@ impl Worker {
 mod tests {
     use super::*;
     use crate::store::{
-        MailState,
+        EntitlementKind, EntitlementRecord, MailState,
         tests::{TestDatabase, fresh_store},
     };
 
@@ -218,14 +139,18 @@ mod tests {
     async fn rent(worker: &Worker, bought: DateTime<Utc>) -> EntitlementRecord {
         let rental = rental(bought);
         worker.store.grant(&rental).await.unwrap();
-        schedule_rental_reminder(&worker.store, &rental, Some("fan@example.com"), bought)
+        reminders::schedule(&worker.store, &rental, Some("fan@example.com"), bought)
             .await
             .unwrap();
         rental
     }
 
     async fn reminder_state(worker: &Worker) -> String {
-        let job = worker.store.job(&reminder_key("v1", "evt_demo_paid")).await.unwrap();
+        let job = worker
+            .store
+            .job(&reminders::reminder_key("v1", "evt_demo_paid"))
+            .await
+            .unwrap();
         job.expect("a reminder job").0
     }
 
@@ -278,7 +203,7 @@ mod tests {
         let bought = Utc::now();
         rent(&worker, bought).await;
         assert!(
-            cancel_rental_reminder(&worker.store, "v1", "evt_demo_paid", bought)
+            reminders::cancel(&worker.store, "v1", "evt_demo_paid", bought)
                 .await
                 .unwrap()
         );
@@ -307,7 +232,7 @@ mod tests {
 
         // No address, no reminder; a ticket cancels a pending one.
         let quiet = rental(bought + Duration::hours(300));
-        schedule_rental_reminder(&worker.store, &quiet, None, quiet.granted_at)
+        reminders::schedule(&worker.store, &quiet, None, quiet.granted_at)
             .await
             .unwrap();
         assert_eq!(reminder_state(&worker).await, "cancelled");

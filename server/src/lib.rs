@@ -12,6 +12,7 @@ pub mod config;
 pub mod console;
 pub mod embed;
 pub mod error;
+pub mod extract;
 pub mod feed;
 pub mod graphql;
 pub mod hardening;
@@ -40,11 +41,12 @@ pub mod waiting_room;
 use std::{future::Future, net::SocketAddr, time::Duration};
 
 use anyhow::Context;
-use axum::Router;
+use axum::{Router, extract::FromRef};
 use caravan::api::ClientConfig;
 use tokio::net::TcpListener;
 
 use crate::{
+    access::AccessHttp,
     auth::Credentials,
     config::Config,
     realtime::{Hub, Realtime},
@@ -160,6 +162,12 @@ impl Application {
             keepalive: Duration::from_millis(config.realtime_keepalive_ms.max(1)),
             connection_timeout: Duration::from_millis(config.realtime_connection_timeout_ms.max(1)),
         };
+        let access = settings::access(config).context("configuring access")?;
+        let identity = access::viewer::Identity {
+            sessions: sessions.clone(),
+            credentials: credentials.clone(),
+            oidc: access.oidc.clone(),
+        };
         let state = AppState {
             leptos: site::leptos_options(&config.site_dir, addr),
             schema,
@@ -175,7 +183,7 @@ impl Application {
             },
             sessions,
             media_dir: config.media_dir(),
-            access: settings::access(config).context("configuring access")?,
+            access,
             commerce: settings::commerce(config).context("configuring checkout")?,
             feed,
             waiting_room: waiting_room::WaitingRoom::new(
@@ -188,6 +196,7 @@ impl Application {
                 .context("configuring client addresses")?,
             address_limits: client_address::AddressLimits::parse(&config.address_limits)
                 .context("configuring per-address limits")?,
+            identity,
         };
         let embedding = settings::embedding(config).context("configuring embedding")?;
         let router = app(state.clone(), embedding);
@@ -336,23 +345,31 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
     let (addresses, address_limits) = (state.addresses.clone(), state.address_limits.clone());
     let https = hardening::Https(state.access.cookie_secure());
     let site = hardening::SiteOrigin::new(&state.access.site_url, state.access.cookie_secure());
-    let router = Router::new()
+    let router = Router::<AppState>::new()
         .merge(health::router())
         .merge(analytics::router())
-        .merge(access::playback::router())
+        .merge(access::http::playback::router())
         .merge(access::drm::router())
         .merge(access::login::router())
-        .merge(commerce::orders::router())
+        .merge(commerce::http::orders::router())
         .merge(commerce::webhooks::router())
-        .merge(commerce::catalog::router())
+        .merge(commerce::http::catalog::router())
         .merge(feed::http::router())
         .merge(waiting_room::http::router())
         .merge(site::api_router())
         .merge(console::router())
         .merge(graphql::router())
         .merge(realtime::router())
-        .merge(media::router(&state))
-        .merge(site::router(&state))
+        .merge(media::http::router(&state.media_dir, AccessHttp::from_ref(&state)))
+        .merge(site::router(site::Site {
+            leptos: state.leptos.clone(),
+            schema: state.schema.clone(),
+            client: state.client.clone(),
+            hub: state.realtime.hub.clone(),
+            store: state.store.clone(),
+            sessions: state.sessions.clone(),
+            commerce: state.commerce.clone(),
+        }))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::new(embedding),

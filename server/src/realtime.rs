@@ -10,7 +10,7 @@ mod transport_ws;
 
 use axum::{
     Router,
-    extract::{RawQuery, State, WebSocketUpgrade},
+    extract::{FromRef, RawQuery, State, WebSocketUpgrade},
     http::{HeaderMap, header},
     response::Response,
     routing::get,
@@ -23,10 +23,7 @@ pub use hub::{CONNECTION_QUEUE, Hub, HubWorker, Published, SubscriptionSpec};
 use serde_json::Value;
 pub use session::Realtime;
 
-use crate::{
-    auth::{AuthError, Caller, Credentials},
-    state::AppState,
-};
+use crate::auth::{AuthError, Caller, Credentials};
 
 /// Largest frame accepted at all; messages over the protocol limit (240 KB) but under this are answered with an
 /// error and the connection goes on.
@@ -37,7 +34,11 @@ const MAX_FRAME_BYTES: usize = 1024 * 1024;
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 const WRITE_BUFFER_BYTES: usize = 0;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Realtime: FromRef<S>,
+{
     Router::new().route("/graphql/realtime", get(upgrade))
 }
 

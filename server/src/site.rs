@@ -5,7 +5,7 @@ use std::{path::Path, sync::Arc};
 
 use axum::{
     Json, Router,
-    extract::State,
+    extract::{FromRef, State},
     handler::HandlerWithoutStateExt,
     http::{HeaderValue, header},
     routing::get,
@@ -29,10 +29,11 @@ use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 use crate::{
     access::playback::grant_entitlement,
     auth::Caller,
-    commerce::catalog::RefreshError,
+    commerce::{CommerceState, catalog::RefreshError},
     error::AppError,
-    graphql,
-    state::AppState,
+    graphql::{self, CaravanSchema},
+    realtime::Hub,
+    session::Sessions,
     store::{EntitlementKind, Store},
 };
 
@@ -64,20 +65,37 @@ pub fn leptos_options(site_dir: &Path, addr: std::net::SocketAddr) -> LeptosOpti
 }
 
 /// `GET /api/client-config`: what the page renders into itself, for the client-rendered build of `trunk serve`.
-pub fn api_router() -> Router<AppState> {
+pub fn api_router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ClientConfig: FromRef<S>,
+{
     Router::new().route(
         "/api/client-config",
         get(|State(client): State<ClientConfig>| async move { Json(client) }),
     )
 }
 
-pub fn router(state: &AppState) -> Router<AppState> {
+/// What the pages render with.
+pub struct Site {
+    pub leptos: LeptosOptions,
+    pub schema: CaravanSchema,
+    pub client: ClientConfig,
+    /// Who is watching, for the console.
+    pub hub: Hub,
+    pub store: Store,
+    pub sessions: Sessions,
+    pub commerce: CommerceState,
+}
+
+pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
+    let state = &state;
     let executor = graphql::ssr_executor(state.schema.clone(), Caller::Viewer);
     let client = state.client.clone();
     let operator = OperatorAccess {
         executor: graphql::ssr_executor(state.schema.clone(), Caller::Operator),
         viewers: {
-            let hub = state.realtime.hub.clone();
+            let hub = state.hub.clone();
             Arc::new(move |event_id: &str| hub.viewers(event_id))
         },
         playback: {
@@ -193,8 +211,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .precompressed_br()
         .precompressed_gzip();
 
-    Router::new()
-        .leptos_routes_with_context(state, routes(), context, app)
+    Router::<LeptosOptions>::new()
+        .leptos_routes_with_context(&options, routes(), context, app)
         // A page is written in the viewer's language and theme (Accept-Language, or the cookies that keep a choice):
         // a shared cache must keep one copy per variant.
         .layer(SetResponseHeaderLayer::appending(
@@ -211,6 +229,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .service(bundle),
         )
         .fallback_service(public)
+        .with_state(options)
 }
 
 /// The app's routes, listed once per process. Listing runs the app with resource loading suppressed through a flag
@@ -258,7 +277,7 @@ fn granter(store: &Store) -> AccessGranter {
 }
 
 /// The console's view of the Shopify catalogs: which collection a show sells, and reading it again.
-fn catalog_refresher(state: &AppState) -> CatalogRefresher {
+fn catalog_refresher(state: &Site) -> CatalogRefresher {
     let catalogs = state.commerce.shopify_catalogs.clone();
     let store = state.store.clone();
     CatalogRefresher {

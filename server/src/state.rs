@@ -2,15 +2,15 @@ use axum::extract::FromRef;
 use caravan::api::ClientConfig;
 use leptos::config::LeptosOptions;
 
-use axum::http::HeaderMap;
-
 use crate::{
-    auth::{Caller, Credentials},
-    error::AppError,
+    access::{AccessHttp, viewer::Identity},
+    auth::Credentials,
+    commerce::CommerceHttp,
     graphql::CaravanSchema,
     realtime::Realtime,
     session::Sessions,
     store::Store,
+    waiting_room::WaitingRoomHttp,
 };
 
 /// What handlers share. Each handler extracts only the part it needs (`State<Store>`, `State<CaravanSchema>`).
@@ -38,27 +38,41 @@ pub struct AppState {
     pub addresses: crate::client_address::AddressPolicy,
     /// What one client address may do per minute without an account.
     pub address_limits: crate::client_address::AddressLimits,
+    /// Who is asking (the extractors of `crate::extract`).
+    pub identity: Identity,
 }
 
-impl AppState {
-    /// Takes one of `family` from the client's per-address budget; 429 with the wait when it is spent.
-    pub fn limit_address(
-        &self,
-        family: crate::client_address::Family,
-        client: crate::client_address::ClientAddress,
-    ) -> Result<(), AppError> {
-        self.address_limits
-            .check(family, client.0, std::time::Instant::now())
-            .map_err(AppError::TooManyRequests)
+impl FromRef<AppState> for AccessHttp {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            store: state.store.clone(),
+            access: state.access.clone(),
+            sessions: state.sessions.clone(),
+            identity: state.identity.clone(),
+            address_limits: state.address_limits.clone(),
+        }
     }
+}
 
-    /// Whether the request is the operator's (the token in `Authorization`, or the console's session cookie);
-    /// `AppError::Unauthorized` otherwise.
-    pub fn require_operator(&self, headers: &HeaderMap) -> Result<(), AppError> {
-        if self.credentials.from_headers(headers) == Ok(Caller::Operator) || self.sessions.operator_in(headers) {
-            Ok(())
-        } else {
-            Err(AppError::Unauthorized)
+impl FromRef<AppState> for CommerceHttp {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            store: state.store.clone(),
+            commerce: state.commerce.clone(),
+            waiting_room: state.waiting_room.clone(),
+            identity: state.identity.clone(),
+            address_limits: state.address_limits.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for WaitingRoomHttp {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            store: state.store.clone(),
+            waiting_room: state.waiting_room.clone(),
+            identity: state.identity.clone(),
+            address_limits: state.address_limits.clone(),
         }
     }
 }

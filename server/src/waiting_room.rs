@@ -69,6 +69,15 @@ pub enum TokenError {
     Invalid,
 }
 
+/// What the waiting room's endpoints need (given by the root).
+#[derive(Clone)]
+pub struct WaitingRoomHttp {
+    pub store: crate::store::Store,
+    pub waiting_room: WaitingRoom,
+    pub identity: crate::access::viewer::Identity,
+    pub address_limits: crate::client_address::AddressLimits,
+}
+
 #[derive(Clone)]
 pub struct WaitingRoom {
     encoding: EncodingKey,

@@ -6,8 +6,10 @@
 pub mod clearkey;
 pub mod proxy;
 
+use crate::access::AccessHttp;
 use axum::{
     Json, Router,
+    extract::FromRef,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -18,9 +20,13 @@ use super::{
     playback::{decide, event},
     viewer::identify,
 };
-use crate::{error::AppError, state::AppState, store::EventRecord};
+use crate::{error::AppError, store::EventRecord};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AccessHttp: FromRef<S>,
+{
     clearkey::router().merge(proxy::router())
 }
 
@@ -28,9 +34,9 @@ pub fn router() -> Router<AppState> {
 /// a member's token), 429 over
 /// the rate limit, and 403 with the reason (as from `/api/playback`) when the viewer may not watch now.
 /// The event whose keys the viewer may have.
-pub async fn licensee(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<EventRecord, Response> {
+pub async fn licensee(state: &AccessHttp, slug: &str, headers: &HeaderMap) -> Result<EventRecord, Response> {
     let event = event(&state.store, slug).await.map_err(IntoResponse::into_response)?;
-    let viewer = identify(state, headers)
+    let viewer = identify(&state.identity, headers)
         .await
         .map_err(IntoResponse::into_response)?
         .ok_or_else(|| AppError::Unauthorized.into_response())?;

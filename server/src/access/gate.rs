@@ -6,6 +6,7 @@
 //! Which folders are guarded is read from the database at most every [`GUARDED_TTL`] (not per segment request): an
 //! event that becomes paid is guarded within that time, on every replica.
 
+use crate::access::AccessHttp;
 use std::{
     net::Ipv4Addr,
     sync::{Arc, RwLock},
@@ -27,7 +28,6 @@ use crate::client_address::ClientAddress;
 use crate::{
     error::AppError,
     session::cookie,
-    state::AppState,
     store::{Store, StoreError},
 };
 
@@ -59,7 +59,7 @@ impl GuardedPrefixes {
     }
 }
 
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn guard(State(state): State<AccessHttp>, request: Request, next: Next) -> Response {
     let Some(relative) = media_path(request.uri().path()) else {
         return (
             StatusCode::BAD_REQUEST,

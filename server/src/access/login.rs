@@ -7,8 +7,10 @@
 //!
 //! Without a configured provider these answer 404. `next` is only ever a path of this site.
 
+use crate::access::AccessHttp;
 use axum::{
     Form, Json, Router,
+    extract::FromRef,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -22,10 +24,13 @@ use crate::{
     error::AppError,
     secret::random_token,
     session::{MEMBER_COOKIE, SIGN_IN_COOKIE},
-    state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AccessHttp: FromRef<S>,
+{
     Router::new()
         .route("/auth/login", get(login))
         .route("/auth/callback", get(callback))
@@ -60,7 +65,7 @@ fn not_configured() -> Response {
         .into_response()
 }
 
-fn redirect_uri(state: &AppState) -> String {
+fn redirect_uri(state: &AccessHttp) -> String {
     format!("{}/auth/callback", state.access.site_url)
 }
 
@@ -71,7 +76,7 @@ fn provider_error(error: OidcError) -> AppError {
     }
 }
 
-async fn login(State(state): State<AppState>, Query(next): Query<Next>) -> Result<Response, AppError> {
+async fn login(State(state): State<AccessHttp>, Query(next): Query<Next>) -> Result<Response, AppError> {
     let Some(oidc) = state.access.oidc.clone() else {
         return Ok(not_configured());
     };
@@ -94,7 +99,7 @@ struct Callback {
 }
 
 async fn callback(
-    State(state): State<AppState>,
+    State(state): State<AccessHttp>,
     Query(callback): Query<Callback>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -135,7 +140,7 @@ async fn callback(
     Ok(response)
 }
 
-async fn logout(State(state): State<AppState>, Form(next): Form<Next>) -> Response {
+async fn logout(State(state): State<AccessHttp>, Form(next): Form<Next>) -> Response {
     let cookie: HeaderValue = state.sessions.clear_cookie(MEMBER_COOKIE);
     (
         [(header::SET_COOKIE, cookie)],

@@ -4,8 +4,39 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
-use super::oidc::OidcError;
-use crate::{error::AppError, session::Sessions, state::AppState};
+use std::sync::Arc;
+
+use super::oidc::{Oidc, OidcError};
+use crate::{
+    auth::{Caller, Credentials},
+    error::AppError,
+    session::Sessions,
+};
+
+/// What tells who is asking: the session cookies, the API's credentials, and the member login's provider.
+#[derive(Clone)]
+pub struct Identity {
+    pub sessions: Sessions,
+    pub credentials: Credentials,
+    /// `None` when no OIDC provider is configured (bearer tokens are then refused).
+    pub oidc: Option<Arc<Oidc>>,
+}
+
+impl Identity {
+    /// Whether the request is the operator's: the token in `Authorization`, or the console's session cookie.
+    pub fn is_operator(&self, headers: &HeaderMap) -> bool {
+        self.credentials.from_headers(headers) == Ok(Caller::Operator) || self.sessions.operator_in(headers)
+    }
+
+    /// `AppError::Unauthorized` unless the request is the operator's.
+    pub fn require_operator(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        if self.is_operator(headers) {
+            Ok(())
+        } else {
+            Err(AppError::Unauthorized)
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
@@ -32,7 +63,7 @@ impl Viewer {
 
 /// The viewer of a request, if any. A bearer token that does not verify is 401 (and 502 when the provider cannot be
 /// asked), never a quiet fallback to the cookies.
-pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
+pub async fn identify(identity: &Identity, headers: &HeaderMap) -> Result<Option<Viewer>, AppError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -40,7 +71,7 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token);
     if let Some(token) = bearer {
-        let oidc = state.access.oidc.as_ref().ok_or(AppError::Unauthorized)?;
+        let oidc = identity.oidc.as_ref().ok_or(AppError::Unauthorized)?;
         let member = oidc.verify_access_token(token.trim()).await.map_err(|e| match e {
             OidcError::Unreachable => AppError::BadGateway(e.to_string()),
             OidcError::Invalid(_) | OidcError::Exchange => AppError::Unauthorized,
@@ -52,8 +83,8 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
             member: true,
         }));
     }
-    let anonymous = state.sessions.viewer_in(headers);
-    if let Some((id, plans)) = state.sessions.member_in(headers) {
+    let anonymous = identity.sessions.viewer_in(headers);
+    if let Some((id, plans)) = identity.sessions.member_in(headers) {
         return Ok(Some(Viewer {
             id,
             anonymous_id: anonymous,
@@ -66,12 +97,15 @@ pub async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Option<Vi
 
 /// The viewer of a request, and the `Set-Cookie` that makes an anonymous one when there is none (what is bought or
 /// granted later then belongs to this browser).
-pub async fn identify_or_new(state: &AppState, headers: &HeaderMap) -> Result<(Viewer, Option<HeaderValue>), AppError> {
-    match identify(state, headers).await? {
+pub async fn identify_or_new(
+    identity: &Identity,
+    headers: &HeaderMap,
+) -> Result<(Viewer, Option<HeaderValue>), AppError> {
+    match identify(identity, headers).await? {
         Some(viewer) => Ok((viewer, None)),
         None => {
             let id = Sessions::new_viewer_id()?;
-            let cookie = state.sessions.viewer_cookie(&id);
+            let cookie = identity.sessions.viewer_cookie(&id);
             Ok((Viewer::anonymous(id), Some(cookie)))
         }
     }

@@ -7,24 +7,10 @@
 
 use std::sync::Arc;
 
-use axum::{
-    Json, Router,
-    extract::{Path, State},
-    http::HeaderMap,
-    routing::post,
-};
 use tokio::sync::Mutex;
 
 use super::shopify::{ShopifyError, Storefront};
-use crate::{
-    error::AppError,
-    state::AppState,
-    store::{CatalogChanges, Store, StoreError},
-};
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/admin/events/{slug}/catalog/refresh", post(refresh))
-}
+use crate::store::{CatalogChanges, Store, StoreError};
 
 /// Why a refresh did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -97,21 +83,5 @@ impl ShopifyCatalogs {
                 tracing::warn!(slug, error = %e, "cannot refresh a catalog from Shopify");
             }
         }
-    }
-}
-
-/// The operator's "refresh": the changes, or why not.
-async fn refresh(
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<CatalogChanges>, AppError> {
-    state.require_operator(&headers)?;
-    let catalogs = state.commerce.shopify_catalogs.as_ref().ok_or(AppError::NotFound)?;
-    match catalogs.refresh(&state.store, &slug).await {
-        Ok(changes) => Ok(Json(changes)),
-        Err(RefreshError::NotShopify | RefreshError::NoShow(_)) => Err(AppError::NotFound),
-        Err(RefreshError::Shopify(e)) => Err(AppError::BadGateway(e.to_string())),
-        Err(RefreshError::Store(e)) => Err(AppError::Unavailable(e.into())),
     }
 }

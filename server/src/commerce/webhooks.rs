@@ -15,9 +15,11 @@
 //! idempotent (an order moves only from the states an event can move it from), and the event ids are recorded, so
 //! a repeated delivery changes nothing.
 
+use crate::commerce::CommerceHttp;
 use axum::{
     Json, Router,
     body::Bytes,
+    extract::FromRef,
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -31,12 +33,16 @@ use serde_json::json;
 use sha2::Sha256;
 
 use super::pipeline;
-use crate::{error::AppError, secret::Secret, state::AppState, store::OrderState};
+use crate::{error::AppError, secret::Secret, store::OrderState};
 
 /// How old a Stripe signature may be (Stripe's libraries' default).
 pub const STRIPE_TOLERANCE_SECONDS: i64 = 300;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    CommerceHttp: FromRef<S>,
+{
     Router::new()
         .route("/webhooks/stripe", post(stripe))
         .route("/webhooks/shopify", post(shopify))
@@ -142,7 +148,7 @@ struct StripeData {
     object: serde_json::Value,
 }
 
-async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn stripe(State(state): State<CommerceHttp>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let Some(secret) = state.commerce.stripe_webhook_secret.as_ref() else {
         return Ok(not_configured("Stripe"));
     };
@@ -196,7 +202,7 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
 /// A Shopify subscription registered at its own address (`/webhooks/shopify/orders/paid`): the topic Shopify sends
 /// (`X-Shopify-Topic`, which its signature does not cover) must be the one the address names.
 async fn shopify_topic(
-    State(state): State<AppState>,
+    State(state): State<CommerceHttp>,
     axum::extract::Path(topic): axum::extract::Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -210,7 +216,7 @@ async fn shopify_topic(
     shopify(State(state), headers, body).await
 }
 
-async fn shopify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn shopify(State(state): State<CommerceHttp>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let Some(secret) = state.commerce.shopify_webhook_secret.as_ref() else {
         return Ok(not_configured("Shopify"));
     };

@@ -4,28 +4,32 @@
 
 use axum::{
     Router,
-    extract::{Path, State},
+    extract::{FromRef, Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 
-use crate::{error::AppError, state::AppState};
+use super::Feed;
+use crate::error::AppError;
 
 /// How long browsers and CDNs may reuse a page without asking (new posts also arrive through `onFeedPost`).
 const CACHE_CONTROL: &str = "public, max-age=5, stale-while-revalidate=10";
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Feed: FromRef<S>,
+{
     Router::new().route("/api/feed/{slug}", get(feed_page))
 }
 
 async fn feed_page(
-    State(state): State<AppState>,
+    State(feed): State<Feed>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let page = state
-        .feed
+    let page = feed
         .page(&slug)
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?

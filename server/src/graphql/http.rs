@@ -1,7 +1,7 @@
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, State, rejection::BytesRejection},
+    extract::{DefaultBodyLimit, FromRef, State, rejection::BytesRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::post,
@@ -10,12 +10,19 @@ use serde_json::json;
 
 use super::{CaravanSchema, ClientKey};
 use crate::{
+    access::viewer::{Identity, identify},
     auth::{AuthError, Credentials},
-    client_address::ClientAddress,
-    state::AppState,
+    client_address::{AddressLimits, ClientAddress},
 };
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    CaravanSchema: FromRef<S>,
+    Credentials: FromRef<S>,
+    Identity: FromRef<S>,
+    AddressLimits: FromRef<S>,
+{
     Router::new()
         .route("/graphql", post(execute))
         .layer(DefaultBodyLimit::max(super::limits::MAX_REQUEST_BYTES))
@@ -26,7 +33,8 @@ pub fn router() -> Router<AppState> {
 /// Unauthorized: 401 `UnauthorizedException`; a body that is not a GraphQL request: 400; a body over
 /// [`super::limits::MAX_REQUEST_BYTES`]: 413 `PayloadTooLarge`.
 async fn execute(
-    State(state): State<AppState>,
+    State(identity): State<Identity>,
+    State(limits): State<AddressLimits>,
     State(schema): State<CaravanSchema>,
     State(credentials): State<Credentials>,
     axum::Extension(client_address): axum::Extension<ClientAddress>,
@@ -62,12 +70,9 @@ async fn execute(
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => {
             // Per-viewer limits (likes) key on the viewer's cookie, else on the address.
-            let viewer = crate::access::viewer::identify(&state, &headers).await.ok().flatten();
+            let viewer = identify(&identity, &headers).await.ok().flatten();
             let client = ClientKey(viewer.map_or_else(|| client_address.0.to_string(), |viewer| viewer.id));
-            let request = request
-                .data(client)
-                .data(client_address)
-                .data(state.address_limits.clone());
+            let request = request.data(client).data(client_address).data(limits);
             Json(super::execute(&schema, request, caller).await).into_response()
         }
         Err(e) => error(

@@ -3,7 +3,17 @@
 use chrono::{Duration, Utc};
 
 use super::{Access, EventRecord, ProductRecord, Store, StoreError, VariantRecord};
-use crate::media;
+
+/// Where the demo's media is written, under the media directory: the live stream, the recording, and the recording
+/// encrypted for ClearKey.
+pub const DEMO_LIVE: &str = "demo/live";
+pub const DEMO_ARCHIVE: &str = "demo/archive";
+pub const DEMO_CLEARKEY: &str = "demo/clearkey";
+
+/// The URL of one of the demo's master playlists.
+pub fn demo_url(media: &str) -> String {
+    format!("/media/{media}/master.m3u8")
+}
 
 pub const DEMO_SLUG: &str = "demo";
 pub const DEMO_ARCHIVE_SLUG: &str = "demo-archive";
@@ -63,8 +73,8 @@ impl Store {
             description: Some("A live show with a shop: watch and buy without leaving the page.".into()),
             starts_at: now,
             ends_at: None,
-            live_url: Some(media::demo_url(media::DEMO_LIVE)),
-            archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
+            live_url: Some(demo_url(DEMO_LIVE)),
+            archive_url: Some(demo_url(DEMO_ARCHIVE)),
             access: Access::Free,
             terms_required: false,
             media_prefix: Some("demo/live".into()),
@@ -90,7 +100,7 @@ impl Store {
         let archive = EventRecord {
             description: Some("The recording of a show that has ended.".into()),
             ends_at: Some(now - Duration::days(1)),
-            archive_url: Some(media::demo_url(media::DEMO_ARCHIVE)),
+            archive_url: Some(demo_url(DEMO_ARCHIVE)),
             media_prefix: Some("demo/archive".into()),
             ..EventRecord::new(
                 "evt_demo_archive",
@@ -101,7 +111,7 @@ impl Store {
         };
         let upcoming = EventRecord {
             description: Some("A show that has not started yet.".into()),
-            live_url: Some(media::demo_url(media::DEMO_LIVE)),
+            live_url: Some(demo_url(DEMO_LIVE)),
             media_prefix: Some("demo/live".into()),
             ..EventRecord::new(
                 "evt_demo_upcoming",
@@ -119,10 +129,10 @@ impl Store {
             starts_at: now - Duration::days(2),
             ends_at: Some(now - Duration::days(2) + Duration::hours(1)),
             live_url: None,
-            archive_url: Some(media::demo_url(media::DEMO_CLEARKEY)),
+            archive_url: Some(demo_url(DEMO_CLEARKEY)),
             access: Access::Ticketed,
             terms_required: true,
-            media_prefix: Some(media::DEMO_CLEARKEY.into()),
+            media_prefix: Some(DEMO_CLEARKEY.into()),
             plan: None,
         };
         let mut seeded = 0;

@@ -21,8 +21,11 @@
 //!
 //! A place belongs to the viewer who took it (the viewer cookie or a member's login).
 
+use crate::waiting_room::WaitingRoomHttp;
+use crate::{access::viewer::Identity, extract::Operator};
 use axum::{
     Json, Router,
+    extract::FromRef,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -37,14 +40,18 @@ use crate::{
     error::AppError,
     hardening::json_body,
     secret::random_token,
-    state::AppState,
     store::{Inlet, PlaceState, PlaceStatus, PositionRecord, RoomSettings},
 };
 
 /// The most a room lets in at once, or per minute, and moves its counter by in one call.
 const MAX_INLET: i64 = 1_000_000;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    WaitingRoomHttp: FromRef<S>,
+    Identity: FromRef<S>,
+{
     Router::new()
         .route("/waiting-room/assign_queue_num", post(assign_queue_num))
         .route("/waiting-room/queue_num", get(queue_num))
@@ -102,15 +109,17 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 async fn assign_queue_num(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     axum::Extension(client): axum::Extension<crate::client_address::ClientAddress>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     // A fresh cookie per call would otherwise put any number of places ahead of real buyers.
-    state.limit_address(crate::client_address::Family::WaitingRoom, client)?;
+    state
+        .address_limits
+        .limit(crate::client_address::Family::WaitingRoom, client)?;
     let EventBody { event_id } = json_body(&headers, &body, "request")?;
-    let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
+    let (viewer, new_viewer) = identify_or_new(&state.identity, &headers).await?;
     let request_id = random_token(16)?;
     let now = Utc::now();
     let place = state
@@ -140,12 +149,12 @@ async fn assign_queue_num(
 
 /// The caller's place `request_id` of `event_id`; 404 when there is none, or it is another viewer's.
 async fn own_place(
-    state: &AppState,
+    state: &WaitingRoomHttp,
     headers: &HeaderMap,
     event_id: &str,
     request_id: &str,
 ) -> Result<PositionRecord, AppError> {
-    let viewer = identify(state, headers).await?.ok_or(AppError::NotFound)?;
+    let viewer = identify(&state.identity, headers).await?.ok_or(AppError::NotFound)?;
     let place = state
         .store
         .waiting_position(event_id, request_id)
@@ -155,7 +164,7 @@ async fn own_place(
 }
 
 async fn queue_num(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     place_query: Result<Query<PlaceQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -171,7 +180,7 @@ async fn queue_num(
 }
 
 async fn serving_num(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     event_query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query(event_query)?;
@@ -185,7 +194,7 @@ async fn serving_num(
 }
 
 async fn waiting_num(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     event_query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query(event_query)?;
@@ -198,7 +207,7 @@ async fn waiting_num(
 }
 
 async fn generate_token(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
@@ -241,12 +250,12 @@ async fn generate_token(
     Ok(Json(tokens).into_response())
 }
 
-async fn public_key(State(state): State<AppState>) -> Response {
+async fn public_key(State(state): State<WaitingRoomHttp>) -> Response {
     Json(state.waiting_room.jwk().clone()).into_response()
 }
 
 async fn queue_pos_expiry(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     place_query: Result<Query<PlaceQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
@@ -276,7 +285,7 @@ struct SessionBody {
 }
 
 async fn update_session(
-    State(state): State<AppState>,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
@@ -300,15 +309,14 @@ async fn update_session(
 }
 
 async fn room(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Operator,
+    State(state): State<WaitingRoomHttp>,
     Path(event_id): Path<String>,
 ) -> Result<Response, AppError> {
-    state.require_operator(&headers)?;
     room_answer(&state, &event_id).await
 }
 
-async fn room_answer(state: &AppState, event_id: &str) -> Result<Response, AppError> {
+async fn room_answer(state: &WaitingRoomHttp, event_id: &str) -> Result<Response, AppError> {
     let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
     let room = state
         .store
@@ -350,12 +358,12 @@ fn manual() -> Inlet {
 }
 
 async fn configure(
-    State(state): State<AppState>,
+    _: Operator,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     Path(event_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    state.require_operator(&headers)?;
     let request: ConfigureBody = json_body(&headers, &body, "request")?;
     if !(0..=MAX_INLET).contains(&request.inlet_size) || (request.inlet != Inlet::Manual && request.inlet_size == 0) {
         return Err(AppError::BadRequest(format!(
@@ -390,12 +398,12 @@ struct IncrementBody {
 }
 
 async fn increment_serving_counter(
-    State(state): State<AppState>,
+    _: Operator,
+    State(state): State<WaitingRoomHttp>,
     headers: HeaderMap,
     Path(event_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    state.require_operator(&headers)?;
     let IncrementBody { increment_by } = json_body(&headers, &body, "request")?;
     if !(-MAX_INLET..=MAX_INLET).contains(&increment_by) {
         return Err(AppError::BadRequest(format!(
@@ -412,11 +420,10 @@ async fn increment_serving_counter(
 }
 
 async fn reset(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    _: Operator,
+    State(state): State<WaitingRoomHttp>,
     Path(event_id): Path<String>,
 ) -> Result<Response, AppError> {
-    state.require_operator(&headers)?;
     state
         .store
         .reset_waiting_room(&event_id, Utc::now())

@@ -33,6 +33,7 @@ mod realtime_appsync;
 mod realtime_transport_ws;
 mod rental_reminders;
 mod replicas;
+mod rooms;
 mod schema;
 mod shopify;
 mod stripe_checkout;

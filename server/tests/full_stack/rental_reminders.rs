@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::support::TestApp;
-use caravan_server::{config::Config, jobs::reminder_key, mail::Mailer, secret::Secret};
+use caravan_server::{access::reminders::reminder_key, config::Config, mail::Mailer, secret::Secret};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use caravan_server::{
     access::entitlement::RENTAL,
+    access::reminders,
     config::Config,
-    jobs::schedule_rental_reminder,
     mail::Mailer,
     secret::Secret,
     store::{EntitlementKind, EntitlementRecord},
@@ -106,7 +106,7 @@ async fn two_replicas_share_subscriptions_likes_and_jobs() {
         };
         a.store.grant(&rental).await.unwrap();
         let email = format!("fan{i}@example.com");
-        schedule_rental_reminder(&a.store, &rental, Some(&email), bought)
+        reminders::schedule(&a.store, &rental, Some(&email), bought)
             .await
             .unwrap();
     }

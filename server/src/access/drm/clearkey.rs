@@ -3,9 +3,11 @@
 //! cookie) gets `{"keys": [{"kty": "oct", "kid": …, "k": …}], "type": …}` with the keys of this event only. Others
 //! are refused as every license request is (`super::licensee`).
 
+use crate::access::AccessHttp;
 use axum::{
     Json, Router,
     body::Body,
+    extract::FromRef,
     extract::{Path, State},
     http::HeaderMap,
     response::{IntoResponse, Response},
@@ -16,12 +18,16 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::licensee;
-use crate::{error::AppError, secret::hex, state::AppState};
+use crate::{error::AppError, secret::hex};
 
 /// License requests are small; a CDM sends a few key ids.
 const MAX_BODY: usize = 4 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AccessHttp: FromRef<S>,
+{
     Router::new().route("/drm/clearkey/{slug}", post(license))
 }
 
@@ -40,7 +46,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 }
 
 async fn license(
-    State(state): State<AppState>,
+    State(state): State<AccessHttp>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Body,

@@ -8,6 +8,7 @@
 //! server fails or refuses (its status in `upstreamStatus`, never its body, which could echo our credential), 504
 //! when it does not answer within the timeout.
 
+use crate::access::AccessHttp;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -16,6 +17,7 @@ use std::{
 use axum::{
     Json, Router,
     body::{Body, Bytes},
+    extract::FromRef,
     extract::{Path, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -26,7 +28,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::licensee;
-use crate::{error::AppError, secret::Secret, state::AppState};
+use crate::{error::AppError, secret::Secret};
 
 /// The most a license server's answer may weigh (licenses are a few KB).
 const MAX_ANSWER: usize = 1024 * 1024;
@@ -35,7 +37,11 @@ const CERTIFICATE_TTL: Duration = Duration::from_secs(3600);
 /// How long an Axinom token is valid: just long enough to reach the license server.
 const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AccessHttp: FromRef<S>,
+{
     Router::new()
         .route("/drm/widevine/{slug}", post(widevine))
         .route("/drm/playready/{slug}", post(playready))
@@ -347,21 +353,21 @@ fn uuid(hex: &str) -> String {
     }
 }
 
-async fn widevine(state: State<AppState>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn widevine(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
     proxied(DrmSystem::Widevine, state, slug, headers, body).await
 }
 
-async fn playready(state: State<AppState>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn playready(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
     proxied(DrmSystem::PlayReady, state, slug, headers, body).await
 }
 
-async fn fairplay(state: State<AppState>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn fairplay(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
     proxied(DrmSystem::FairPlay, state, slug, headers, body).await
 }
 
 async fn proxied(
     system: DrmSystem,
-    State(state): State<AppState>,
+    State(state): State<AccessHttp>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -400,7 +406,7 @@ async fn proxied(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn fairplay_certificate(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn fairplay_certificate(State(state): State<AccessHttp>) -> Result<Response, AppError> {
     let bytes = state.access.license_proxy.fairplay_certificate().await?;
     Ok((
         [

@@ -12,11 +12,14 @@
 //!
 //! Orders belong to the viewer who placed them (the viewer cookie or a member's login); another viewer gets 404.
 
+use crate::commerce::CommerceHttp;
+use crate::extract::{MaybeViewer, Operator, Viewer};
 use axum::{
     Json, Router,
     body::Bytes,
+    extract::FromRef,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -26,16 +29,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::pipeline;
+use crate::commerce::pipeline;
 use crate::{
     access::{
         playback::event,
-        viewer::{identify, identify_or_new},
+        viewer::{self, Identity},
     },
     client_address::{ClientAddress, Family},
     error::AppError,
     secret::random_token,
-    state::AppState,
     store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError, PlaceState},
     waiting_room::{TOKEN_HEADER, TokenError},
 };
@@ -46,7 +48,12 @@ const MAX_QUANTITY: i64 = 99;
 /// A viewer's unpaid orders at most (each holds its stock until it is paid or expires).
 pub const MAX_OPEN_ORDERS: i64 = 3;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    CommerceHttp: FromRef<S>,
+    Identity: FromRef<S>,
+{
     Router::new()
         .route("/api/orders", post(place))
         .route("/api/orders/{id}", get(show))
@@ -91,7 +98,7 @@ struct OrderAnswer {
     client_secret: Option<String>,
     /// Stripe: the publishable key and Stripe.js, for the Payment Element.
     #[serde(skip_serializing_if = "Option::is_none")]
-    stripe: Option<super::stripe::StripePage>,
+    stripe: Option<crate::commerce::stripe::StripePage>,
     /// Shopify: where the buyer pays (in a new tab: the show goes on here).
     #[serde(skip_serializing_if = "Option::is_none")]
     checkout_url: Option<String>,
@@ -142,12 +149,13 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, AppError> {
 }
 
 async fn place(
-    State(state): State<AppState>,
+    State(state): State<CommerceHttp>,
+    Viewer(viewer, new_viewer): Viewer,
     axum::Extension(client): axum::Extension<ClientAddress>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    state.limit_address(Family::Orders, client)?;
+    state.address_limits.limit(Family::Orders, client)?;
     let key = idempotency_key(&headers)?;
     let request: PlaceRequest = crate::hardening::json_body(&headers, &body, "order")?;
     if request.lines.is_empty() || request.lines.len() > MAX_LINES {
@@ -172,7 +180,6 @@ async fn place(
     }
     let email = crate::mail::optional_address(request.email.as_deref())?;
     let show = event(&state.store, &request.slug).await?;
-    let (viewer, new_viewer) = identify_or_new(&state, &headers).await?;
     let admitted = match waiting_room_pass(&state, &headers, &show.id, &viewer.id).await? {
         Ok(admitted) => admitted,
         Err(refusal) => return Ok(refusal),
@@ -204,7 +211,7 @@ async fn place(
         hold_until,
         max_open: MAX_OPEN_ORDERS,
     };
-    let mut response = match state.store.place_order(&new, now).await {
+    let response = match state.store.place_order(&new, now).await {
         Ok(order) => match with_payment(&state, &order).await? {
             Ok(answer) => (StatusCode::CREATED, Json(answer)).into_response(),
             Err(refusal) => refusal,
@@ -271,16 +278,13 @@ async fn place(
             tracing::error!(error = %e, "cannot complete the waiting-room place");
         }
     }
-    if let Some(cookie) = new_viewer {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    Ok((new_viewer, response).into_response())
 }
 
 /// While the show's waiting room is armed, an order needs the viewer's own token (`x-waiting-room-token`): the
 /// place it admits (its request id), or the refusal (403 `waiting_room`). `None` when the room is not armed.
 async fn waiting_room_pass(
-    state: &AppState,
+    state: &CommerceHttp,
     headers: &HeaderMap,
     event_id: &str,
     viewer_id: &str,
@@ -318,7 +322,7 @@ async fn waiting_room_pass(
 /// per order; Stripe replays it); for Shopify, the cart to pay at (made once; its `checkoutUrl` is kept with the
 /// order). When the provider cannot start the payment the order fails (its stock comes back) and the buyer gets 502
 /// with a message; a new attempt is a new order.
-async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<OrderAnswer, Response>, AppError> {
+async fn with_payment(state: &CommerceHttp, order: &OrderRecord) -> Result<Result<OrderAnswer, Response>, AppError> {
     let mut answer = OrderAnswer::from(order);
     if order.state != OrderState::Created {
         return Ok(Ok(answer));
@@ -402,8 +406,8 @@ async fn with_payment(state: &AppState, order: &OrderRecord) -> Result<Result<Or
 }
 
 /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
-async fn own_order(state: &AppState, headers: &HeaderMap, id: &str) -> Result<OrderRecord, AppError> {
-    let viewer = identify(state, headers).await?.ok_or(AppError::NotFound)?;
+async fn own_order(state: &CommerceHttp, viewer: Option<viewer::Viewer>, id: &str) -> Result<OrderRecord, AppError> {
+    let viewer = viewer.ok_or(AppError::NotFound)?;
     let order = state
         .store
         .order(id)
@@ -414,8 +418,12 @@ async fn own_order(state: &AppState, headers: &HeaderMap, id: &str) -> Result<Or
     if mine { Ok(order) } else { Err(AppError::NotFound) }
 }
 
-async fn show(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
-    let order = own_order(&state, &headers, &id).await?;
+async fn show(
+    State(state): State<CommerceHttp>,
+    MaybeViewer(viewer): MaybeViewer,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let order = own_order(&state, viewer, &id).await?;
     let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
     let lines = state.store.order_lines(&id).await.map_err(unavailable)?;
     let moves = state.store.order_transitions(&id).await.map_err(unavailable)?;
@@ -445,13 +453,14 @@ struct PayRequest {
 }
 
 async fn pay(
-    State(state): State<AppState>,
+    State(state): State<CommerceHttp>,
+    MaybeViewer(viewer): MaybeViewer,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let request: PayRequest = crate::hardening::json_body(&headers, &body, "payment")?;
-    let order = own_order(&state, &headers, &id).await?;
+    let order = own_order(&state, viewer, &id).await?;
     if order.provider != PaymentProvider::Local {
         return Err(AppError::BadRequest("this order is paid through its provider".into()));
     }
@@ -510,12 +519,12 @@ struct FulfilRequest {
 
 /// The operator marks a paid order shipped: the move records the carrier and tracking number given.
 async fn fulfil(
-    State(state): State<AppState>,
+    _: Operator,
+    State(state): State<CommerceHttp>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    state.require_operator(&headers)?;
     let request: FulfilRequest = if body.is_empty() {
         FulfilRequest::default()
     } else {

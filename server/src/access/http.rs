@@ -1,0 +1,3 @@
+//! The access endpoints over HTTP.
+
+pub mod playback;

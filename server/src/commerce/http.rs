@@ -1,0 +1,4 @@
+//! The commerce endpoints over HTTP.
+
+pub mod catalog;
+pub mod orders;
