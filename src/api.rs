@@ -11,6 +11,7 @@ mod operations;
 pub mod orders;
 pub mod playback;
 pub mod realtime;
+pub mod refusal;
 mod scalars;
 pub mod waiting_room;
 
@@ -23,3 +24,4 @@ pub use operations::{
     LikeAnswer, OnPickupChanged, current_live_slug, feed, like, like_total, live_event, on_feed_post, on_like_count,
     on_pickup_changed, on_product_changed, pickup,
 };
+pub use refusal::{Refusal, RefusalCode};

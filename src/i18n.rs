@@ -5,7 +5,10 @@
 //! the page in place (the video keeps playing). Show and product titles are content, not interface: they are shown
 //! as the shop wrote them.
 
-use crate::format::{format_price, group_thousands};
+use crate::{
+    api::refusal::{Denial, Refusal, RefusalCode},
+    format::{format_price, group_thousands},
+};
 
 /// A language of the interface. Japanese is the site's own; English is for everyone else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -441,6 +444,114 @@ impl Texts {
         }
     }
 
+    /// A refusal of the server, worded in this language from its code (the server's own words are English, for
+    /// logs and API clients). `title`: the product a checkout refusal is about, as the shop wrote it.
+    pub fn refusal(&self, refusal: &Refusal, title: Option<&str>) -> String {
+        let ja = self.locale == Locale::Ja;
+        let pick = |ja_text: &str, en_text: &str| if ja { ja_text.to_owned() } else { en_text.to_owned() };
+        // A product's sentence: the Japanese after the product's name, the English with `{}` for it (or a sentence
+        // of its own when the cart no longer has it).
+        let product = |ja_text: &str, en_text: &str, en_unnamed: &str| match (ja, title) {
+            (true, Some(title)) => format!("「{title}」{ja_text}"),
+            (true, None) => format!("この商品{ja_text}"),
+            (false, Some(title)) => en_text.replace("{}", title),
+            (false, None) => en_unnamed.to_owned(),
+        };
+        match refusal.code {
+            RefusalCode::BadRequest
+            | RefusalCode::UnsupportedMediaType
+            | RefusalCode::BadSignature
+            | RefusalCode::BadHost
+            | RefusalCode::BadPath
+            | RefusalCode::CrossOrigin => pick(
+                "送信内容を受け付けられませんでした。ページを再読み込みして、もう一度お試しください。",
+                "What was sent could not be accepted. Reload the page and try again.",
+            ),
+            RefusalCode::PayloadTooLarge => pick("送信内容が大きすぎます。", "What was sent is too large."),
+            RefusalCode::Unauthorized => pick("サインインが必要です。", "You need to sign in."),
+            RefusalCode::Forbidden => pick("この動画を開く権限がありません。", "You may not open this video."),
+            RefusalCode::NotEntitled => match refusal.reason {
+                Some(Denial::Terms) => pick(
+                    "この番組を見るには利用規約への同意が必要です。",
+                    "Accept the terms of this show to watch it.",
+                ),
+                Some(Denial::Expired) => pick(
+                    "この番組の視聴期間は終了しました。",
+                    "Your access to this show has ended.",
+                ),
+                Some(Denial::Plan) => pick(
+                    "この番組は会員向けです。対象のプランの会員としてサインインしてください。",
+                    "This show is for members. Sign in with a membership that includes it.",
+                ),
+                Some(Denial::Entitlement) | None => {
+                    pick("この番組の視聴にはチケットが必要です。", "This show needs a ticket.")
+                }
+            },
+            RefusalCode::NotFound => pick("見つかりません。", "Not found."),
+            RefusalCode::RateLimited => pick(
+                "操作が多すぎます。少し待ってから、もう一度お試しください。",
+                "Too many tries. Wait a moment and try again.",
+            ),
+            RefusalCode::NotConfigured => pick(
+                "この機能はこのサイトでは使えません。",
+                "This is not available on this site.",
+            ),
+            RefusalCode::BadGateway
+            | RefusalCode::GatewayTimeout
+            | RefusalCode::Unavailable
+            | RefusalCode::Internal => pick(
+                "サーバーが応答できませんでした。もう一度お試しください。",
+                "The server could not answer. Try again.",
+            ),
+            RefusalCode::SoldOut => product("は売り切れました。", "{} is sold out.", "This product is sold out."),
+            RefusalCode::PriceChanged => product(
+                "の価格が変わりました。",
+                "The price of {} has changed.",
+                "This product's price has changed.",
+            ),
+            RefusalCode::TooManyOpenOrders => {
+                let open = refusal.open.unwrap_or(1);
+                if ja {
+                    format!(
+                        "お支払い待ちの注文が{open}件あります。いずれかをお支払いいただくか、期限が切れてからもう一度お試しください。"
+                    )
+                } else {
+                    format!(
+                        "{open} of your orders are waiting for payment. Pay one of them, or try again once they have expired."
+                    )
+                }
+            }
+            RefusalCode::IdempotencyKeyReused => pick(
+                "この注文は別の内容ですでに送信されています。もう一度注文してください。",
+                "This order was already sent with other contents. Place it again.",
+            ),
+            RefusalCode::PaymentUnavailable => pick(
+                "お支払いを開始できませんでした。請求はありません。もう一度お試しください。",
+                "The payment could not be started. Nothing was charged; please try again.",
+            ),
+            RefusalCode::OrderState => pick(
+                "この注文はすでに処理されています。",
+                "This order has already been handled.",
+            ),
+            RefusalCode::WaitingRoom => pick(
+                "レジは順番待ちです。順番をお待ちください。",
+                "Checkout has a line: wait for your turn.",
+            ),
+            RefusalCode::NotArmed => pick(
+                "いまは順番待ちはありません。そのまま注文できます。",
+                "There is no line now: go straight to checkout.",
+            ),
+            RefusalCode::NotYet => pick("まだ順番ではありません。", "Your turn has not come yet."),
+            RefusalCode::Completed => pick(
+                "この順番はすでに注文に使われました。",
+                "This place was used for an order.",
+            ),
+            RefusalCode::Expired => self.place_lapsed.to_owned(),
+            // A code newer than this page: the server's words are all there is.
+            RefusalCode::Unknown => refusal.message.clone(),
+        }
+    }
+
     /// The switch to another language, in that language (so a reader who cannot read this one finds it).
     pub fn switch_to(&self, other: Locale) -> &'static str {
         match other {
@@ -516,5 +627,30 @@ mod tests {
         assert_eq!(en.add_to_cart_label("Tee", 2), "Add to cart: Tee (2 in cart)");
         assert!(ja.add_to_cart_label("T", 0).starts_with(ja.add_to_cart));
         assert_eq!(en.switch_to(Locale::Ja), "日本語で表示");
+    }
+
+    #[test]
+    fn refusals_are_worded_in_the_viewers_language_from_their_code() {
+        let ja = Locale::Ja.texts();
+        let en = Locale::En.texts();
+        let mut sold_out = Refusal::new(RefusalCode::SoldOut, "Tote is sold out");
+        sold_out.product_id = Some("p1".into());
+        assert_eq!(ja.refusal(&sold_out, Some("トート")), "「トート」は売り切れました。");
+        assert_eq!(en.refusal(&sold_out, Some("Tote")), "Tote is sold out.");
+        assert_eq!(en.refusal(&sold_out, None), "This product is sold out.");
+        let mut open = Refusal::new(RefusalCode::TooManyOpenOrders, "3 of your orders…");
+        open.open = Some(3);
+        assert!(ja.refusal(&open, None).contains("3件"));
+        let mut terms = Refusal::new(RefusalCode::NotEntitled, "Accept the terms of this show to watch it.");
+        terms.reason = Some(Denial::Terms);
+        assert_eq!(
+            en.refusal(&terms, None),
+            terms.message,
+            "the English is the server's own"
+        );
+        assert!(ja.refusal(&terms, None).contains("利用規約"));
+        // A code newer than the page: the server's words.
+        let newer = Refusal::new(RefusalCode::Unknown, "something new");
+        assert_eq!(ja.refusal(&newer, None), "something new");
     }
 }

@@ -49,3 +49,31 @@ test('a product sold out by other buyers shows so at once, and comes back when t
     await server.dispose();
   }
 });
+
+test('a buyer whose product sold out meanwhile is told so in their language, and keeps the cart', async ({ page }) => {
+  const server = await OwnServer.start();
+  try {
+    const viewer = new LivePage(page);
+    await page.goto(`${server.url}/live/demo?lang=ja`);
+    await viewer.waitForLiveLink();
+    // The fixture's locators are English: in Japanese, the button is found by its own name.
+    await page.getByRole('button', { name: `カートに入れる: ${MUG.title}` }).click();
+    await expect(page.getByTestId('cart-count')).toHaveText('1');
+
+    // Other buyers take every mug before this one orders.
+    await buyMugs(server.url, MUG.stock);
+    await page.getByRole('button', { name: /^カート \d+点$/ }).click();
+    const cart = page.getByRole('dialog', { name: 'カート' });
+    await cart.getByRole('button', { name: '注文する' }).click();
+    // The server's refusal (`sold_out`, in English for logs) is worded here, in Japanese, with the product's name.
+    const alert = cart.getByRole('alert');
+    await expect(alert).toContainText(`「${MUG.title}」は売り切れました。`);
+    await expect(alert).toContainText('削除するか数量を減らして');
+    await expect(alert).not.toContainText('sold out');
+    await expect(page.getByTestId('cart-count')).toHaveText('1');
+    // The browser logs the refused request itself (409); nothing else may fail.
+    expect(viewer.errors.filter((error) => !error.includes('status of 409'))).toEqual([]);
+  } finally {
+    await server.dispose();
+  }
+});

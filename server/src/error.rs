@@ -1,13 +1,14 @@
-//! The server's HTTP error type. Every variant documents what the client sees; every body also carries the variant's
-//! `code` (`{"error": "not found", "code": "not_found"}`). 5xx bodies never carry the cause, which goes to the log
-//! inside the request's span.
+//! The server's HTTP error type. Every variant documents what the client sees. Every body is a
+//! [`caravan::api::Refusal`] (`{"error": "not found", "code": "not_found"}`): the type the page reads it with, so a
+//! code cannot drift between the two. 5xx bodies never carry the cause, which goes to the log inside the request's
+//! span.
 
 use axum::{
     Json,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use caravan::api::{Refusal, RefusalCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -43,6 +44,9 @@ pub enum AppError {
     /// 500 with `{"error": "internal server error"}`; the cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
+    /// A refusal with what is true now (a checkout's 409, the waiting room's 403, …), at its status.
+    #[error("{}", .1.message)]
+    Refused(StatusCode, Box<Refusal>),
 }
 
 impl AppError {
@@ -58,22 +62,29 @@ impl AppError {
             AppError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Refused(status, _) => *status,
         }
     }
 
+    /// A refusal at `status`.
+    pub fn refused(status: StatusCode, refusal: Refusal) -> Self {
+        AppError::Refused(status, Box::new(refusal))
+    }
+
     /// The body's `code`: what a client branches on (the `error` text is for people).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> RefusalCode {
         match self {
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Unauthorized => "unauthorized",
-            AppError::NotFound => "not_found",
-            AppError::PayloadTooLarge(_) => "payload_too_large",
-            AppError::NotJson => "unsupported_media_type",
-            AppError::TooManyRequests(_) => "rate_limited",
-            AppError::BadGateway(_) => "bad_gateway",
-            AppError::GatewayTimeout(_) => "gateway_timeout",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal",
+            AppError::BadRequest(_) => RefusalCode::BadRequest,
+            AppError::Unauthorized => RefusalCode::Unauthorized,
+            AppError::NotFound => RefusalCode::NotFound,
+            AppError::PayloadTooLarge(_) => RefusalCode::PayloadTooLarge,
+            AppError::NotJson => RefusalCode::UnsupportedMediaType,
+            AppError::TooManyRequests(_) => RefusalCode::RateLimited,
+            AppError::BadGateway(_) => RefusalCode::BadGateway,
+            AppError::GatewayTimeout(_) => RefusalCode::GatewayTimeout,
+            AppError::Unavailable(_) => RefusalCode::Unavailable,
+            AppError::Internal(_) => RefusalCode::Internal,
+            AppError::Refused(_, refusal) => refusal.code,
         }
     }
 }
@@ -85,6 +96,9 @@ impl IntoResponse for AppError {
             AppError::TooManyRequests(wait) => Some(wait.as_secs() + 1),
             _ => None,
         };
+        if let AppError::Refused(status, refusal) = self {
+            return (status, Json(*refusal)).into_response();
+        }
         let message = match &self {
             AppError::BadRequest(message) | AppError::BadGateway(message) | AppError::GatewayTimeout(message) => {
                 message.clone()
@@ -104,8 +118,9 @@ impl IntoResponse for AppError {
                 tracing::error!(error = %cause, "internal error");
                 "internal server error".into()
             }
+            AppError::Refused(_, refusal) => refusal.message.clone(),
         };
-        let mut response = (status, Json(json!({ "error": message, "code": self.code() }))).into_response();
+        let mut response = (status, Json(Refusal::new(self.code(), message))).into_response();
         if let Some(seconds) = retry_after
             && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
         {

@@ -3,13 +3,14 @@
 //! headers every response carries (`nosniff`, the referrer kept to this origin, HSTS over HTTPS), with the pages'
 //! script policy (`ScriptPolicy`, set where pages are rendered: it needs each response's nonce).
 
+use crate::error::AppError;
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use caravan::api::{Refusal, RefusalCode};
 
 /// What scripts a page may run: this server's files, the inline scripts carrying the response's nonce (Leptos's
 /// hydration and streamed resources), WebAssembly, and the payment provider's script when one is configured; workers
@@ -122,11 +123,11 @@ pub async fn same_origin_writes(State(site): State<SiteOrigin>, request: Request
     if let (false, Some(origin)) = (safe, headers.get(header::ORIGIN)) {
         let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
         if !origin.to_str().is_ok_and(|origin| site.allows(origin, host)) {
-            let body = json!({
-                "error": "this request must come from this site's own pages",
-                "code": "cross_origin",
-            });
-            return (StatusCode::FORBIDDEN, axum::Json(body)).into_response();
+            let refusal = Refusal::new(
+                RefusalCode::CrossOrigin,
+                "this request must come from this site's own pages",
+            );
+            return AppError::refused(StatusCode::FORBIDDEN, refusal).into_response();
         }
     }
     next.run(request).await
@@ -153,8 +154,8 @@ pub async fn valid_host(request: Request, next: Next) -> Response {
         host.to_str()
             .map_or(true, |host| !crate::client_address::is_host_and_port(host))
     }) {
-        let body = json!({ "error": "the Host header must be host[:port]", "code": "bad_host" });
-        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        let refusal = Refusal::new(RefusalCode::BadHost, "the Host header must be host[:port]");
+        return AppError::refused(StatusCode::BAD_REQUEST, refusal).into_response();
     }
     next.run(request).await
 }

@@ -10,9 +10,9 @@ pub enum ApiError {
     /// The server answered with GraphQL errors (messages joined with "; ").
     #[error("{0}")]
     Graphql(String),
-    /// The server refused the request, in its own words (a REST endpoint's `{"error": …}`).
-    #[error("{0}")]
-    Refused(String),
+    /// The server refused the request (a REST endpoint's refusal body; the page words it from its code).
+    #[error("{}", .0.message)]
+    Refused(Box<crate::api::Refusal>),
     /// The answer was not the JSON the operation expects.
     #[error("unexpected answer from the server: {0}")]
     Decode(String),

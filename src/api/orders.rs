@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::Refusal;
+
 /// A line of an order, at the price the buyer sees (the server checks it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,26 +49,11 @@ pub struct StripePage {
     pub js_url: String,
 }
 
-/// Why the server did not take the order or the payment, in words for the buyer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OrderProblem {
-    #[serde(rename = "error")]
-    pub message: String,
-    /// `sold_out`, `price_changed`, `payment_unavailable`, `order_state`, `waiting_room` (armed: queue first), …
-    #[serde(default)]
-    pub code: Option<String>,
-    #[serde(default)]
-    pub product_id: Option<String>,
-    /// The price now, for `price_changed`.
-    #[serde(default)]
-    pub price: Option<i64>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderAnswer {
     Done(PlacedOrder),
-    Refused(OrderProblem),
+    /// Refused: sold out, price changed, the waiting room, the payment unavailable… (`crate::api::Refusal`).
+    Refused(Refusal),
 }
 
 #[cfg(feature = "browser")]
@@ -76,8 +63,8 @@ pub use browser::{order, pay_with_test_provider, place_order};
 mod browser {
     use serde::Serialize;
 
-    use super::{OrderAnswer, OrderLineRequest, OrderProblem, PlacedOrder};
-    use crate::api::ApiError;
+    use super::{OrderAnswer, OrderLineRequest, PlacedOrder};
+    use crate::api::{ApiError, Refusal};
 
     async fn answer(response: gloo_net::http::Response) -> Result<OrderAnswer, ApiError> {
         if response.ok() {
@@ -88,7 +75,7 @@ mod browser {
             return Ok(OrderAnswer::Done(order));
         }
         let status = response.status();
-        match response.json::<OrderProblem>().await {
+        match response.json::<Refusal>().await {
             Ok(problem) if status < 500 || status == 502 => Ok(OrderAnswer::Refused(problem)),
             _ => Err(ApiError::Network(format!("the server answered {status}"))),
         }

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::api::Refusal;
+
 /// Playback is authorized until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -45,26 +47,11 @@ pub struct LicenseServer {
     pub certificate_url: Option<String>,
 }
 
-/// Why the viewer may not watch (the server's 403).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlaybackRefusal {
-    /// `terms`, `entitlement`, `expired` or `plan`.
-    pub reason: String,
-    /// What to tell the viewer.
-    #[serde(rename = "error")]
-    pub message: String,
-    /// The viewer's id, which the shop or the operator grants access to.
-    pub viewer_id: String,
-    /// Where members sign in, when the server has a sign-in provider and the viewer is not signed in.
-    #[serde(default)]
-    pub sign_in_url: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlaybackAnswer {
     Granted(PlaybackGrant),
-    Refused(PlaybackRefusal),
+    /// The server's 403 (`not_entitled`, with its reason and the viewer's code).
+    Refused(Refusal),
 }
 
 #[cfg(feature = "browser")]
@@ -72,8 +59,8 @@ pub use browser::authorize_playback;
 
 #[cfg(feature = "browser")]
 mod browser {
-    use super::{PlaybackAnswer, PlaybackGrant, PlaybackRefusal};
-    use crate::api::ApiError;
+    use super::{PlaybackAnswer, PlaybackGrant};
+    use crate::api::{ApiError, Refusal};
 
     /// Asks to watch the show at `slug` (accepting its terms when `accept_terms`).
     pub async fn authorize_playback(slug: &str, accept_terms: bool) -> Result<PlaybackAnswer, ApiError> {
@@ -94,7 +81,7 @@ mod browser {
             )),
             403 => Ok(PlaybackAnswer::Refused(
                 response
-                    .json::<PlaybackRefusal>()
+                    .json::<Refusal>()
                     .await
                     .map_err(|e| ApiError::Decode(e.to_string()))?,
             )),

@@ -83,13 +83,9 @@ mod browser {
 
     /// A refusal in the server's words (`{"error": …}`), or its status when the body says nothing.
     async fn refusal(response: Response) -> ApiError {
-        #[derive(Deserialize)]
-        struct Refusal {
-            error: String,
-        }
         let status = response.status();
-        match response.json::<Refusal>().await {
-            Ok(refusal) => ApiError::Refused(refusal.error),
+        match response.json::<crate::api::Refusal>().await {
+            Ok(refusal) => ApiError::Refused(Box::new(refusal)),
             Err(_) => ApiError::Network(format!("the server answered {status}")),
         }
     }

@@ -9,7 +9,12 @@ pub fn ErrorNotice(error: ApiError) -> impl IntoView {
     view! {
         <main class="page-message" role="alert">
             <h1>{move || t.get().error_title}</h1>
-            <p>{error.to_string()}</p>
+            <p>
+                {move || match &error {
+                    ApiError::Refused(refusal) => t.get().refusal(refusal, None),
+                    other => other.to_string(),
+                }}
+            </p>
             <p>
                 <a href="">{move || t.get().try_again}</a>
             </p>

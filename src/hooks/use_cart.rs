@@ -105,6 +105,16 @@ impl Cart {
         })
     }
 
+    /// The title of `product_id` as the buyer saw it, when the cart holds it.
+    pub fn title_of(&self, product_id: &str) -> Option<String> {
+        self.lines.with_untracked(|lines| {
+            lines
+                .iter()
+                .find(|l| l.product_id == product_id)
+                .map(|l| l.title.clone())
+        })
+    }
+
     pub fn clear(&self) {
         self.lines.set(Vec::new());
     }

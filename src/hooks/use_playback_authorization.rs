@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::playback::{PlaybackGrant, PlaybackRefusal};
+use crate::api::{Refusal, playback::PlaybackGrant};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Authorization {
@@ -13,7 +13,7 @@ pub enum Authorization {
     Idle,
     Pending,
     Granted(PlaybackGrant),
-    Refused(PlaybackRefusal),
+    Refused(Refusal),
     /// The server could not be asked.
     Failed(String),
 }

@@ -8,13 +8,12 @@ pub mod proxy;
 
 use crate::access::AccessHttp;
 use axum::{
-    Json, Router,
+    Router,
     extract::FromRef,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
-use serde_json::json;
 
 use super::{
     playback::{decide, event},
@@ -47,11 +46,7 @@ pub async fn licensee(state: &AccessHttp, slug: &str, headers: &HeaderMap) -> Re
         .map_err(|wait| AppError::TooManyRequests(wait).into_response())?;
     match decide(&state.store, &event, &viewer, Utc::now()).await {
         Ok(Ok(_)) => Ok(event),
-        Ok(Err(denial)) => Err((
-            StatusCode::FORBIDDEN,
-            Json(json!({ "error": denial.message(), "reason": denial.code() })),
-        )
-            .into_response()),
+        Ok(Err(denial)) => Err(AppError::refused(StatusCode::FORBIDDEN, denial.refusal()).into_response()),
         Err(e) => Err(e.into_response()),
     }
 }

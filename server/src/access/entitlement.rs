@@ -21,14 +21,22 @@ pub enum Denial {
 }
 
 impl Denial {
-    /// The `reason` of the JSON answer.
-    pub fn code(self) -> &'static str {
+    /// The `reason` of the refusal.
+    pub fn reason(self) -> caravan::api::refusal::Denial {
+        use caravan::api::refusal::Denial as Reason;
         match self {
-            Denial::TermsRequired => "terms",
-            Denial::NotEntitled => "entitlement",
-            Denial::Expired => "expired",
-            Denial::PlanRequired => "plan",
+            Denial::TermsRequired => Reason::Terms,
+            Denial::NotEntitled => Reason::Entitlement,
+            Denial::Expired => Reason::Expired,
+            Denial::PlanRequired => Reason::Plan,
         }
+    }
+
+    /// The refusal's body (`not_entitled`, with its reason).
+    pub fn refusal(self) -> caravan::api::Refusal {
+        let mut refusal = caravan::api::Refusal::new(caravan::api::RefusalCode::NotEntitled, self.message());
+        refusal.reason = Some(self.reason());
+        refusal
     }
 
     /// What the viewer is told.

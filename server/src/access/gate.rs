@@ -7,6 +7,7 @@
 //! event that becomes paid is guarded within that time, on every replica.
 
 use crate::access::AccessHttp;
+use caravan::api::{Refusal, RefusalCode};
 use std::{
     net::Ipv4Addr,
     sync::{Arc, RwLock},
@@ -14,14 +15,12 @@ use std::{
 };
 
 use axum::{
-    Json,
     extract::{Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
-use serde_json::json;
 
 use super::cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE};
 use crate::client_address::ClientAddress;
@@ -61,11 +60,8 @@ impl GuardedPrefixes {
 
 pub async fn guard(State(state): State<AccessHttp>, request: Request, next: Next) -> Response {
     let Some(relative) = media_path(request.uri().path()) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "invalid media path", "code": "bad_path" })),
-        )
-            .into_response();
+        let refusal = Refusal::new(RefusalCode::BadPath, "invalid media path");
+        return AppError::refused(StatusCode::BAD_REQUEST, refusal).into_response();
     };
     let guarded = match state.access.guarded.get(&state.store).await {
         Ok(prefixes) => prefixes,
@@ -92,11 +88,10 @@ pub async fn guard(State(state): State<AccessHttp>, request: Request, next: Next
         .check(presented, &url, client_ipv4(&request), Utc::now().timestamp())
     {
         Ok(()) => next.run(request).await,
-        Err(refusal) => (
-            StatusCode::FORBIDDEN,
-            Json(json!({ "error": refusal.to_string(), "code": "forbidden" })),
-        )
-            .into_response(),
+        Err(refusal) => {
+            let refusal = Refusal::new(RefusalCode::Forbidden, refusal.to_string());
+            AppError::refused(StatusCode::FORBIDDEN, refusal).into_response()
+        }
     }
 }
 

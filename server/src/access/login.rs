@@ -9,15 +9,15 @@
 
 use crate::access::AccessHttp;
 use axum::{
-    Form, Json, Router,
+    Form, Router,
     extract::FromRef,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
+use caravan::api::{Refusal, RefusalCode};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::oidc::OidcError;
 use crate::{
@@ -58,11 +58,11 @@ fn local_path(next: Option<&str>) -> String {
 }
 
 fn not_configured() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": "member sign-in is not configured on this server", "code": "not_configured" })),
-    )
-        .into_response()
+    let refusal = Refusal::new(
+        RefusalCode::NotConfigured,
+        "member sign-in is not configured on this server",
+    );
+    AppError::refused(StatusCode::NOT_FOUND, refusal).into_response()
 }
 
 fn redirect_uri(state: &AccessHttp) -> String {

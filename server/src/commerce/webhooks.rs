@@ -26,6 +26,7 @@ use axum::{
     routing::post,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
+use caravan::api::{Refusal, RefusalCode};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -119,20 +120,13 @@ pub fn verify_shopify(header: Option<&str>, body: &[u8], secret: &Secret<String>
 }
 
 fn refused(error: SignatureError) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": format!("webhook refused: {error}"), "code": "bad_signature" })),
-    )
-        .into_response()
+    let refusal = Refusal::new(RefusalCode::BadSignature, format!("webhook refused: {error}"));
+    AppError::refused(StatusCode::BAD_REQUEST, refusal).into_response()
 }
 
 fn not_configured(provider: &str) -> Response {
     let message = format!("{provider} webhooks are not configured on this server");
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({ "error": message, "code": "not_configured" })),
-    )
-        .into_response()
+    AppError::refused(StatusCode::NOT_FOUND, Refusal::new(RefusalCode::NotConfigured, message)).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -31,6 +31,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use caravan::api::{Refusal, RefusalCode};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -100,8 +101,8 @@ fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
         .map_err(|e| AppError::BadRequest(e.body_text()))
 }
 
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(json!({ "error": message, "code": code }))).into_response()
+fn refusal(status: StatusCode, code: RefusalCode, message: &str) -> Response {
+    AppError::refused(status, Refusal::new(code, message)).into_response()
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -137,7 +138,7 @@ async fn assign_queue_num(
         .into_response(),
         None => refusal(
             StatusCode::CONFLICT,
-            "not_armed",
+            RefusalCode::NotArmed,
             "this show's waiting room is not open: go straight to checkout",
         ),
     };
@@ -218,7 +219,7 @@ async fn generate_token(
         PlaceStatus::Waiting => {
             return Ok(refusal(
                 StatusCode::ACCEPTED,
-                "not_yet",
+                RefusalCode::NotYet,
                 "your turn has not come yet: ask again when the serving counter reaches your number",
             ));
         }
@@ -226,14 +227,14 @@ async fn generate_token(
         PlaceStatus::Completed => {
             return Ok(refusal(
                 StatusCode::GONE,
-                "completed",
+                RefusalCode::Completed,
                 "this place was used for an order",
             ));
         }
         PlaceStatus::Expired | PlaceStatus::Abandoned => {
             return Ok(refusal(
                 StatusCode::GONE,
-                "expired",
+                RefusalCode::Expired,
                 "this place has lapsed: take a new number",
             ));
         }
@@ -265,7 +266,7 @@ async fn queue_pos_expiry(
     if !place.live(now, state.waiting_room.lifetimes) {
         return Ok(refusal(
             StatusCode::GONE,
-            "expired",
+            RefusalCode::Expired,
             "this place has lapsed: take a new number",
         ));
     }

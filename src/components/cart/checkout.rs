@@ -53,7 +53,10 @@ pub fn Checkout(slug: String) -> impl IntoView {
         step.set(Step::Placing);
         #[cfg(feature = "browser")]
         {
-            use crate::api::orders::{OrderAnswer, place_order};
+            use crate::api::{
+                RefusalCode,
+                orders::{OrderAnswer, place_order},
+            };
             let slug = slug.get_value();
             let key = attempt.get_value().unwrap_or_else(new_key);
             attempt.set_value(Some(key.clone()));
@@ -86,29 +89,31 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     }
                     Ok(OrderAnswer::Refused(refusal)) => {
                         attempt.set_value(None);
-                        if let (Some("waiting_room"), Some(room)) = (refusal.code.as_deref(), room) {
+                        if let (RefusalCode::WaitingRoom, Some(room)) = (refusal.code, room) {
                             // Armed (or the pass has run out): queue; the order goes on when the turn comes.
                             room.forget_token();
                             room.join();
                             step.set(Step::Queued);
                             return;
                         }
-                        if let (Some("price_changed"), Some(id), Some(price)) =
-                            (refusal.code.as_deref(), refusal.product_id.as_deref(), refusal.price)
+                        // Read before a new price is put in (the title is the buyer's).
+                        let title = refusal.product_id.as_deref().and_then(|id| cart.title_of(id));
+                        if let (RefusalCode::PriceChanged, Some(id), Some(price)) =
+                            (refusal.code, refusal.product_id.as_deref(), refusal.price)
                         {
                             cart.reprice(id, price);
                         }
                         let texts = t.get_untracked();
-                        let hint = match refusal.code.as_deref() {
-                            Some("price_changed") => texts.hint_price_changed,
-                            Some("sold_out") => texts.hint_sold_out,
+                        let hint = match refusal.code {
+                            RefusalCode::PriceChanged => texts.hint_price_changed,
+                            RefusalCode::SoldOut => texts.hint_sold_out,
                             _ => "",
                         };
-                        let message = refusal.message.trim_end_matches('.');
+                        let message = texts.refusal(&refusal, title.as_deref());
                         problem.set(Some(if hint.is_empty() {
-                            format!("{message}.")
+                            message
                         } else {
-                            format!("{message}. {hint}")
+                            format!("{message} {hint}")
                         }));
                         step.set(Step::Editing);
                     }
@@ -160,7 +165,7 @@ pub fn Checkout(slug: String) -> impl IntoView {
                     step.set(Step::Editing);
                 }
                 Ok(OrderAnswer::Refused(refusal)) => {
-                    problem.set(Some(refusal.message));
+                    problem.set(Some(t.get_untracked().refusal(&refusal, None)));
                     step.set(Step::Editing);
                 }
                 Err(error) => {

@@ -9,6 +9,7 @@ use super::{
     icons::{Icon, PlayerIcon},
 };
 use crate::{
+    api::refusal::Denial,
     hooks::{Authorization, Backend, Failure, Phase},
     preferences::use_texts,
 };
@@ -30,10 +31,12 @@ pub fn PlayerOverlay() -> impl IntoView {
         match actions.authorization.state.get() {
             Authorization::Refused(refusal) => {
                 let authorization = actions.authorization;
-                let terms = refusal.reason == "terms";
+                let terms = refusal.reason == Some(Denial::Terms);
+                let reason = refusal.reason.map(Denial::as_str);
+                let message = texts.refusal(&refusal, None);
                 return view! {
-                    <div class="player-overlay player-message player-access" role="alert" data-reason=refusal.reason.clone()>
-                        <p>{refusal.message.clone()}</p>
+                    <div class="player-overlay player-message player-access" role="alert" data-reason=reason>
+                        <p>{message}</p>
                         {if terms {
                             view! {
                                 <p class="player-note-text">{texts.terms_note}</p>

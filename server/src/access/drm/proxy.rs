@@ -9,13 +9,14 @@
 //! when it does not answer within the timeout.
 
 use crate::access::AccessHttp;
+use caravan::api::{Refusal, RefusalCode};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use axum::{
-    Json, Router,
+    Router,
     body::{Body, Bytes},
     extract::FromRef,
     extract::{Path, State},
@@ -242,14 +243,9 @@ impl LicenseProxy {
         if !status.is_success() {
             // Host and path only: vendors put account ids in the query.
             tracing::warn!(host = upstream.host_str(), path = upstream.path(), %status, "the license server refused a request");
-            return Ok((
-                StatusCode::BAD_GATEWAY,
-                Json(json!({
-                    "error": "the license server refused the request",
-                    "upstreamStatus": status.as_u16(),
-                })),
-            )
-                .into_response());
+            let mut refusal = Refusal::new(RefusalCode::BadGateway, "the license server refused the request");
+            refusal.upstream_status = Some(status.as_u16());
+            return Ok(AppError::refused(StatusCode::BAD_GATEWAY, refusal).into_response());
         }
         let content_type = answer
             .headers()
@@ -375,10 +371,7 @@ async fn proxied(
     let proxy = &state.access.license_proxy;
     let Some(upstream) = proxy.upstream(system) else {
         let message = format!("{} is not configured on this server", system.name());
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({ "error": message, "code": "not_configured" })),
-        )
+        return AppError::refused(StatusCode::NOT_FOUND, Refusal::new(RefusalCode::NotConfigured, message))
             .into_response();
     };
     let result = async {

@@ -1,6 +1,6 @@
 //! `POST /api/playback/{slug}`: a viewer asks to watch. The server checks the entitlement (recording the terms when
 //! the body says `{"acceptTerms": true}`), and answers `{manifestUrl, expiresAt, drm}` while setting the CloudFront
-//! signed cookies that open the event's media folder until `expiresAt`. Refusals are 403 with
+//! signed cookies that open the event's media folder until `expiresAt`. Refusals are 403 `not_entitled` with
 //! `{"error", "reason": "terms" | "entitlement" | "expired", "viewerId"}`; the viewer cookie is set either way, so
 //! what is bought or granted later belongs to this viewer.
 //!
@@ -21,7 +21,6 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::access::{
     cloudfront::{Ipv4Cidr, Policy, folder_resource},
@@ -132,13 +131,10 @@ async fn authorize(
             // Members of the OIDC provider may have what this show needs: offer the sign-in to those not signed in.
             let sign_in = (state.access.oidc.is_some() && !viewer.member)
                 .then(|| format!("/auth/login?next=/live/{}", event.slug));
-            let refusal = json!({
-                "error": denial.message(),
-                "reason": denial.code(),
-                "viewerId": viewer.id,
-                "signInUrl": sign_in,
-            });
-            (StatusCode::FORBIDDEN, Json(refusal)).into_response()
+            let mut refusal = denial.refusal();
+            refusal.viewer_id = Some(viewer.id.clone());
+            refusal.sign_in_url = sign_in;
+            AppError::refused(StatusCode::FORBIDDEN, refusal).into_response()
         }
         Ok(allowed) => {
             let viewer_ip = match client.0 {

@@ -24,6 +24,7 @@ use axum::{
     routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use caravan::api::{Refusal, RefusalCode};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -121,13 +122,11 @@ impl From<&OrderRecord> for OrderAnswer {
     }
 }
 
-/// A 409 the page turns into a message: what changed, for which product, and what is true now.
-fn conflict(code: &str, message: String, detail: serde_json::Value) -> Response {
-    let mut body = json!({ "error": message, "code": code });
-    if let (Some(body), Some(detail)) = (body.as_object_mut(), detail.as_object()) {
-        body.extend(detail.clone());
-    }
-    (StatusCode::CONFLICT, Json(body)).into_response()
+/// A 409 the page turns into a message: what changed, for which product, and what is true now (`detail` fills it in).
+fn conflict(code: RefusalCode, message: String, detail: impl FnOnce(&mut Refusal)) -> Response {
+    let mut refusal = Refusal::new(code, message);
+    detail(&mut refusal);
+    AppError::refused(StatusCode::CONFLICT, refusal).into_response()
 }
 
 fn new_order_id() -> Result<String, AppError> {
@@ -220,31 +219,33 @@ async fn place(
             Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
             Err(refusal) => refusal,
         },
-        Err(PlaceError::KeyReused) => (
+        Err(PlaceError::KeyReused) => AppError::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({
-                "error": "this Idempotency-Key was used for another order",
-                "code": "idempotency_key_reused",
-            })),
+            Refusal::new(
+                RefusalCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used for another order",
+            ),
         )
-            .into_response(),
+        .into_response(),
         Err(PlaceError::SoldOut {
             product_id,
             title,
             left,
-        }) => conflict(
-            "sold_out",
-            format!("{title} is sold out"),
-            json!({ "productId": product_id, "left": left }),
-        ),
+        }) => conflict(RefusalCode::SoldOut, format!("{title} is sold out"), |r| {
+            r.product_id = Some(product_id);
+            r.left = Some(left);
+        }),
         Err(PlaceError::PriceChanged {
             product_id,
             title,
             price,
         }) => conflict(
-            "price_changed",
+            RefusalCode::PriceChanged,
             format!("The price of {title} has changed"),
-            json!({ "productId": product_id, "price": price }),
+            |r| {
+                r.product_id = Some(product_id);
+                r.price = Some(price);
+            },
         ),
         Err(PlaceError::UnknownProduct(id)) => {
             return Err(AppError::BadRequest(format!("no product {id} in this show")));
@@ -253,11 +254,11 @@ async fn place(
             return Err(AppError::BadRequest(refused.to_string()));
         }
         Err(PlaceError::TooManyOpen(open)) => conflict(
-            "too_many_open_orders",
+            RefusalCode::TooManyOpenOrders,
             format!(
                 "{open} of your orders are waiting for payment. Pay one of them, or try again once they have expired"
             ),
-            json!({ "open": open }),
+            |r| r.open = Some(open),
         ),
         Err(PlaceError::MixedCurrencies) => {
             return Err(AppError::BadRequest(
@@ -295,8 +296,9 @@ async fn waiting_room_pass(
         return Ok(Ok(None));
     }
     let refuse = |error: TokenError| {
-        let body = json!({ "error": error.to_string(), "code": "waiting_room", "eventId": event_id });
-        (StatusCode::FORBIDDEN, Json(body)).into_response()
+        let mut refusal = Refusal::new(RefusalCode::WaitingRoom, error.to_string());
+        refusal.event_id = Some(event_id.to_owned());
+        AppError::refused(StatusCode::FORBIDDEN, refusal).into_response()
     };
     let Some(token) = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) else {
         return Ok(Err(refuse(TokenError::Missing)));
@@ -398,11 +400,11 @@ async fn with_payment(state: &CommerceHttp, order: &OrderRecord) -> Result<Resul
         )
         .await
         .map_err(unavailable)?;
-    let body = json!({
-        "error": format!("The payment could not be started: {error}. Nothing was charged; please try again."),
-        "code": "payment_unavailable",
-    });
-    Ok(Err((StatusCode::BAD_GATEWAY, Json(body)).into_response()))
+    let refusal = Refusal::new(
+        RefusalCode::PaymentUnavailable,
+        format!("The payment could not be started: {error}. Nothing was charged; please try again."),
+    );
+    Ok(Err(AppError::refused(StatusCode::BAD_GATEWAY, refusal).into_response()))
 }
 
 /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
@@ -501,9 +503,9 @@ async fn pay(
             Ok(Json(OrderAnswer::from(&order)).into_response())
         }
         None => Ok(conflict(
-            "order_state",
+            RefusalCode::OrderState,
             format!("this order is already {}", order.state.as_str()),
-            json!({ "state": order.state.as_str() }),
+            |r| r.state = Some(order.state.as_str().to_owned()),
         )),
     }
 }
@@ -556,12 +558,12 @@ async fn fulfil(
     match moved {
         Some(order) => Ok(Json(OrderAnswer::from(&order)).into_response()),
         None => Ok(conflict(
-            "order_state",
+            RefusalCode::OrderState,
             format!(
                 "only a paid order can be fulfilled; this one is {}",
                 order.state.as_str()
             ),
-            json!({ "state": order.state.as_str() }),
+            |r| r.state = Some(order.state.as_str().to_owned()),
         )),
     }
 }
