@@ -4,6 +4,7 @@
 //! orders giving their stock back (`expiry`).
 
 pub mod catalog;
+pub mod checkout;
 pub mod expiry;
 pub mod http;
 pub mod pipeline;
@@ -70,7 +71,7 @@ pub struct CommerceSettings {
 pub struct CommerceHttp {
     pub store: crate::store::Store,
     pub commerce: CommerceState,
-    pub waiting_room: crate::waiting_room::WaitingRoom,
+    pub checkout: checkout::Checkout,
     pub identity: crate::access::viewer::Identity,
     pub address_limits: crate::client_address::AddressLimits,
 }

@@ -168,6 +168,22 @@ impl Application {
             credentials: credentials.clone(),
             oidc: access.oidc.clone(),
         };
+        let waiting_room = waiting_room::WaitingRoom::new(
+            &settings::waiting_room_key(config).context("the waiting room's signing key")?,
+            &config.public_site_url,
+            waiting_room::lifetimes(config.waiting_room_token_seconds, config.waiting_room_position_seconds),
+        )
+        .map_err(|e| anyhow::anyhow!("the waiting room's signing key: {e}"))?;
+        let commerce = settings::commerce(config).context("configuring checkout")?;
+        // Checkout asks the waiting room whom it admits.
+        let checkout = commerce::checkout::Checkout::new(
+            store.clone(),
+            commerce.clone(),
+            std::sync::Arc::new(waiting_room::RoomAdmission {
+                store: store.clone(),
+                room: waiting_room.clone(),
+            }),
+        );
         let state = AppState {
             leptos: site::leptos_options(&config.site_dir, addr),
             schema,
@@ -184,14 +200,10 @@ impl Application {
             sessions,
             media_dir: config.media_dir(),
             access,
-            commerce: settings::commerce(config).context("configuring checkout")?,
+            commerce,
+            checkout,
             feed,
-            waiting_room: waiting_room::WaitingRoom::new(
-                &settings::waiting_room_key(config).context("the waiting room's signing key")?,
-                &config.public_site_url,
-                waiting_room::lifetimes(config.waiting_room_token_seconds, config.waiting_room_position_seconds),
-            )
-            .map_err(|e| anyhow::anyhow!("the waiting room's signing key: {e}"))?,
+            waiting_room,
             addresses: client_address::AddressPolicy::new(&config.trusted_proxies, &config.client_address_header)
                 .context("configuring client addresses")?,
             address_limits: client_address::AddressLimits::parse(&config.address_limits)

@@ -34,6 +34,8 @@ pub struct AppState {
     pub feed: crate::feed::Feed,
     /// Queue numbers and tokens for checkout in a rush.
     pub waiting_room: crate::waiting_room::WaitingRoom,
+    /// Placing and paying orders (asks the waiting room whom it admits).
+    pub checkout: crate::commerce::checkout::Checkout,
     /// Where a request's client address comes from.
     pub addresses: crate::client_address::AddressPolicy,
     /// What one client address may do per minute without an account.
@@ -59,7 +61,7 @@ impl FromRef<AppState> for CommerceHttp {
         Self {
             store: state.store.clone(),
             commerce: state.commerce.clone(),
-            waiting_room: state.waiting_room.clone(),
+            checkout: state.checkout.clone(),
             identity: state.identity.clone(),
             address_limits: state.address_limits.clone(),
         }

@@ -25,7 +25,14 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
-use crate::store::{Lifetimes, Store};
+use caravan::api::{Refusal, RefusalCode};
+use futures_util::future::BoxFuture;
+
+use crate::{
+    commerce::checkout::Admission,
+    error::AppError,
+    store::{Lifetimes, PlaceState, Store, StoreError},
+};
 
 /// The header an order request carries its waiting-room token in.
 pub const TOKEN_HEADER: &str = "x-waiting-room-token";
@@ -204,6 +211,63 @@ pub async fn run_inlets(store: Store, lifetimes: Lifetimes, stop: watch::Receive
         }
     })
     .await;
+}
+
+/// The waiting room as checkout's admission: while a show's room is armed, an order needs the viewer's own token
+/// (`x-waiting-room-token`) for a place that was not given up. The token stays good for its validity after an order (a
+/// payment declined is tried again without queueing again).
+pub struct RoomAdmission {
+    pub store: Store,
+    pub room: WaitingRoom,
+}
+
+impl Admission for RoomAdmission {
+    fn admit<'a>(
+        &'a self,
+        event_id: &'a str,
+        viewer_id: &'a str,
+        token: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Option<String>, AppError>> {
+        Box::pin(async move {
+            let unavailable = |e: StoreError| AppError::Unavailable(e.into());
+            let room = self.store.waiting_room(event_id).await.map_err(unavailable)?;
+            if !room.is_some_and(|room| room.armed) {
+                return Ok(None);
+            }
+            let refuse = |error: TokenError| {
+                let mut refusal = Refusal::new(RefusalCode::WaitingRoom, error.to_string());
+                refusal.event_id = Some(event_id.to_owned());
+                AppError::refused(axum::http::StatusCode::FORBIDDEN, refusal)
+            };
+            let claims = self
+                .room
+                .verify(token.ok_or(TokenError::Missing).map_err(refuse)?, event_id, Utc::now())
+                .map_err(refuse)?;
+            let place = self
+                .store
+                .waiting_position(event_id, &claims.sub)
+                .await
+                .map_err(unavailable)?;
+            match place {
+                Some(place) if place.viewer_id == viewer_id && place.state != PlaceState::Abandoned => {
+                    Ok(Some(claims.sub))
+                }
+                _ => Err(refuse(TokenError::Invalid)),
+            }
+        })
+    }
+
+    fn completed<'a>(&'a self, event_id: &'a str, place: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(e) = self
+                .store
+                .finish_waiting_position(event_id, place, PlaceState::Completed)
+                .await
+            {
+                tracing::error!(error = %e, "cannot complete the waiting-room place");
+            }
+        })
+    }
 }
 
 /// The lifetimes the configuration gives in seconds (at least 1 s each; the defaults are the AWS solution's: a

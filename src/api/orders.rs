@@ -1,23 +1,37 @@
 //! The shop's calls: `POST /api/orders` (with an Idempotency-Key, so a retried click never orders twice), the
-//! local test provider's `POST /api/orders/{id}/pay`, and `GET /api/orders/{id}`. The page shows what the server says in its own words.
+//! local test provider's `POST /api/orders/{id}/pay`, and `GET /api/orders/{id}`. The request and answer types are
+//! the server's too (`caravan-server` reads and writes these), so the two cannot drift.
 
 use serde::{Deserialize, Serialize};
 
 use crate::api::Refusal;
 
 /// A line of an order, at the price the buyer sees (the server checks it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderLineRequest {
     pub product_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Which variant (size, colour), for a product that has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<String>,
     pub quantity: i64,
+    /// The tax-included unit price the buyer saw.
     pub price: i64,
 }
 
+/// `POST /api/orders`'s body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlaceOrderRequest {
+    pub slug: String,
+    pub lines: Vec<OrderLineRequest>,
+    /// Where the receipt goes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
 /// An order as the server answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlacedOrder {
     pub order_id: String,
@@ -31,18 +45,18 @@ pub struct PlacedOrder {
     /// The local test provider: no money moves.
     pub test_mode: bool,
     /// Shopify: the cart's checkout, where the buyer pays (in a new tab).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_url: Option<String>,
     /// Stripe: the PaymentIntent's client secret, which the Payment Element confirms.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// Stripe: what the Payment Element is loaded with.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe: Option<StripePage>,
 }
 
 /// Stripe's publishable key and Stripe.js (public values).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StripePage {
     pub publishable_key: String,
@@ -61,9 +75,7 @@ pub use browser::{order, pay_with_test_provider, place_order};
 
 #[cfg(feature = "browser")]
 mod browser {
-    use serde::Serialize;
-
-    use super::{OrderAnswer, OrderLineRequest, PlacedOrder};
+    use super::{OrderAnswer, OrderLineRequest, PlaceOrderRequest, PlacedOrder};
     use crate::api::{ApiError, Refusal};
 
     async fn answer(response: gloo_net::http::Response) -> Result<OrderAnswer, ApiError> {
@@ -81,15 +93,6 @@ mod browser {
         }
     }
 
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct PlaceBody<'a> {
-        slug: &'a str,
-        lines: &'a [OrderLineRequest],
-        #[serde(skip_serializing_if = "Option::is_none")]
-        email: Option<&'a str>,
-    }
-
     /// Orders `lines` of the show at `slug`; `key` is this attempt's Idempotency-Key (the same on a retry), and
     /// `waiting_room_token` the viewer's pass while the show's waiting room is armed.
     pub async fn place_order(
@@ -104,7 +107,11 @@ mod browser {
             request = request.header(crate::api::waiting_room::TOKEN_HEADER, token);
         }
         let response = request
-            .json(&PlaceBody { slug, lines, email })
+            .json(&PlaceOrderRequest {
+                slug: slug.to_owned(),
+                lines: lines.to_vec(),
+                email: email.map(str::to_owned),
+            })
             .map_err(|e| ApiError::Network(e.to_string()))?
             .send()
             .await

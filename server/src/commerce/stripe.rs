@@ -28,13 +28,8 @@ impl std::fmt::Debug for Stripe {
     }
 }
 
-/// What the page loads the Payment Element with (both public).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StripePage {
-    pub publishable_key: String,
-    pub js_url: String,
-}
+/// What the page loads the Payment Element with (both public): the page's own type.
+pub use caravan::api::orders::StripePage;
 
 /// What the page needs to confirm the payment with the Payment Element.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -170,7 +170,7 @@ async fn nobody_hoards_with_many_lines_or_many_orders() {
 
     // A viewer's unpaid orders are capped; the next is refused with a code the page explains.
     let mut buyer = String::new();
-    for n in 0..caravan_server::commerce::http::orders::MAX_OPEN_ORDERS {
+    for n in 0..caravan_server::commerce::checkout::MAX_OPEN_ORDERS {
         let response = app
             .client
             .post(app.url("/api/orders"))
