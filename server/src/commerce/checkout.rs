@@ -272,15 +272,19 @@ impl Checkout {
         Ok(Ok(()))
     }
 
-    /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
-    pub async fn own_order(&self, viewer: Option<&Viewer>, id: &str) -> Result<OrderRecord, AppError> {
-        let viewer = viewer.ok_or(AppError::NotFound)?;
-        let order = self
-            .store
+    /// The order `id`, or 404.
+    async fn order(&self, id: &str) -> Result<OrderRecord, AppError> {
+        self.store
             .order(id)
             .await
             .map_err(unavailable)?
-            .ok_or(AppError::NotFound)?;
+            .ok_or(AppError::NotFound)
+    }
+
+    /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
+    pub async fn own_order(&self, viewer: Option<&Viewer>, id: &str) -> Result<OrderRecord, AppError> {
+        let viewer = viewer.ok_or(AppError::NotFound)?;
+        let order = self.order(id).await?;
         let mine = order.viewer_id == viewer.id || viewer.anonymous_id.as_deref() == Some(order.viewer_id.as_str());
         if mine { Ok(order) } else { Err(AppError::NotFound) }
     }
@@ -335,12 +339,7 @@ impl Checkout {
         } else {
             format!("shipped (the operator): {}", shipment.join(" "))
         };
-        let order = self
-            .store
-            .order(id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(AppError::NotFound)?;
+        let order = self.order(id).await?;
         let moved = self
             .store
             .transition_order(id, &[OrderState::Paid], OrderState::Fulfilled, &cause, &[], Utc::now())
