@@ -27,6 +27,13 @@ pub struct Viewer(pub viewer::Viewer, pub NewViewer);
 #[derive(Debug, Default)]
 pub struct NewViewer(Option<HeaderValue>);
 
+impl NewViewer {
+    /// Whether this request made the viewer (it had no cookie).
+    pub fn is_new(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 impl IntoResponseParts for NewViewer {
     type Error = std::convert::Infallible;
 

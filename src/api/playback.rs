@@ -1,12 +1,13 @@
 //! `POST /api/playback/{slug}`: the right to watch, as the player asks for it. The answer's signed cookies are set
-//! by the browser; the page only reads where the stream is, until when, and how to get its keys.
+//! by the browser; the page only reads where the stream is, until when, and how to get its keys. The server writes
+//! these same types.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::api::Refusal;
 
 /// Playback is authorized until `expires_at`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaybackGrant {
     pub manifest_url: String,
@@ -16,12 +17,16 @@ pub struct PlaybackGrant {
 }
 
 /// The license servers of an encrypted stream, by key system; the browser uses the one its CDM supports.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Drm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clearkey: Option<LicenseServer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widevine: Option<LicenseServer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playready: Option<LicenseServer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fairplay: Option<LicenseServer>,
 }
 
@@ -39,12 +44,23 @@ impl Drm {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LicenseServer {
     pub license_url: String,
     /// FairPlay's application certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_url: Option<String>,
+}
+
+impl LicenseServer {
+    /// A license server without a certificate.
+    pub fn at(license_url: String) -> Self {
+        Self {
+            license_url,
+            certificate_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
