@@ -117,7 +117,7 @@ impl Worker {
 mod tests {
     use super::*;
     use crate::store::{
-        EntitlementKind, EntitlementRecord, MailState,
+        At, EntitlementKind, EntitlementRecord, JobState, MailState,
         tests::{TestDatabase, fresh_store},
     };
 
@@ -151,7 +151,7 @@ mod tests {
             .job(&reminders::reminder_key("v1", "evt_demo_paid"))
             .await
             .unwrap();
-        job.expect("a reminder job").0
+        job.expect("a reminder job").state
     }
 
     fn rental(bought: DateTime<Utc>) -> EntitlementRecord {
@@ -250,7 +250,10 @@ mod tests {
         let mut at = t0;
         for attempt in 1..=MAX_ATTEMPTS {
             assert_eq!(worker.run_due(at).await.unwrap(), 0);
-            let (state, run_at) = worker.store.job("bad").await.unwrap().unwrap();
+            let JobState {
+                state,
+                run_at: At(run_at),
+            } = worker.store.job("bad").await.unwrap().unwrap();
             if attempt < MAX_ATTEMPTS {
                 assert_eq!(
                     (state.as_str(), run_at),

@@ -142,11 +142,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
                             .collect(),
                         dead_jobs: dead
                             .into_iter()
-                            .map(|(id, key, attempts, error)| DeadJob {
-                                id,
-                                key,
-                                attempts,
-                                error,
+                            .map(|job| DeadJob {
+                                id: job.id,
+                                key: job.dedupe_key,
+                                attempts: job.attempts,
+                                error: job.last_error,
                             })
                             .collect(),
                     })

@@ -24,16 +24,19 @@ mod products;
 mod replicas;
 mod waiting_room;
 pub use replicas::{Lead, Listener};
-pub use waiting_room::{Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomRecord, RoomSettings};
+pub use waiting_room::{
+    CounterMove, Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomRecord, RoomSettings,
+};
 
 use std::{str::FromStr, time::Duration};
 
-pub use access::{EntitlementKind, EntitlementRecord};
+pub use access::{EntitlementKind, EntitlementRecord, StoredKey};
 pub use events::{Access, EventRecord, EventStatus};
 pub use feed::{FeedPostRecord, FeedSource, NewFeedPost};
-pub use jobs::{DeadJob, Effect, JobRecord, MailRecord, MailState, NewMail};
+pub use jobs::{DeadJob, Effect, JobRecord, JobState, MailRecord, MailState, NewMail};
 pub use orders::{
-    JobStart, LineRequest, NewOrder, ORDER_EXPIRY, OrderLine, OrderRecord, OrderState, PaymentProvider, PlaceError,
+    JobStart, LineRequest, NewOrder, ORDER_EXPIRY, OrderHistoryEntry, OrderLine, OrderRecord, OrderState,
+    OrderTransition, PaymentProvider, PlaceError,
 };
 pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
@@ -199,6 +202,7 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
+                // postgres only
                 sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
@@ -220,6 +224,7 @@ impl Store {
         if path.exists() {
             return Err(StoreError::BackupExists(shown));
         }
+        // sqlite only
         sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
         Ok(())
     }
@@ -350,7 +355,89 @@ pub(crate) mod tests {
         store.ping().await.expect("ping");
     }
 
-    /// The two migration folders build the same tables with the same columns (run in the PostgreSQL pass).
+    /// A column as both backends can describe it: table, name, kind of type (integer, text, real, blob), whether it
+    /// may be null, and its default (casts and quotes' types dropped).
+    type Column = (String, String, String, bool, Option<String>);
+
+    fn type_kind(declared: &str) -> String {
+        let declared = declared.to_ascii_lowercase();
+        let kind = if declared.contains("int") {
+            "integer"
+        } else if declared.contains("char") || declared.contains("text") || declared.contains("clob") {
+            "text"
+        } else if declared.contains("real") || declared.contains("floa") || declared.contains("doub") {
+            "real"
+        } else if declared.contains("blob") || declared.contains("bytea") {
+            "blob"
+        } else {
+            return declared;
+        };
+        kind.to_owned()
+    }
+
+    fn default_value(default: Option<String>) -> Option<String> {
+        default.map(|value| {
+            // PostgreSQL writes `'free'::text` and `(0)::bigint`; SQLite writes `'free'` and `0`.
+            let value = value.split("::").next().unwrap_or_default();
+            value.trim_matches(|c| c == '(' || c == ')').to_owned()
+        })
+    }
+
+    /// Every column of every table, as `Column`s.
+    async fn columns(store: &Store) -> Vec<Column> {
+        let query = match store.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, c.name, c.type, CAST(c.\"notnull\" = 0 AND c.pk = 0 AS INTEGER), c.dflt_value \
+                 FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                 WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%' \
+                 ORDER BY m.name, c.name"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT), CAST(data_type AS TEXT), \
+                 CAST(CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS INTEGER), CAST(column_default AS TEXT) \
+                 FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_%' \
+                 ORDER BY 1, 2"
+            }
+        };
+        let rows: Vec<(String, String, String, i32, Option<String>)> =
+            sqlx::query_as(query).fetch_all(&store.pool).await.expect("columns");
+        rows.into_iter()
+            .map(|(table, name, declared, nullable, default)| {
+                (table, name, type_kind(&declared), nullable == 1, default_value(default))
+            })
+            .collect()
+    }
+
+    /// Every index that is not a primary key's: table, whether unique, and its columns in order (a UNIQUE constraint
+    /// counts as a unique index on both backends).
+    async fn indexes(store: &Store) -> Vec<(String, bool, String)> {
+        let query = match store.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, CAST(il.\"unique\" AS INTEGER), group_concat(ii.name, ',') \
+                 FROM sqlite_master m JOIN pragma_index_list(m.name) il \
+                 JOIN pragma_index_info(il.name) ii \
+                 WHERE m.type = 'table' AND m.name NOT LIKE '\\_%' ESCAPE '\\' AND m.name NOT LIKE 'sqlite%' \
+                 AND il.origin != 'pk' GROUP BY m.name, il.name ORDER BY 1, 2, 3"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(t.relname AS TEXT), CAST(CASE WHEN ix.indisunique THEN 1 ELSE 0 END AS INTEGER), \
+                 CAST(string_agg(a.attname, ',' ORDER BY k.n) AS TEXT) \
+                 FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid \
+                 JOIN pg_namespace ns ON ns.oid = t.relnamespace \
+                 CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n) \
+                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+                 WHERE ns.nspname = 'public' AND NOT ix.indisprimary AND t.relname NOT LIKE '\\_%' \
+                 GROUP BY t.relname, i.relname, ix.indisunique ORDER BY 1, 2, 3"
+            }
+        };
+        let rows: Vec<(String, i32, String)> = sqlx::query_as(query).fetch_all(&store.pool).await.expect("indexes");
+        rows.into_iter()
+            .map(|(table, unique, columns)| (table, unique == 1, columns))
+            .collect()
+    }
+
+    /// The two migration folders build the same schema: the same tables and columns, each column of the same kind of
+    /// type, nullability and default, and the same indexes (run in the PostgreSQL pass).
     #[tokio::test]
     async fn both_backends_build_the_same_schema() {
         if test_backend() != Backend::Postgres {
@@ -358,9 +445,155 @@ pub(crate) mod tests {
         }
         let (sqlite, _a) = fresh_store_on(Backend::Sqlite).await;
         let (postgres, _b) = fresh_store_on(Backend::Postgres).await;
-        let sqlite = schema(&sqlite).await;
-        assert!(sqlite.len() > 100, "{} columns", sqlite.len());
-        assert_eq!(schema(&postgres).await, sqlite);
+        let (sqlite_columns, postgres_columns) = (columns(&sqlite).await, columns(&postgres).await);
+        assert!(sqlite_columns.len() > 100, "{} columns", sqlite_columns.len());
+        let differ: Vec<_> = sqlite_columns
+            .iter()
+            .zip(&postgres_columns)
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| format!("SQLite {a:?}\nPostgreSQL {b:?}"))
+            .collect();
+        assert!(differ.is_empty(), "columns that differ:\n{}", differ.join("\n"));
+        assert_eq!(sqlite_columns.len(), postgres_columns.len());
+        let sqlite_indexes = indexes(&sqlite).await;
+        assert!(sqlite_indexes.len() > 5, "{sqlite_indexes:?}");
+        assert_eq!(indexes(&postgres).await, sqlite_indexes);
+    }
+
+    /// A Rust string literal's text from just after its opening quote (`"…"`, with `\` line continuations and
+    /// escapes), and how many bytes it took; raw strings (`r"…"`, `r#"…"#`) from their `r`.
+    fn string_literal(text: &str) -> Option<(String, usize)> {
+        if let Some(raw) = text.strip_prefix('r') {
+            let hashes = raw.chars().take_while(|c| *c == '#').count();
+            let body = raw[hashes..].strip_prefix('"')?;
+            let end = body.find(&format!("\"{}", "#".repeat(hashes)))?;
+            return Some((body[..end].to_owned(), 1 + hashes + 1 + end + 1 + hashes));
+        }
+        let body = text.strip_prefix('"')?;
+        let mut out = String::new();
+        let mut chars = body.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '"' => return Some((out, at + 2)),
+                '\\' => match chars.next()?.1 {
+                    '\n' => {
+                        while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                            chars.next();
+                        }
+                    }
+                    'n' => out.push('\n'),
+                    't' => out.push('\t'),
+                    other => out.push(other),
+                },
+                c => out.push(c),
+            }
+        }
+        None
+    }
+
+    /// Every SQL statement of the store's sources (tests excluded): where it is, its text (a `format!`'s `{NAME}`s
+    /// filled from the `const NAME: &str`s of its file), and the one backend it is for when a `// postgres only` or
+    /// `// sqlite only` comment precedes it. Panics on a statement it cannot read: a statement no test can prepare
+    /// is not allowed.
+    fn statements() -> Vec<(String, String, Option<Backend>)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![dir.join("store.rs")];
+        files.extend(
+            std::fs::read_dir(dir.join("store"))
+                .unwrap()
+                .flatten()
+                .map(|entry| entry.path())
+                .filter(|path| path.extension().is_some_and(|e| e == "rs")),
+        );
+        let mut found = Vec::new();
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let mut constants = std::collections::HashMap::new();
+            let mut rest = code;
+            while let Some(at) = rest.find("const ") {
+                rest = &rest[at + 6..];
+                let ident: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let Some(value) = rest.find(": &str =").map(|at| rest[at + 8..].trim_start()) else {
+                    continue;
+                };
+                if let Some((text, _)) = string_literal(value) {
+                    constants.insert(ident, text);
+                }
+            }
+            let mut rest = code;
+            while let Some(at) = rest.find("sqlx::query") {
+                let before = &rest[..at];
+                rest = &rest[at + "sqlx::query".len()..];
+                let mut call = rest.trim_start_matches("_as").trim_start_matches("_scalar");
+                if let Some(turbofish) = call.strip_prefix("::<") {
+                    call = &turbofish[turbofish.find(">(").map_or(0, |end| end + 1)..];
+                }
+                let Some(after) = call.strip_prefix('(') else {
+                    continue;
+                };
+                rest = after;
+                let line = code.len() - rest.len();
+                let line = code[..line].lines().count();
+                let here = format!("{name}:{line}");
+                let only = before.lines().rev().take(3).find_map(|l| {
+                    if l.contains("// postgres only") {
+                        Some(Backend::Postgres)
+                    } else if l.contains("// sqlite only") {
+                        Some(Backend::Sqlite)
+                    } else {
+                        None
+                    }
+                });
+                let argument = rest.trim_start();
+                let sql = if let Some(template) = argument.strip_prefix("&format!(") {
+                    let (template, _) = string_literal(template.trim_start())
+                        .unwrap_or_else(|| panic!("{here}: a format! of a string literal"));
+                    let mut filled = template.clone();
+                    for (ident, value) in &constants {
+                        filled = filled.replace(&format!("{{{ident}}}"), value);
+                    }
+                    assert!(
+                        !filled.contains('{'),
+                        "{here}: a statement with a placeholder no constant of the file fills: {template}"
+                    );
+                    filled
+                } else {
+                    string_literal(argument)
+                        .unwrap_or_else(|| panic!("{here}: a statement that is neither a literal nor a format!"))
+                        .0
+                };
+                found.push((here, sql, only));
+            }
+        }
+        found
+    }
+
+    #[tokio::test]
+    async fn every_statement_prepares_against_the_schema() {
+        let (store, _db) = fresh_store().await;
+        let statements = statements();
+        assert!(statements.len() > 100, "{} statements", statements.len());
+        let mut conn = store.pool.acquire().await.unwrap();
+        let mut failures = Vec::new();
+        for (here, sql, only) in &statements {
+            if only.is_some_and(|only| only != store.backend) {
+                continue;
+            }
+            if let Err(e) = (&mut *conn).prepare(sql.as_str()).await {
+                failures.push(format!("{here}: {e}\n    {sql}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "statements the schema refuses ({:?}):\n{}",
+            store.backend,
+            failures.join("\n")
+        );
     }
 
     #[test]

@@ -201,7 +201,8 @@ pub async fn run_inlets(store: Store, lifetimes: Lifetimes, stop: watch::Receive
             while !crate::lead::stopped_within(&mut quit, INLET_TICK).await {
                 match store.run_inlets(Utc::now(), lifetimes).await {
                     Ok(moved) => {
-                        for (event_id, counter) in moved {
+                        for moved in moved {
+                            let (event_id, counter) = (moved.event_id, moved.serving_counter);
                             tracing::info!(%event_id, counter, "the waiting room let people in");
                         }
                     }

@@ -30,6 +30,13 @@ pub struct EntitlementRecord {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A content key of an event (hex), as the license server hands it out.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredKey {
+    pub key_id: String,
+    pub key: String,
+}
+
 impl Store {
     /// Gives (or renews) a viewer's entitlement to an event.
     pub async fn grant(&self, entitlement: &EntitlementRecord) -> Result<(), StoreError> {
@@ -108,12 +115,12 @@ impl Store {
     }
 
     /// The event's keys among `key_ids` (hex), as (key id, key).
-    pub async fn content_keys(&self, event_id: &str, key_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
-        let all: Vec<(String, String)> = sqlx::query_as("SELECT key_id, key FROM content_keys WHERE event_id = $1")
+    pub async fn content_keys(&self, event_id: &str, key_ids: &[String]) -> Result<Vec<StoredKey>, StoreError> {
+        let all: Vec<StoredKey> = sqlx::query_as("SELECT key_id, key FROM content_keys WHERE event_id = $1")
             .bind(event_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(all.into_iter().filter(|(id, _)| key_ids.contains(id)).collect())
+        Ok(all.into_iter().filter(|key| key_ids.contains(&key.key_id)).collect())
     }
 
     /// The ids (hex) of the event's content keys.
@@ -204,7 +211,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             keys,
-            [("aa".to_string(), "11".to_string())],
+            [StoredKey {
+                key_id: "aa".into(),
+                key: "11".into()
+            }],
             "only the event's own keys"
         );
         assert_eq!(store.content_key_ids("evt_demo_paid").await.unwrap(), ["aa"]);

@@ -65,8 +65,21 @@ pub enum Effect {
     },
 }
 
-/// A job that failed for good, for the console: (id, dedupe key, attempts, last error).
-pub type DeadJob = (i64, String, i64, Option<String>);
+/// A job that failed for good, for the console.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeadJob {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+/// Where a job is: its state (`pending`, `done`, `cancelled`, `failed`) and when it runs.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobState {
+    pub state: String,
+    pub run_at: At,
+}
 
 /// See [`Store::schedule_job`]; inside the caller's transaction.
 pub(super) async fn schedule_job_in(
@@ -144,21 +157,29 @@ impl Store {
     ) -> Result<Option<JobRecord>, StoreError> {
         // On PostgreSQL, workers of several replicas claim at once: each skips the rows another has locked, where
         // without it both would pick the same job, the second waiting for the first and then claiming it again.
-        let skip_claimed = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        let claim = match self.backend {
+            // sqlite only
+            Backend::Sqlite => sqlx::query_as(
+                "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id = ( \
+                     SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2 \
+                     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at, id LIMIT 1) \
+                 RETURNING id, kind, payload, run_at, attempts",
+            ),
+            // postgres only
+            Backend::Postgres => sqlx::query_as(
+                "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id = ( \
+                     SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2 \
+                     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at, id LIMIT 1 \
+                     FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, payload, run_at, attempts",
+            ),
         };
-        Ok(sqlx::query_as(&format!(
-            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id = ( \
-                 SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $2 \
-                 AND (locked_until IS NULL OR locked_until <= $3) ORDER BY run_at, id LIMIT 1{skip_claimed}) \
-             RETURNING id, kind, payload, run_at, attempts",
-        ))
-        .bind(At(now + lease))
-        .bind(At(now))
-        .bind(At(now))
-        .fetch_optional(&self.pool)
-        .await?)
+        Ok(claim
+            .bind(At(now + lease))
+            .bind(At(now))
+            .bind(At(now))
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     /// Finishes a claimed job as `state` ("done" or "cancelled"), writing its `effect` in the same transaction: the
@@ -259,12 +280,11 @@ impl Store {
     }
 
     /// The state and time of the job `dedupe_key`.
-    pub async fn job(&self, dedupe_key: &str) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
-        let job: Option<(String, At)> = sqlx::query_as("SELECT state, run_at FROM jobs WHERE dedupe_key = $1")
+    pub async fn job(&self, dedupe_key: &str) -> Result<Option<JobState>, StoreError> {
+        Ok(sqlx::query_as("SELECT state, run_at FROM jobs WHERE dedupe_key = $1")
             .bind(dedupe_key)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(job.map(|(state, At(run_at))| (state, run_at)))
+            .await?)
     }
 
     /// The newest mail first.
@@ -349,7 +369,7 @@ mod tests {
             .unwrap();
         assert_eq!(store.claim_due_job(due + lease * 5, lease).await.unwrap(), None);
         assert_eq!(store.outbox(10).await.unwrap().len(), 1);
-        assert_eq!(store.job("a").await.unwrap().unwrap().0, "done");
+        assert_eq!(store.job("a").await.unwrap().unwrap().state, "done");
     }
 
     #[tokio::test]
@@ -366,7 +386,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             store.job("a").await.unwrap().unwrap(),
-            ("pending".to_string(), t0 + Duration::hours(2)),
+            JobState {
+                state: "pending".into(),
+                run_at: At(t0 + Duration::hours(2))
+            },
             "scheduling again revives and moves it"
         );
     }

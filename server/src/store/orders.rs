@@ -159,22 +159,72 @@ async fn order_in(conn: &mut AnyConnection, id: &str) -> Result<Option<OrderReco
         .await
 }
 
-/// Takes `quantity` from the stock of the row `id` of `table` (`products` or `product_variants`) when that many are
-/// left: the stock left then, or `None` (nothing taken).
-async fn take_stock(
-    tx: &mut AnyConnection,
-    table: &'static str,
-    id: &str,
-    quantity: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "UPDATE {table} SET stock = stock - $1 WHERE id = $2 AND stock >= $3 RETURNING stock"
-    ))
-    .bind(quantity)
-    .bind(id)
-    .bind(quantity)
-    .fetch_optional(tx)
-    .await
+/// A move of an order from one state to another, and why.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderTransition {
+    /// `None` for the order's first state.
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub cause: String,
+}
+
+/// An entry of a buyer's order history.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderHistoryEntry {
+    pub order_id: String,
+    pub summary: String,
+}
+
+/// The order an `Idempotency-Key` placed before, and the hash of its request.
+#[derive(sqlx::FromRow)]
+struct EarlierOrder {
+    id: String,
+    request_hash: String,
+}
+
+/// A product as an order line needs it.
+#[derive(sqlx::FromRow)]
+struct ProductForSale {
+    title: String,
+    price: i64,
+    currency: String,
+    tax_rate_bp: i64,
+    stock: i64,
+}
+
+/// A variant as an order line needs it.
+#[derive(sqlx::FromRow)]
+struct VariantForSale {
+    id: String,
+    title: String,
+    price: i64,
+    stock: i64,
+}
+
+/// Where stock is counted: a product's own, or a variant's.
+#[derive(Debug, Clone, Copy)]
+enum Stock {
+    Product,
+    Variant,
+}
+
+/// Takes `quantity` from the stock of the product or variant `id` when that many are left: the stock left then, or
+/// `None` (nothing taken).
+async fn take_stock(tx: &mut AnyConnection, of: Stock, id: &str, quantity: i64) -> Result<Option<i64>, sqlx::Error> {
+    let statement = match of {
+        Stock::Product => {
+            sqlx::query_scalar("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $3 RETURNING stock")
+        }
+        Stock::Variant => sqlx::query_scalar(
+            "UPDATE product_variants SET stock = stock - $1 WHERE id = $2 AND stock >= $3 RETURNING stock",
+        ),
+    };
+    statement
+        .bind(quantity)
+        .bind(id)
+        .bind(quantity)
+        .fetch_optional(tx)
+        .await
 }
 
 impl Store {
@@ -184,17 +234,17 @@ impl Store {
     /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
         let mut tx = self.write_transaction().await?;
-        let earlier: Option<(String, String)> =
+        let earlier: Option<EarlierOrder> =
             sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = $1 AND idempotency_key = $2")
                 .bind(&new.viewer_id)
                 .bind(&new.idempotency_key)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if let Some((id, hash)) = earlier {
-            if hash != new.request_hash {
+        if let Some(earlier) = earlier {
+            if earlier.request_hash != new.request_hash {
                 return Err(PlaceError::KeyReused);
             }
-            let order = order_in(&mut tx, &id).await?.ok_or(PlaceError::KeyReused)?;
+            let order = order_in(&mut tx, &earlier.id).await?.ok_or(PlaceError::KeyReused)?;
             return Err(PlaceError::Replay(Box::new(order)));
         }
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE viewer_id = $1 AND state = $2")
@@ -209,20 +259,25 @@ impl Store {
         let mut sold_out = Vec::new();
         let mut currency: Option<String> = None;
         for request in &new.lines {
-            let product: Option<(String, i64, String, i64, i64)> = sqlx::query_as(
+            let product: Option<ProductForSale> = sqlx::query_as(
                 "SELECT title, price, currency, tax_rate_bp, stock FROM products WHERE id = $1 AND event_id = $2",
             )
             .bind(&request.product_id)
             .bind(&new.event_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let (title, price, product_currency, tax_rate_bp, stock) =
-                product.ok_or_else(|| PlaceError::UnknownProduct(request.product_id.clone()))?;
+            let ProductForSale {
+                title,
+                price,
+                currency: product_currency,
+                tax_rate_bp,
+                stock,
+            } = product.ok_or_else(|| PlaceError::UnknownProduct(request.product_id.clone()))?;
             if currency.get_or_insert_with(|| product_currency.clone()) != &product_currency {
                 return Err(PlaceError::MixedCurrencies);
             }
             // A product with variants is ordered by variant: its title, price and stock.
-            let variant: Option<(String, String, i64, i64)> = match &request.variant_id {
+            let variant: Option<VariantForSale> = match &request.variant_id {
                 None => None,
                 Some(variant_id) => Some(
                     sqlx::query_as(
@@ -251,7 +306,7 @@ impl Store {
                 }
             }
             let (title, price, stock) = match &variant {
-                Some((_, variant_title, price, stock)) => (format!("{title} ({variant_title})"), *price, *stock),
+                Some(variant) => (format!("{title} ({})", variant.title), variant.price, variant.stock),
                 None => (title, price, stock),
             };
             if price != request.expected_price {
@@ -269,13 +324,13 @@ impl Store {
             if new.provider.counts_stock_here() {
                 // The variant's stock first (its choice showing sold out changes the product for viewers), then the
                 // product's, which is the sum of its variants'.
-                if let Some((variant_id, ..)) = &variant {
-                    let left = take_stock(&mut tx, "product_variants", variant_id, request.quantity).await?;
+                if let Some(variant) = &variant {
+                    let left = take_stock(&mut tx, Stock::Variant, &variant.id, request.quantity).await?;
                     if left.ok_or_else(sold_out_error)? == 0 {
                         sold_out.push(request.product_id.clone());
                     }
                 }
-                let left = take_stock(&mut tx, "products", &request.product_id, request.quantity).await?;
+                let left = take_stock(&mut tx, Stock::Product, &request.product_id, request.quantity).await?;
                 if left.ok_or_else(sold_out_error)? == 0 {
                     sold_out.push(request.product_id.clone());
                 }
@@ -404,16 +459,22 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             // The variants' stock and the products' (their sum) come back together.
-            for (table, line_column) in [("product_variants", "variant_id"), ("products", "product_id")] {
-                sqlx::query(&format!(
-                    "UPDATE {table} SET stock = stock + (SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM order_lines \
-                     WHERE order_id = $1 AND {line_column} = {table}.id) \
-                     WHERE id IN (SELECT {line_column} FROM order_lines WHERE order_id = $1)"
-                ))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
+            sqlx::query(
+                "UPDATE product_variants SET stock = stock + (SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) \
+                 FROM order_lines WHERE order_id = $1 AND variant_id = product_variants.id) \
+                 WHERE id IN (SELECT variant_id FROM order_lines WHERE order_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE products SET stock = stock + (SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) \
+                 FROM order_lines WHERE order_id = $1 AND product_id = products.id) \
+                 WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         record_transition(&mut tx, id, Some(order.state), to, cause, now).await?;
         if order.state == OrderState::Created {
@@ -480,7 +541,7 @@ impl Store {
     }
 
     /// The order's moves, oldest first: (from, to, cause).
-    pub async fn order_transitions(&self, id: &str) -> Result<Vec<(Option<String>, String, String)>, StoreError> {
+    pub async fn order_transitions(&self, id: &str) -> Result<Vec<OrderTransition>, StoreError> {
         Ok(
             sqlx::query_as("SELECT from_state, to_state, cause FROM order_transitions WHERE order_id = $1 ORDER BY id")
                 .bind(id)
@@ -489,8 +550,8 @@ impl Store {
         )
     }
 
-    /// The buyer's order history, newest first: (order id, summary).
-    pub async fn order_history(&self, viewer_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    /// The buyer's order history, newest first.
+    pub async fn order_history(&self, viewer_id: &str) -> Result<Vec<OrderHistoryEntry>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT order_id, summary FROM order_history WHERE viewer_id = $1 ORDER BY added_at DESC, order_id",
         )
@@ -654,12 +715,16 @@ mod tests {
         assert_eq!(
             moves,
             [
-                (None, "created".to_string(), "placed".to_string()),
-                (
-                    Some("created".to_string()),
-                    "failed".to_string(),
-                    "card declined".to_string()
-                )
+                OrderTransition {
+                    from_state: None,
+                    to_state: "created".into(),
+                    cause: "placed".into()
+                },
+                OrderTransition {
+                    from_state: Some("created".into()),
+                    to_state: "failed".into(),
+                    cause: "card declined".into()
+                }
             ]
         );
     }

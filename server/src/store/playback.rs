@@ -19,7 +19,7 @@ pub struct PlaybackDelta {
 }
 
 /// An event's playback, as the console shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct PlaybackStats {
     /// Page views that started playback.
     pub plays: i64,
@@ -71,24 +71,18 @@ impl Store {
     }
 
     pub async fn playback_stats(&self, event_id: &str, now: DateTime<Utc>) -> Result<PlaybackStats, StoreError> {
-        let (plays, watching, watched_ms, rebuffers, errors): (i64, i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*) FILTER (WHERE plays > 0), \
-                    COUNT(*) FILTER (WHERE playing = 1 AND last_seen_at >= $2), \
-                    CAST(COALESCE(SUM(watched_ms), 0) AS BIGINT), CAST(COALESCE(SUM(rebuffers), 0) AS BIGINT), \
-                    CAST(COALESCE(SUM(errors), 0) AS BIGINT) \
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE plays > 0) AS plays, \
+                    COUNT(*) FILTER (WHERE playing = 1 AND last_seen_at >= $2) AS watching, \
+                    CAST(COALESCE(SUM(watched_ms), 0) AS BIGINT) AS watched_ms, \
+                    CAST(COALESCE(SUM(rebuffers), 0) AS BIGINT) AS rebuffers, \
+                    CAST(COALESCE(SUM(errors), 0) AS BIGINT) AS errors \
              FROM playback_sessions WHERE event_id = $1",
         )
         .bind(event_id)
         .bind(At(now - WATCHING_WINDOW))
         .fetch_one(&self.pool)
-        .await?;
-        Ok(PlaybackStats {
-            plays,
-            watching,
-            watched_ms,
-            rebuffers,
-            errors,
-        })
+        .await?)
     }
 }
 

@@ -89,6 +89,7 @@ impl Store {
             format!("{BY_REFERENCE}{id}")
         };
         // `pg_notify` returns void, which the Any driver cannot read: selected from, it is a row of nothing.
+        // postgres only
         sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
             .bind(channel)
             .bind(payload)
@@ -117,6 +118,7 @@ impl Store {
         }
         // A connection of its own, out of the pool: the session lock lives as long as it does.
         let mut holder = self.pool.acquire().await?.detach();
+        // postgres only
         let (taken,): (i64,) = sqlx::query_as("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)")
             .bind(lock_key(task))
             .fetch_one(&mut holder)

@@ -132,6 +132,24 @@ impl PositionRecord {
 const ROOM_COLUMNS: &str = "event_id, armed, inlet, inlet_size, serving_counter, last_number";
 const POSITION_COLUMNS: &str = "request_id, event_id, viewer_id, queue_number, entered_at, served_at, token_at, state";
 
+/// An armed room that lets people in by itself, as its inlet reads it.
+#[derive(sqlx::FromRow)]
+struct MovingRoom {
+    event_id: String,
+    inlet: Inlet,
+    inlet_size: i64,
+    serving_counter: i64,
+    last_number: i64,
+    inlet_at: MaybeAt,
+}
+
+/// A room whose serving counter an inlet moved, and where to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterMove {
+    pub event_id: String,
+    pub serving_counter: i64,
+}
+
 impl Store {
     /// The room of `event_id`, when it has one.
     pub async fn waiting_room(&self, event_id: &str) -> Result<Option<RoomRecord>, StoreError> {
@@ -305,16 +323,24 @@ impl Store {
 
     /// Lets people in where a room moves by itself (`max_size`, `per_minute`): the rooms whose counter moved, and
     /// where to. Run by one replica at a time (the waiting room's lead).
-    pub async fn run_inlets(&self, now: DateTime<Utc>, lifetimes: Lifetimes) -> Result<Vec<(String, i64)>, StoreError> {
+    pub async fn run_inlets(&self, now: DateTime<Utc>, lifetimes: Lifetimes) -> Result<Vec<CounterMove>, StoreError> {
         let mut tx = self.write_transaction().await?;
-        let rooms: Vec<(String, Inlet, i64, i64, i64, MaybeAt)> = sqlx::query_as(
+        let rooms: Vec<MovingRoom> = sqlx::query_as(
             "SELECT event_id, inlet, inlet_size, serving_counter, last_number, inlet_at FROM waiting_rooms \
              WHERE armed = 1 AND inlet <> 'manual'",
         )
         .fetch_all(&mut *tx)
         .await?;
         let mut moved = Vec::new();
-        for (event_id, inlet, size, counter, last_number, MaybeAt(inlet_at)) in rooms {
+        for room in rooms {
+            let MovingRoom {
+                event_id,
+                inlet,
+                inlet_size: size,
+                serving_counter: counter,
+                last_number,
+                inlet_at: MaybeAt(inlet_at),
+            } = room;
             // How many may go in now; the counter may run ahead of the numbers given by that much (newcomers then
             // go straight in), and never further.
             let free = match inlet {
@@ -341,7 +367,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             mark_served(&mut tx, &event_id, target, now).await?;
-            moved.push((event_id, target));
+            moved.push(CounterMove {
+                event_id,
+                serving_counter: target,
+            });
         }
         tx.commit().await?;
         Ok(moved)
@@ -426,6 +455,13 @@ async fn mark_served(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn counter(serving_counter: i64) -> CounterMove {
+        CounterMove {
+            event_id: "evt_demo".into(),
+            serving_counter,
+        }
+    }
     use crate::store::tests::fresh_store;
 
     const LIFETIMES: Lifetimes = Lifetimes {
@@ -546,25 +582,16 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert_eq!(
-            store.run_inlets(now, LIFETIMES).await.unwrap(),
-            [("evt_demo".to_string(), 3)]
-        );
+        assert_eq!(store.run_inlets(now, LIFETIMES).await.unwrap(), [counter(3)]);
         assert_eq!(store.run_inlets(now, LIFETIMES).await.unwrap(), [], "checkout is full");
         store
             .finish_waiting_position("evt_demo", "r0", PlaceState::Completed)
             .await
             .unwrap();
-        assert_eq!(
-            store.run_inlets(now, LIFETIMES).await.unwrap(),
-            [("evt_demo".to_string(), 4)]
-        );
+        assert_eq!(store.run_inlets(now, LIFETIMES).await.unwrap(), [counter(4)]);
         // Places served and never claimed lapse and free theirs.
         let later = now + Duration::minutes(16);
-        assert_eq!(
-            store.run_inlets(later, LIFETIMES).await.unwrap(),
-            [("evt_demo".to_string(), 7)]
-        );
+        assert_eq!(store.run_inlets(later, LIFETIMES).await.unwrap(), [counter(7)]);
         // The counter ran ahead of the numbers by the free room (3): newcomers go straight in, up to it.
         let newcomer = store
             .enter_waiting_room("evt_demo", "v9", "r9", later, LIFETIMES)
@@ -586,19 +613,13 @@ mod tests {
                 .await
                 .unwrap();
         }
-        assert_eq!(
-            store.run_inlets(now, LIFETIMES).await.unwrap(),
-            [("evt_demo".to_string(), 2)]
-        );
+        assert_eq!(store.run_inlets(now, LIFETIMES).await.unwrap(), [counter(2)]);
         assert_eq!(
             store.run_inlets(now + Duration::seconds(30), LIFETIMES).await.unwrap(),
             []
         );
         let minute = now + Duration::seconds(61);
-        assert_eq!(
-            store.run_inlets(minute, LIFETIMES).await.unwrap(),
-            [("evt_demo".to_string(), 4)]
-        );
+        assert_eq!(store.run_inlets(minute, LIFETIMES).await.unwrap(), [counter(4)]);
 
         store
             .configure_waiting_room("evt_demo", settings(false, Inlet::PerMinute, 2), now)

@@ -118,7 +118,7 @@ async fn an_unpaid_order_gives_its_stock_back_when_its_hold_ends_announced_live(
     assert!(
         moves
             .iter()
-            .any(|(_, to, cause)| to == "failed" && cause.contains("expired")),
+            .any(|m| m.to_state == "failed" && m.cause.contains("expired")),
         "{moves:?}"
     );
     // Once is all: the job is done.

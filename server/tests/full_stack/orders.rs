@@ -263,10 +263,10 @@ async fn a_step_that_keeps_failing_is_a_dead_letter_the_operator_retries() {
         now += chrono::Duration::hours(3);
     }
     let dead = app.store.dead_jobs(10).await.unwrap();
-    let keys: Vec<&str> = dead.iter().map(|(_, key, _, _)| key.as_str()).collect();
+    let keys: Vec<&str> = dead.iter().map(|job| job.dedupe_key.as_str()).collect();
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert!(keys.contains(&format!("order_step:{id}:fulfilment_export").as_str()));
-    assert_eq!(dead[0].2, 8, "tried 8 times");
+    assert_eq!(dead[0].attempts, 8, "tried 8 times");
     assert_eq!(app.store.outbox(10).await.unwrap().len(), 0, "no address, no mail");
 
     // The console lists them; its retry button runs them again, now that the folder can be made.
@@ -275,13 +275,13 @@ async fn a_step_that_keeps_failing_is_a_dead_letter_the_operator_retries() {
     assert!(html.contains("Failed background work") && html.contains(&format!("order_step:{id}:fulfilment_export")));
     assert!(html.contains("accounting export"), "the last error is shown");
     std::fs::remove_file(&exports).unwrap();
-    for (job, ..) in &dead {
+    for job in &dead {
         let response = app
             .client
             .post(app.url("/api/console/retry_job"))
             .header("cookie", &operator)
             .header("accept", "application/json")
-            .form(&[("id", job.to_string())])
+            .form(&[("id", job.id.to_string())])
             .send()
             .await
             .unwrap();
@@ -291,7 +291,7 @@ async fn a_step_that_keeps_failing_is_a_dead_letter_the_operator_retries() {
         .client
         .post(app.url("/api/console/retry_job"))
         .header("accept", "application/json")
-        .form(&[("id", dead[0].0.to_string())])
+        .form(&[("id", dead[0].id.to_string())])
         .send()
         .await
         .unwrap();

@@ -32,7 +32,7 @@ async fn steps_done(store: &Store, orders: &[String]) -> usize {
             "accounting_export",
         ] {
             let job = store.job(&format!("order_step:{order}:{step}")).await.unwrap();
-            done += usize::from(job.is_some_and(|(state, _)| state == "done"));
+            done += usize::from(job.is_some_and(|job| job.state == "done"));
         }
     }
     done

@@ -113,16 +113,17 @@ async fn a_rental_reminder_survives_a_restart_and_goes_out_by_smtp() {
     let granted = app.store.entitlement(&viewer, "evt_demo_paid").await.unwrap().unwrap();
     let end = granted.expires_at.unwrap();
     let key = reminder_key(&viewer, "evt_demo_paid");
+    let job = app.store.job(&key).await.unwrap().unwrap();
     assert_eq!(
-        app.store.job(&key).await.unwrap().unwrap(),
-        ("pending".to_string(), end - chrono::Duration::hours(5))
+        (job.state.as_str(), job.run_at.0),
+        ("pending", end - chrono::Duration::hours(5))
     );
 
     // A restart keeps it.
     let (stopped, dir) = app.shut_down().await;
     stopped.unwrap();
     let app = TestApp::spawn_in_configured(dir, |config| with_smtp(config, port)).await;
-    assert_eq!(app.store.job(&key).await.unwrap().unwrap().0, "pending");
+    assert_eq!(app.store.job(&key).await.unwrap().unwrap().state, "pending");
 
     // The clock reaches 5 h before the end (injected: this worker runs what is due then). The mail is queued, and
     // the server's own worker sends it.
@@ -156,7 +157,7 @@ async fn a_rental_reminder_survives_a_restart_and_goes_out_by_smtp() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(app.store.outbox(1).await.unwrap()[0].state.as_str(), "sent");
-    assert_eq!(app.store.job(&key).await.unwrap().unwrap().0, "done");
+    assert_eq!(app.store.job(&key).await.unwrap().unwrap().state, "done");
     assert!(
         tokio::time::timeout(Duration::from_millis(300), delivered.recv())
             .await
@@ -179,7 +180,7 @@ async fn a_refund_cancels_the_reminder_and_the_console_lists_held_mail() {
         "nothing left to take back"
     );
     let key = reminder_key(&viewer, "evt_demo_paid");
-    assert_eq!(app.store.job(&key).await.unwrap().unwrap().0, "cancelled");
+    assert_eq!(app.store.job(&key).await.unwrap().unwrap().state, "cancelled");
     assert_eq!(
         app.client
             .delete(app.url("/api/admin/entitlements"))

@@ -117,13 +117,13 @@ async fn stripe_events_move_orders_once_and_forgeries_change_nothing() {
     }
     let moves = app.store.order_transitions(&order).await.unwrap();
     assert_eq!(moves.len(), 2, "{moves:?}");
-    assert_eq!(moves[1].2, "stripe payment_intent.succeeded (evt_1)");
+    assert_eq!(moves[1].cause, "stripe payment_intent.succeeded (evt_1)");
     let pipeline = app
         .store
         .job(&format!("order_step:{order}:confirmation_email"))
         .await
         .unwrap();
-    assert_eq!(pipeline.map(|(state, _)| state).as_deref(), Some("pending"));
+    assert_eq!(pipeline.map(|job| job.state).as_deref(), Some("pending"));
 
     // A late failure does not unpay it; a refund refunds it.
     let failed = stripe_event("evt_2", "payment_intent.payment_failed", json!({ "id": "pi_123" }));

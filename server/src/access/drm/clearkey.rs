@@ -82,8 +82,9 @@ async fn license(
     }
     let keys: Vec<_> = keys
         .iter()
-        .filter_map(|(kid, key)| {
-            Some(json!({ "kty": "oct", "kid": URL_SAFE_NO_PAD.encode(unhex(kid)?), "k": URL_SAFE_NO_PAD.encode(unhex(key)?) }))
+        .filter_map(|stored| {
+            let (kid, key) = (unhex(&stored.key_id)?, unhex(&stored.key)?);
+            Some(json!({ "kty": "oct", "kid": URL_SAFE_NO_PAD.encode(kid), "k": URL_SAFE_NO_PAD.encode(key) }))
         })
         .collect();
     let session_type = request.session_type.unwrap_or_else(|| "temporary".into());

@@ -113,7 +113,7 @@ async fn show(
         .collect();
     body["history"] = moves
         .iter()
-        .map(|(from, to, cause)| json!({ "from": from, "to": to, "cause": cause }))
+        .map(|m| json!({ "from": m.from_state, "to": m.to_state, "cause": m.cause }))
         .collect();
     Ok(Json(body).into_response())
 }
