@@ -120,6 +120,7 @@ impl Feed {
     }
 
     /// The operator's post, stored and sent to every page (`postFeed`). `author` defaults to "Host".
+    #[tracing::instrument(skip(self, text_in, author), fields(show = %event_id))]
     pub async fn post_local(
         &self,
         event_id: &str,
@@ -162,6 +163,7 @@ impl Feed {
     }
 
     /// Hides a post of the show on every page (`hideFeedPost`); `None` when the show has no such post.
+    #[tracing::instrument(skip(self))]
     pub async fn hide(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let hidden = self.store.hide_feed_post(event_id, post_id).await?;
         if let Some(post) = &hidden {
@@ -171,6 +173,7 @@ impl Feed {
     }
 
     /// Sends a stored post to every page again (`publishFeedPost`); `None` when the show has no such post.
+    #[tracing::instrument(skip(self))]
     pub async fn publish(&self, event_id: &str, post_id: &str) -> Result<Option<FeedPostRecord>, StoreError> {
         let post = self.store.feed_post(event_id, post_id).await?;
         if let Some(post) = &post {
@@ -182,6 +185,7 @@ impl Feed {
 
     /// Stores what a poll read (and its cursor) and sends the new posts to every page, oldest first (at most the
     /// newest `MAX_PUBLISHED_PER_POLL`); how many were new.
+    #[tracing::instrument(skip(self, polled), fields(posts = polled.posts.len()))]
     pub async fn take(&self, event_id: &str, source: FeedSource, polled: &Polled) -> Result<usize, StoreError> {
         if polled.posts.is_empty() && polled.cursor.is_none() {
             return Ok(0);

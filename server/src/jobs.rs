@@ -9,6 +9,7 @@
 use std::{sync::Arc, time::Duration as StdDuration};
 
 use chrono::{DateTime, Duration, Utc};
+use tracing::Instrument;
 
 use crate::{
     access::reminders::{self, RENTAL_REMINDER},
@@ -18,7 +19,7 @@ use crate::{
         stripe::Stripe,
     },
     mail::Mailer,
-    store::{Effect, ORDER_EXPIRY, Store, StoreError},
+    store::{Effect, JobRecord, ORDER_EXPIRY, Store, StoreError},
 };
 
 /// How long a claimed job is a worker's before another may take it.
@@ -51,41 +52,51 @@ impl Worker {
     pub async fn run_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut finished = 0;
         while let Some(job) = self.store.claim_due_job(now, LEASE).await? {
-            let outcome = match job.kind.as_str() {
-                RENTAL_REMINDER => reminders::run(
-                    &self.store,
-                    &self.site_url,
-                    self.mailer.new_mail_state(),
-                    &job.payload,
-                    now,
-                )
-                .await
-                .map(|mail| mail.map_or(Outcome::Cancelled, |mail| Outcome::Done(Some(Effect::Mail(mail))))),
-                ORDER_STEP => self
-                    .pipeline()
-                    .run(&job.payload, self.mailer.new_mail_state())
-                    .await
-                    .map(Outcome::Done),
-                ORDER_EXPIRY => match expiry::run(&self.store, self.stripe.as_ref(), &job.payload, now).await {
-                    Ok(Expired::Yes) => Ok(Outcome::Done(None)),
-                    Ok(Expired::No) => Ok(Outcome::Cancelled),
-                    Err(error) => Err(error),
-                },
-                other => Err(format!("unknown job kind {other}")),
-            };
-            match outcome {
-                Ok(Outcome::Done(effect)) => self.store.finish_job(job.id, "done", effect.as_ref(), now).await?,
-                Ok(Outcome::Cancelled) => self.store.finish_job(job.id, "cancelled", None, now).await?,
-                Err(error) => {
-                    tracing::warn!(job = job.id, kind = %job.kind, %error, "job failed");
-                    let retry_at = (job.attempts < MAX_ATTEMPTS).then(|| now + Duration::minutes(1 << job.attempts));
-                    self.store.job_attempt_failed(job.id, &error, retry_at, now).await?;
-                    continue;
-                }
+            // Each job in a span of its own: its id, kind and attempt (never its payload, which holds addresses).
+            let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+            if self.run_one(&job, now).instrument(span).await? {
+                finished += 1;
             }
-            finished += 1;
         }
         Ok(finished)
+    }
+
+    /// Runs one claimed job, each kind by the capability that owns it, and records how it went: whether it finished
+    /// (done, or nothing left to do), or failed and waits for its retry.
+    async fn run_one(&self, job: &JobRecord, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let outcome = match job.kind.as_str() {
+            RENTAL_REMINDER => reminders::run(
+                &self.store,
+                &self.site_url,
+                self.mailer.new_mail_state(),
+                &job.payload,
+                now,
+            )
+            .await
+            .map(|mail| mail.map_or(Outcome::Cancelled, |mail| Outcome::Done(Some(Effect::Mail(mail))))),
+            ORDER_STEP => self
+                .pipeline()
+                .run(&job.payload, self.mailer.new_mail_state())
+                .await
+                .map(Outcome::Done),
+            ORDER_EXPIRY => match expiry::run(&self.store, self.stripe.as_ref(), &job.payload, now).await {
+                Ok(Expired::Yes) => Ok(Outcome::Done(None)),
+                Ok(Expired::No) => Ok(Outcome::Cancelled),
+                Err(error) => Err(error),
+            },
+            other => Err(format!("unknown job kind {other}")),
+        };
+        match outcome {
+            Ok(Outcome::Done(effect)) => self.store.finish_job(job.id, "done", effect.as_ref(), now).await?,
+            Ok(Outcome::Cancelled) => self.store.finish_job(job.id, "cancelled", None, now).await?,
+            Err(error) => {
+                tracing::warn!(%error, "job failed");
+                let retry_at = (job.attempts < MAX_ATTEMPTS).then(|| now + Duration::minutes(1 << job.attempts));
+                self.store.job_attempt_failed(job.id, &error, retry_at, now).await?;
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn pipeline(&self) -> Pipeline<'_> {

@@ -339,6 +339,7 @@ async fn register_content_key(store: &Store, key: &media::ContentKey) {
 }
 
 /// Keeps this replica's operator-session generation the store's, reading it every 2 s until `stop`.
+#[tracing::instrument(name = "operator_sessions_follower", skip_all)]
 async fn follow_operator_generation(store: Store, sessions: Sessions, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match store.operator_session_generation().await {

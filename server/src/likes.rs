@@ -97,6 +97,7 @@ impl Broadcaster {
     }
 
     /// Every `BROADCAST_EVERY`, publishes the totals that changed, until `stop` turns true.
+    #[tracing::instrument(name = "likes_broadcaster", skip_all)]
     async fn run(self: Arc<Self>, publisher: Publisher, mut stop: watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(BROADCAST_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -161,6 +162,7 @@ impl Writer {
     }
 }
 
+#[tracing::instrument(name = "likes_writer", skip_all)]
 async fn run(store: Store, mut receiver: mpsc::Receiver<Delta>) {
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];

@@ -194,6 +194,7 @@ impl WaitingRoom {
 
 /// Lets people in where rooms move by themselves, every [`INLET_TICK`] on the replica holding the inlets' lead
 /// (`crate::lead`), until `stop` turns true.
+#[tracing::instrument(name = "waiting_room_inlets", skip_all)]
 pub async fn run_inlets(store: Store, lifetimes: Lifetimes, stop: watch::Receiver<bool>) {
     crate::lead::while_leading(store.clone(), INLET_LEAD, stop, |mut quit| {
         let store = store.clone();

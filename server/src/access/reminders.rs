@@ -27,6 +27,7 @@ pub fn reminder_key(viewer_id: &str, event_id: &str) -> String {
 
 /// Schedules the reminder of a rental, 5 h before its end, to `email` (replacing an earlier one for the same viewer
 /// and event). Other entitlements cancel the reminder instead: a ticket has no end to remind of.
+#[tracing::instrument(skip_all, fields(show = %entitlement.event_id))]
 pub async fn schedule(
     store: &Store,
     entitlement: &EntitlementRecord,

@@ -58,6 +58,7 @@ impl ShopifyCatalogs {
     }
 
     /// Reads the show's collection and makes it the show's catalog.
+    #[tracing::instrument(name = "catalog_refresh", skip(self, store))]
     pub async fn refresh(&self, store: &Store, slug: &str) -> Result<CatalogChanges, RefreshError> {
         let handle = self.collection_of(slug).ok_or(RefreshError::NotShopify)?.to_owned();
         let _one_at_a_time = self.running.lock().await;

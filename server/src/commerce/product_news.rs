@@ -10,6 +10,7 @@ use crate::{
 };
 
 /// Reads the product now and hands it to the subscribers. `None` when there is no such product.
+#[tracing::instrument(skip(store, publisher))]
 pub async fn publish_product(
     store: &Store,
     publisher: &Publisher,
@@ -23,6 +24,7 @@ pub async fn publish_product(
 }
 
 /// Publishes every product change until `stop` turns true.
+#[tracing::instrument(name = "product_news", skip_all)]
 pub async fn forward_changes(store: Store, publisher: Publisher, mut stop: watch::Receiver<bool>) {
     let mut changes = store.product_changes();
     loop {

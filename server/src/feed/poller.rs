@@ -128,6 +128,7 @@ impl FeedSources {
 
     /// Polls every show's sources until `stop` turns true, on the replica holding the feed poller's lead
     /// (`crate::lead`). A slug that names no show is reported and skipped.
+    #[tracing::instrument(name = "feed_poller", skip_all)]
     pub async fn run(self, feed: Feed, store: Store, stop: watch::Receiver<bool>) {
         if self.shows.is_empty() {
             return;
@@ -209,6 +210,7 @@ impl ShowPoller {
     }
 
     /// One poll of one source, its posts stored: the rate window, or what failed.
+    #[tracing::instrument(name = "feed_poll", skip_all, fields(show = %self.event_id, source = ?watch.source()))]
     async fn poll(&self, watch: &Watch) -> Result<RateWindow, FetchError> {
         let source = watch.source();
         let since = match self.store.feed_cursor(&self.event_id, source).await {

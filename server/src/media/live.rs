@@ -13,6 +13,7 @@ use tokio::{
 use super::DEMO_LIVE;
 
 /// Keeps the demo's live stream running until `stop` turns true.
+#[tracing::instrument(name = "demo_live_encoder", skip_all)]
 pub async fn supervise_demo_live(media_dir: PathBuf, mut stop: watch::Receiver<bool>) {
     let out = media_dir.join(DEMO_LIVE);
     let mut backoff = Duration::from_secs(1);
