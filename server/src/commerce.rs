@@ -9,9 +9,9 @@ pub mod expiry;
 pub mod http;
 pub mod pipeline;
 pub mod product_news;
+pub mod provider_events;
 pub mod shopify;
 pub mod stripe;
-pub mod webhooks;
 
 use crate::{secret::Secret, store::PaymentProvider};
 

@@ -365,7 +365,7 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .merge(access::drm::router())
         .merge(access::login::router())
         .merge(commerce::http::orders::router())
-        .merge(commerce::webhooks::router())
+        .merge(commerce::http::webhooks::router())
         .merge(commerce::http::catalog::router())
         .merge(feed::http::router())
         .merge(waiting_room::http::router())

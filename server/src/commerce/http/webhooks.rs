@@ -15,12 +15,10 @@
 //! idempotent (an order moves only from the states an event can move it from), and the event ids are recorded, so
 //! a repeated delivery changes nothing.
 
-use crate::commerce::CommerceHttp;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::FromRef,
-    extract::State,
+    extract::{FromRef, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
@@ -29,12 +27,17 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use caravan::api::{Refusal, RefusalCode};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use serde_json::json;
 use sha2::Sha256;
 
-use super::pipeline;
-use crate::{error::AppError, secret::Secret, store::OrderState};
+use crate::{
+    commerce::{
+        CommerceHttp,
+        provider_events::{self, ShopifyDelivery, StripeEvent},
+    },
+    error::AppError,
+    secret::Secret,
+};
 
 /// How old a Stripe signature may be (Stripe's libraries' default).
 pub const STRIPE_TOLERANCE_SECONDS: i64 = 300;
@@ -129,19 +132,6 @@ fn not_configured(provider: &str) -> Response {
     AppError::refused(StatusCode::NOT_FOUND, Refusal::new(RefusalCode::NotConfigured, message)).into_response()
 }
 
-#[derive(Debug, Deserialize)]
-struct StripeEvent {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    data: StripeData,
-}
-
-#[derive(Debug, Deserialize)]
-struct StripeData {
-    object: serde_json::Value,
-}
-
 async fn stripe(State(state): State<CommerceHttp>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
     let Some(secret) = state.commerce.stripe_webhook_secret.as_ref() else {
         return Ok(not_configured("Stripe"));
@@ -153,43 +143,7 @@ async fn stripe(State(state): State<CommerceHttp>, headers: HeaderMap, body: Byt
     }
     let event: StripeEvent =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid Stripe event: {e}")))?;
-    let object = &event.data.object;
-    // The PaymentIntent the event is about: the object itself, or a charge's.
-    let intent = match event.kind.as_str() {
-        "charge.refunded" => object.get("payment_intent"),
-        _ => object.get("id"),
-    }
-    .and_then(|v| v.as_str());
-    let change = match event.kind.as_str() {
-        "payment_intent.succeeded" => Some((&[OrderState::Created][..], OrderState::Paid)),
-        "charge.refunded" => Some((&[OrderState::Paid, OrderState::Fulfilled][..], OrderState::Refunded)),
-        _ => None,
-    };
-    let now = Utc::now();
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    if let (Some((from, to)), Some(intent)) = (change, intent) {
-        match state.store.order_by_payment_ref(intent).await.map_err(unavailable)? {
-            Some(order) => {
-                let jobs = if to == OrderState::Paid {
-                    pipeline::jobs_for(&order.id)
-                } else {
-                    Vec::new()
-                };
-                let cause = format!("stripe {} ({})", event.kind, event.id);
-                state
-                    .store
-                    .transition_order(&order.id, from, to, &cause, &jobs, now)
-                    .await
-                    .map_err(unavailable)?;
-            }
-            None => tracing::warn!(event = %event.id, kind = %event.kind, "a Stripe event for no order of ours"),
-        }
-    }
-    let first = state
-        .store
-        .record_webhook("stripe", &event.id, now)
-        .await
-        .map_err(unavailable)?;
+    let first = provider_events::stripe(&state.store, &event, Utc::now()).await?;
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
 }
 
@@ -219,82 +173,14 @@ async fn shopify(State(state): State<CommerceHttp>, headers: HeaderMap, body: By
         tracing::warn!(%error, "a Shopify webhook was refused");
         return Ok(refused(error));
     }
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let delivery = ShopifyDelivery {
+        id: text("x-shopify-webhook-id"),
+        topic: text("x-shopify-topic"),
+        body: &body,
     };
-    let (id, topic) = (text("x-shopify-webhook-id"), text("x-shopify-topic"));
-    if id.is_empty() {
-        return Err(AppError::BadRequest("X-Shopify-Webhook-Id is missing".into()));
-    }
-    // A delivery seen before is not acted on again (a captured one replayed, under any topic).
-    let seen = state
-        .store
-        .webhook_recorded("shopify", &id)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
-    if seen {
-        tracing::info!(%topic, "a Shopify webhook seen before: nothing done");
-        return Ok(Json(json!({ "received": true, "duplicate": true })).into_response());
-    }
-    let payload: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid Shopify payload: {e}")))?;
-    if let Some((order_id, from, to)) = shopify_order_change(&topic, &payload) {
-        let now = Utc::now();
-        let cause = format!("shopify {topic} ({})", payload["name"].as_str().unwrap_or("an order"));
-        let jobs = if to == OrderState::Paid {
-            pipeline::jobs_for(&order_id)
-        } else {
-            Vec::new()
-        };
-        let moved = state
-            .store
-            .transition_order(&order_id, from, to, &cause, &jobs, now)
-            .await
-            .map_err(|e| AppError::Unavailable(e.into()))?;
-        if moved.is_none() {
-            tracing::info!(order = %order_id, %topic, "a Shopify order event that moves nothing");
-        }
-    }
-    let first = state
-        .store
-        .record_webhook("shopify", &id, Utc::now())
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
-    tracing::info!(%topic, duplicate = !first, "a Shopify webhook");
-    // A product or collection changed: the Shopify catalogs are read again, after the answer (Shopify wants one
-    // within seconds).
-    if first
-        && (topic.starts_with("products/") || topic.starts_with("collections/"))
-        && let Some(catalogs) = state.commerce.shopify_catalogs.clone()
-    {
-        let store = state.store.clone();
-        tokio::spawn(async move { catalogs.refresh_all(&store).await });
-    }
+    let first = provider_events::shopify(&state.store, &state.commerce, delivery, Utc::now()).await?;
     Ok(Json(json!({ "received": true, "duplicate": !first })).into_response())
-}
-
-/// What a Shopify order event does to our order (named by the order's `caravan_order` note attribute, which came
-/// from the cart): `orders/paid` (or `orders/create` already paid) pays it, `orders/fulfilled` marks it shipped. The
-/// signed order must say so itself (`financial_status`, `fulfillment_status`): the topic header is not signed, so an
-/// unpaid order's delivery replayed as `orders/paid` pays nothing.
-fn shopify_order_change(topic: &str, order: &serde_json::Value) -> Option<(String, &'static [OrderState], OrderState)> {
-    let paid = order["financial_status"] == "paid";
-    let fulfilled = order["fulfillment_status"] == "fulfilled";
-    let (from, to): (&'static [OrderState], OrderState) = match topic {
-        "orders/paid" | "orders/create" if paid => (&[OrderState::Created], OrderState::Paid),
-        "orders/fulfilled" if fulfilled => (&[OrderState::Paid], OrderState::Fulfilled),
-        _ => return None,
-    };
-    let ours = order["note_attributes"]
-        .as_array()?
-        .iter()
-        .find(|attribute| attribute["name"] == super::shopify::ORDER_ATTRIBUTE)?["value"]
-        .as_str()?;
-    Some((ours.to_owned(), from, to))
 }
 
 #[cfg(test)]
