@@ -179,7 +179,7 @@ impl Application {
         let checkout = commerce::checkout::Checkout::new(
             store.clone(),
             commerce.clone(),
-            std::sync::Arc::new(waiting_room::RoomAdmission {
+            std::sync::Arc::new(waiting_room::Rooms {
                 store: store.clone(),
                 room: waiting_room.clone(),
             }),

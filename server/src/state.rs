@@ -73,6 +73,10 @@ impl FromRef<AppState> for WaitingRoomHttp {
         Self {
             store: state.store.clone(),
             waiting_room: state.waiting_room.clone(),
+            rooms: crate::waiting_room::Rooms {
+                store: state.store.clone(),
+                room: state.waiting_room.clone(),
+            },
             identity: state.identity.clone(),
             address_limits: state.address_limits.clone(),
         }

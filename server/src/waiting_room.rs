@@ -31,7 +31,7 @@ use futures_util::future::BoxFuture;
 use crate::{
     commerce::checkout::Admission,
     error::AppError,
-    store::{Lifetimes, PlaceState, Store, StoreError},
+    store::{Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomSettings, Store, StoreError},
 };
 
 /// The header an order request carries its waiting-room token in.
@@ -81,6 +81,7 @@ pub enum TokenError {
 pub struct WaitingRoomHttp {
     pub store: crate::store::Store,
     pub waiting_room: WaitingRoom,
+    pub rooms: Rooms,
     pub identity: crate::access::viewer::Identity,
     pub address_limits: crate::client_address::AddressLimits,
 }
@@ -215,15 +216,102 @@ pub async fn run_inlets(store: Store, lifetimes: Lifetimes, stop: watch::Receive
     .await;
 }
 
-/// The waiting room as checkout's admission: while a show's room is armed, an order needs the viewer's own token
-/// (`x-waiting-room-token`) for a place that was not given up. The token stays good for its validity after an order (a
-/// payment declined is tried again without queueing again).
-pub struct RoomAdmission {
+/// The waiting rooms on the store: taking a number, the token a served place gets, the operator's settings, and
+/// checkout's admission.
+#[derive(Clone)]
+pub struct Rooms {
     pub store: Store,
     pub room: WaitingRoom,
 }
 
-impl Admission for RoomAdmission {
+/// The most a room lets in at once (`max_size`) or per minute (`per_minute`), and moves its counter by in one call.
+pub const MAX_INLET: i64 = 1_000_000;
+
+impl Rooms {
+    /// A number in the show's line for the viewer: their place, or 409 `not_armed` when the room is not open.
+    #[tracing::instrument(skip(self, viewer_id))]
+    pub async fn join(&self, event_id: &str, viewer_id: &str, now: DateTime<Utc>) -> Result<PositionRecord, AppError> {
+        let request_id = crate::secret::random_token(16)?;
+        self.store
+            .enter_waiting_room(event_id, viewer_id, &request_id, now, self.room.lifetimes)
+            .await
+            .map_err(|e| AppError::Unavailable(e.into()))?
+            .ok_or_else(|| {
+                let message = "this show's waiting room is not open: go straight to checkout";
+                AppError::refused(
+                    axum::http::StatusCode::CONFLICT,
+                    Refusal::new(RefusalCode::NotArmed, message),
+                )
+            })
+    }
+
+    /// The tokens of a place whose turn has come. Refusals: 202 `not_yet` (ask again later), 410 `completed` (used
+    /// for an order) or `expired` (lapsed, or given up).
+    #[tracing::instrument(skip_all, fields(show = %place.event_id))]
+    pub async fn tokens(&self, place: &PositionRecord, now: DateTime<Utc>) -> Result<Tokens, AppError> {
+        use axum::http::StatusCode;
+        let refused = |status, code, message: &str| AppError::refused(status, Refusal::new(code, message));
+        match place.status(now, self.room.lifetimes) {
+            PlaceStatus::Served => {}
+            PlaceStatus::Waiting => {
+                let message = "your turn has not come yet: ask again when the serving counter reaches your number";
+                return Err(refused(StatusCode::ACCEPTED, RefusalCode::NotYet, message));
+            }
+            PlaceStatus::Completed => {
+                let message = "this place was used for an order";
+                return Err(refused(StatusCode::GONE, RefusalCode::Completed, message));
+            }
+            PlaceStatus::Expired | PlaceStatus::Abandoned => {
+                let message = "this place has lapsed: take a new number";
+                return Err(refused(StatusCode::GONE, RefusalCode::Expired, message));
+            }
+        }
+        let issued = self
+            .store
+            .issue_waiting_token(&place.event_id, &place.request_id, now)
+            .await
+            .map_err(|e| AppError::Unavailable(e.into()))?
+            .ok_or(AppError::NotFound)?;
+        Ok(self
+            .room
+            .tokens(&place.event_id, &place.request_id, place.queue_number, issued, now))
+    }
+
+    /// The operator's settings for a show's room: armed or not, and how it lets people in. 400 for an inlet out of
+    /// range, 404 for no such show.
+    #[tracing::instrument(skip(self))]
+    pub async fn configure(&self, event_id: &str, settings: RoomSettings, now: DateTime<Utc>) -> Result<(), AppError> {
+        let size_ok = (0..=MAX_INLET).contains(&settings.inlet_size)
+            && (settings.inlet == Inlet::Manual || settings.inlet_size > 0);
+        if !size_ok {
+            return Err(AppError::BadRequest(format!(
+                "inlet_size is 1 to {MAX_INLET} for max_size and per_minute (0 for manual)"
+            )));
+        }
+        let unavailable = |e: StoreError| AppError::Unavailable(e.into());
+        self.store
+            .event_by_id(event_id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(AppError::NotFound)?;
+        self.store
+            .configure_waiting_room(event_id, settings, now)
+            .await
+            .map_err(unavailable)?;
+        tracing::info!(
+            armed = settings.armed,
+            inlet = settings.inlet.as_str(),
+            size = settings.inlet_size,
+            "waiting room set"
+        );
+        Ok(())
+    }
+}
+
+/// Checkout's admission: while a show's room is armed, an order needs the viewer's own token (`x-waiting-room-token`)
+/// for a place that was not given up. The token stays good for its validity after an order (a payment declined is
+/// tried again without queueing again).
+impl Admission for Rooms {
     fn admit<'a>(
         &'a self,
         event_id: &'a str,

@@ -27,7 +27,7 @@ use axum::{
     Json, Router,
     extract::FromRef,
     extract::{Path, Query, State, rejection::QueryRejection},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
@@ -37,15 +37,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    access::viewer::{identify, identify_or_new},
+    access::viewer::identify,
     error::AppError,
+    extract::Viewer,
     hardening::json_body,
-    secret::random_token,
-    store::{Inlet, PlaceState, PlaceStatus, PositionRecord, RoomSettings},
+    store::{Inlet, PlaceState, PositionRecord, RoomSettings},
+    waiting_room::MAX_INLET,
 };
-
-/// The most a room lets in at once, or per minute, and moves its counter by in one call.
-const MAX_INLET: i64 = 1_000_000;
 
 pub fn router<S>() -> Router<S>
 where
@@ -111,6 +109,7 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 
 async fn assign_queue_num(
     State(state): State<WaitingRoomHttp>,
+    Viewer(viewer, new_viewer): Viewer,
     axum::Extension(client): axum::Extension<crate::client_address::ClientAddress>,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -120,32 +119,17 @@ async fn assign_queue_num(
         .address_limits
         .limit(crate::client_address::Family::WaitingRoom, client)?;
     let EventBody { event_id } = json_body(&headers, &body, "request")?;
-    let (viewer, new_viewer) = identify_or_new(&state.identity, &headers).await?;
-    let request_id = random_token(16)?;
-    let now = Utc::now();
-    let place = state
-        .store
-        .enter_waiting_room(&event_id, &viewer.id, &request_id, now, state.waiting_room.lifetimes)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
-    let mut response = match place {
-        Some(place) => Json(json!({
+    let response = match state.rooms.join(&event_id, &viewer.id, Utc::now()).await {
+        Ok(place) => Json(json!({
             "api_request_id": place.request_id,
             "queue_number": place.queue_number,
             "entry_time": rfc3339(place.entered_at),
             "event_id": place.event_id,
         }))
         .into_response(),
-        None => refusal(
-            StatusCode::CONFLICT,
-            RefusalCode::NotArmed,
-            "this show's waiting room is not open: go straight to checkout",
-        ),
+        Err(refused) => refused.into_response(),
     };
-    if let Some(cookie) = new_viewer {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    Ok((new_viewer, response).into_response())
 }
 
 /// The caller's place `request_id` of `event_id`; 404 when there is none, or it is another viewer's.
@@ -214,41 +198,7 @@ async fn generate_token(
 ) -> Result<Response, AppError> {
     let PlaceBody { event_id, request_id } = json_body(&headers, &body, "request")?;
     let place = own_place(&state, &headers, &event_id, &request_id).await?;
-    let now = Utc::now();
-    match place.status(now, state.waiting_room.lifetimes) {
-        PlaceStatus::Waiting => {
-            return Ok(refusal(
-                StatusCode::ACCEPTED,
-                RefusalCode::NotYet,
-                "your turn has not come yet: ask again when the serving counter reaches your number",
-            ));
-        }
-        PlaceStatus::Served => {}
-        PlaceStatus::Completed => {
-            return Ok(refusal(
-                StatusCode::GONE,
-                RefusalCode::Completed,
-                "this place was used for an order",
-            ));
-        }
-        PlaceStatus::Expired | PlaceStatus::Abandoned => {
-            return Ok(refusal(
-                StatusCode::GONE,
-                RefusalCode::Expired,
-                "this place has lapsed: take a new number",
-            ));
-        }
-    }
-    let issued = state
-        .store
-        .issue_waiting_token(&event_id, &request_id, now)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
-        .ok_or(AppError::NotFound)?;
-    let tokens = state
-        .waiting_room
-        .tokens(&event_id, &request_id, place.queue_number, issued, now);
-    Ok(Json(tokens).into_response())
+    Ok(Json(state.rooms.tokens(&place, Utc::now()).await?).into_response())
 }
 
 async fn public_key(State(state): State<WaitingRoomHttp>) -> Response {
@@ -366,29 +316,12 @@ async fn configure(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let request: ConfigureBody = json_body(&headers, &body, "request")?;
-    if !(0..=MAX_INLET).contains(&request.inlet_size) || (request.inlet != Inlet::Manual && request.inlet_size == 0) {
-        return Err(AppError::BadRequest(format!(
-            "inlet_size is 1 to {MAX_INLET} for max_size and per_minute (0 for manual)"
-        )));
-    }
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    state
-        .store
-        .event_by_id(&event_id)
-        .await
-        .map_err(unavailable)?
-        .ok_or(AppError::NotFound)?;
     let settings = RoomSettings {
         armed: request.armed,
         inlet: request.inlet,
         inlet_size: request.inlet_size,
     };
-    state
-        .store
-        .configure_waiting_room(&event_id, settings, Utc::now())
-        .await
-        .map_err(unavailable)?;
-    tracing::info!(%event_id, armed = request.armed, inlet = request.inlet.as_str(), size = request.inlet_size, "waiting room set");
+    state.rooms.configure(&event_id, settings, Utc::now()).await?;
     room_answer(&state, &event_id).await
 }
 
