@@ -141,11 +141,7 @@ async fn record(
             _ => {}
         }
     }
-    let event = store
-        .event_by_slug(&slug)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
-        .ok_or(AppError::NotFound)?;
+    let event = crate::access::playback::event(&store, &slug).await?;
     store
         .record_playback(&event.id, &batch.session, &batch.delta(), Utc::now())
         .await

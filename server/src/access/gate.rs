@@ -59,40 +59,53 @@ impl GuardedPrefixes {
 }
 
 pub async fn guard(State(state): State<AccessHttp>, request: Request, next: Next) -> Response {
-    let Some(relative) = media_path(request.uri().path()) else {
-        let refusal = Refusal::new(RefusalCode::BadPath, "invalid media path");
-        return AppError::refused(StatusCode::BAD_REQUEST, refusal).into_response();
-    };
-    let guarded = match state.access.guarded.get(&state.store).await {
-        Ok(prefixes) => prefixes,
-        Err(e) => return AppError::Unavailable(e.into()).into_response(),
-    };
-    if !guarded.iter().any(|prefix| under(&relative, prefix)) {
-        return next.run(request).await;
+    let viewer_ip = client_ipv4(&request);
+    match admit(&state, request.uri(), request.headers(), viewer_ip).await {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
     }
-    let headers = request.headers();
-    let url = format!(
-        "{}{}",
-        state.access.media_origin(),
-        request.uri().path_and_query().map_or("/", |p| p.as_str())
-    );
+}
+
+/// Whether the request may have its file: any file outside a guarded folder; in one, only with signed cookies that
+/// CloudFront would accept for this URL, now and from this address (403 `forbidden` with the reason otherwise).
+async fn admit(
+    state: &AccessHttp,
+    uri: &axum::http::Uri,
+    headers: &axum::http::HeaderMap,
+    viewer_ip: Ipv4Addr,
+) -> Result<(), AppError> {
+    let relative = media_path(uri.path()).ok_or_else(|| {
+        AppError::refused(
+            StatusCode::BAD_REQUEST,
+            Refusal::new(RefusalCode::BadPath, "invalid media path"),
+        )
+    })?;
+    let guarded = state
+        .access
+        .guarded
+        .get(&state.store)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    if !guarded.iter().any(|prefix| under(&relative, prefix)) {
+        return Ok(());
+    }
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path}", state.access.media_origin());
     let presented = PresentedCookies {
         policy: cookie(headers, POLICY_COOKIE),
         signature: cookie(headers, SIGNATURE_COOKIE),
         key_pair_id: cookie(headers, KEY_PAIR_ID_COOKIE),
         hash_algorithm: cookie(headers, HASH_ALGORITHM_COOKIE),
     };
-    match state
+    let now = Utc::now().timestamp();
+    state
         .access
         .verifier
-        .check(presented, &url, client_ipv4(&request), Utc::now().timestamp())
-    {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => {
+        .check(presented, &url, viewer_ip, now)
+        .map_err(|refusal| {
             let refusal = Refusal::new(RefusalCode::Forbidden, refusal.to_string());
-            AppError::refused(StatusCode::FORBIDDEN, refusal).into_response()
-        }
-    }
+            AppError::refused(StatusCode::FORBIDDEN, refusal)
+        })
 }
 
 /// The file path below `/media/` as the file server will resolve it: percent-decoded, without empty or `.`

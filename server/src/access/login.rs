@@ -98,14 +98,14 @@ struct Callback {
     error: Option<String>,
 }
 
-async fn callback(
-    State(state): State<AccessHttp>,
-    Query(callback): Query<Callback>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let Some(oidc) = state.access.oidc.clone() else {
-        return Ok(not_configured());
-    };
+/// The sign-in a callback completes: the provider's code, and the nonce, PKCE verifier and page to return to of the
+/// browser's sign-in cookie, whose state must be the one the provider returned. 400 for a provider error, a flow that
+/// expired or was not started here, or no code.
+fn completed_flow(
+    callback: Callback,
+    sessions: &crate::session::Sessions,
+    headers: &HeaderMap,
+) -> Result<(String, String, String, String), AppError> {
     if let Some(error) = callback.error {
         // The provider's error code (such as access_denied) is not secret; only its letters are repeated.
         let code: String = error
@@ -116,7 +116,7 @@ async fn callback(
         return Err(AppError::BadRequest(format!("the sign-in was not completed ({code})")));
     }
     let expired = || AppError::BadRequest("this sign-in expired or was not started here; sign in again".into());
-    let (flow, nonce, verifier, next) = state.sessions.sign_in_in(&headers).ok_or_else(expired)?;
+    let (flow, nonce, verifier, next) = sessions.sign_in_in(headers).ok_or_else(expired)?;
     let returned = callback.state.unwrap_or_default();
     let same_flow: bool = subtle::ConstantTimeEq::ct_eq(returned.as_bytes(), flow.as_bytes()).into();
     if !same_flow {
@@ -126,6 +126,18 @@ async fn callback(
         .code
         .filter(|c| !c.is_empty())
         .ok_or_else(|| AppError::BadRequest("the provider sent no code".into()))?;
+    Ok((code, nonce, verifier, next))
+}
+
+async fn callback(
+    State(state): State<AccessHttp>,
+    Query(callback): Query<Callback>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(oidc) = state.access.oidc.clone() else {
+        return Ok(not_configured());
+    };
+    let (code, nonce, verifier, next) = completed_flow(callback, &state.sessions, &headers)?;
     let member = oidc
         .exchange(&code, &redirect_uri(&state), &verifier, &nonce)
         .await

@@ -45,42 +45,44 @@ async fn execute(
         Ok(caller) => caller,
         Err(refused) => return unauthorized(refused),
     };
+    let request = match graphql_request(&headers, body) {
+        Ok(request) => request,
+        Err((status, error_type, message)) => return error(status, error_type, &message),
+    };
+    // Per-viewer limits (likes) key on the viewer's cookie, else on the address.
+    let viewer = identify(&identity, &headers).await.ok().flatten();
+    let client = ClientKey(viewer.map_or_else(|| client_address.0.to_string(), |viewer| viewer.id));
+    let request = request.data(client).data(client_address).data(limits);
+    Json(super::execute(&schema, request, caller).await).into_response()
+}
+
+/// The GraphQL request of a body: JSON (`application/json` or `application/graphql+json`) within
+/// [`super::limits::MAX_REQUEST_BYTES`]; otherwise the error to answer: its status, `errorType` and message (400, or
+/// 413 `PayloadTooLarge`).
+fn graphql_request(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<async_graphql::Request, (StatusCode, &'static str, String)> {
     let body = match body {
         Ok(body) => body,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PayloadTooLarge",
-                &format!("the request is over {} KiB", super::limits::MAX_REQUEST_BYTES / 1024),
-            );
+            let message = format!("the request is over {} KiB", super::limits::MAX_REQUEST_BYTES / 1024);
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLarge", message));
         }
-        Err(rejection) => return error(rejection.status(), "BadRequestException", &rejection.body_text()),
+        Err(rejection) => return Err((rejection.status(), "BadRequestException", rejection.body_text())),
     };
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json") || v.starts_with("application/graphql+json"));
     if !is_json {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "BadRequestException",
-            "Content-Type must be application/json",
-        );
+        let message = "Content-Type must be application/json".to_owned();
+        return Err((StatusCode::BAD_REQUEST, "BadRequestException", message));
     }
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => {
-            // Per-viewer limits (likes) key on the viewer's cookie, else on the address.
-            let viewer = identify(&identity, &headers).await.ok().flatten();
-            let client = ClientKey(viewer.map_or_else(|| client_address.0.to_string(), |viewer| viewer.id));
-            let request = request.data(client).data(client_address).data(limits);
-            Json(super::execute(&schema, request, caller).await).into_response()
-        }
-        Err(e) => error(
-            StatusCode::BAD_REQUEST,
-            "BadRequestException",
-            &format!("invalid GraphQL request: {e}"),
-        ),
-    }
+    serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| {
+        let message = format!("invalid GraphQL request: {e}");
+        (StatusCode::BAD_REQUEST, "BadRequestException", message)
+    })
 }
 
 fn unauthorized(refused: AuthError) -> Response {

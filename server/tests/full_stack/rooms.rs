@@ -308,3 +308,37 @@ fn the_capabilities_need_each_other_in_one_direction_only() {
         }
     }
 }
+
+/// Whether a function's signature takes what axum extracts from a request: it is a handler.
+fn is_handler(signature: &str) -> bool {
+    ["State(", "Extension(", "Path(", "Query(", "Form(", "Viewer(", "MaybeViewer(", ": Operator"]
+        .iter()
+        .any(|extractor| signature.contains(extractor))
+}
+
+#[test]
+fn handlers_are_thin() {
+    // A handler parses, authorizes, calls one service method and maps the result: its body fits in this many lines.
+    const MOST: usize = 30;
+    let graph = graph();
+    let mut long = Vec::new();
+    for (module, source) in &graph.modules {
+        let lines: Vec<&str> = source.code.lines().collect();
+        let mut at = 0;
+        while at < lines.len() {
+            let line = lines[at].trim_start_matches("pub ");
+            let Some(name) = line.strip_prefix("async fn ").map(identifier) else {
+                at += 1;
+                continue;
+            };
+            let opens = (at..lines.len()).find(|&n| lines[n].ends_with('{')).unwrap_or(at);
+            let signature = lines[at..=opens].join(" ");
+            let closes = (opens..lines.len()).find(|&n| lines[n] == "}").unwrap_or(opens);
+            if is_handler(&signature) && closes - opens - 1 > MOST {
+                long.push(format!("{module}::{name}: {} lines", closes - opens - 1));
+            }
+            at = closes + 1;
+        }
+    }
+    assert!(long.is_empty(), "handlers longer than {MOST} lines (move the rules into a service):\n{}", long.join("\n"));
+}

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::licensee;
-use crate::{error::AppError, secret::hex};
+use crate::{error::AppError, secret::hex, store::Store};
 
 /// License requests are small; a CDM sends a few key ids.
 const MAX_BODY: usize = 4 * 1024;
@@ -45,6 +45,38 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The key ids a request asks for (16 bytes, base64url) as the store keeps them (hex); 400 for any other.
+fn key_ids(kids: &[String]) -> Result<Vec<String>, AppError> {
+    kids.iter()
+        .map(|kid| {
+            URL_SAFE_NO_PAD
+                .decode(kid.trim_end_matches('='))
+                .ok()
+                .filter(|b| b.len() == 16)
+                .map(|b| hex(&b))
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| AppError::BadRequest("kids must be 16-byte key ids in base64url".into()))
+}
+
+/// The event's keys among `key_ids`, as a JWK set's keys (`kty: oct`); 404 when it has none of them.
+async fn keys(store: &Store, event_id: &str, key_ids: &[String]) -> Result<Vec<serde_json::Value>, AppError> {
+    let stored = store
+        .content_keys(event_id, key_ids)
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    if stored.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(stored
+        .iter()
+        .filter_map(|stored| {
+            let (kid, key) = (unhex(&stored.key_id)?, unhex(&stored.key)?);
+            Some(json!({ "kty": "oct", "kid": URL_SAFE_NO_PAD.encode(kid), "k": URL_SAFE_NO_PAD.encode(key) }))
+        })
+        .collect())
+}
+
 async fn license(
     State(state): State<AccessHttp>,
     Path(slug): Path<String>,
@@ -56,37 +88,12 @@ async fn license(
         .map_err(|_| AppError::PayloadTooLarge(MAX_BODY))?;
     let request: LicenseRequest =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("invalid license request: {e}")))?;
-    let kids: Vec<String> = request
-        .kids
-        .iter()
-        .map(|kid| {
-            URL_SAFE_NO_PAD
-                .decode(kid.trim_end_matches('='))
-                .ok()
-                .filter(|b| b.len() == 16)
-                .map(|b| hex(&b))
-        })
-        .collect::<Option<_>>()
-        .ok_or_else(|| AppError::BadRequest("kids must be 16-byte key ids in base64url".into()))?;
+    let key_ids = key_ids(&request.kids)?;
     let event = match licensee(&state, &slug, &headers).await {
         Ok(event) => event,
         Err(refusal) => return Ok(refusal),
     };
-    let keys = state
-        .store
-        .content_keys(&event.id, &kids)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
-    if keys.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let keys: Vec<_> = keys
-        .iter()
-        .filter_map(|stored| {
-            let (kid, key) = (unhex(&stored.key_id)?, unhex(&stored.key)?);
-            Some(json!({ "kty": "oct", "kid": URL_SAFE_NO_PAD.encode(kid), "k": URL_SAFE_NO_PAD.encode(key) }))
-        })
-        .collect();
+    let keys = keys(&state.store, &event.id, &key_ids).await?;
     let session_type = request.session_type.unwrap_or_else(|| "temporary".into());
     Ok(Json(json!({ "keys": keys, "type": session_type })).into_response())
 }

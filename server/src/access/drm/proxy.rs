@@ -194,6 +194,17 @@ impl LicenseProxy {
         })
     }
 
+    /// The event's key ids, for a credential that names them (Axinom's message); none for the others.
+    async fn key_ids(&self, store: &crate::store::Store, event_id: &str) -> Result<Vec<String>, AppError> {
+        match self.credential {
+            Credential::Axinom { .. } => store
+                .content_key_ids(event_id)
+                .await
+                .map_err(|e| AppError::Unavailable(e.into())),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     fn upstream(&self, system: DrmSystem) -> Option<&reqwest::Url> {
         match system {
             DrmSystem::Widevine => self.widevine.as_ref(),
@@ -349,15 +360,30 @@ fn uuid(hex: &str) -> String {
     }
 }
 
-async fn widevine(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn widevine(
+    state: State<AccessHttp>,
+    slug: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
     proxied(DrmSystem::Widevine, state, slug, headers, body).await
 }
 
-async fn playready(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn playready(
+    state: State<AccessHttp>,
+    slug: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
     proxied(DrmSystem::PlayReady, state, slug, headers, body).await
 }
 
-async fn fairplay(state: State<AccessHttp>, slug: Path<String>, headers: HeaderMap, body: Body) -> Response {
+async fn fairplay(
+    state: State<AccessHttp>,
+    slug: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
     proxied(DrmSystem::FairPlay, state, slug, headers, body).await
 }
 
@@ -367,36 +393,27 @@ async fn proxied(
     Path(slug): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
+) -> Result<Response, AppError> {
     let proxy = &state.access.license_proxy;
     let Some(upstream) = proxy.upstream(system) else {
         let message = format!("{} is not configured on this server", system.name());
-        return AppError::refused(StatusCode::NOT_FOUND, Refusal::new(RefusalCode::NotConfigured, message))
-            .into_response();
+        return Err(AppError::refused(
+            StatusCode::NOT_FOUND,
+            Refusal::new(RefusalCode::NotConfigured, message),
+        ));
     };
-    let result = async {
-        let body = axum::body::to_bytes(body, proxy.max_body)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge(proxy.max_body))?;
-        if body.is_empty() {
-            return Err(AppError::BadRequest("the license request is empty".into()));
-        }
-        let event = match licensee(&state, &slug, &headers).await {
-            Ok(event) => event,
-            Err(refusal) => return Ok(refusal),
-        };
-        let key_ids = match proxy.credential {
-            Credential::Axinom { .. } => state
-                .store
-                .content_key_ids(&event.id)
-                .await
-                .map_err(|e| AppError::Unavailable(e.into()))?,
-            _ => Vec::new(),
-        };
-        proxy.forward(upstream, &headers, body, &key_ids).await
+    let body = axum::body::to_bytes(body, proxy.max_body)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(proxy.max_body))?;
+    if body.is_empty() {
+        return Err(AppError::BadRequest("the license request is empty".into()));
     }
-    .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+    let event = match licensee(&state, &slug, &headers).await {
+        Ok(event) => event,
+        Err(refusal) => return Ok(refusal),
+    };
+    let key_ids = proxy.key_ids(&state.store, &event.id).await?;
+    proxy.forward(upstream, &headers, body, &key_ids).await
 }
 
 async fn fairplay_certificate(State(state): State<AccessHttp>) -> Result<Response, AppError> {

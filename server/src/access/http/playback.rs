@@ -52,6 +52,26 @@ struct PlaybackRequest {
     accept_terms: bool,
 }
 
+/// Per viewer: a request without a viewer cookie is not limited (it cannot be entitled, so it never costs a
+/// signature; limiting by address would shut out everyone behind one carrier NAT at the start of a show). Per address:
+/// accepting terms (each acceptance is a row: a fresh cookie per call must not write without end).
+fn limit(
+    state: &AccessHttp,
+    viewer_id: &str,
+    new_viewer: bool,
+    accept_terms: bool,
+    client: ClientAddress,
+) -> Result<(), AppError> {
+    if !new_viewer {
+        let taken = state.access.playback_limit.take(viewer_id, std::time::Instant::now());
+        taken.map_err(AppError::TooManyRequests)?;
+    }
+    if accept_terms {
+        state.address_limits.limit(Family::Terms, client)?;
+    }
+    Ok(())
+}
+
 async fn authorize(
     State(state): State<AccessHttp>,
     Viewer(viewer, new_viewer): Viewer,
@@ -65,16 +85,7 @@ async fn authorize(
     } else {
         crate::hardening::json_body(&headers, &body, "playback request")?
     };
-    // Per viewer. A request without a viewer cookie is not limited: it cannot be entitled, so it never costs a
-    // signature (limiting by address would shut out everyone behind one carrier NAT at the start of a show).
-    if !new_viewer.is_new() {
-        let taken = state.access.playback_limit.take(&viewer.id, std::time::Instant::now());
-        taken.map_err(AppError::TooManyRequests)?;
-    }
-    if request.accept_terms {
-        // Each acceptance is a row: a fresh cookie per call must not write without end.
-        state.address_limits.limit(Family::Terms, client)?;
-    }
+    limit(&state, &viewer.id, new_viewer.is_new(), request.accept_terms, client)?;
     let viewer_ip = match client.0 {
         std::net::IpAddr::V4(ip) => Some(ip),
         std::net::IpAddr::V6(_) => None,
