@@ -311,9 +311,18 @@ fn the_capabilities_need_each_other_in_one_direction_only() {
 
 /// Whether a function's signature takes what axum extracts from a request: it is a handler.
 fn is_handler(signature: &str) -> bool {
-    ["State(", "Extension(", "Path(", "Query(", "Form(", "Viewer(", "MaybeViewer(", ": Operator"]
-        .iter()
-        .any(|extractor| signature.contains(extractor))
+    [
+        "State(",
+        "Extension(",
+        "Path(",
+        "Query(",
+        "Form(",
+        "Viewer(",
+        "MaybeViewer(",
+        ": Operator",
+    ]
+    .iter()
+    .any(|extractor| signature.contains(extractor))
 }
 
 #[test]
@@ -340,5 +349,9 @@ fn handlers_are_thin() {
             at = closes + 1;
         }
     }
-    assert!(long.is_empty(), "handlers longer than {MOST} lines (move the rules into a service):\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "handlers longer than {MOST} lines (move the rules into a service):\n{}",
+        long.join("\n")
+    );
 }
