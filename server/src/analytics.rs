@@ -144,8 +144,7 @@ async fn record(
     let event = crate::access::playback::event(&store, &slug).await?;
     store
         .record_playback(&event.id, &batch.session, &batch.delta(), Utc::now())
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

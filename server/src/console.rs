@@ -73,10 +73,7 @@ async fn logout(
 ) -> Result<Response, AppError> {
     let axum::Form(form) = form.map_err(|e| AppError::BadRequest(e.body_text()))?;
     if sessions.operator_in(&headers) {
-        let generation = store
-            .end_operator_sessions()
-            .await
-            .map_err(|e| AppError::Unavailable(e.into()))?;
+        let generation = store.end_operator_sessions().await?;
         sessions.set_operator_generation(generation);
         tracing::info!("operator signed out: every operator session ended");
     }

@@ -130,6 +130,13 @@ impl IntoResponse for AppError {
     }
 }
 
+/// The database does not answer: 503 (the cause is logged, never sent).
+impl From<crate::store::StoreError> for AppError {
+    fn from(error: crate::store::StoreError) -> Self {
+        AppError::Unavailable(error.into())
+    }
+}
+
 /// Turns a failure inside a GraphQL resolver into the opaque error clients see, logging the cause.
 /// (async-graphql converts any `Display` error with `?`, which would send database details to clients.)
 pub trait OrInternal<T> {

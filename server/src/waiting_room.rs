@@ -31,7 +31,7 @@ use futures_util::future::BoxFuture;
 use crate::{
     commerce::checkout::Admission,
     error::AppError,
-    store::{Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomSettings, Store, StoreError},
+    store::{Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomSettings, Store},
 };
 
 /// The header an order request carries its waiting-room token in.
@@ -234,8 +234,7 @@ impl Rooms {
         let request_id = crate::secret::random_token(16)?;
         self.store
             .enter_waiting_room(event_id, viewer_id, &request_id, now, self.room.lifetimes)
-            .await
-            .map_err(|e| AppError::Unavailable(e.into()))?
+            .await?
             .ok_or_else(|| {
                 let message = "this show's waiting room is not open: go straight to checkout";
                 AppError::refused(
@@ -269,8 +268,7 @@ impl Rooms {
         let issued = self
             .store
             .issue_waiting_token(&place.event_id, &place.request_id, now)
-            .await
-            .map_err(|e| AppError::Unavailable(e.into()))?
+            .await?
             .ok_or(AppError::NotFound)?;
         Ok(self
             .room
@@ -288,16 +286,8 @@ impl Rooms {
                 "inlet_size is 1 to {MAX_INLET} for max_size and per_minute (0 for manual)"
             )));
         }
-        let unavailable = |e: StoreError| AppError::Unavailable(e.into());
-        self.store
-            .event_by_id(event_id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(AppError::NotFound)?;
-        self.store
-            .configure_waiting_room(event_id, settings, now)
-            .await
-            .map_err(unavailable)?;
+        self.store.event_by_id(event_id).await?.ok_or(AppError::NotFound)?;
+        self.store.configure_waiting_room(event_id, settings, now).await?;
         tracing::info!(
             armed = settings.armed,
             inlet = settings.inlet.as_str(),
@@ -319,8 +309,7 @@ impl Admission for Rooms {
         token: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Option<String>, AppError>> {
         Box::pin(async move {
-            let unavailable = |e: StoreError| AppError::Unavailable(e.into());
-            let room = self.store.waiting_room(event_id).await.map_err(unavailable)?;
+            let room = self.store.waiting_room(event_id).await?;
             if !room.is_some_and(|room| room.armed) {
                 return Ok(None);
             }
@@ -333,11 +322,7 @@ impl Admission for Rooms {
                 .room
                 .verify(token.ok_or(TokenError::Missing).map_err(refuse)?, event_id, Utc::now())
                 .map_err(refuse)?;
-            let place = self
-                .store
-                .waiting_position(event_id, &claims.sub)
-                .await
-                .map_err(unavailable)?;
+            let place = self.store.waiting_position(event_id, &claims.sub).await?;
             match place {
                 Some(place) if place.viewer_id == viewer_id && place.state != PlaceState::Abandoned => {
                     Ok(Some(claims.sub))

@@ -80,12 +80,7 @@ async fn admit(
             Refusal::new(RefusalCode::BadPath, "invalid media path"),
         )
     })?;
-    let guarded = state
-        .access
-        .guarded
-        .get(&state.store)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+    let guarded = state.access.guarded.get(&state.store).await?;
     if !guarded.iter().any(|prefix| under(&relative, prefix)) {
         return Ok(());
     }

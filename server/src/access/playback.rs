@@ -54,10 +54,7 @@ pub async fn authorize(
     let event = event(store, request.slug).await?;
     let viewer = request.viewer;
     if request.accept_terms {
-        store
-            .accept_terms(&viewer.id, &event.id, request.now)
-            .await
-            .map_err(|e| AppError::Unavailable(e.into()))?;
+        store.accept_terms(&viewer.id, &event.id, request.now).await?;
     }
     match decide(store, &event, viewer, request.now).await? {
         Ok(allowed) => allow(store, access, &event, allowed, request.viewer_ip, request.now).await,
@@ -74,11 +71,7 @@ pub async fn authorize(
 
 /// The event of a slug, or 404.
 pub async fn event(store: &Store, slug: &str) -> Result<EventRecord, AppError> {
-    store
-        .event_by_slug(slug)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
-        .ok_or(AppError::NotFound)
+    store.event_by_slug(slug).await?.ok_or(AppError::NotFound)
 }
 
 /// The grant for an allowed viewer: the stream now (the recording once the show has ended), until the entitlement or
@@ -101,23 +94,19 @@ async fn allow(
     if let Some(until) = allowed.until {
         expires_at = expires_at.min(until);
     }
-    let drm = store
-        .has_content_keys(&event.id)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
-        .then(|| {
-            let proxy = &access.license_proxy;
-            let vendor = |system| proxy.license_url(system, &event.slug).map(LicenseServer::at);
-            Drm {
-                clearkey: Some(LicenseServer::at(format!("/drm/clearkey/{}", event.slug))),
-                widevine: vendor(DrmSystem::Widevine),
-                playready: vendor(DrmSystem::PlayReady),
-                fairplay: vendor(DrmSystem::FairPlay).map(|server| LicenseServer {
-                    certificate_url: proxy.certificate_url().map(str::to_string),
-                    ..server
-                }),
-            }
-        });
+    let drm = store.has_content_keys(&event.id).await?.then(|| {
+        let proxy = &access.license_proxy;
+        let vendor = |system| proxy.license_url(system, &event.slug).map(LicenseServer::at);
+        Drm {
+            clearkey: Some(LicenseServer::at(format!("/drm/clearkey/{}", event.slug))),
+            widevine: vendor(DrmSystem::Widevine),
+            playready: vendor(DrmSystem::PlayReady),
+            fairplay: vendor(DrmSystem::FairPlay).map(|server| LicenseServer {
+                certificate_url: proxy.certificate_url().map(str::to_string),
+                ..server
+            }),
+        }
+    });
     let grant = PlaybackGrant {
         manifest_url: access.public_url(url),
         expires_at: expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -151,15 +140,14 @@ pub async fn decide(
     viewer: &Viewer,
     now: DateTime<Utc>,
 ) -> Result<Result<entitlement::Allowed, Denial>, AppError> {
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
     let mut entitlement = None;
     let mut terms = !event.terms_required;
     for id in std::iter::once(&viewer.id).chain(viewer.anonymous_id.as_ref()) {
         if entitlement.is_none() {
-            entitlement = store.entitlement(id, &event.id).await.map_err(unavailable)?;
+            entitlement = store.entitlement(id, &event.id).await?;
         }
         if !terms {
-            terms = store.terms_accepted(id, &event.id).await.map_err(unavailable)?;
+            terms = store.terms_accepted(id, &event.id).await?;
         }
     }
     Ok(entitlement::decide(
@@ -203,10 +191,7 @@ pub async fn grant_entitlement(
             EntitlementKind::Ticket | EntitlementKind::Grant => None,
         },
     };
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    store.grant(&entitlement).await.map_err(unavailable)?;
-    reminders::schedule(store, &entitlement, email, now)
-        .await
-        .map_err(unavailable)?;
+    store.grant(&entitlement).await?;
+    reminders::schedule(store, &entitlement, email, now).await?;
     Ok(entitlement)
 }

@@ -21,7 +21,7 @@ use crate::{
     access::{playback::event, viewer::Viewer},
     error::AppError,
     secret::random_token,
-    store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError, Store, StoreError},
+    store::{LineRequest, NewOrder, OrderRecord, OrderState, PaymentProvider, PlaceError, Store},
 };
 
 /// At most this many lines, and this many of one product (over all its lines), in an order.
@@ -71,10 +71,6 @@ pub struct Checkout {
     store: Store,
     commerce: CommerceState,
     admission: Arc<dyn Admission>,
-}
-
-fn unavailable(e: StoreError) -> AppError {
-    AppError::Unavailable(e.into())
 }
 
 /// A 409: what changed, and what is true now (`detail` fills it in).
@@ -201,8 +197,7 @@ impl Checkout {
                 &[],
                 Utc::now(),
             )
-            .await
-            .map_err(unavailable)?;
+            .await?;
         let refusal = Refusal::new(
             RefusalCode::PaymentUnavailable,
             format!("The payment could not be started: {error}. Nothing was charged; please try again."),
@@ -224,10 +219,7 @@ impl Checkout {
             Err(error) => return Ok(Err(error.to_string())),
         };
         if order.payment_ref.as_deref() != Some(intent.id.as_str()) {
-            self.store
-                .set_payment_ref(&order.id, &intent.id)
-                .await
-                .map_err(unavailable)?;
+            self.store.set_payment_ref(&order.id, &intent.id).await?;
         }
         answer.client_secret = Some(intent.client_secret);
         answer.stripe = Some(stripe.page.clone());
@@ -248,12 +240,11 @@ impl Checkout {
             return Ok(Err("Shopify is not configured".into()));
         };
         let mut lines = Vec::new();
-        for line in self.store.order_lines(&order.id).await.map_err(unavailable)? {
+        for line in self.store.order_lines(&order.id).await? {
             let variant = self
                 .store
                 .shopify_variant(&line.product_id, line.variant_id.as_deref())
-                .await
-                .map_err(unavailable)?;
+                .await?;
             lines.push((variant.unwrap_or_default(), line.quantity));
         }
         let cart = match shopify
@@ -264,21 +255,14 @@ impl Checkout {
             Ok(cart) => cart,
             Err(error) => return Ok(Err(error.to_string())),
         };
-        self.store
-            .set_checkout(&order.id, &cart.id, &cart.checkout_url)
-            .await
-            .map_err(unavailable)?;
+        self.store.set_checkout(&order.id, &cart.id, &cart.checkout_url).await?;
         answer.checkout_url = Some(cart.checkout_url);
         Ok(Ok(()))
     }
 
     /// The order `id`, or 404.
     async fn order(&self, id: &str) -> Result<OrderRecord, AppError> {
-        self.store
-            .order(id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(AppError::NotFound)
+        self.store.order(id).await?.ok_or(AppError::NotFound)
     }
 
     /// The viewer's own order, or 404 (for anyone else's too: an order id says nothing to a stranger).
@@ -310,8 +294,7 @@ impl Checkout {
         let moved = self
             .store
             .transition_order(id, &[OrderState::Created], to, cause, &jobs, Utc::now())
-            .await
-            .map_err(unavailable)?;
+            .await?;
         match moved {
             Some(order) => Ok(placed(&order)),
             // A repeated "pay" of a paid order is harmless: it answers the order.
@@ -343,8 +326,7 @@ impl Checkout {
         let moved = self
             .store
             .transition_order(id, &[OrderState::Paid], OrderState::Fulfilled, &cause, &[], Utc::now())
-            .await
-            .map_err(unavailable)?;
+            .await?;
         match moved {
             Some(order) => Ok(placed(&order)),
             None => Err(conflict(
@@ -401,7 +383,7 @@ fn refusal(refused: PlaceError) -> AppError {
             AppError::BadRequest(refused.to_string())
         }
         PlaceError::MixedCurrencies => AppError::BadRequest("the products are in more than one currency".into()),
-        PlaceError::Store(e) => unavailable(e),
+        PlaceError::Store(e) => e.into(),
         // Placed orders are answered by `place`.
         PlaceError::Replay(order) => AppError::Internal(anyhow::anyhow!("order {} replayed as a refusal", order.id)),
     }

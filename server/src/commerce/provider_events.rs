@@ -9,12 +9,8 @@ use serde::Deserialize;
 use super::{CommerceState, pipeline};
 use crate::{
     error::AppError,
-    store::{OrderState, Store, StoreError},
+    store::{OrderState, Store},
 };
-
-fn unavailable(e: StoreError) -> AppError {
-    AppError::Unavailable(e.into())
-}
 
 #[derive(Debug, Deserialize)]
 pub struct StripeEvent {
@@ -46,7 +42,7 @@ pub async fn stripe(store: &Store, event: &StripeEvent, now: DateTime<Utc>) -> R
         _ => None,
     };
     if let (Some((from, to)), Some(intent)) = (change, intent) {
-        match store.order_by_payment_ref(intent).await.map_err(unavailable)? {
+        match store.order_by_payment_ref(intent).await? {
             Some(order) => {
                 let cause = format!("stripe {} ({})", event.kind, event.id);
                 move_order(store, &order.id, from, to, &cause, now).await?;
@@ -57,7 +53,7 @@ pub async fn stripe(store: &Store, event: &StripeEvent, now: DateTime<Utc>) -> R
     store
         .record_webhook("stripe", &event.id, now)
         .await
-        .map_err(unavailable)
+        .map_err(AppError::from)
 }
 
 /// A verified Shopify delivery: its id (`X-Shopify-Webhook-Id`), topic (`X-Shopify-Topic`) and body.
@@ -81,11 +77,7 @@ pub async fn shopify(
     if delivery.id.is_empty() {
         return Err(AppError::BadRequest("X-Shopify-Webhook-Id is missing".into()));
     }
-    if store
-        .webhook_recorded("shopify", delivery.id)
-        .await
-        .map_err(unavailable)?
-    {
+    if store.webhook_recorded("shopify", delivery.id).await? {
         tracing::info!("a Shopify webhook seen before: nothing done");
         return Ok(false);
     }
@@ -98,10 +90,7 @@ pub async fn shopify(
             tracing::info!(order = %order_id, "a Shopify order event that moves nothing");
         }
     }
-    let first = store
-        .record_webhook("shopify", delivery.id, now)
-        .await
-        .map_err(unavailable)?;
+    let first = store.record_webhook("shopify", delivery.id, now).await?;
     tracing::info!(duplicate = !first, "a Shopify webhook");
     if first
         && (topic.starts_with("products/") || topic.starts_with("collections/"))
@@ -127,10 +116,7 @@ async fn move_order(
     } else {
         Vec::new()
     };
-    let moved = store
-        .transition_order(id, from, to, cause, &jobs, now)
-        .await
-        .map_err(unavailable)?;
+    let moved = store.transition_order(id, from, to, cause, &jobs, now).await?;
     Ok(moved.is_some())
 }
 

@@ -29,11 +29,7 @@ async fn feed_page(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let page = feed
-        .page(&slug)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
-        .ok_or(AppError::NotFound)?;
+    let page = feed.page(&slug).await?.ok_or(AppError::NotFound)?;
     let cached = [
         (
             header::ETAG,

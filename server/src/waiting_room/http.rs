@@ -140,11 +140,7 @@ async fn own_place(
     request_id: &str,
 ) -> Result<PositionRecord, AppError> {
     let viewer = identify(&state.identity, headers).await?.ok_or(AppError::NotFound)?;
-    let place = state
-        .store
-        .waiting_position(event_id, request_id)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+    let place = state.store.waiting_position(event_id, request_id).await?;
     place.filter(|p| p.viewer_id == viewer.id).ok_or(AppError::NotFound)
 }
 
@@ -172,8 +168,7 @@ async fn serving_num(
     let room = state
         .store
         .waiting_room(&query.event_id)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(json!({ "serving_counter": room.serving_counter })).into_response())
 }
@@ -183,11 +178,7 @@ async fn waiting_num(
     event_query: Result<Query<EventQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let query = query(event_query)?;
-    let waiting = state
-        .store
-        .waiting_count(&query.event_id)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+    let waiting = state.store.waiting_count(&query.event_id).await?;
     Ok(Json(json!({ "waiting_num": waiting })).into_response())
 }
 
@@ -254,8 +245,7 @@ async fn update_session(
     let left = state
         .store
         .finish_waiting_position(&event_id, &request_id, PlaceState::Abandoned)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+        .await?;
     Ok(Json(json!({ "event_id": event_id, "request_id": request_id, "left": left })).into_response())
 }
 
@@ -268,19 +258,12 @@ async fn room(
 }
 
 async fn room_answer(state: &WaitingRoomHttp, event_id: &str) -> Result<Response, AppError> {
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    let room = state
-        .store
-        .waiting_room(event_id)
-        .await
-        .map_err(unavailable)?
-        .ok_or(AppError::NotFound)?;
-    let waiting = state.store.waiting_count(event_id).await.map_err(unavailable)?;
+    let room = state.store.waiting_room(event_id).await?.ok_or(AppError::NotFound)?;
+    let waiting = state.store.waiting_count(event_id).await?;
     let in_checkout = state
         .store
         .in_checkout(event_id, Utc::now(), state.waiting_room.lifetimes)
-        .await
-        .map_err(unavailable)?;
+        .await?;
     Ok(Json(json!({
         "event_id": room.event_id,
         "armed": room.armed,
@@ -347,8 +330,7 @@ async fn increment_serving_counter(
     let counter = state
         .store
         .advance_serving_counter(&event_id, increment_by, Utc::now())
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(json!({ "serving_num": counter })).into_response())
 }
@@ -358,10 +340,6 @@ async fn reset(
     State(state): State<WaitingRoomHttp>,
     Path(event_id): Path<String>,
 ) -> Result<Response, AppError> {
-    state
-        .store
-        .reset_waiting_room(&event_id, Utc::now())
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+    state.store.reset_waiting_room(&event_id, Utc::now()).await?;
     room_answer(&state, &event_id).await
 }

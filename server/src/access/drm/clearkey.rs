@@ -61,10 +61,7 @@ fn key_ids(kids: &[String]) -> Result<Vec<String>, AppError> {
 
 /// The event's keys among `key_ids`, as a JWK set's keys (`kty: oct`); 404 when it has none of them.
 async fn keys(store: &Store, event_id: &str, key_ids: &[String]) -> Result<Vec<serde_json::Value>, AppError> {
-    let stored = store
-        .content_keys(event_id, key_ids)
-        .await
-        .map_err(|e| AppError::Unavailable(e.into()))?;
+    let stored = store.content_keys(event_id, key_ids).await?;
     if stored.is_empty() {
         return Err(AppError::NotFound);
     }

@@ -155,16 +155,9 @@ async fn grant(State(state): State<AccessHttp>, headers: HeaderMap, body: Bytes)
 async fn revoke(State(state): State<AccessHttp>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {
     let request: RevokeRequest = operator_request(&state, &headers, &body)?;
     let event = event(&state.store, &request.slug).await?;
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
     let now = Utc::now();
-    let revoked = state
-        .store
-        .revoke(&request.viewer_id, &event.id)
-        .await
-        .map_err(unavailable)?;
-    reminders::cancel(&state.store, &request.viewer_id, &event.id, now)
-        .await
-        .map_err(unavailable)?;
+    let revoked = state.store.revoke(&request.viewer_id, &event.id).await?;
+    reminders::cancel(&state.store, &request.viewer_id, &event.id, now).await?;
     if revoked {
         Ok(StatusCode::NO_CONTENT)
     } else {

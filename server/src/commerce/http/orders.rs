@@ -103,9 +103,8 @@ async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let order = state.checkout.own_order(viewer.as_ref(), &id).await?;
-    let unavailable = |e: crate::store::StoreError| AppError::Unavailable(e.into());
-    let lines = state.store.order_lines(&id).await.map_err(unavailable)?;
-    let moves = state.store.order_transitions(&id).await.map_err(unavailable)?;
+    let lines = state.store.order_lines(&id).await?;
+    let moves = state.store.order_transitions(&id).await?;
     let mut body = serde_json::to_value(placed(&order)).map_err(|e| AppError::Internal(e.into()))?;
     body["lines"] = lines
         .iter()
