@@ -71,7 +71,7 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
     headers: &axum::http::HeaderMap,
     body: &[u8],
     what: &str,
-) -> Result<T, crate::error::AppError> {
+) -> Result<T, AppError> {
     let essence = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -79,9 +79,9 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
         .map(|essence| essence.trim().to_ascii_lowercase())
         .unwrap_or_default();
     if essence != "application/json" && !(essence.starts_with("application/") && essence.ends_with("+json")) {
-        return Err(crate::error::AppError::NotJson);
+        return Err(AppError::NotJson);
     }
-    serde_json::from_slice(body).map_err(|e| crate::error::AppError::BadRequest(format!("invalid {what}: {e}")))
+    serde_json::from_slice(body).map_err(|e| AppError::BadRequest(format!("invalid {what}: {e}")))
 }
 
 /// Where this site's pages are: the configured public origin, and the origin a request reached (the `Host` a browser
@@ -141,7 +141,7 @@ const MAX_SEGMENT_BYTES: usize = 255;
 pub async fn no_overlong_names(request: Request, next: Next) -> Response {
     let overlong = |segment: &str| percent_encoding::percent_decode_str(segment).count() > MAX_SEGMENT_BYTES;
     if request.uri().path().split('/').any(overlong) {
-        return crate::error::AppError::NotFound.into_response();
+        return AppError::NotFound.into_response();
     }
     next.run(request).await
 }

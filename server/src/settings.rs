@@ -104,7 +104,7 @@ fn oidc(config: &Config) -> OidcSettings {
 }
 
 /// The payment provider a configured name stands for.
-pub fn payment_provider(provider: CheckoutProvider) -> PaymentProvider {
+fn payment_provider(provider: CheckoutProvider) -> PaymentProvider {
     match provider {
         CheckoutProvider::Local => PaymentProvider::Local,
         CheckoutProvider::Stripe => PaymentProvider::Stripe,

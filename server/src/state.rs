@@ -72,7 +72,6 @@ impl FromRef<AppState> for WaitingRoomHttp {
     fn from_ref(state: &AppState) -> Self {
         Self {
             store: state.store.clone(),
-            waiting_room: state.waiting_room.clone(),
             rooms: crate::waiting_room::Rooms {
                 store: state.store.clone(),
                 room: state.waiting_room.clone(),

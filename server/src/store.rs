@@ -113,7 +113,7 @@ pub struct Store {
 }
 
 /// A product whose state as viewers see it changed (sold out, or back in stock), sent once its transaction has
-/// committed. The real-time layer turns these into `publishProduct` deliveries (`realtime::catalog`).
+/// committed. The real-time layer turns these into `publishProduct` deliveries (`commerce::product_news`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProductChange {
     pub event_id: String,

@@ -80,7 +80,6 @@ pub enum TokenError {
 #[derive(Clone)]
 pub struct WaitingRoomHttp {
     pub store: crate::store::Store,
-    pub waiting_room: WaitingRoom,
     pub rooms: Rooms,
     pub identity: crate::access::viewer::Identity,
     pub address_limits: crate::client_address::AddressLimits,

@@ -23,14 +23,10 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Whether the request is the operator's: the token in `Authorization`, or the console's session cookie.
-    pub fn is_operator(&self, headers: &HeaderMap) -> bool {
-        self.credentials.from_headers(headers) == Ok(Caller::Operator) || self.sessions.operator_in(headers)
-    }
-
-    /// `AppError::Unauthorized` unless the request is the operator's.
+    /// `AppError::Unauthorized` unless the request is the operator's: the token in `Authorization`, or the console's
+    /// session cookie.
     pub fn require_operator(&self, headers: &HeaderMap) -> Result<(), AppError> {
-        if self.is_operator(headers) {
+        if self.credentials.from_headers(headers) == Ok(Caller::Operator) || self.sessions.operator_in(headers) {
             Ok(())
         } else {
             Err(AppError::Unauthorized)

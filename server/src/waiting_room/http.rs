@@ -155,7 +155,7 @@ async fn queue_num(
         "entry_time": rfc3339(place.entered_at),
         "queue_number": place.queue_number,
         "event_id": place.event_id,
-        "status": place.status(Utc::now(), state.waiting_room.lifetimes).as_str(),
+        "status": place.status(Utc::now(), state.rooms.room.lifetimes).as_str(),
     }))
     .into_response())
 }
@@ -193,7 +193,7 @@ async fn generate_token(
 }
 
 async fn public_key(State(state): State<WaitingRoomHttp>) -> Response {
-    Json(state.waiting_room.jwk().clone()).into_response()
+    Json(state.rooms.room.jwk().clone()).into_response()
 }
 
 async fn queue_pos_expiry(
@@ -204,7 +204,7 @@ async fn queue_pos_expiry(
     let query = query(place_query)?;
     let place = own_place(&state, &headers, &query.event_id, &query.request_id).await?;
     let now = Utc::now();
-    if !place.live(now, state.waiting_room.lifetimes) {
+    if !place.live(now, state.rooms.room.lifetimes) {
         return Ok(refusal(
             StatusCode::GONE,
             RefusalCode::Expired,
@@ -213,8 +213,8 @@ async fn queue_pos_expiry(
     }
     // A place still waiting has its whole claim period ahead of it.
     let expires_in = place
-        .claim_by(state.waiting_room.lifetimes)
-        .map_or(state.waiting_room.lifetimes.position, |by| by - now);
+        .claim_by(state.rooms.room.lifetimes)
+        .map_or(state.rooms.room.lifetimes.position, |by| by - now);
     Ok(Json(json!({ "expires_in": expires_in.num_seconds().max(0) })).into_response())
 }
 
@@ -262,7 +262,7 @@ async fn room_answer(state: &WaitingRoomHttp, event_id: &str) -> Result<Response
     let waiting = state.store.waiting_count(event_id).await?;
     let in_checkout = state
         .store
-        .in_checkout(event_id, Utc::now(), state.waiting_room.lifetimes)
+        .in_checkout(event_id, Utc::now(), state.rooms.room.lifetimes)
         .await?;
     Ok(Json(json!({
         "event_id": room.event_id,

@@ -30,7 +30,7 @@ use crate::{
     },
     client_address::{ClientAddress, Family},
     error::AppError,
-    extract::Viewer,
+    extract::{Operator, Viewer},
     store::EntitlementKind,
 };
 
@@ -128,18 +128,13 @@ struct RevokeRequest {
     viewer_id: String,
 }
 
-/// The JSON body of an operator's request (by token or console session), or 401/400.
-fn operator_request<T: serde::de::DeserializeOwned>(
-    state: &AccessHttp,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<T, AppError> {
-    state.identity.require_operator(headers)?;
-    crate::hardening::json_body(headers, body, "request")
-}
-
-async fn grant(State(state): State<AccessHttp>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {
-    let request: GrantRequest = operator_request(&state, &headers, &body)?;
+async fn grant(
+    _: Operator,
+    State(state): State<AccessHttp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let request: GrantRequest = crate::hardening::json_body(&headers, &body, "request")?;
     grant_entitlement(
         &state.store,
         &request.slug,
@@ -152,8 +147,13 @@ async fn grant(State(state): State<AccessHttp>, headers: HeaderMap, body: Bytes)
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn revoke(State(state): State<AccessHttp>, headers: HeaderMap, body: Bytes) -> Result<StatusCode, AppError> {
-    let request: RevokeRequest = operator_request(&state, &headers, &body)?;
+async fn revoke(
+    _: Operator,
+    State(state): State<AccessHttp>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let request: RevokeRequest = crate::hardening::json_body(&headers, &body, "request")?;
     let event = event(&state.store, &request.slug).await?;
     let now = Utc::now();
     let revoked = state.store.revoke(&request.viewer_id, &event.id).await?;
