@@ -2,7 +2,9 @@
 //! hls.js report (and a clock tick), outputs are commands the hook carries out. Kept free of browser types so it is
 //! unit-tested natively.
 //!
-//! - Network errors hls.js gives up on are retried with backoff: `startLoad` first, then a full reload.
+//! - Network errors hls.js gives up on are retried with backoff: `startLoad` first, then a full reload. hls.js has
+//!   stopped loading by then, so the picture that still plays from the buffer does not call the retry off: only a
+//!   stall's retry is called off when the picture moves again.
 //! - Media errors go through `recoverMediaError`; a second one soon after also swaps the audio codec; a third
 //!   reloads.
 //! - A stall watchdog notices when the picture stops although the viewer wants it to play (hls.js reports nothing
@@ -73,8 +75,8 @@ pub struct Machine {
     phase: Phase,
     /// Failed attempts since playback last progressed.
     attempts: u32,
-    /// What to do when the scheduled retry is due.
-    pending: Option<Command>,
+    /// What to do when the scheduled retry is due, and what it recovers from.
+    pending: Option<(Command, Failure)>,
     /// Whether the viewer wants the stream to play (false after a pause or a refused autoplay).
     wants_play: bool,
     last_position: f64,
@@ -133,7 +135,10 @@ impl Machine {
                 Vec::new()
             }
             Input::Waiting => {
-                if self.phase == Phase::Playing {
+                if let Some((_, failure)) = self.pending {
+                    // The buffer ran out while a retry waits.
+                    self.phase = self.trouble(failure);
+                } else if self.phase == Phase::Playing {
                     self.phase = Phase::Buffering;
                 }
                 Vec::new()
@@ -171,7 +176,7 @@ impl Machine {
             Input::OtherError => self.fail(Failure::Media, Command::Reload),
             Input::RetryDue => {
                 self.last_progress_ms = now_ms;
-                self.pending.take().into_iter().collect()
+                self.pending.take().map(|(next, _)| next).into_iter().collect()
             }
             Input::RetryNow => {
                 self.attempts = 0;
@@ -194,15 +199,20 @@ impl Machine {
             return Vec::new();
         }
         self.attempts += 1;
-        self.phase = if self.attempts > ATTEMPTS_BEFORE_FAILED {
-            Phase::Failed(failure)
-        } else {
-            Phase::Reconnecting
-        };
-        self.pending = Some(next);
+        self.phase = self.trouble(failure);
+        self.pending = Some((next, failure));
         vec![Command::ScheduleRetry {
             after_ms: backoff_ms(self.attempts),
         }]
+    }
+
+    /// What the viewer is told while recovering from `failure`.
+    fn trouble(&self, failure: Failure) -> Phase {
+        if self.attempts > ATTEMPTS_BEFORE_FAILED {
+            Phase::Failed(failure)
+        } else {
+            Phase::Reconnecting
+        }
     }
 
     fn tick(&mut self, position: f64, paused: bool, now_ms: f64) -> Vec<Command> {
@@ -210,10 +220,17 @@ impl Machine {
             let first = self.last_position.is_nan();
             self.last_position = position;
             if !first {
-                // The picture moves: whatever went wrong is over.
                 self.last_progress_ms = now_ms;
-                self.attempts = 0;
-                self.pending = None;
+                match self.pending {
+                    // The buffer plays on while a fatal error's retry waits: the viewer sees the picture, and the
+                    // retry still runs (hls.js loads nothing until it does).
+                    Some((_, Failure::Network | Failure::Media)) => {}
+                    // The picture moves: whatever went wrong is over.
+                    Some((_, Failure::Stalled)) | None => {
+                        self.attempts = 0;
+                        self.pending = None;
+                    }
+                }
                 if matches!(
                     self.phase,
                     Phase::Loading | Phase::Buffering | Phase::Reconnecting | Phase::Failed(_)
@@ -440,6 +457,56 @@ mod tests {
             [Command::ScheduleRetry { after_ms: 1000 }]
         );
         assert_eq!(m.step(Input::RetryDue, now + 1000.0), [Command::Reload]);
+    }
+
+    #[test]
+    fn the_buffer_playing_through_an_outage_does_not_call_the_retry_off() {
+        let (mut m, now) = started();
+        assert_eq!(
+            m.step(Input::NetworkError, now),
+            [Command::ScheduleRetry { after_ms: 1000 }]
+        );
+        // What was buffered plays on: the viewer sees the picture, not a notice.
+        let now = play(&mut m, now, 3);
+        assert_eq!(m.phase(), Phase::Playing);
+        // The buffer runs out before the retry is due: now they are told.
+        m.step(Input::Waiting, now);
+        assert_eq!(m.phase(), Phase::Reconnecting);
+        // hls.js loads nothing until told to: the retry still runs, and counts as the second attempt.
+        assert_eq!(m.step(Input::RetryDue, now + 500.0), [Command::StartLoad]);
+        assert_eq!(
+            m.step(Input::NetworkError, now + 600.0),
+            [Command::ScheduleRetry { after_ms: 2000 }]
+        );
+    }
+
+    #[test]
+    fn a_stall_that_clears_by_itself_is_not_reloaded() {
+        let (mut m, now) = started();
+        let mut t = now;
+        while m
+            .step(
+                Input::Tick {
+                    position: 2.0,
+                    paused: false,
+                },
+                t,
+            )
+            .is_empty()
+        {
+            t += 1000.0;
+        }
+        assert_eq!(m.phase(), Phase::Reconnecting);
+        // The live stream grows again before the reload is due.
+        m.step(
+            Input::Tick {
+                position: 3.0,
+                paused: false,
+            },
+            t + 500.0,
+        );
+        assert_eq!(m.phase(), Phase::Playing);
+        assert!(m.step(Input::RetryDue, t + 1000.0).is_empty());
     }
 
     #[test]
