@@ -1,5 +1,5 @@
-//! What the in-process benchmarks share: the real server on a free port of 127.0.0.1 with a fresh SQLite database,
-//! and the cookie a response sets. Each benchmark compiles this module and uses a part of it.
+//! What the in-process benchmarks share: the real server on a free port of 127.0.0.1 with a fresh SQLite database
+//! (or a PostgreSQL one several replicas share), buyers' cookies, and the cookie a response sets. Each benchmark compiles this module and uses a part of it.
 #![allow(dead_code)]
 
 use std::{sync::Arc, time::Instant};
@@ -13,6 +13,7 @@ pub struct InProcess {
     pub store: Store,
     /// The feed service (to post as the operator).
     pub feed: caravan_server::feed::Feed,
+    sessions: caravan_server::session::Sessions,
     /// The data folder, removed when this is dropped.
     _dir: tempfile::TempDir,
 }
@@ -31,14 +32,38 @@ pub async fn serve(configure: impl FnOnce(&mut Config)) -> anyhow::Result<InProc
     let base = format!("http://{}", app.local_addr());
     let store = app.state().store.clone();
     let feed = app.state().feed.clone();
+    let sessions = app.state().sessions.clone();
     tokio::spawn(app.serve(std::future::pending()));
     Ok(InProcess {
         base,
         config,
         store,
         feed,
+        sessions,
         _dir: dir,
     })
+}
+
+impl InProcess {
+    /// A new buyer's `name=value` viewer cookie, as the server would set it on their first request.
+    pub fn new_buyer(&self) -> String {
+        let id = caravan_server::session::Sessions::new_viewer_id().expect("random");
+        let header = self.sessions.viewer_cookie(&id);
+        let header = header.to_str().expect("a cookie is ASCII");
+        header.split(';').next().unwrap_or_default().to_string()
+    }
+}
+
+/// A new, empty database in the PostgreSQL server `server` names (`postgres://…/postgres`): its URL.
+pub async fn new_postgres_database(server: &str) -> anyhow::Result<String> {
+    use sqlx::Connection;
+
+    let name = format!("caravan_bench_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(server).await?;
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await?;
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+    let (base, _) = server.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("no database in the URL"))?;
+    Ok(format!("{base}/{name}"))
 }
 
 /// The `name=value` of the first cookie a response sets (empty when none).
@@ -98,12 +123,18 @@ pub async fn healthz_rate(client: &reqwest::Client, base: &str, requests: usize,
 /// Adds the benchmarks' sale: the show `evt_sale` (slug `sale`, on air) selling one product, `prd_sale` at ¥1,980
 /// with ten million in stock.
 pub async fn add_sale(store: &Store) -> anyhow::Result<()> {
+    add_show(store, "sale").await
+}
+
+/// Adds a show on air, `evt_{name}` with the slug `name`, selling one product, `prd_{name}` at ¥1,980 with ten million
+/// in stock.
+pub async fn add_show(store: &Store, name: &str) -> anyhow::Result<()> {
     use caravan_server::store::{EventRecord, ProductRecord};
 
     let now = chrono::Utc::now();
-    let event = EventRecord::new("evt_sale", "sale", "Sale", now - chrono::Duration::hours(1));
+    let event = EventRecord::new(&format!("evt_{name}"), name, "Sale", now - chrono::Duration::hours(1));
     let product = ProductRecord {
-        id: "prd_sale".into(),
+        id: format!("prd_{name}"),
         event_id: event.id.clone(),
         position: 0,
         title: "Tea".into(),
