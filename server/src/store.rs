@@ -42,7 +42,7 @@ pub use pickups::{PickupError, PickupRecord};
 pub use playback::{PlaybackDelta, PlaybackStats};
 pub use products::{CatalogChanges, CatalogEntry, ProductRecord, VariantRecord};
 use sqlx::{
-    AnyPool, ConnectOptions, Connection, Executor,
+    AnyConnection, AnyPool, ConnectOptions, Connection, Executor,
     any::AnyPoolOptions,
     migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode},
@@ -82,8 +82,41 @@ impl Backend {
     }
 }
 
-/// The advisory lock every PostgreSQL write transaction takes (see [`Store::write_transaction`]).
-const WRITE_LOCK: i64 = 0x6361_7261_7661_6e00; // "caravan\0"
+/// What a read-then-write transaction has to itself while it runs (see [`Store::write_transaction`]): the rows it
+/// reads and then writes on what they said. Transactions of different scopes run side by side, on every replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope<'a> {
+    /// A show's catalog: its products, their prices and stock, and the pick-up; its orders' moves (which give
+    /// stock back).
+    Show(&'a str),
+    /// A viewer's orders: how many are unpaid, and the keys they were placed under.
+    Viewer(&'a str),
+    /// A show's feed: the posts stored per source, and each source's cursor.
+    Feed(&'a str),
+    /// A show's waiting room: its numbers, its counter and its places.
+    Room(&'a str),
+}
+
+impl Scope<'_> {
+    /// The PostgreSQL advisory lock of the scope: the same on every replica, of any version.
+    fn key(self) -> i64 {
+        let name = match self {
+            Scope::Show(id) => format!("show:{id}"),
+            Scope::Viewer(id) => format!("viewer:{id}"),
+            Scope::Feed(id) => format!("feed:{id}"),
+            Scope::Room(id) => format!("room:{id}"),
+        };
+        advisory_key(&name)
+    }
+}
+
+/// The advisory-lock key of a name, stable across replicas and versions (the first 8 bytes of its SHA-256): a
+/// scope's, or a task's that one replica at a time runs. Two names whose keys collide only wait for each other.
+fn advisory_key(name: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(name.as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -192,24 +225,40 @@ impl Store {
         }
     }
 
-    /// A transaction that reads and then writes, run as if alone. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so that concurrent ones wait their turn (the busy timeout) instead of failing when a read
-    /// lock cannot be upgraded. On PostgreSQL every such transaction, on every replica, takes one advisory lock for
-    /// its duration: the same one-writer-at-a-time order, so a stock checked is a stock still there when the order is
-    /// written. Single statements that are atomic by themselves (a like total's `total + n`) need none of this.
-    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                // postgres only
-                sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
-                    .bind(WRITE_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+    /// A transaction that reads and then writes, run as if alone in its `scopes`. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`: one writer at a time, whatever the scope), so that concurrent ones wait their turn
+    /// (the busy timeout) instead of failing when a read lock cannot be upgraded. On PostgreSQL it takes one advisory
+    /// lock per scope for its duration, in the order of their keys (so two transactions never wait for each other's
+    /// second lock): a stock checked is a stock still there when the order is written, while other shows sell on.
+    /// Single statements that are atomic by themselves (a like total's `total + n`) need no scope.
+    pub(crate) async fn write_transaction(
+        &self,
+        scopes: &[Scope<'_>],
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        self.enter(&mut tx, scopes).await?;
+        Ok(tx)
+    }
+
+    /// Takes `scopes` in a write transaction that holds none yet (one that had to read first what its scope is).
+    pub(crate) async fn enter(&self, tx: &mut AnyConnection, scopes: &[Scope<'_>]) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            return Ok(());
         }
+        let mut keys: Vec<i64> = scopes.iter().map(|scope| scope.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for key in keys {
+            // postgres only
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Writes a consistent copy of the whole database to the new file `path` while the database stays in use: SQLite's
@@ -571,6 +620,58 @@ pub(crate) mod tests {
             }
         }
         found
+    }
+
+    #[test]
+    fn a_scope_is_the_same_lock_on_every_replica_and_each_kind_its_own() {
+        // Pinned: replicas of two versions during a rolling upgrade must still take the same lock for a show.
+        assert_eq!(Scope::Show("evt_demo").key(), 6_770_895_303_797_018_204);
+        assert_ne!(advisory_key("feed-poller"), advisory_key("waiting-room"));
+        let mut keys: Vec<i64> = [
+            Scope::Show("evt_demo"),
+            Scope::Viewer("evt_demo"),
+            Scope::Feed("evt_demo"),
+            Scope::Room("evt_demo"),
+            Scope::Show("evt_other"),
+        ]
+        .map(Scope::key)
+        .to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_write_waits_for_its_own_scope_and_on_postgres_for_nothing_else() {
+        let (store, _db) = fresh_store().await;
+        let first = store.write_transaction(&[Scope::Show("evt_a")]).await.unwrap();
+        let a_moment = Duration::from_millis(300);
+
+        // Another show: on PostgreSQL it goes ahead; SQLite has one writer at a time, whatever the scope.
+        let other = tokio::time::timeout(a_moment, store.write_transaction(&[Scope::Show("evt_b")])).await;
+        match store.backend {
+            Backend::Postgres => drop(other.expect("another show's sale does not wait").unwrap()),
+            Backend::Sqlite => assert!(other.is_err(), "one writer at a time"),
+        }
+
+        // The same show (with a viewer's scope besides) waits until the first is done.
+        let same = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let tx = store
+                    .write_transaction(&[Scope::Viewer("viewer"), Scope::Show("evt_a")])
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }
+        });
+        tokio::time::sleep(a_moment).await;
+        assert!(!same.is_finished(), "the same show waits its turn");
+        first.commit().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), same)
+            .await
+            .expect("its turn comes once the first is done")
+            .unwrap();
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{At, Flag, Store, StoreError};
+use super::{At, Flag, Scope, Store, StoreError};
 
 crate::text_enum! {
     /// Where a post comes from. Serialized as the schema's `FeedSource`; stored in lower case.
@@ -67,7 +67,7 @@ impl Store {
         posts: &[NewFeedPost],
         cursor: Option<&str>,
     ) -> Result<Vec<FeedPostRecord>, StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[Scope::Feed(event_id)]).await?;
         let mut added = Vec::new();
         for post in posts {
             let stored: Option<FeedPostRecord> = sqlx::query_as(&format!(

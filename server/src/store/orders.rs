@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::AnyConnection;
 
-use super::{At, Store, StoreError, jobs::schedule_job_in};
+use super::{At, Scope, Store, StoreError, jobs::schedule_job_in};
 
 crate::text_enum! {
     /// Where an order is.
@@ -233,7 +233,9 @@ impl Store {
     /// `max_open` unpaid orders; its `hold` job is scheduled with it.
     /// The same `(viewer, key)` again answers the first order (or `KeyReused` for another request).
     pub async fn place_order(&self, new: &NewOrder, now: DateTime<Utc>) -> Result<OrderRecord, PlaceError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self
+            .write_transaction(&[Scope::Show(&new.event_id), Scope::Viewer(&new.viewer_id)])
+            .await?;
         let earlier: Option<EarlierOrder> =
             sqlx::query_as("SELECT id, request_hash FROM orders WHERE viewer_id = $1 AND idempotency_key = $2")
                 .bind(&new.viewer_id)
@@ -428,7 +430,17 @@ impl Store {
         jobs: &[JobStart],
         now: DateTime<Utc>,
     ) -> Result<Option<OrderRecord>, StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[]).await?;
+        // An order's show never changes: read it, take the show's turn (the stock may come back), then read the order
+        // as it is now.
+        let show: Option<String> = sqlx::query_scalar("SELECT event_id FROM orders WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(show) = show else {
+            return Ok(None);
+        };
+        self.enter(&mut tx, &[Scope::Show(&show)]).await?;
         let Some(order) = order_in(&mut tx, id).await? else {
             return Ok(None);
         };

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{At, Flag, Store, StoreError};
+use super::{At, Flag, Scope, Store, StoreError};
 
 /// The pick-up banner of an event. Serialized with the schema's field names: it is also what real-time
 /// subscribers are matched and served from.
@@ -47,7 +47,10 @@ impl Store {
         product_id: Option<&str>,
         visible: bool,
     ) -> Result<PickupRecord, PickupError> {
-        let mut tx = self.write_transaction().await.map_err(StoreError::from)?;
+        let mut tx = self
+            .write_transaction(&[Scope::Show(event_id)])
+            .await
+            .map_err(StoreError::from)?;
         let event_exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM events WHERE id = $1")
             .bind(event_id)
             .fetch_optional(&mut *tx)

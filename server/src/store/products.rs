@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{Store, StoreError};
+use super::{Scope, Store, StoreError};
 
 /// A product as stored. `price` includes tax, in the currency's minor units. Serialized with camelCase names: it is
 /// also what `publishProduct` hands the real-time hub, which matches `onProductChanged(eventId)` on `eventId`.
@@ -120,7 +120,7 @@ impl Store {
         event_id: &str,
         entries: &[CatalogEntry],
     ) -> Result<CatalogChanges, StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[Scope::Show(event_id)]).await?;
         let before: Vec<ProductRecord> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM products WHERE event_id = $1 ORDER BY position"
         ))

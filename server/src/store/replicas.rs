@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgListener, PgNotification},
 };
 
-use super::{At, Backend, Store, StoreError};
+use super::{At, Backend, Store, StoreError, advisory_key};
 
 /// The longest message a notification carries (PostgreSQL's limit is 8000 bytes); a longer one is stored in
 /// `replica_messages` and the notification carries its row id after [`BY_REFERENCE`].
@@ -16,13 +16,6 @@ const NOTIFICATION_LIMIT: usize = 7900;
 const BY_REFERENCE: char = '@';
 /// How long a stored message stays for listeners to read it.
 const STORED_MESSAGE_LIFETIME: Duration = Duration::seconds(60);
-
-/// A stable advisory-lock key for a task's name (the first 8 bytes of its SHA-256).
-fn lock_key(task: &str) -> i64 {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(task.as_bytes());
-    i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
-}
 
 /// The messages of one channel, as every replica receives them (this one included).
 pub struct Listener {
@@ -120,7 +113,7 @@ impl Store {
         let mut holder = self.pool.acquire().await?.detach();
         // postgres only
         let (taken,): (i64,) = sqlx::query_as("SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)")
-            .bind(lock_key(task))
+            .bind(advisory_key(task))
             .fetch_one(&mut holder)
             .await?;
         Ok((taken == 1).then_some(Lead { holder: Some(holder) }))
@@ -131,12 +124,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::tests::fresh_store;
-
-    #[test]
-    fn lock_keys_are_stable_and_distinct() {
-        assert_eq!(lock_key("feed-poller"), lock_key("feed-poller"));
-        assert_ne!(lock_key("feed-poller"), lock_key("waiting-room"));
-    }
 
     #[tokio::test]
     async fn one_lead_at_a_time_and_messages_of_any_size_reach_every_listener() {

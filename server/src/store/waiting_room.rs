@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{At, Flag, MaybeAt, Store, StoreError};
+use super::{At, Flag, MaybeAt, Scope, Store, StoreError};
 
 crate::text_enum! {
     /// How the serving counter moves besides the operator's hand.
@@ -135,7 +135,6 @@ const POSITION_COLUMNS: &str = "request_id, event_id, viewer_id, queue_number, e
 /// An armed room that lets people in by itself, as its inlet reads it.
 #[derive(sqlx::FromRow)]
 struct MovingRoom {
-    event_id: String,
     inlet: Inlet,
     inlet_size: i64,
     serving_counter: i64,
@@ -186,7 +185,7 @@ impl Store {
 
     /// Starts the room of `event_id` over: no places, both counters at 0 (AWS: `reset_initial_state`).
     pub async fn reset_waiting_room(&self, event_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[Scope::Room(event_id)]).await?;
         sqlx::query("DELETE FROM waiting_positions WHERE event_id = $1")
             .bind(event_id)
             .execute(&mut *tx)
@@ -213,7 +212,7 @@ impl Store {
         now: DateTime<Utc>,
         lifetimes: Lifetimes,
     ) -> Result<Option<PositionRecord>, StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[Scope::Room(event_id)]).await?;
         let room: Option<RoomRecord> = sqlx::query_as(&format!(
             "SELECT {ROOM_COLUMNS} FROM waiting_rooms WHERE event_id = $1 AND armed = 1"
         ))
@@ -304,7 +303,7 @@ impl Store {
         by: i64,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.write_transaction(&[Scope::Room(event_id)]).await?;
         let counter: Option<i64> = sqlx::query_scalar(
             "UPDATE waiting_rooms SET serving_counter = CASE WHEN serving_counter + $2 < 0 THEN 0 \
              ELSE serving_counter + $2 END, updated_at = $3 WHERE event_id = $1 RETURNING serving_counter",
@@ -322,56 +321,76 @@ impl Store {
     }
 
     /// Lets people in where a room moves by itself (`max_size`, `per_minute`): the rooms whose counter moved, and
-    /// where to. Run by one replica at a time (the waiting room's lead).
+    /// where to. Run by one replica at a time (the waiting room's lead); each room in a transaction of its own.
     pub async fn run_inlets(&self, now: DateTime<Utc>, lifetimes: Lifetimes) -> Result<Vec<CounterMove>, StoreError> {
-        let mut tx = self.write_transaction().await?;
-        let rooms: Vec<MovingRoom> = sqlx::query_as(
-            "SELECT event_id, inlet, inlet_size, serving_counter, last_number, inlet_at FROM waiting_rooms \
-             WHERE armed = 1 AND inlet <> 'manual'",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let rooms: Vec<String> =
+            sqlx::query_scalar("SELECT event_id FROM waiting_rooms WHERE armed = 1 AND inlet <> 'manual'")
+                .fetch_all(&self.pool)
+                .await?;
         let mut moved = Vec::new();
-        for room in rooms {
-            let MovingRoom {
-                event_id,
-                inlet,
-                inlet_size: size,
-                serving_counter: counter,
-                last_number,
-                inlet_at: MaybeAt(inlet_at),
-            } = room;
-            // How many may go in now; the counter may run ahead of the numbers given by that much (newcomers then
-            // go straight in), and never further.
-            let free = match inlet {
-                Inlet::Manual => continue,
-                Inlet::MaxSize => (size - count_in_checkout(&mut tx, &event_id, now, lifetimes).await?).max(0),
-                Inlet::PerMinute if inlet_at.is_some_and(|at| now < at + Duration::minutes(1)) => continue,
-                Inlet::PerMinute => size,
-            };
-            let target = counter.max((counter + free).min(last_number + free));
-            if inlet == Inlet::PerMinute {
-                sqlx::query("UPDATE waiting_rooms SET inlet_at = $2 WHERE event_id = $1")
-                    .bind(&event_id)
-                    .bind(At(now))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if target == counter {
-                continue;
-            }
+        for event_id in rooms {
+            moved.extend(self.run_inlet(&event_id, now, lifetimes).await?);
+        }
+        Ok(moved)
+    }
+
+    /// Lets people into the room of `event_id` when it moves by itself: where its counter moved to, if it did.
+    async fn run_inlet(
+        &self,
+        event_id: &str,
+        now: DateTime<Utc>,
+        lifetimes: Lifetimes,
+    ) -> Result<Option<CounterMove>, StoreError> {
+        let mut tx = self.write_transaction(&[Scope::Room(event_id)]).await?;
+        // As it is now that the room is ours (disarmed or made manual since it was listed: it stays).
+        let room: Option<MovingRoom> = sqlx::query_as(
+            "SELECT inlet, inlet_size, serving_counter, last_number, inlet_at FROM waiting_rooms \
+             WHERE event_id = $1 AND armed = 1",
+        )
+        .bind(event_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(MovingRoom {
+            inlet,
+            inlet_size: size,
+            serving_counter: counter,
+            last_number,
+            inlet_at: MaybeAt(inlet_at),
+        }) = room
+        else {
+            return Ok(None);
+        };
+        // How many may go in now; the counter may run ahead of the numbers given by that much (newcomers then go
+        // straight in), and never further.
+        let free = match inlet {
+            Inlet::Manual => return Ok(None),
+            Inlet::MaxSize => (size - count_in_checkout(&mut tx, event_id, now, lifetimes).await?).max(0),
+            Inlet::PerMinute if inlet_at.is_some_and(|at| now < at + Duration::minutes(1)) => return Ok(None),
+            Inlet::PerMinute => size,
+        };
+        let target = counter.max((counter + free).min(last_number + free));
+        if inlet == Inlet::PerMinute {
+            sqlx::query("UPDATE waiting_rooms SET inlet_at = $2 WHERE event_id = $1")
+                .bind(event_id)
+                .bind(At(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let moved = if target == counter {
+            None
+        } else {
             sqlx::query("UPDATE waiting_rooms SET serving_counter = $2, updated_at = $3 WHERE event_id = $1")
-                .bind(&event_id)
+                .bind(event_id)
                 .bind(target)
                 .bind(At(now))
                 .execute(&mut *tx)
                 .await?;
-            mark_served(&mut tx, &event_id, target, now).await?;
-            moved.push(CounterMove {
-                event_id,
+            mark_served(&mut tx, event_id, target, now).await?;
+            Some(CounterMove {
+                event_id: event_id.to_owned(),
                 serving_counter: target,
-            });
-        }
+            })
+        };
         tx.commit().await?;
         Ok(moved)
     }
