@@ -1,14 +1,14 @@
 //! Access to paid shows: who may watch (`entitlement`), the playback authorization that sets CloudFront-compatible
 //! signed cookies (`playback`), the embedded media gate that checks them as CloudFront would (`gate`), the license
-//! servers (`drm`: ClearKey built in, a proxy to Widevine, PlayReady and FairPlay vendors), and the key that signs
-//! the cookies (`signing_key`).
+//! servers (ClearKey built in, `license_proxy` to Widevine, PlayReady and FairPlay vendors), members' sign-in
+//! (`oidc`), and the key that signs the cookies (`signing_key`). Their endpoints are `http`'s.
 
+pub mod clearkey;
 pub mod cloudfront;
-pub mod drm;
 pub mod entitlement;
 pub mod gate;
 pub mod http;
-pub mod login;
+pub mod license_proxy;
 pub mod oidc;
 pub mod playback;
 pub mod reminders;
@@ -67,16 +67,6 @@ fn is_local(url: &str) -> bool {
             .is_ok_and(|address| address.is_loopback())
 }
 
-/// What the access endpoints need (given by the root).
-#[derive(Clone)]
-pub struct AccessHttp {
-    pub store: crate::store::Store,
-    pub access: AccessState,
-    pub sessions: crate::session::Sessions,
-    pub identity: viewer::Identity,
-    pub address_limits: crate::client_address::AddressLimits,
-}
-
 /// What the access endpoints share.
 #[derive(Clone, Debug)]
 pub struct AccessState {
@@ -94,7 +84,7 @@ pub struct AccessState {
     /// License requests per viewer: 10 a minute.
     pub license_limit: crate::rate_limit::RateLimiter,
     /// Forwards license requests to the configured DRM vendors.
-    pub license_proxy: drm::proxy::LicenseProxy,
+    pub license_proxy: license_proxy::LicenseProxy,
     /// The media folders the gate guards, as last read.
     pub guarded: gate::GuardedPrefixes,
     /// Member login; `None` when no OIDC provider is configured.
@@ -134,7 +124,7 @@ pub struct AccessSettings {
 impl AccessState {
     pub fn new(
         settings: AccessSettings,
-        license_proxy: drm::proxy::LicenseProxy,
+        license_proxy: license_proxy::LicenseProxy,
         oidc: Option<oidc::Oidc>,
     ) -> Result<Self, AccessConfigError> {
         let key = settings.signing_key;

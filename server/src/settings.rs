@@ -8,7 +8,7 @@ use crate::{
     access::{
         AccessSettings, AccessState,
         cloudfront::HashAlgorithm,
-        drm::proxy::{LicenseProxy, LicenseProxySettings, UpstreamAuth},
+        license_proxy::{LicenseProxy, LicenseProxySettings, UpstreamAuth},
         oidc::{Oidc, OidcSettings},
         signing_key::{self, KeyError},
     },

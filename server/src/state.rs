@@ -3,7 +3,7 @@ use caravan::api::ClientConfig;
 use leptos::config::LeptosOptions;
 
 use crate::{
-    access::{AccessHttp, viewer::Identity},
+    access::{http::AccessHttp, viewer::Identity},
     auth::Credentials,
     commerce::CommerceHttp,
     graphql::CaravanSchema,

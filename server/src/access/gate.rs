@@ -1,12 +1,12 @@
-//! The embedded media gate: CloudFront's part, played by this server. Files under the media folder of an event that
-//! is not free are served only to requests whose signed cookies CloudFront would accept (signature by a trusted key
-//! pair id, the policy's Resource matched against the full URL, its time and address conditions). Anything else is
-//! 403 with a short JSON reason. Free events' files pass untouched.
+//! The embedded media gate: CloudFront's part, played by this server (`http::gate` puts it in front of the media
+//! files). Files under the media folder of an event that is not free are served only to requests whose signed
+//! cookies CloudFront would accept (signature by a trusted key pair id, the policy's Resource matched against the
+//! full URL, its time and address conditions). Anything else is 403 with a short JSON reason. Free events' files
+//! pass untouched.
 //!
 //! Which folders are guarded is read from the database at most every [`GUARDED_TTL`] (not per segment request): an
 //! event that becomes paid is guarded within that time, on every replica.
 
-use crate::access::AccessHttp;
 use caravan::api::{Refusal, RefusalCode};
 use std::{
     net::Ipv4Addr,
@@ -14,16 +14,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use axum::{
-    extract::{Request, State},
-    http::StatusCode,
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use axum::http::StatusCode;
 use chrono::Utc;
 
-use super::cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE};
-use crate::client_address::ClientAddress;
+use super::{
+    AccessState,
+    cloudfront::{HASH_ALGORITHM_COOKIE, KEY_PAIR_ID_COOKIE, POLICY_COOKIE, PresentedCookies, SIGNATURE_COOKIE},
+};
 use crate::{
     error::AppError,
     session::cookie,
@@ -58,18 +55,11 @@ impl GuardedPrefixes {
     }
 }
 
-pub async fn guard(State(state): State<AccessHttp>, request: Request, next: Next) -> Response {
-    let viewer_ip = client_ipv4(&request);
-    match admit(&state, request.uri(), request.headers(), viewer_ip).await {
-        Ok(()) => next.run(request).await,
-        Err(refused) => refused.into_response(),
-    }
-}
-
 /// Whether the request may have its file: any file outside a guarded folder; in one, only with signed cookies that
 /// CloudFront would accept for this URL, now and from this address (403 `forbidden` with the reason otherwise).
-async fn admit(
-    state: &AccessHttp,
+pub async fn admit(
+    store: &Store,
+    access: &AccessState,
     uri: &axum::http::Uri,
     headers: &axum::http::HeaderMap,
     viewer_ip: Ipv4Addr,
@@ -80,12 +70,12 @@ async fn admit(
             Refusal::new(RefusalCode::BadPath, "invalid media path"),
         )
     })?;
-    let guarded = state.access.guarded.get(&state.store).await?;
+    let guarded = access.guarded.get(store).await?;
     if !guarded.iter().any(|prefix| under(&relative, prefix)) {
         return Ok(());
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("{}{path}", state.access.media_origin());
+    let url = format!("{}{path}", access.media_origin());
     let presented = PresentedCookies {
         policy: cookie(headers, POLICY_COOKIE),
         signature: cookie(headers, SIGNATURE_COOKIE),
@@ -93,8 +83,7 @@ async fn admit(
         hash_algorithm: cookie(headers, HASH_ALGORITHM_COOKIE),
     };
     let now = Utc::now().timestamp();
-    state
-        .access
+    access
         .verifier
         .check(presented, &url, viewer_ip, now)
         .map_err(|refusal| {
@@ -121,15 +110,6 @@ fn media_path(path: &str) -> Option<String> {
 
 fn under(path: &str, prefix: &str) -> bool {
     path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// The viewer's IPv4 address (`client_address` has made an IPv4-mapped one plain); others match no address
-/// condition, as with CloudFront.
-fn client_ipv4(request: &Request) -> Ipv4Addr {
-    match request.extensions().get::<ClientAddress>().map(|client| client.0) {
-        Some(std::net::IpAddr::V4(ip)) => ip,
-        _ => Ipv4Addr::UNSPECIFIED,
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::{
     AccessState,
     cloudfront::{Ipv4Cidr, Policy, folder_resource},
-    drm::proxy::DrmSystem,
+    license_proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
     reminders,
     viewer::Viewer,

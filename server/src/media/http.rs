@@ -11,7 +11,7 @@ use axum::{
 };
 use tower_http::services::ServeDir;
 
-use crate::access::{AccessHttp, gate::guard};
+use crate::access::http::{AccessHttp, gate::guard};
 
 /// `/media/…`: files of the media directory, typed for HLS. Playlists change every segment and must not be cached;
 /// segments never change.

@@ -22,7 +22,7 @@ enum Room {
     Root,
 }
 
-/// The room of a module (`access::drm::proxy`).
+/// The room of a module (`access::http::drm`).
 fn room(module: &str) -> Room {
     let segments: Vec<&str> = module.split("::").collect();
     if segments.contains(&"http") {
@@ -260,6 +260,40 @@ fn only_the_root_reads_the_configuration_and_names_the_shared_state() {
         offenders.push(format!("config names {config:?}"));
     }
     assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}
+
+/// What a service may name of axum: HTTP's own vocabulary (a status, a header), which its errors and answers carry,
+/// and a body's bytes. Routers, extractors, responses and middleware are the adapters'.
+const AXUM_FOR_SERVICES: [&str; 2] = ["axum::http", "axum::body::Bytes"];
+
+#[test]
+fn services_know_nothing_of_axum_but_http_itself() {
+    let graph = graph();
+    let mut offenders = Vec::new();
+    for (module, source) in &graph.modules {
+        if room(module) != Room::Service {
+            continue;
+        }
+        let code = &source.code;
+        for (at, _) in code.match_indices("axum::") {
+            let rest = &code["axum::".len() + at..];
+            let named: Vec<String> = match rest.strip_prefix('{') {
+                Some(group) => group_paths(group).iter().map(|path| path.join("::")).collect(),
+                None => vec![rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).next().unwrap_or_default().into()],
+            };
+            for path in named {
+                let path = format!("axum::{path}");
+                if !AXUM_FOR_SERVICES.iter().any(|allowed| path.starts_with(allowed)) {
+                    offenders.push(format!("{module}: {path}"));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "services name axum beyond {AXUM_FOR_SERVICES:?} (move it into the capability's `http`):\n{}",
+        offenders.join("\n")
+    );
 }
 
 #[test]

@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::{
     access::{
-        AccessHttp,
+        http::AccessHttp,
         playback::{self, event, grant_entitlement},
         reminders,
         viewer::Identity,

@@ -7,7 +7,7 @@
 //!
 //! Without a configured provider these answer 404. `next` is only ever a path of this site.
 
-use crate::access::AccessHttp;
+use super::AccessHttp;
 use axum::{
     Form, Router,
     extract::FromRef,
@@ -19,7 +19,7 @@ use axum::{
 use caravan::api::{Refusal, RefusalCode};
 use serde::Deserialize;
 
-use super::oidc::OidcError;
+use crate::access::oidc::OidcError;
 use crate::{
     error::AppError,
     secret::random_token,

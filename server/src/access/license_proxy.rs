@@ -1,14 +1,12 @@
-//! The license proxy: `POST /drm/widevine/{slug}`, `POST /drm/playready/{slug}`, `POST /drm/fairplay/{slug}` and
-//! `GET /drm/fairplay/certificate`. A CDM's license request is opaque bytes (a Widevine challenge, PlayReady SOAP,
-//! a FairPlay SPC); once the viewer's entitlement is checked (`super::licensee`) the bytes go unchanged to the license
-//! server configured for that system, with this server's credential added, and the server's bytes and content type
-//! come back unchanged. The upstream is configuration only: nothing in a request chooses where it goes.
+//! The license proxy. A CDM's license request is opaque bytes (a Widevine challenge, PlayReady SOAP, a FairPlay
+//! SPC); once the viewer's entitlement is checked the bytes go unchanged to the license server configured for that
+//! system, with this server's credential added, and the server's bytes and content type come back unchanged. The
+//! upstream is configuration only: nothing in a request chooses where it goes. Its endpoints are `http::drm`'s.
 //!
 //! Failures are ours to word: 404 for a system that is not configured, 413 over the size limit, 502 when the license
 //! server fails or refuses (its status in `upstreamStatus`, never its body, which could echo our credential), 504
 //! when it does not answer within the timeout.
 
-use crate::access::AccessHttp;
 use caravan::api::{Refusal, RefusalCode};
 use std::{
     sync::Arc,
@@ -16,19 +14,13 @@ use std::{
 };
 
 use axum::{
-    Router,
-    body::{Body, Bytes},
-    extract::FromRef,
-    extract::{Path, State},
+    body::Bytes,
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::Utc;
 use serde_json::json;
 
-use super::licensee;
 use crate::{error::AppError, secret::Secret};
 
 /// The most a license server's answer may weigh (licenses are a few KB).
@@ -37,18 +29,6 @@ const MAX_ANSWER: usize = 1024 * 1024;
 const CERTIFICATE_TTL: Duration = Duration::from_secs(3600);
 /// How long an Axinom token is valid: just long enough to reach the license server.
 const TOKEN_LIFETIME: chrono::Duration = chrono::Duration::minutes(5);
-
-pub fn router<S>() -> Router<S>
-where
-    S: Clone + Send + Sync + 'static,
-    AccessHttp: FromRef<S>,
-{
-    Router::new()
-        .route("/drm/widevine/{slug}", post(widevine))
-        .route("/drm/playready/{slug}", post(playready))
-        .route("/drm/fairplay/certificate", get(fairplay_certificate))
-        .route("/drm/fairplay/{slug}", post(fairplay))
-}
 
 /// The DRM systems whose license servers are a vendor's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,8 +174,13 @@ impl LicenseProxy {
         })
     }
 
+    /// The most a license request may weigh.
+    pub fn max_body(&self) -> usize {
+        self.max_body
+    }
+
     /// The event's key ids, for a credential that names them (Axinom's message); none for the others.
-    async fn key_ids(&self, store: &crate::store::Store, event_id: &str) -> Result<Vec<String>, AppError> {
+    pub async fn key_ids(&self, store: &crate::store::Store, event_id: &str) -> Result<Vec<String>, AppError> {
         match self.credential {
             Credential::Axinom { .. } => store
                 .content_key_ids(event_id)
@@ -205,7 +190,8 @@ impl LicenseProxy {
         }
     }
 
-    fn upstream(&self, system: DrmSystem) -> Option<&reqwest::Url> {
+    /// The system's license server, when it is configured.
+    pub fn upstream(&self, system: DrmSystem) -> Option<&reqwest::Url> {
         match system {
             DrmSystem::Widevine => self.widevine.as_ref(),
             DrmSystem::PlayReady => self.playready.as_ref(),
@@ -227,13 +213,13 @@ impl LicenseProxy {
     }
 
     /// Sends `body` to the system's license server and hands back its answer.
-    async fn forward(
+    pub async fn forward(
         &self,
         upstream: &reqwest::Url,
         headers: &HeaderMap,
         body: Bytes,
         key_ids: &[String],
-    ) -> Result<Response, AppError> {
+    ) -> Result<License, AppError> {
         let mut request = self.client.post(upstream.clone()).body(body);
         // Only what describes the body: never the viewer's cookies or anything else of theirs.
         for name in [header::CONTENT_TYPE, HeaderName::from_static("soapaction")] {
@@ -256,7 +242,7 @@ impl LicenseProxy {
             tracing::warn!(host = upstream.host_str(), path = upstream.path(), %status, "the license server refused a request");
             let mut refusal = Refusal::new(RefusalCode::BadGateway, "the license server refused the request");
             refusal.upstream_status = Some(status.as_u16());
-            return Ok(AppError::refused(StatusCode::BAD_GATEWAY, refusal).into_response());
+            return Err(AppError::refused(StatusCode::BAD_GATEWAY, refusal));
         }
         let content_type = answer
             .headers()
@@ -270,18 +256,11 @@ impl LicenseProxy {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok((
-            [
-                (header::CONTENT_TYPE, content_type),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(License { content_type, bytes })
     }
 
     /// The FairPlay application certificate, fetched once an hour.
-    async fn fairplay_certificate(&self) -> Result<Bytes, AppError> {
+    pub async fn fairplay_certificate(&self) -> Result<Bytes, AppError> {
         let source = self
             .certificate_url()
             .and(self.fairplay_certificate.as_ref())
@@ -306,6 +285,12 @@ impl LicenseProxy {
         *cached = Some((bytes.clone(), Instant::now()));
         Ok(bytes)
     }
+}
+
+/// A license server's answer, handed back unchanged.
+pub struct License {
+    pub content_type: HeaderValue,
+    pub bytes: Vec<u8>,
 }
 
 /// A failed call to a license server as the viewer sees it (the cause goes to the log without the URL's query).
@@ -358,77 +343,6 @@ fn uuid(hex: &str) -> String {
         (Some(a), Some(b), Some(c), Some(d), Some(e)) if hex.len() == 32 => format!("{a}-{b}-{c}-{d}-{e}"),
         _ => hex.to_string(),
     }
-}
-
-async fn widevine(
-    state: State<AccessHttp>,
-    slug: Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    proxied(DrmSystem::Widevine, state, slug, headers, body).await
-}
-
-async fn playready(
-    state: State<AccessHttp>,
-    slug: Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    proxied(DrmSystem::PlayReady, state, slug, headers, body).await
-}
-
-async fn fairplay(
-    state: State<AccessHttp>,
-    slug: Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    proxied(DrmSystem::FairPlay, state, slug, headers, body).await
-}
-
-async fn proxied(
-    system: DrmSystem,
-    State(state): State<AccessHttp>,
-    Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let proxy = &state.access.license_proxy;
-    let Some(upstream) = proxy.upstream(system) else {
-        let message = format!("{} is not configured on this server", system.name());
-        return Err(AppError::refused(
-            StatusCode::NOT_FOUND,
-            Refusal::new(RefusalCode::NotConfigured, message),
-        ));
-    };
-    let body = axum::body::to_bytes(body, proxy.max_body)
-        .await
-        .map_err(|_| AppError::PayloadTooLarge(proxy.max_body))?;
-    if body.is_empty() {
-        return Err(AppError::BadRequest("the license request is empty".into()));
-    }
-    let event = match licensee(&state, &slug, &headers).await {
-        Ok(event) => event,
-        Err(refusal) => return Ok(refusal),
-    };
-    let key_ids = proxy.key_ids(&state.store, &event.id).await?;
-    proxy.forward(upstream, &headers, body, &key_ids).await
-}
-
-async fn fairplay_certificate(State(state): State<AccessHttp>) -> Result<Response, AppError> {
-    let bytes = state.access.license_proxy.fairplay_certificate().await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 #[cfg(test)]
