@@ -78,7 +78,12 @@ async fn main() -> anyhow::Result<()> {
     let new_orders = {
         let (client, base, body) = (client.clone(), base.clone(), order_body.clone());
         move |i: usize| {
-            let (client, url, cookie, body) = (client.clone(), format!("{base}/api/orders"), buyers[i].clone(), body.clone());
+            let (client, url, cookie, body) = (
+                client.clone(),
+                format!("{base}/api/orders"),
+                buyers[i].clone(),
+                body.clone(),
+            );
             async move { place(&client, url, cookie, &body).await }
         }
     };
@@ -183,7 +188,11 @@ async fn replicas(postgres: &str, requests: usize, concurrency: usize) -> anyhow
             let show = i % shows;
             let body = json!({ "slug": format!("show{show}"),
                 "lines": [{ "productId": format!("prd_show{show}"), "quantity": 1, "price": 1980 }] });
-            let (client, url, cookie) = (client.clone(), format!("{}/api/orders", bases[i % 2]), buyers[i].clone());
+            let (client, url, cookie) = (
+                client.clone(),
+                format!("{}/api/orders", bases[i % 2]),
+                buyers[i].clone(),
+            );
             async move { place(&client, url, cookie, &body).await }
         }
     };
@@ -191,7 +200,9 @@ async fn replicas(postgres: &str, requests: usize, concurrency: usize) -> anyhow
     let spread = support::rate(requests, concurrency, sell(SHOWS)).await;
 
     println!();
-    println!("| two replicas on PostgreSQL ({requests} requests, {concurrency} at a time) | per second | ratio to /healthz |");
+    println!(
+        "| two replicas on PostgreSQL ({requests} requests, {concurrency} at a time) | per second | ratio to /healthz |"
+    );
     println!("|---|---|---|");
     for (name, value) in [
         ("GET /healthz, both replicas in turn (baseline)", health),

@@ -46,7 +46,7 @@ use caravan::api::ClientConfig;
 use tokio::net::TcpListener;
 
 use crate::{
-    access::AccessHttp,
+    access::http::AccessHttp,
     auth::Credentials,
     config::Config,
     realtime::{Hub, Realtime},

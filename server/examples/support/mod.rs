@@ -60,9 +60,15 @@ pub async fn new_postgres_database(server: &str) -> anyhow::Result<String> {
 
     let name = format!("caravan_bench_{}", std::process::id());
     let mut admin = sqlx::PgConnection::connect(server).await?;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut admin).await?;
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
-    let (base, _) = server.rsplit_once('/').ok_or_else(|| anyhow::anyhow!("no database in the URL"))?;
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let (base, _) = server
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("no database in the URL"))?;
     Ok(format!("{base}/{name}"))
 }
 

@@ -39,7 +39,7 @@ pub enum DrmSystem {
 }
 
 impl DrmSystem {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             DrmSystem::Widevine => "widevine",
             DrmSystem::PlayReady => "playready",

@@ -14,8 +14,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::{
     AccessState,
     cloudfront::{Ipv4Cidr, Policy, folder_resource},
-    license_proxy::DrmSystem,
     entitlement::{self, Denial, RENTAL},
+    license_proxy::DrmSystem,
     reminders,
     viewer::Viewer,
 };

@@ -279,7 +279,12 @@ fn services_know_nothing_of_axum_but_http_itself() {
             let rest = &code["axum::".len() + at..];
             let named: Vec<String> = match rest.strip_prefix('{') {
                 Some(group) => group_paths(group).iter().map(|path| path.join("::")).collect(),
-                None => vec![rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).next().unwrap_or_default().into()],
+                None => vec![
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                        .next()
+                        .unwrap_or_default()
+                        .into(),
+                ],
             };
             for path in named {
                 let path = format!("axum::{path}");

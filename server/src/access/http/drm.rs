@@ -103,12 +103,20 @@ async fn proxied(
     let key_ids = proxy.key_ids(&state.store, &event.id).await?;
     let License { content_type, bytes } = proxy.forward(upstream, &headers, body, &key_ids).await?;
     let no_store = HeaderValue::from_static("no-store");
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, no_store)], bytes).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, no_store)],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn fairplay_certificate(State(state): State<AccessHttp>) -> Reply {
     let bytes = state.access.license_proxy.fairplay_certificate().await?;
     let content_type = HeaderValue::from_static("application/octet-stream");
     let cache = HeaderValue::from_static("public, max-age=3600");
-    Ok(([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)], bytes).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)],
+        bytes,
+    )
+        .into_response())
 }
