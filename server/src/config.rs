@@ -180,6 +180,15 @@ pub struct Config {
     pub embed_show_origins: String,
     /// Serve the designers' component gallery at `/dev/gallery` (development only).
     pub dev_gallery: bool,
+    /// Where the RTMP ingest listens (`host:port`); empty: no ingest.
+    pub rtmp_addr: String,
+    /// The host (or `host:port`) encoders reach the ingest at, for the URLs operators are given; empty: the host of
+    /// `public_site_url`.
+    pub rtmp_public_host: String,
+    /// The live ladder: `HEIGHT:VIDEO_KBPS:AUDIO_KBPS` rungs, comma-separated, highest first.
+    pub ingest_ladder: String,
+    /// The length of a live stream's segments.
+    pub ingest_segment_seconds: u32,
 }
 
 /// Who takes the payments of shows without a provider of their own.
@@ -352,6 +361,8 @@ impl Config {
         config.site_dir = site_dir.to_path_buf();
         // A real-time encoder per test server would take the machine: tests that need the stream turn it on.
         config.demo_media = false;
+        // An ephemeral port: test servers side by side never compete for 1935.
+        config.rtmp_addr = "127.0.0.1:0".into();
         config
     }
 }

@@ -26,12 +26,14 @@ pub fn schema(
     publisher: Publisher,
     likes: crate::likes::Likes,
     feed: crate::feed::Feed,
+    ingest: crate::ingest::Ingest,
 ) -> CaravanSchema {
     Schema::build(query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot)
         .data(store)
         .data(publisher)
         .data(likes)
         .data(feed)
+        .data(ingest)
         .extension(limits::FieldBudget::default())
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)

@@ -17,6 +17,7 @@ pub mod feed;
 pub mod graphql;
 pub mod hardening;
 pub mod health;
+pub mod ingest;
 pub mod jobs;
 pub mod lead;
 pub mod likes;
@@ -75,6 +76,8 @@ pub struct Application {
     publisher: publish::Publisher,
     /// The shows' feed sources, polled while serving.
     feed_sources: feed::poller::FeedSources,
+    /// The RTMP listener and the ingest it feeds (unless the ingest is off).
+    rtmp: Option<(TcpListener, ingest::Ingest)>,
 }
 
 impl Application {
@@ -152,7 +155,21 @@ impl Application {
         let (likes, like_tasks) = likes::Likes::new(store.clone(), publisher.clone(), stopped);
         let feed = feed::Feed::new(store.clone(), publisher.clone());
         let feed_sources = settings::feed_sources(config).context("configuring the feed")?;
-        let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone());
+        // The RTMP listener, bound now so that a port in use stops the start like the HTTP one; operators are told
+        // the port it got (an ephemeral one in tests).
+        let mut ingest_settings = settings::ingest(config, &tools).context("configuring the ingest")?;
+        let rtmp_listener = match ingest_settings.rtmp_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for RTMP on {addr} (CARAVAN_RTMP_ADDR; empty turns it off)"))?;
+                ingest_settings.rtmp_addr = Some(listener.local_addr()?);
+                Some(listener)
+            }
+            None => None,
+        };
+        let ingest = ingest::Ingest::new(store.clone(), ingest_settings);
+        let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone(), ingest.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());
         let realtime = Realtime {
@@ -223,6 +240,7 @@ impl Application {
             stopping,
             like_tasks: Box::pin(like_tasks),
             feed_sources,
+            rtmp: rtmp_listener.map(|listener| (listener, ingest)),
             publisher,
             jobs,
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
@@ -272,6 +290,9 @@ impl Application {
             self.state.waiting_room.lifetimes,
             media_stopped.clone(),
         ));
+        let rtmp = self
+            .rtmp
+            .map(|(listener, ingest)| tokio::spawn(ingest::rtmp::serve(listener, ingest, media_stopped.clone())));
         let catalog = tokio::spawn(commerce::product_news::forward_changes(
             self.state.store.clone(),
             self.publisher.clone(),
@@ -307,6 +328,9 @@ impl Application {
         let _ = catalog.await;
         let _ = inlets.await;
         let _ = like_tasks.await;
+        if let Some(rtmp) = rtmp {
+            let _ = rtmp.await;
+        }
         feed_poller.abort();
         if let Some(vod) = demo_vod {
             vod.abort();

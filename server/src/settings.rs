@@ -16,6 +16,7 @@ use crate::{
     config::{CfHashAlgorithm, CheckoutProvider, Config, DrmUpstreamAuth, slug_pairs},
     embed::EmbedPolicy,
     feed::poller::{FeedSettings, FeedSources},
+    ingest::{IngestSettings, transcode::Rung},
     mail::{MailSettings, Mailer},
     media::DemoVod,
     store::PaymentProvider,
@@ -160,6 +161,81 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
     Ok(Mailer::new(&settings)?)
 }
 
+/// The live ingest's settings: the RTMP address (empty: off), the host encoders are told, the ladder.
+pub fn ingest(config: &Config, tools: &Tools) -> anyhow::Result<IngestSettings> {
+    let rtmp_addr = match config.rtmp_addr.trim() {
+        "" => None,
+        addr => Some(
+            addr.parse()
+                .map_err(|_| anyhow::anyhow!("CARAVAN_RTMP_ADDR must be host:port (or empty), not {addr:?}"))?,
+        ),
+    };
+    let public_host = match config.rtmp_public_host.trim() {
+        "" => site_host(&config.public_site_url),
+        host => host.to_owned(),
+    };
+    if !(1..=10).contains(&config.ingest_segment_seconds) {
+        anyhow::bail!(
+            "CARAVAN_INGEST_SEGMENT_SECONDS must be 1 to 10, not {}",
+            config.ingest_segment_seconds
+        );
+    }
+    Ok(IngestSettings {
+        rtmp_addr,
+        public_host,
+        media_dir: config.media_dir(),
+        ffmpeg: tools.ffmpeg.clone(),
+        ladder: ladder(&config.ingest_ladder)?,
+        segment_seconds: config.ingest_segment_seconds,
+        idle: std::time::Duration::from_secs(10),
+    })
+}
+
+/// The host of the site's address (`https://shop.example:8443/x` → `shop.example`).
+fn site_host(url: &str) -> String {
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    match authority.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
+            .to_owned(),
+    }
+}
+
+/// `HEIGHT:VIDEO_KBPS:AUDIO_KBPS` rungs, comma-separated, highest first.
+fn ladder(text: &str) -> anyhow::Result<Vec<Rung>> {
+    let rung = |part: &str| -> Option<Rung> {
+        let mut numbers = part.trim().split(':').map(|n| n.trim().parse::<u32>().ok());
+        let (Some(Some(height)), Some(Some(video)), Some(Some(audio)), None) =
+            (numbers.next(), numbers.next(), numbers.next(), numbers.next())
+        else {
+            return None;
+        };
+        let fits = (144..=4320).contains(&height)
+            && height % 2 == 0
+            && (100..=60_000).contains(&video)
+            && (32..=512).contains(&audio);
+        fits.then(|| Rung::new(height, video, audio))
+    };
+    let rungs: Vec<Rung> = text
+        .split(',')
+        .map(|part| {
+            rung(part).with_context(|| {
+                format!(
+                    "CARAVAN_INGEST_LADDER: {part:?} is not HEIGHT:VIDEO_KBPS:AUDIO_KBPS (an even height of 144 to 4320, \
+                     video 100 to 60000 kbit/s, audio 32 to 512)"
+                )
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if rungs.windows(2).any(|pair| pair[0].height <= pair[1].height) {
+        anyhow::bail!("CARAVAN_INGEST_LADDER: the rungs go from the highest to the lowest, each lower than the last");
+    }
+    Ok(rungs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +336,37 @@ mod tests {
         config.public_site_url = "http://127.0.0.1:3000".into();
         config.public_media_url = None;
         assert!(access(&config).is_ok());
+    }
+
+    #[test]
+    fn the_ingest_reads_its_ladder_and_address_or_says_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_tests(dir.path(), dir.path());
+        config.rtmp_addr = "0.0.0.0:1935".into();
+        config.public_site_url = "https://shop.example:8443/live".into();
+        config.ingest_ladder = "1080:4500:128, 720:2000:128,360:600:96".into();
+        let settings = ingest(&config, &Tools::default()).unwrap();
+        assert_eq!(settings.rtmp_addr, Some("0.0.0.0:1935".parse().unwrap()));
+        assert_eq!(settings.public_host, "shop.example");
+        let names: Vec<_> = settings.ladder.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["1080p", "720p", "360p"]);
+
+        config.rtmp_addr = String::new();
+        assert_eq!(ingest(&config, &Tools::default()).unwrap().rtmp_addr, None);
+        for (ladder, says) in [
+            ("720:2000", "is not HEIGHT:VIDEO_KBPS:AUDIO_KBPS"),
+            ("721:2000:128", "is not HEIGHT"),
+            ("360:600:96,720:2000:128", "from the highest to the lowest"),
+            ("", "is not HEIGHT"),
+        ] {
+            config.ingest_ladder = ladder.into();
+            let error = format!("{:#}", ingest(&config, &Tools::default()).unwrap_err());
+            assert!(error.contains(says), "{ladder}: {error}");
+        }
+        config.ingest_ladder = "720:2000:128".into();
+        config.rtmp_addr = "somewhere".into();
+        assert!(format!("{:#}", ingest(&config, &Tools::default()).unwrap_err()).contains("CARAVAN_RTMP_ADDR"));
+        assert_eq!(site_host("http://[::1]:3000"), "[::1]");
+        assert_eq!(site_host("http://localhost:3000/"), "localhost");
     }
 }

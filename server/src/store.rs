@@ -22,8 +22,10 @@ mod pickups;
 mod playback;
 mod products;
 mod replicas;
+mod stream_keys;
 mod waiting_room;
 pub use replicas::{Lead, Listener};
+pub use stream_keys::{KeyRole, StreamKeyOwner};
 pub use waiting_room::{
     CounterMove, Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomRecord, RoomSettings,
 };

@@ -42,6 +42,34 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Ties a child process to the server: killed when its handle is dropped, and sent SIGTERM by the kernel if the
+/// server dies (a crash, SIGKILL), so no encoder outlives it.
+pub fn bound_to_server(command: &mut tokio::process::Command) -> &mut tokio::process::Command {
+    command.kill_on_drop(true);
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl is async-signal-safe; it only asks the kernel to signal the child when its parent dies.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    command
+}
+
+/// Logs what the child `program` says on stderr (ffmpeg at `-loglevel error` says only what went wrong).
+pub fn log_stderr(child: &mut tokio::process::Child, program: &'static str) {
+    use tokio::io::AsyncBufReadExt;
+    if let Some(stderr) = child.stderr.take() {
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::warn!(program, "{line}");
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

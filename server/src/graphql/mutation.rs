@@ -1,9 +1,9 @@
-use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
+use async_graphql::{Context, Error, ErrorExtensions, ID, Object, Result};
 
 use super::{
     directives::aws_lambda,
     guards::OperatorOnly,
-    types::{FeedPost, LikeCount, Pickup, Product},
+    types::{FeedPost, LikeCount, Pickup, Product, StreamKey, StreamKeyRole},
 };
 use crate::{
     commerce::product_news,
@@ -145,6 +145,21 @@ impl MutationRoot {
         let post = ctx.data::<Feed>()?.publish(&event_id, &post_id).await.or_internal()?;
         post.map(|post| Some(FeedPost(post)))
             .ok_or_else(|| bad_request(&format!("the event has no post {}", *post_id)))
+    }
+
+    /// Operator: a new stream key for the event's primary or backup encoder, replacing the one before (which no longer
+    /// publishes). The key is in this answer only: the server keeps its hash.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"issueStreamKey\", \"Mutation\")")]
+    async fn issue_stream_key(&self, ctx: &Context<'_>, event_id: ID, role: StreamKeyRole) -> Result<StreamKey> {
+        let ingest = ctx.data::<crate::ingest::Ingest>()?;
+        match ingest.issue_key(&event_id, role.into()).await {
+            Ok(issued) => Ok(StreamKey { role, issued }),
+            Err(e) if e.code() == caravan::api::RefusalCode::NotFound => {
+                Err(Error::new(format!("no event with id {}", event_id.as_str()))
+                    .extend_with(|_, e| e.set("errorType", "NotFoundException")))
+            }
+            Err(e) => Err(e).or_internal(),
+        }
     }
 }
 

@@ -333,3 +333,49 @@ impl From<store::FeedSource> for FeedSource {
         }
     }
 }
+
+/// Which of a show's two encoders a stream key is for.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum StreamKeyRole {
+    Primary,
+    /// Takes over when the primary drops.
+    Backup,
+}
+
+impl From<StreamKeyRole> for store::KeyRole {
+    fn from(role: StreamKeyRole) -> Self {
+        match role {
+            StreamKeyRole::Primary => store::KeyRole::Primary,
+            StreamKeyRole::Backup => store::KeyRole::Backup,
+        }
+    }
+}
+
+/// `type StreamKey`: a show's stream key as issued.
+pub struct StreamKey {
+    pub role: StreamKeyRole,
+    pub issued: crate::ingest::IssuedKey,
+}
+
+#[Object(directive = aws_lambda::apply())]
+impl StreamKey {
+    async fn role(&self) -> StreamKeyRole {
+        self.role
+    }
+
+    /// The encoder's server: rtmp://host:port/live.
+    async fn rtmp_url(&self) -> &str {
+        &self.issued.rtmp_url
+    }
+
+    /// The SRT address (caller mode, the key in its streamid), when SRT ingest is on.
+    async fn srt_url(&self) -> Option<&str> {
+        None
+    }
+
+    /// The stream key: rtmpUrl + "/" + key is the whole publish address.
+    async fn key(&self) -> &str {
+        &self.issued.key
+    }
+}

@@ -4,11 +4,7 @@
 
 use std::{path::PathBuf, process::Stdio, time::Duration};
 
-use tokio::{
-    io::{AsyncBufReadExt, BufReader},
-    process::Command,
-    sync::watch,
-};
+use tokio::{process::Command, sync::watch};
 
 use super::DEMO_LIVE;
 
@@ -35,14 +31,7 @@ pub async fn supervise_demo_live(media_dir: PathBuf, mut stop: watch::Receiver<b
             pid = child.id(),
             "demo live stream started: /media/{DEMO_LIVE}/master.m3u8"
         );
-        if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stderr).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    tracing::warn!(target: "caravan_server::media::ffmpeg", "{line}");
-                }
-            });
-        }
+        crate::tools::log_stderr(&mut child, "ffmpeg");
         let started = tokio::time::Instant::now();
         tokio::select! {
             status = child.wait() => {
@@ -116,16 +105,7 @@ fn live_command(out: &std::path::Path) -> Command {
         .args(["-hls_segment_filename", "%v/seg_%05d.ts", "%v/index.m3u8"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl is async-signal-safe; it only asks the kernel to send SIGTERM to the child if the server dies, so
-    // a killed server (SIGKILL, a crash) leaves no encoder running.
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-            Ok(())
-        });
-    }
+        .stderr(Stdio::piped());
+    crate::tools::bound_to_server(&mut command);
     command
 }

@@ -110,6 +110,16 @@ impl Store {
         .await?)
     }
 
+    /// Sets where the show's live stream is played from (its ingested stream's master playlist).
+    pub async fn set_live_url(&self, id: &str, live_url: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE events SET live_url = $1 WHERE id = $2")
+            .bind(live_url)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Creates an event with its products, all or nothing.
     pub async fn create_event(&self, event: &EventRecord, products: &[ProductRecord]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;

@@ -20,6 +20,7 @@ mod first_run;
 mod graphql;
 mod graphql_limits;
 mod health;
+mod ingest;
 mod license_proxy;
 mod likes;
 mod likes_crash;

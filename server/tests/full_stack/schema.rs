@@ -102,7 +102,15 @@ async fn the_server_serves_the_contract() {
     let (likes, _) =
         caravan_server::likes::Likes::new(store.clone(), publisher.clone(), tokio::sync::watch::channel(false).1);
     let feed = caravan_server::feed::Feed::new(store.clone(), publisher.clone());
-    let served = graphql::schema(store, publisher, likes, feed).sdl_with_options(SDLExportOptions::new());
+    let ingest = caravan_server::ingest::Ingest::new(
+        store.clone(),
+        caravan_server::settings::ingest(
+            &caravan_server::config::Config::for_tests(dir.path(), dir.path()),
+            &caravan_server::tools::Tools::default(),
+        )
+        .unwrap(),
+    );
+    let served = graphql::schema(store, publisher, likes, feed, ingest).sdl_with_options(SDLExportOptions::new());
 
     let expected = normalize(&contract);
     let actual = normalize(&served);

@@ -1,0 +1,267 @@
+//! Live ingest: an operator's own encoder (OBS, ffmpeg, a phone app, a hardware encoder) puts a show on air over
+//! RTMP (`rtmp://{host}:{port}/live/{streamKey}`). Each show has a primary and a backup key, issued by the operator
+//! and kept as their SHA-256 only; a wrong or replaced key is refused at the protocol level (the encoder shows
+//! "Server error: unknown stream key"), and so is a second publisher on a key already publishing. An accepted
+//! stream goes to the show's transcoder (`transcode`): one ffmpeg making the adaptive ladder as HLS under the show's
+//! media folder, where the player finds it.
+//!
+//! `rtmp` is the protocol (a pure session, and the listener that drives it); `flv` the container the transcoder
+//! reads. A key is never logged: the log names the show and the role.
+
+pub mod flv;
+pub mod rtmp;
+pub mod transcode;
+
+use std::{
+    collections::HashSet,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::http::StatusCode;
+use caravan::api::{Refusal, RefusalCode};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    error::AppError,
+    secret::{hex, random_token},
+    store::{EventRecord, KeyRole, Store},
+};
+use transcode::Rung;
+
+/// The RTMP application encoders publish to (`rtmp://host/live/{key}`).
+pub const APP: &str = "live";
+
+/// What the ingest needs (given by the root).
+#[derive(Debug, Clone)]
+pub struct IngestSettings {
+    /// The RTMP listener's address; `None`: no ingest.
+    pub rtmp_addr: Option<SocketAddr>,
+    /// How encoders reach this server, for the URLs operators are given (`host` or `host:port`).
+    pub public_host: String,
+    /// The media folder (`/media`): a show's stream goes to `{folder}/live` in it.
+    pub media_dir: PathBuf,
+    /// ffmpeg, when found.
+    pub ffmpeg: Option<PathBuf>,
+    /// The ladder's rungs, highest first.
+    pub ladder: Vec<Rung>,
+    /// The segments' length.
+    pub segment_seconds: u32,
+    /// A publisher that sends nothing for this long is ended.
+    pub idle: Duration,
+}
+
+/// A key as issued: shown to the operator once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedKey {
+    pub role: KeyRole,
+    /// The encoder's "server" (`rtmp://host:port/live`).
+    pub rtmp_url: String,
+    pub key: String,
+}
+
+/// Why a publisher is refused; its words go to the encoder (never the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PublishRefusal {
+    #[error("unknown application: publish to rtmp://host/live/<stream key>")]
+    UnknownApp,
+    #[error("unknown stream key")]
+    UnknownKey,
+    #[error("this stream key is already publishing")]
+    InUse,
+    #[error("the server cannot take the stream now")]
+    Unavailable,
+}
+
+/// The live ingest of every show.
+#[derive(Clone)]
+pub struct Ingest {
+    store: Store,
+    settings: Arc<IngestSettings>,
+    /// The show and role of every key publishing now.
+    on_air: Arc<Mutex<HashSet<(String, KeyRole)>>>,
+}
+
+/// A publisher holding its show's key: the key is free again when this goes.
+pub struct OnAir {
+    pub event: EventRecord,
+    pub role: KeyRole,
+    on_air: Arc<Mutex<HashSet<(String, KeyRole)>>>,
+}
+
+impl Drop for OnAir {
+    fn drop(&mut self) {
+        if let Ok(mut on_air) = self.on_air.lock() {
+            on_air.remove(&(self.event.id.clone(), self.role));
+        }
+    }
+}
+
+fn key_hash(key: &str) -> String {
+    hex(&Sha256::digest(key.as_bytes()))
+}
+
+impl Ingest {
+    pub fn new(store: Store, settings: IngestSettings) -> Self {
+        Self {
+            store,
+            settings: Arc::new(settings),
+            on_air: Arc::default(),
+        }
+    }
+
+    pub fn settings(&self) -> &IngestSettings {
+        &self.settings
+    }
+
+    /// The encoders' "server" URL.
+    pub fn rtmp_url(&self) -> String {
+        let port = self.settings.rtmp_addr.map_or(1935, |addr| addr.port());
+        let host = &self.settings.public_host;
+        // The host without a port of its own gets the listener's.
+        let authority = if host.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !host.ends_with(']')
+        {
+            host.clone()
+        } else {
+            format!("{host}:{port}")
+        };
+        format!("rtmp://{authority}/{APP}")
+    }
+
+    /// A new key for `role` of the show `event_id`, replacing the one before: 404 for an unknown show.
+    #[tracing::instrument(skip(self), fields(show = %event_id))]
+    pub async fn issue_key(&self, event_id: &str, role: KeyRole) -> Result<IssuedKey, AppError> {
+        if self.store.event_by_id(event_id).await?.is_none() {
+            return Err(AppError::refused(
+                StatusCode::NOT_FOUND,
+                Refusal::new(RefusalCode::NotFound, format!("no show with id {event_id}")),
+            ));
+        }
+        let key = random_token(24).map_err(AppError::Internal)?;
+        self.store
+            .replace_stream_key(event_id, role, &key_hash(&key), Utc::now())
+            .await?;
+        tracing::info!(role = role.as_str(), "stream key issued");
+        Ok(IssuedKey {
+            role,
+            rtmp_url: self.rtmp_url(),
+            key,
+        })
+    }
+
+    /// Lets the publisher of `key` in `app` on air, or says why not.
+    pub async fn admit(&self, app: &str, key: &str) -> Result<OnAir, PublishRefusal> {
+        if app != APP {
+            return Err(PublishRefusal::UnknownApp);
+        }
+        let unavailable = |e: crate::store::StoreError| {
+            tracing::warn!(error = %e, "cannot check a stream key");
+            PublishRefusal::Unavailable
+        };
+        let owner = self
+            .store
+            .stream_key_owner(&key_hash(key))
+            .await
+            .map_err(unavailable)?
+            .ok_or(PublishRefusal::UnknownKey)?;
+        let event = self
+            .store
+            .event_by_id(&owner.event_id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(PublishRefusal::UnknownKey)?;
+        let mut on_air = self.on_air.lock().map_err(|_| PublishRefusal::Unavailable)?;
+        if !on_air.insert((event.id.clone(), owner.role)) {
+            return Err(PublishRefusal::InUse);
+        }
+        Ok(OnAir {
+            event,
+            role: owner.role,
+            on_air: self.on_air.clone(),
+        })
+    }
+
+    /// Where a show's live stream is written: `{media}/{folder}/live`, with its `/media` path.
+    pub fn stream_folder(&self, event: &EventRecord) -> (PathBuf, String) {
+        let folder = event.media_prefix.clone().unwrap_or_else(|| event.slug.clone());
+        (
+            self.settings.media_dir.join(&folder).join("live"),
+            format!("/media/{folder}/live/master.m3u8"),
+        )
+    }
+
+    /// Points the show's player at its ingested stream (`url`) when it was not already.
+    pub async fn went_live(&self, event: &EventRecord, url: &str) {
+        if event.live_url.as_deref() == Some(url) {
+            return;
+        }
+        if let Err(e) = self.store.set_live_url(&event.id, url).await {
+            tracing::warn!(show = %event.id, error = %e, "cannot record where the show's stream is");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::fresh_store;
+
+    fn ingest(store: Store) -> Ingest {
+        Ingest::new(
+            store,
+            IngestSettings {
+                rtmp_addr: Some("127.0.0.1:19350".parse().unwrap()),
+                public_host: "live.example.com".into(),
+                media_dir: PathBuf::from("/tmp/media"),
+                ffmpeg: None,
+                ladder: transcode::default_ladder(),
+                segment_seconds: 1,
+                idle: Duration::from_secs(10),
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn a_key_lets_one_publisher_of_its_show_on_air_until_it_is_replaced() {
+        let (store, _db) = fresh_store().await;
+        store
+            .create_event(&EventRecord::new("evt_1", "one", "One", Utc::now()), &[])
+            .await
+            .unwrap();
+        let ingest = ingest(store);
+        let issued = ingest.issue_key("evt_1", KeyRole::Primary).await.unwrap();
+        assert_eq!(issued.rtmp_url, "rtmp://live.example.com:19350/live");
+        assert!(issued.key.len() >= 32);
+
+        let on_air = ingest.admit("live", &issued.key).await.unwrap();
+        assert_eq!((on_air.event.id.as_str(), on_air.role), ("evt_1", KeyRole::Primary));
+        assert_eq!(
+            ingest.admit("live", &issued.key).await.err(),
+            Some(PublishRefusal::InUse)
+        );
+        drop(on_air);
+        let again = ingest.admit("live", &issued.key).await.unwrap();
+        drop(again);
+
+        assert_eq!(
+            ingest.admit("other", &issued.key).await.err(),
+            Some(PublishRefusal::UnknownApp)
+        );
+        assert_eq!(
+            ingest.admit("live", "guess").await.err(),
+            Some(PublishRefusal::UnknownKey)
+        );
+        let replaced = ingest.issue_key("evt_1", KeyRole::Primary).await.unwrap();
+        assert_eq!(
+            ingest.admit("live", &issued.key).await.err(),
+            Some(PublishRefusal::UnknownKey)
+        );
+        assert!(ingest.admit("live", &replaced.key).await.is_ok());
+
+        let unknown = ingest.issue_key("evt_nope", KeyRole::Backup).await.unwrap_err();
+        assert_eq!(unknown.code(), RefusalCode::NotFound);
+    }
+}

@@ -1,0 +1,245 @@
+//! The show's transcoder: one ffmpeg reading the publisher's stream as FLV on its stdin and writing the adaptive
+//! ladder as HLS (MPEG-TS segments of `segment_seconds`, keyframes forced at each segment's start so every rung cuts
+//! at the same moments, AAC audio). It is killed with the server, and by the kernel if the server dies
+//! (`tools::bound_to_server`).
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use tokio::{
+    io::AsyncWriteExt,
+    process::{Child, ChildStdin, Command},
+};
+
+use super::flv;
+
+/// One rung of the ladder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rung {
+    /// The rung's folder and label (`720p`).
+    pub name: String,
+    pub height: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+}
+
+impl Rung {
+    pub fn new(height: u32, video_kbps: u32, audio_kbps: u32) -> Self {
+        Self {
+            name: format!("{height}p"),
+            height,
+            video_kbps,
+            audio_kbps,
+        }
+    }
+}
+
+/// What one show encodes in real time on a 2-core machine beside the server: 720p and 360p.
+pub fn default_ladder() -> Vec<Rung> {
+    vec![Rung::new(720, 2000, 128), Rung::new(360, 600, 96)]
+}
+
+/// The rungs for an input `height` pixels high: none above it, and always the lowest (an input smaller than every
+/// rung is sent at that rung's size). All of them while the height is not known.
+pub fn rungs_for(ladder: &[Rung], height: Option<u32>) -> Vec<Rung> {
+    let Some(height) = height else {
+        return ladder.to_vec();
+    };
+    let mut rungs: Vec<Rung> = ladder.iter().filter(|r| r.height <= height).cloned().collect();
+    if rungs.is_empty()
+        && let Some(lowest) = ladder.iter().min_by_key(|r| r.height)
+    {
+        rungs.push(lowest.clone());
+    }
+    rungs
+}
+
+/// ffmpeg's arguments: FLV from stdin, the ladder as HLS into the current folder (a folder per rung, the master
+/// playlist beside them).
+pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-fflags",
+        "+genpts",
+        "-f",
+        "flv",
+        "-i",
+        "pipe:0",
+    ]
+    .map(String::from)
+    .to_vec();
+    let splits: String = (0..rungs.len()).map(|i| format!("[s{i}]")).collect();
+    let scales: Vec<String> = rungs
+        .iter()
+        .enumerate()
+        .map(|(i, rung)| format!("[s{i}]scale=-2:{}[v{i}]", rung.height))
+        .collect();
+    args.push("-filter_complex".into());
+    args.push(format!("[0:v]split={}{splits};{}", rungs.len(), scales.join(";")));
+    for (i, rung) in rungs.iter().enumerate() {
+        let kbps = rung.video_kbps;
+        args.extend(["-map".into(), format!("[v{i}]"), "-map".into(), "0:a:0".into()]);
+        args.extend([format!("-b:v:{i}"), format!("{kbps}k")]);
+        args.extend([format!("-maxrate:v:{i}"), format!("{}k", kbps * 11 / 10)]);
+        args.extend([format!("-bufsize:v:{i}"), format!("{}k", kbps * 2)]);
+        args.extend([format!("-b:a:{i}"), format!("{}k", rung.audio_kbps)]);
+    }
+    args.extend(
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "zerolatency",
+            "-pix_fmt",
+            "yuv420p",
+            "-sc_threshold",
+            "0",
+        ]
+        .map(String::from),
+    );
+    args.extend([
+        "-force_key_frames".into(),
+        format!("expr:gte(t,n_forced*{segment_seconds})"),
+    ]);
+    args.extend(["-c:a", "aac", "-ac", "2", "-ar", "48000"].map(String::from));
+    args.extend([
+        "-f".into(),
+        "hls".into(),
+        "-hls_time".into(),
+        segment_seconds.to_string(),
+    ]);
+    // 30 s in the playlist: room to step back and return to live.
+    let list = (30 / segment_seconds.max(1)).max(6);
+    args.extend([
+        "-hls_list_size".into(),
+        list.to_string(),
+        "-hls_delete_threshold".into(),
+        "2".into(),
+    ]);
+    args.extend(
+        [
+            "-hls_flags",
+            "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist",
+            "-hls_segment_type",
+            "mpegts",
+            "-master_pl_name",
+            "master.m3u8",
+        ]
+        .map(String::from),
+    );
+    let map: Vec<String> = rungs
+        .iter()
+        .enumerate()
+        .map(|(i, rung)| format!("v:{i},a:{i},name:{}", rung.name))
+        .collect();
+    args.extend(["-var_stream_map".into(), map.join(" ")]);
+    args.extend(["-hls_segment_filename", "%v/seg_%05d.ts", "%v/index.m3u8"].map(String::from));
+    args
+}
+
+/// A running transcoder.
+pub struct Transcoder {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: PathBuf,
+}
+
+impl Transcoder {
+    /// Starts ffmpeg writing into `out` (emptied first: a new stream starts from nothing) and sends it the FLV
+    /// header.
+    pub async fn start(ffmpeg: &Path, out: &Path, rungs: &[Rung], segment_seconds: u32) -> std::io::Result<Self> {
+        let _ = tokio::fs::remove_dir_all(out).await;
+        for rung in rungs {
+            tokio::fs::create_dir_all(out.join(&rung.name)).await?;
+        }
+        let mut command = Command::new(ffmpeg);
+        command
+            .current_dir(out)
+            .args(arguments(rungs, segment_seconds))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = crate::tools::bound_to_server(&mut command).spawn()?;
+        crate::tools::log_stderr(&mut child, "ffmpeg");
+        let mut stdin = child.stdin.take();
+        if let Some(stdin) = stdin.as_mut() {
+            stdin.write_all(&flv::HEADER).await?;
+        }
+        tracing::info!(pid = child.id(), out = %out.display(), "transcoder started");
+        Ok(Self {
+            child,
+            stdin,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Sends FLV tags; an error means ffmpeg has gone.
+    pub async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.stdin.as_mut() {
+            Some(stdin) => stdin.write_all(bytes).await,
+            None => Err(std::io::ErrorKind::BrokenPipe.into()),
+        }
+    }
+
+    /// Ends the input and lets ffmpeg write its last segments (killing it if it takes longer than a few seconds).
+    pub async fn finish(mut self) {
+        drop(self.stdin.take());
+        match tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await {
+            Ok(status) => tracing::info!(?status, out = %self.out.display(), "transcoder finished"),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                tracing::warn!(out = %self.out.display(), "the transcoder did not finish in time: killed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rung_is_above_the_input_and_the_lowest_always_stays() {
+        let ladder = vec![
+            Rung::new(1080, 4500, 128),
+            Rung::new(720, 2000, 128),
+            Rung::new(360, 600, 96),
+        ];
+        let names = |height| {
+            rungs_for(&ladder, height)
+                .into_iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(Some(1080)), ["1080p", "720p", "360p"]);
+        assert_eq!(names(Some(720)), ["720p", "360p"]);
+        assert_eq!(names(Some(240)), ["360p"]);
+        assert_eq!(names(None), ["1080p", "720p", "360p"]);
+    }
+
+    #[test]
+    fn every_rung_is_mapped_with_its_bitrates_and_keyframes_at_each_segment() {
+        let args = arguments(&default_ladder(), 1).join(" ");
+        assert!(
+            args.contains("[0:v]split=2[s0][s1];[s0]scale=-2:720[v0];[s1]scale=-2:360[v1]"),
+            "{args}"
+        );
+        assert!(
+            args.contains("-b:v:0 2000k -maxrate:v:0 2200k -bufsize:v:0 4000k -b:a:0 128k"),
+            "{args}"
+        );
+        assert!(args.contains("-force_key_frames expr:gte(t,n_forced*1)"), "{args}");
+        assert!(
+            args.contains("-var_stream_map v:0,a:0,name:720p v:1,a:1,name:360p"),
+            "{args}"
+        );
+        assert!(args.contains("-hls_time 1 -hls_list_size 30"), "{args}");
+    }
+}

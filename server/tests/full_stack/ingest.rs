@@ -1,0 +1,179 @@
+//! Live ingest end to end, with ffmpeg as the broadcaster (a test pattern and a tone over RTMP): the show's key puts
+//! it on air in the ladder, where the player finds it; a wrong key and a second publisher on a key in use are refused
+//! at the protocol level, in words the encoder shows; what is not RTMP is dropped without harm.
+
+use std::{path::Path, process::Stdio, time::Duration};
+
+use caravan_server::store::EventRecord;
+use serde_json::{Value, json};
+use tokio::{io::AsyncWriteExt, process::Command};
+
+use crate::support::TestApp;
+
+const ISSUE: &str = "mutation Issue($eventId: ID!, $role: StreamKeyRole!) {
+  issueStreamKey(eventId: $eventId, role: $role) { role rtmpUrl srtUrl key }
+}";
+
+/// ffmpeg publishing `seconds` of a 640x360 test pattern and a tone to `url`, as an encoder would (a keyframe a
+/// second, H.264 and AAC).
+fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
+    Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+        .args(["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args(["-t", &seconds.to_string()])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-b:a", "96k", "-f", "flv", url])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg runs")
+}
+
+/// How a broadcaster ended: its exit status and what it said.
+async fn ended(child: tokio::process::Child) -> (bool, String) {
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the broadcaster ends")
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The number of segments a playlist lists.
+fn segments(playlist: &Path) -> usize {
+    std::fs::read_to_string(playlist).map_or(0, |text| text.matches("#EXTINF").count())
+}
+
+/// What ffprobe says of a stream's first video and audio: codec and height.
+async fn probe(url: &str) -> Value {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,codec_type,height",
+            "-of",
+            "json",
+            url,
+        ])
+        .output()
+        .await
+        .expect("ffprobe runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers_are_refused() {
+    let app = TestApp::spawn_configured(|config| {
+        // Two small rungs: the test pattern is 360p, and the machine runs other tests meanwhile.
+        config.ingest_ladder = "360:500:96,180:150:64".into();
+    })
+    .await;
+    let now = chrono::Utc::now();
+    let show = EventRecord::new("evt_studio", "studio", "Studio", now - chrono::Duration::minutes(5));
+    app.store.create_event(&show, &[]).await.unwrap();
+
+    let issued = app
+        .graphql_as_operator(ISSUE, json!({ "eventId": "evt_studio", "role": "PRIMARY" }))
+        .await;
+    let key = &issued["data"]["issueStreamKey"];
+    assert_eq!(key["role"], "PRIMARY");
+    assert_eq!(key["srtUrl"], Value::Null);
+    let rtmp_url = key["rtmpUrl"].as_str().unwrap().to_owned();
+    // The site's host, with the port the listener got.
+    assert!(
+        rtmp_url.starts_with("rtmp://127.0.0.1:") && rtmp_url.ends_with("/live"),
+        "{rtmp_url}"
+    );
+    let key = key["key"].as_str().unwrap().to_owned();
+
+    // Viewers cannot issue keys, and an unknown show has none.
+    let refused = app
+        .graphql(ISSUE, json!({ "eventId": "evt_studio", "role": "BACKUP" }))
+        .await;
+    assert_eq!(refused["errors"][0]["errorType"], "Unauthorized", "{refused}");
+    let unknown = app
+        .graphql_as_operator(ISSUE, json!({ "eventId": "evt_nope", "role": "BACKUP" }))
+        .await;
+    assert_eq!(unknown["errors"][0]["errorType"], "NotFoundException", "{unknown}");
+
+    // A wrong key: the encoder is told, and gives up.
+    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/not-the-key"), 3)).await;
+    assert!(!ok && said.contains("unknown stream key"), "{said}");
+
+    // The right key: the ladder appears where the show's player looks.
+    let on_air = broadcaster(&format!("{rtmp_url}/{key}"), 12);
+    let live = app.dir.path().join("data/media/studio/live");
+    let mut waited = 0;
+    while segments(&live.join("180p/index.m3u8")) < 3 || segments(&live.join("360p/index.m3u8")) < 3 {
+        waited += 1;
+        assert!(
+            waited < 200,
+            "no ladder after 20 s: {:?}",
+            std::fs::read_dir(&live).ok().map(|d| d.count())
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stored = app.store.event_by_id("evt_studio").await.unwrap().unwrap();
+    assert_eq!(stored.live_url.as_deref(), Some("/media/studio/live/master.m3u8"));
+    let master = app.get("/media/studio/live/master.m3u8").await;
+    assert_eq!(master.status(), 200);
+    let master = master.text().await.unwrap();
+    assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
+
+    // Each rung is H.264 at its height with AAC, and segments of about a second.
+    for (rung, height) in [("360p", 360), ("180p", 180)] {
+        let probed = probe(&app.url(&format!("/media/studio/live/{rung}/index.m3u8"))).await;
+        let streams = probed["streams"].as_array().unwrap();
+        assert!(
+            streams
+                .iter()
+                .any(|s| s["codec_name"] == "h264" && s["height"] == height),
+            "{rung}: {probed}"
+        );
+        assert!(streams.iter().any(|s| s["codec_name"] == "aac"), "{rung}: {probed}");
+        let playlist = std::fs::read_to_string(live.join(rung).join("index.m3u8")).unwrap();
+        assert!(playlist.contains("#EXT-X-TARGETDURATION:1"), "{playlist}");
+        assert!(playlist.contains("#EXT-X-PROGRAM-DATE-TIME"), "{playlist}");
+    }
+
+    // A second publisher on the key in use is refused; the first goes on.
+    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 3)).await;
+    assert!(!ok && said.contains("already publishing"), "{said}");
+    let (ok, said) = ended(on_air).await;
+    assert!(ok, "the broadcaster published to its end: {said}");
+
+    // What is not RTMP is dropped; the ingest stays up for the next encoder.
+    let port = rtmp_url.rsplit_once(':').unwrap().1.trim_end_matches("/live");
+    let mut garbage = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+    garbage.write_all(&[0u8; 4096]).await.unwrap();
+    let mut sink = Vec::new();
+    let closed = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_to_end(&mut garbage, &mut sink),
+    )
+    .await;
+    assert!(closed.is_ok(), "a connection that is not RTMP is closed");
+    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 2)).await;
+    assert!(ok, "the key publishes again once free: {said}");
+}
