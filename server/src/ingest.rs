@@ -10,14 +10,15 @@
 
 pub mod flv;
 pub mod rtmp;
+pub mod splice;
 pub mod transcode;
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::http::StatusCode;
@@ -30,7 +31,9 @@ use crate::{
     secret::{hex, random_token},
     store::{EventRecord, KeyRole, Store},
 };
-use transcode::Rung;
+use rtmp::session::MediaKind;
+use splice::Splicer;
+use transcode::{Rung, Transcoder};
 
 /// The RTMP application encoders publish to (`rtmp://host/live/{key}`).
 pub const APP: &str = "live";
@@ -83,6 +86,18 @@ pub struct Ingest {
     settings: Arc<IngestSettings>,
     /// The show and role of every key publishing now.
     on_air: Arc<Mutex<HashSet<(String, KeyRole)>>>,
+    /// The shows on air, by id: their encoders' splice and transcoder.
+    channels: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Channel>>>>>,
+    /// The clock the splice reads (milliseconds since this).
+    epoch: Instant,
+}
+
+/// A show on air: its encoders spliced into one stream, and the transcoder that reads it.
+pub struct Channel {
+    event: EventRecord,
+    splicer: Splicer,
+    transcoder: Option<Transcoder>,
+    buffer: Vec<u8>,
 }
 
 /// A publisher holding its show's key: the key is free again when this goes.
@@ -110,6 +125,85 @@ impl Ingest {
             store,
             settings: Arc::new(settings),
             on_air: Arc::default(),
+            channels: Arc::default(),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// The channel of a show going on air (the one its other encoder opened, if any).
+    pub fn channel(&self, event: &EventRecord) -> Arc<tokio::sync::Mutex<Channel>> {
+        let mut channels = self.channels.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        channels
+            .entry(event.id.clone())
+            .or_insert_with(|| {
+                Arc::new(tokio::sync::Mutex::new(Channel {
+                    event: event.clone(),
+                    splicer: Splicer::default(),
+                    transcoder: None,
+                    buffer: Vec::new(),
+                }))
+            })
+            .clone()
+    }
+
+    /// One tag from the `role` encoder of the channel's show (`height`: its input's, as its metadata says): on air
+    /// or not as the splice decides, the transcoder started with the first tag on air. `Err` ends that publish.
+    pub async fn media(
+        &self,
+        channel: &mut Channel,
+        role: KeyRole,
+        height: Option<u32>,
+        media: (MediaKind, u32, &[u8]),
+    ) -> Result<(), String> {
+        let (kind, timestamp, body) = media;
+        let now_ms = self.epoch.elapsed().as_secs_f64() * 1000.0;
+        let tags = channel.splicer.media(role, kind, timestamp, body, now_ms);
+        if tags.is_empty() {
+            return Ok(());
+        }
+        if channel.transcoder.is_none() {
+            let ffmpeg = self
+                .settings
+                .ffmpeg
+                .as_deref()
+                .ok_or("ffmpeg is not installed on the server")?;
+            let rungs = transcode::rungs_for(&self.settings.ladder, height);
+            let (out, url) = self.stream_folder(&channel.event);
+            let transcoder = Transcoder::start(ffmpeg, &out, &rungs, self.settings.segment_seconds)
+                .await
+                .map_err(|e| format!("cannot start the transcoder: {e}"))?;
+            channel.transcoder = Some(transcoder);
+            self.went_live(&channel.event, &url).await;
+        }
+        channel.buffer.clear();
+        for tag in &tags {
+            flv::write_tag(tag.kind, tag.timestamp, &tag.body, &mut channel.buffer);
+        }
+        let transcoder = channel.transcoder.as_mut().ok_or("no transcoder")?;
+        transcoder
+            .write(&channel.buffer)
+            .await
+            .map_err(|e| format!("the transcoder stopped: {e}"))
+    }
+
+    /// The `role` encoder of the show is gone: the other takes over, or, when none is left, the transcoder ends.
+    pub async fn gone(&self, event_id: &str, role: KeyRole) {
+        let Some(channel) = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(event_id)
+            .cloned()
+        else {
+            return;
+        };
+        // The channel stays (a show's, small): the next encoder to publish starts a transcoder in it again.
+        let mut locked = channel.lock().await;
+        locked.splicer.gone(role);
+        if locked.splicer.is_empty()
+            && let Some(transcoder) = locked.transcoder.take()
+        {
+            transcoder.finish().await;
         }
     }
 

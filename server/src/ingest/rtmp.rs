@@ -1,5 +1,6 @@
 //! The RTMP listener: each connection drives a [`session::Session`] with what the socket delivers, asks the ingest
-//! whether the key may publish, and feeds an accepted stream to the show's transcoder as FLV. A connection that sends
+//! whether the key may publish, and feeds an accepted stream to the show's channel (spliced with its other encoder,
+//! on to the transcoder). A connection that sends
 //! nothing for the idle time (10 s by default, the handshake included) is closed, and so is one that breaks the
 //! protocol: its peer is logged with the reason, and nothing else is affected.
 
@@ -7,7 +8,7 @@ pub mod amf0;
 pub mod chunk;
 pub mod session;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -15,12 +16,8 @@ use tokio::{
     sync::watch,
 };
 
-use super::{
-    Ingest, OnAir, PublishRefusal,
-    flv::{self, TagType, VideoTag},
-    transcode::{self, Transcoder},
-};
-use session::{Event, MediaKind, Metadata, Session};
+use super::{Channel, Ingest, OnAir, PublishRefusal, flv::VideoTag};
+use session::{Event, MediaKind, Session};
 
 /// Accepts publishers until `stop` turns true.
 #[tracing::instrument(name = "rtmp_listener", skip_all, fields(addr = ?listener.local_addr().ok()))]
@@ -49,63 +46,32 @@ pub async fn serve(listener: TcpListener, ingest: Ingest, mut stop: watch::Recei
     }
 }
 
-/// The stream of an accepted publisher on its way to the transcoder.
+/// An accepted publisher: its show's channel, and what it said of its stream.
 struct Broadcast {
     on_air: OnAir,
-    metadata: Metadata,
-    transcoder: Option<Transcoder>,
+    channel: Arc<tokio::sync::Mutex<Channel>>,
+    height: Option<u32>,
     /// The first video tag said H.264 (checked once).
     checked: bool,
-    buffer: Vec<u8>,
 }
 
 impl Broadcast {
-    /// Passes one audio or video tag on, starting the transcoder at the first one; `Err` ends the publish.
+    /// Passes one audio or video tag to the show's channel; `Err` ends the publish.
     async fn media(&mut self, ingest: &Ingest, kind: MediaKind, timestamp: u32, data: &[u8]) -> Result<(), String> {
-        let tag = match kind {
-            MediaKind::Audio => TagType::Audio,
-            MediaKind::Video => {
-                if !self.checked {
-                    self.checked = true;
-                    if !VideoTag::parse(data).is_some_and(|tag| tag.avc) {
-                        return Err("the video is not H.264: set the encoder to x264/H.264".into());
-                    }
-                }
-                TagType::Video
+        if kind == MediaKind::Video && !self.checked {
+            self.checked = true;
+            if !VideoTag::parse(data).is_some_and(|tag| tag.avc) {
+                return Err("the video is not H.264: set the encoder to x264/H.264".into());
             }
-        };
-        if self.transcoder.is_none() {
-            self.transcoder = Some(self.start(ingest).await?);
         }
-        self.buffer.clear();
-        flv::write_tag(tag, timestamp, data, &mut self.buffer);
-        let transcoder = self.transcoder.as_mut().ok_or("no transcoder")?;
-        transcoder
-            .write(&self.buffer)
+        let mut channel = self.channel.lock().await;
+        ingest
+            .media(&mut channel, self.on_air.role, self.height, (kind, timestamp, data))
             .await
-            .map_err(|e| format!("the transcoder stopped: {e}"))
     }
 
-    async fn start(&mut self, ingest: &Ingest) -> Result<Transcoder, String> {
-        let settings = ingest.settings();
-        let ffmpeg = settings
-            .ffmpeg
-            .as_deref()
-            .ok_or("ffmpeg is not installed on the server")?;
-        let height = self.metadata.height.filter(|h| *h >= 1.0).map(|h| h as u32);
-        let rungs = transcode::rungs_for(&settings.ladder, height);
-        let (out, url) = ingest.stream_folder(&self.on_air.event);
-        let transcoder = Transcoder::start(ffmpeg, &out, &rungs, settings.segment_seconds)
-            .await
-            .map_err(|e| format!("cannot start the transcoder: {e}"))?;
-        ingest.went_live(&self.on_air.event, &url).await;
-        Ok(transcoder)
-    }
-
-    async fn finish(self) {
-        if let Some(transcoder) = self.transcoder {
-            transcoder.finish().await;
-        }
+    async fn finish(self, ingest: &Ingest) {
+        ingest.gone(&self.on_air.event.id, self.on_air.role).await;
         tracing::info!(show = %self.on_air.event.id, role = self.on_air.role.as_str(), "publisher gone");
     }
 }
@@ -149,11 +115,10 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                         tracing::info!(%peer, show = %on_air.event.id, role = on_air.role.as_str(), "publisher on air");
                         session.accept();
                         broadcast = Some(Broadcast {
+                            channel: ingest.channel(&on_air.event),
                             on_air,
-                            metadata: Metadata::default(),
-                            transcoder: None,
+                            height: None,
                             checked: false,
-                            buffer: Vec::new(),
                         });
                     }
                     Err(refusal) => {
@@ -164,7 +129,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                 },
                 Event::Metadata(metadata) => {
                     if let Some(broadcast) = broadcast.as_mut() {
-                        broadcast.metadata = metadata;
+                        broadcast.height = metadata.height.filter(|h| (1.0..=8640.0).contains(h)).map(|h| h as u32);
                     }
                 }
                 Event::Media { kind, timestamp, data } => {
@@ -189,7 +154,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
         }
     }
     if let Some(broadcast) = broadcast {
-        broadcast.finish().await;
+        broadcast.finish(&ingest).await;
     }
 }
 

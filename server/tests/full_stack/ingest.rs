@@ -177,3 +177,109 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 2)).await;
     assert!(ok, "the key publishes again once free: {said}");
 }
+
+/// The media sequence numbers of a playlist's segments, in order.
+fn sequence(playlist: &str) -> Vec<u64> {
+    let first: u64 = playlist
+        .lines()
+        .find_map(|line| line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let count = playlist.matches("#EXTINF").count() as u64;
+    (first..first + count).collect()
+}
+
+#[tokio::test]
+async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_same_stream() {
+    let app = TestApp::spawn_configured(|config| config.ingest_ladder = "180:150:64".into()).await;
+    let now = chrono::Utc::now();
+    let show = EventRecord::new("evt_backup", "backup", "Backup", now - chrono::Duration::minutes(5));
+    app.store.create_event(&show, &[]).await.unwrap();
+    let mut urls = Vec::new();
+    for role in ["PRIMARY", "BACKUP"] {
+        let issued = app
+            .graphql_as_operator(ISSUE, json!({ "eventId": "evt_backup", "role": role }))
+            .await;
+        let key = &issued["data"]["issueStreamKey"];
+        urls.push(format!(
+            "{}/{}",
+            key["rtmpUrl"].as_str().unwrap(),
+            key["key"].as_str().unwrap()
+        ));
+    }
+    let playlist = app.dir.path().join("data/media/backup/live/180p/index.m3u8");
+    let wait_for = |segments_wanted: usize| {
+        let playlist = playlist.clone();
+        async move {
+            for _ in 0..300 {
+                if segments(&playlist) >= segments_wanted {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("fewer than {segments_wanted} segments after 15 s");
+        }
+    };
+
+    let mut primary = broadcaster(&urls[0], 60);
+    wait_for(3).await;
+    let backup = broadcaster(&urls[1], 60);
+    // The backup publishes too, off air, while the primary carries the show.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = std::fs::read_to_string(&playlist).unwrap();
+    let on_air_before = segments(&playlist);
+
+    // The primary's encoder dies; the stream goes on from the backup, with no gap a player would notice.
+    primary.start_kill().unwrap();
+    let killed = std::time::Instant::now();
+    let mut last_change = killed;
+    let mut longest_gap = Duration::ZERO;
+    let mut count = on_air_before;
+    while segments(&playlist) < on_air_before + 5 {
+        assert!(
+            killed.elapsed() < Duration::from_secs(20),
+            "the stream stopped after the primary did"
+        );
+        let now_count = segments(&playlist);
+        if now_count != count {
+            longest_gap = longest_gap.max(last_change.elapsed());
+            last_change = std::time::Instant::now();
+            count = now_count;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        longest_gap < Duration::from_millis(2_500),
+        "a segment took {longest_gap:?} at the switch"
+    );
+    let after = std::fs::read_to_string(&playlist).unwrap();
+    assert!(
+        !after.contains("#EXT-X-DISCONTINUITY"),
+        "one continuous stream:\n{after}"
+    );
+    // The same transcoder went on: the numbering carries on from before the switch.
+    let (before, after) = (sequence(&before), sequence(&after));
+    assert!(
+        after.first() >= before.first() && after.last() > before.last(),
+        "{before:?} then {after:?}"
+    );
+
+    // Everything on air decodes cleanly across the switch (read as a finished playlist: a live one is followed).
+    drop(backup);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let finished = playlist.with_file_name("finished.m3u8");
+    std::fs::write(
+        &finished,
+        std::fs::read_to_string(&playlist).unwrap() + "#EXT-X-ENDLIST\n",
+    )
+    .unwrap();
+    let decoded = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&finished)
+        .args(["-f", "null", "-"])
+        .output()
+        .await
+        .unwrap();
+    let errors = String::from_utf8_lossy(&decoded.stderr);
+    assert!(decoded.status.success() && errors.trim().is_empty(), "{errors}");
+}
