@@ -390,6 +390,7 @@ pub(crate) mod tests {
                 "product_variants",
                 "products",
                 "replica_messages",
+                "stream_keys",
                 "terms_acceptances",
                 "waiting_positions",
                 "waiting_rooms",
