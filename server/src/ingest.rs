@@ -9,6 +9,8 @@
 //! reads. A key is never logged: the log names the show and the role.
 
 pub mod flv;
+pub mod packager;
+pub mod playlist;
 pub mod rtmp;
 pub mod splice;
 pub mod transcode;
@@ -31,6 +33,7 @@ use crate::{
     secret::{hex, random_token},
     store::{EventRecord, KeyRole, Store},
 };
+use packager::Packager;
 use rtmp::session::MediaKind;
 use splice::Splicer;
 use transcode::{Rung, Transcoder};
@@ -45,8 +48,11 @@ pub struct IngestSettings {
     pub rtmp_addr: Option<SocketAddr>,
     /// How encoders reach this server, for the URLs operators are given (`host` or `host:port`).
     pub public_host: String,
-    /// The media folder (`/media`): a show's stream goes to `{folder}/live` in it.
+    /// The media folder (`/media`): a show's stream goes to `{folder}/live` in it, its recording to
+    /// `{folder}/recording`.
     pub media_dir: PathBuf,
+    /// Where the transcoders write (a folder per show, never served).
+    pub work_dir: PathBuf,
     /// ffmpeg, when found.
     pub ffmpeg: Option<PathBuf>,
     /// The ladder's rungs, highest first.
@@ -97,7 +103,48 @@ pub struct Channel {
     event: EventRecord,
     splicer: Splicer,
     transcoder: Option<Transcoder>,
+    packaging: Option<Packaging>,
     buffer: Vec<u8>,
+}
+
+/// The packager at work beside a transcoder: it takes each finished segment every tenth of a second.
+struct Packaging {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Packaging {
+    fn start(mut packager: Packager, show: String) -> Self {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                let last = tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(100)) => false,
+                    _ = stopped.changed() => true,
+                };
+                if let Err(e) = packager.poll().await {
+                    tracing::warn!(%show, error = %e, "cannot publish the show's new segments");
+                }
+                if last {
+                    return;
+                }
+            }
+        });
+        Self { stop, task }
+    }
+
+    /// Takes what the transcoder finished last, then stops.
+    async fn finish(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// What an encoder says of its picture (its metadata), when it says it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputSize {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 /// A publisher holding its show's key: the key is free again when this goes.
@@ -140,19 +187,21 @@ impl Ingest {
                     event: event.clone(),
                     splicer: Splicer::default(),
                     transcoder: None,
+                    packaging: None,
                     buffer: Vec::new(),
                 }))
             })
             .clone()
     }
 
-    /// One tag from the `role` encoder of the channel's show (`height`: its input's, as its metadata says): on air
-    /// or not as the splice decides, the transcoder started with the first tag on air. `Err` ends that publish.
+    /// One tag from the `role` encoder of the channel's show (`size`: its picture's, as its metadata says): on air
+    /// or not as the splice decides, the transcoder and its packager started with the first tag on air. `Err` ends
+    /// that publish.
     pub async fn media(
         &self,
         channel: &mut Channel,
         role: KeyRole,
-        height: Option<u32>,
+        size: InputSize,
         media: (MediaKind, u32, &[u8]),
     ) -> Result<(), String> {
         let (kind, timestamp, body) = media;
@@ -162,18 +211,7 @@ impl Ingest {
             return Ok(());
         }
         if channel.transcoder.is_none() {
-            let ffmpeg = self
-                .settings
-                .ffmpeg
-                .as_deref()
-                .ok_or("ffmpeg is not installed on the server")?;
-            let rungs = transcode::rungs_for(&self.settings.ladder, height);
-            let (out, url) = self.stream_folder(&channel.event);
-            let transcoder = Transcoder::start(ffmpeg, &out, &rungs, self.settings.segment_seconds)
-                .await
-                .map_err(|e| format!("cannot start the transcoder: {e}"))?;
-            channel.transcoder = Some(transcoder);
-            self.went_live(&channel.event, &url).await;
+            self.start(channel, size).await?;
         }
         channel.buffer.clear();
         for tag in &tags {
@@ -184,6 +222,39 @@ impl Ingest {
             .write(&channel.buffer)
             .await
             .map_err(|e| format!("the transcoder stopped: {e}"))
+    }
+
+    /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments.
+    async fn start(&self, channel: &mut Channel, size: InputSize) -> Result<(), String> {
+        let ffmpeg = self
+            .settings
+            .ffmpeg
+            .as_deref()
+            .ok_or("ffmpeg is not installed on the server")?;
+        let rungs = transcode::rungs_for(&self.settings.ladder, size.height);
+        let folder = channel
+            .event
+            .media_prefix
+            .clone()
+            .unwrap_or_else(|| channel.event.slug.clone());
+        let work = self.settings.work_dir.join(&channel.event.id);
+        let segment_seconds = self.settings.segment_seconds;
+        let transcoder = Transcoder::start(ffmpeg, &work, &rungs, segment_seconds)
+            .await
+            .map_err(|e| format!("cannot start the transcoder: {e}"))?;
+        let aspect = match (size.width, size.height) {
+            (Some(width), Some(height)) if height > 0 => f64::from(width) / f64::from(height),
+            _ => 16.0 / 9.0,
+        };
+        let public = self.settings.media_dir.join(&folder);
+        let packager = Packager::open(&work, &public, &rungs, aspect, segment_seconds, Utc::now())
+            .await
+            .map_err(|e| format!("cannot prepare the show's media folder: {e}"))?;
+        channel.transcoder = Some(transcoder);
+        channel.packaging = Some(Packaging::start(packager, channel.event.id.clone()));
+        self.went_live(&channel.event, &format!("/media/{folder}/live/master.m3u8"))
+            .await;
+        Ok(())
     }
 
     /// The `role` encoder of the show is gone: the other takes over, or, when none is left, the transcoder ends.
@@ -200,10 +271,13 @@ impl Ingest {
         // The channel stays (a show's, small): the next encoder to publish starts a transcoder in it again.
         let mut locked = channel.lock().await;
         locked.splicer.gone(role);
-        if locked.splicer.is_empty()
-            && let Some(transcoder) = locked.transcoder.take()
-        {
-            transcoder.finish().await;
+        if locked.splicer.is_empty() {
+            if let Some(transcoder) = locked.transcoder.take() {
+                transcoder.finish().await;
+            }
+            if let Some(packaging) = locked.packaging.take() {
+                packaging.finish().await;
+            }
         }
     }
 
@@ -278,15 +352,6 @@ impl Ingest {
         })
     }
 
-    /// Where a show's live stream is written: `{media}/{folder}/live`, with its `/media` path.
-    pub fn stream_folder(&self, event: &EventRecord) -> (PathBuf, String) {
-        let folder = event.media_prefix.clone().unwrap_or_else(|| event.slug.clone());
-        (
-            self.settings.media_dir.join(&folder).join("live"),
-            format!("/media/{folder}/live/master.m3u8"),
-        )
-    }
-
     /// Points the show's player at its ingested stream (`url`) when it was not already.
     pub async fn went_live(&self, event: &EventRecord, url: &str) {
         if event.live_url.as_deref() == Some(url) {
@@ -310,6 +375,7 @@ mod tests {
                 rtmp_addr: Some("127.0.0.1:19350".parse().unwrap()),
                 public_host: "live.example.com".into(),
                 media_dir: PathBuf::from("/tmp/media"),
+                work_dir: PathBuf::from("/tmp/work"),
                 ffmpeg: None,
                 ladder: transcode::default_ladder(),
                 segment_seconds: 1,

@@ -184,6 +184,7 @@ pub fn ingest(config: &Config, tools: &Tools) -> anyhow::Result<IngestSettings> 
         rtmp_addr,
         public_host,
         media_dir: config.media_dir(),
+        work_dir: config.data_dir.join("work/ingest"),
         ffmpeg: tools.ffmpeg.clone(),
         ladder: ladder(&config.ingest_ladder)?,
         segment_seconds: config.ingest_segment_seconds,

@@ -16,7 +16,7 @@ use tokio::{
     sync::watch,
 };
 
-use super::{Channel, Ingest, OnAir, PublishRefusal, flv::VideoTag};
+use super::{Channel, Ingest, InputSize, OnAir, PublishRefusal, flv::VideoTag};
 use session::{Event, MediaKind, Session};
 
 /// Accepts publishers until `stop` turns true.
@@ -50,7 +50,7 @@ pub async fn serve(listener: TcpListener, ingest: Ingest, mut stop: watch::Recei
 struct Broadcast {
     on_air: OnAir,
     channel: Arc<tokio::sync::Mutex<Channel>>,
-    height: Option<u32>,
+    size: InputSize,
     /// The first video tag said H.264 (checked once).
     checked: bool,
 }
@@ -66,7 +66,7 @@ impl Broadcast {
         }
         let mut channel = self.channel.lock().await;
         ingest
-            .media(&mut channel, self.on_air.role, self.height, (kind, timestamp, data))
+            .media(&mut channel, self.on_air.role, self.size, (kind, timestamp, data))
             .await
     }
 
@@ -117,7 +117,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                         broadcast = Some(Broadcast {
                             channel: ingest.channel(&on_air.event),
                             on_air,
-                            height: None,
+                            size: InputSize::default(),
                             checked: false,
                         });
                     }
@@ -129,7 +129,11 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                 },
                 Event::Metadata(metadata) => {
                     if let Some(broadcast) = broadcast.as_mut() {
-                        broadcast.height = metadata.height.filter(|h| (1.0..=8640.0).contains(h)).map(|h| h as u32);
+                        let pixels = |n: Option<f64>| n.filter(|n| (1.0..=8640.0).contains(n)).map(|n| n as u32);
+                        broadcast.size = InputSize {
+                            width: pixels(metadata.width),
+                            height: pixels(metadata.height),
+                        };
                     }
                 }
                 Event::Media { kind, timestamp, data } => {

@@ -57,10 +57,12 @@ pub fn rungs_for(ladder: &[Rung], height: Option<u32>) -> Vec<Rung> {
     rungs
 }
 
-/// ffmpeg's arguments: FLV from stdin, the ladder as HLS into the current folder (a folder per rung, the master
-/// playlist beside them).
+/// ffmpeg's arguments: FLV from stdin, the ladder as HLS into the current folder (a folder per rung, with ffmpeg's
+/// own list of the segments it finished, which the packager reads: viewers get the server's playlists).
 pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
-    let mut args: Vec<String> = [
+    let mut args = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(|item| (*item).to_owned()));
+    push(&[
         "-hide_banner",
         "-loglevel",
         "error",
@@ -70,77 +72,60 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
         "flv",
         "-i",
         "pipe:0",
-    ]
-    .map(String::from)
-    .to_vec();
+    ]);
     let splits: String = (0..rungs.len()).map(|i| format!("[s{i}]")).collect();
     let scales: Vec<String> = rungs
         .iter()
         .enumerate()
         .map(|(i, rung)| format!("[s{i}]scale=-2:{}[v{i}]", rung.height))
         .collect();
-    args.push("-filter_complex".into());
-    args.push(format!("[0:v]split={}{splits};{}", rungs.len(), scales.join(";")));
+    let graph = format!("[0:v]split={}{splits};{}", rungs.len(), scales.join(";"));
+    push(&["-filter_complex", &graph]);
     for (i, rung) in rungs.iter().enumerate() {
         let kbps = rung.video_kbps;
-        args.extend(["-map".into(), format!("[v{i}]"), "-map".into(), "0:a:0".into()]);
-        args.extend([format!("-b:v:{i}"), format!("{kbps}k")]);
-        args.extend([format!("-maxrate:v:{i}"), format!("{}k", kbps * 11 / 10)]);
-        args.extend([format!("-bufsize:v:{i}"), format!("{}k", kbps * 2)]);
-        args.extend([format!("-b:a:{i}"), format!("{}k", rung.audio_kbps)]);
+        push(&["-map", &format!("[v{i}]"), "-map", "0:a:0"]);
+        push(&[&format!("-b:v:{i}"), &format!("{kbps}k")]);
+        push(&[&format!("-maxrate:v:{i}"), &format!("{}k", kbps * 11 / 10)]);
+        push(&[&format!("-bufsize:v:{i}"), &format!("{}k", kbps * 2)]);
+        push(&[&format!("-b:a:{i}"), &format!("{}k", rung.audio_kbps)]);
+        // The level the master playlist's CODECS says.
+        push(&[&format!("-level:v:{i}"), super::playlist::level(rung.height).0]);
     }
-    args.extend(
-        [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-tune",
-            "zerolatency",
-            "-pix_fmt",
-            "yuv420p",
-            "-sc_threshold",
-            "0",
-        ]
-        .map(String::from),
-    );
-    args.extend([
-        "-force_key_frames".into(),
-        format!("expr:gte(t,n_forced*{segment_seconds})"),
+    push(&[
+        "-c:v",
+        "libx264",
+        "-profile:v",
+        "high",
+        "-preset",
+        "veryfast",
+        "-tune",
+        "zerolatency",
     ]);
-    args.extend(["-c:a", "aac", "-ac", "2", "-ar", "48000"].map(String::from));
-    args.extend([
-        "-f".into(),
-        "hls".into(),
-        "-hls_time".into(),
-        segment_seconds.to_string(),
+    push(&["-pix_fmt", "yuv420p", "-sc_threshold", "0"]);
+    push(&["-force_key_frames", &format!("expr:gte(t,n_forced*{segment_seconds})")]);
+    push(&["-c:a", "aac", "-ac", "2", "-ar", "48000"]);
+    // The packager takes each segment away within a tenth of a second: a short list is plenty.
+    push(&[
+        "-f",
+        "hls",
+        "-hls_time",
+        &segment_seconds.to_string(),
+        "-hls_list_size",
+        "20",
     ]);
-    // 30 s in the playlist: room to step back and return to live.
-    let list = (30 / segment_seconds.max(1)).max(6);
-    args.extend([
-        "-hls_list_size".into(),
-        list.to_string(),
-        "-hls_delete_threshold".into(),
-        "2".into(),
+    push(&[
+        "-hls_flags",
+        "independent_segments+temp_file",
+        "-hls_segment_type",
+        "mpegts",
     ]);
-    args.extend(
-        [
-            "-hls_flags",
-            "delete_segments+program_date_time+independent_segments+temp_file+omit_endlist",
-            "-hls_segment_type",
-            "mpegts",
-            "-master_pl_name",
-            "master.m3u8",
-        ]
-        .map(String::from),
-    );
     let map: Vec<String> = rungs
         .iter()
         .enumerate()
         .map(|(i, rung)| format!("v:{i},a:{i},name:{}", rung.name))
         .collect();
-    args.extend(["-var_stream_map".into(), map.join(" ")]);
-    args.extend(["-hls_segment_filename", "%v/seg_%05d.ts", "%v/index.m3u8"].map(String::from));
+    push(&["-var_stream_map", &map.join(" ")]);
+    push(&["-hls_segment_filename", "%v/seg_%05d.ts", "%v/index.m3u8"]);
     args
 }
 
@@ -232,7 +217,7 @@ mod tests {
             "{args}"
         );
         assert!(
-            args.contains("-b:v:0 2000k -maxrate:v:0 2200k -bufsize:v:0 4000k -b:a:0 128k"),
+            args.contains("-b:v:0 2000k -maxrate:v:0 2200k -bufsize:v:0 4000k -b:a:0 128k -level:v:0 3.1"),
             "{args}"
         );
         assert!(args.contains("-force_key_frames expr:gte(t,n_forced*1)"), "{args}");
@@ -240,6 +225,6 @@ mod tests {
             args.contains("-var_stream_map v:0,a:0,name:720p v:1,a:1,name:360p"),
             "{args}"
         );
-        assert!(args.contains("-hls_time 1 -hls_list_size 30"), "{args}");
+        assert!(args.contains("-hls_time 1 -hls_list_size 20"), "{args}");
     }
 }

@@ -137,6 +137,12 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     assert_eq!(master.status(), 200);
     let master = master.text().await.unwrap();
     assert_eq!(master.matches("#EXT-X-STREAM-INF").count(), 2, "{master}");
+    // The server's own: measured against the ladder, with the codecs (ffmpeg 5.1 writes neither right).
+    assert!(
+        master
+            .contains("BANDWIDTH=646000,AVERAGE-BANDWIDTH=596000,RESOLUTION=640x360,CODECS=\"avc1.64001f,mp4a.40.2\""),
+        "{master}"
+    );
 
     // Each rung is H.264 at its height with AAC, and segments of about a second.
     for (rung, height) in [("360p", 360), ("180p", 180)] {
@@ -151,7 +157,14 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
         assert!(streams.iter().any(|s| s["codec_name"] == "aac"), "{rung}: {probed}");
         let playlist = std::fs::read_to_string(live.join(rung).join("index.m3u8")).unwrap();
         assert!(playlist.contains("#EXT-X-TARGETDURATION:1"), "{playlist}");
-        assert!(playlist.contains("#EXT-X-PROGRAM-DATE-TIME"), "{playlist}");
+        assert!(playlist.contains("#EXT-X-DISCONTINUITY-SEQUENCE:0"), "{playlist}");
+        // Dated from the stream's arrival: the first segment within seconds of the publish.
+        let date = playlist
+            .lines()
+            .find_map(|l| l.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:"))
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .expect("dated segments");
+        assert!((date.to_utc() - now).num_seconds().abs() < 60, "{date}");
     }
 
     // A second publisher on the key in use is refused; the first goes on.
@@ -174,8 +187,35 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     )
     .await;
     assert!(closed.is_ok(), "a connection that is not RTMP is closed");
-    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 2)).await;
+    let recorded = std::fs::read_to_string(app.dir.path().join("data/media/studio/recording/360p/index.m3u8")).unwrap();
+    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 3)).await;
     assert!(ok, "the key publishes again once free: {said}");
+
+    // The show carries on where it was: the numbering goes on, the new encoding after a discontinuity, and the
+    // recording has every segment of both.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let recording =
+        std::fs::read_to_string(app.dir.path().join("data/media/studio/recording/360p/index.m3u8")).unwrap();
+    assert!(recording.contains("#EXT-X-PLAYLIST-TYPE:EVENT"), "{recording}");
+    assert!(recording.contains("#EXT-X-MEDIA-SEQUENCE:0\n"), "{recording}");
+    assert_eq!(recording.matches("#EXT-X-DISCONTINUITY\n").count(), 1, "{recording}");
+    assert!(recording.starts_with(&recorded[..recorded.find("#EXTINF").unwrap()]));
+    assert!(segments_in(&recording) > segments_in(&recorded), "{recording}");
+    let live = std::fs::read_to_string(live.join("360p/index.m3u8")).unwrap();
+    assert!(live.contains("#EXT-X-DISCONTINUITY\n"), "{live}");
+    let probed = probe(&app.url("/media/studio/recording/360p/index.m3u8")).await;
+    assert!(
+        probed["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["codec_name"] == "h264"),
+        "{probed}"
+    );
+}
+
+fn segments_in(playlist: &str) -> usize {
+    playlist.matches("#EXTINF").count()
 }
 
 /// The media sequence numbers of a playlist's segments, in order.
@@ -254,7 +294,7 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
     );
     let after = std::fs::read_to_string(&playlist).unwrap();
     assert!(
-        !after.contains("#EXT-X-DISCONTINUITY"),
+        !after.contains("#EXT-X-DISCONTINUITY\n"),
         "one continuous stream:\n{after}"
     );
     // The same transcoder went on: the numbering carries on from before the switch.

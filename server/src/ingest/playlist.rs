@@ -1,0 +1,197 @@
+//! The playlists viewers read, written by the server rather than ffmpeg (RFC 8216): ffmpeg 5.1 never writes
+//! `EXT-X-DISCONTINUITY-SEQUENCE`, computes a master playlist's `BANDWIDTH` from configured rates only, and dates
+//! segments from its own start rather than the stream's arrival. Pure: segments in, text out.
+//!
+//! - The live playlist is a window over the last segments: `EXT-X-MEDIA-SEQUENCE` is the first one's number, which
+//!   never goes back, and `EXT-X-DISCONTINUITY-SEQUENCE` counts the discontinuities that left the window, so the
+//!   playlist stays valid across a restart of the transcoder (RFC 8216, 6.2.1 and 6.2.2).
+//! - The recording lists every segment: `EVENT` while the show is on air, `VOD` with `EXT-X-ENDLIST` after.
+//! - Every segment carries its `EXT-X-PROGRAM-DATE-TIME`, dated from when its first frame arrived at the ingest.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::transcode::Rung;
+
+/// One segment of a rung.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// Its media sequence number (and file name, `{sequence}.ts`).
+    pub sequence: u64,
+    pub seconds: f64,
+    /// When its first frame arrived.
+    pub date: DateTime<Utc>,
+    /// The first after a restart of the transcoder (timestamps and encoder state start over).
+    pub discontinuity: bool,
+}
+
+/// What a media playlist is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The last `window` segments of a stream on air.
+    Live { window: usize },
+    /// Every segment, more to come.
+    Event,
+    /// Every segment, the stream ended.
+    Vod,
+}
+
+/// A rung's media playlist over `segments` (in order), naming each segment `{prefix}{sequence}.ts`.
+pub fn media(segments: &[Segment], kind: Kind, prefix: &str) -> String {
+    let shown = match kind {
+        Kind::Live { window } => &segments[segments.len().saturating_sub(window)..],
+        Kind::Event | Kind::Vod => segments,
+    };
+    let first = shown.first().map_or(0, |s| s.sequence);
+    // Discontinuities that left the window. One that opens the window keeps its tag, so every segment's
+    // discontinuity number (this, plus the tags before it) stays what it was in the playlists before.
+    let discontinuity_sequence = segments
+        .iter()
+        .take_while(|s| s.sequence < first)
+        .filter(|s| s.discontinuity)
+        .count();
+    let target = shown.iter().map(|s| s.seconds.round() as u64).max().unwrap_or(1).max(1);
+    let mut text = String::from("#EXTM3U\n#EXT-X-VERSION:6\n");
+    let _ = writeln!(text, "#EXT-X-TARGETDURATION:{target}");
+    let _ = writeln!(text, "#EXT-X-MEDIA-SEQUENCE:{first}");
+    let _ = writeln!(text, "#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}");
+    match kind {
+        Kind::Live { .. } => {}
+        Kind::Event => text.push_str("#EXT-X-PLAYLIST-TYPE:EVENT\n"),
+        Kind::Vod => text.push_str("#EXT-X-PLAYLIST-TYPE:VOD\n"),
+    }
+    text.push_str("#EXT-X-INDEPENDENT-SEGMENTS\n");
+    for segment in shown {
+        if segment.discontinuity {
+            text.push_str("#EXT-X-DISCONTINUITY\n");
+        }
+        let date = segment.date.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let _ = writeln!(text, "#EXT-X-PROGRAM-DATE-TIME:{date}");
+        let _ = writeln!(text, "#EXTINF:{:.3},", segment.seconds);
+        let _ = writeln!(text, "{prefix}{}.ts", segment.sequence);
+    }
+    if kind == Kind::Vod {
+        text.push_str("#EXT-X-ENDLIST\n");
+    }
+    text
+}
+
+/// The H.264 level a rung is encoded at (its `CODECS` says so): enough for its height at 30 fps.
+pub fn level(height: u32) -> (&'static str, u8) {
+    match height {
+        0..=720 => ("3.1", 0x1f),
+        721..=1080 => ("4.0", 0x28),
+        1081..=1440 => ("5.0", 0x32),
+        _ => ("5.1", 0x33),
+    }
+}
+
+/// The width of a rung `height` high for an input of `aspect` (width / height), even as H.264 wants it.
+pub fn width(height: u32, aspect: f64) -> u32 {
+    let aspect = if aspect.is_finite() && aspect > 0.1 && aspect < 10.0 {
+        aspect
+    } else {
+        16.0 / 9.0
+    };
+    let width = (f64::from(height) * aspect / 2.0).round() as u32 * 2;
+    width.max(2)
+}
+
+/// The master playlist: each rung's playlist at `{name}/index.m3u8`, highest first, with its bandwidth (the
+/// configured peak: the encoder's rate capped at 110 %, and the audio), resolution and codecs (High profile AAC-LC).
+pub fn master(rungs: &[Rung], aspect: f64) -> String {
+    let mut text = String::from("#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+    for rung in rungs {
+        let peak = (u64::from(rung.video_kbps) * 11 / 10 + u64::from(rung.audio_kbps)) * 1000;
+        let average = (u64::from(rung.video_kbps) + u64::from(rung.audio_kbps)) * 1000;
+        let (_, level) = level(rung.height);
+        let _ = writeln!(
+            text,
+            "#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},RESOLUTION={}x{},CODECS=\"avc1.6400{level:02x},mp4a.40.2\"",
+            width(rung.height, aspect),
+            rung.height
+        );
+        let _ = writeln!(text, "{}/index.m3u8", rung.name);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segments(count: u64, restart_at: Option<u64>) -> Vec<Segment> {
+        let start = DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").unwrap().to_utc();
+        (0..count)
+            .map(|i| Segment {
+                sequence: 100 + i,
+                seconds: 1.0,
+                date: start + chrono::Duration::seconds(i as i64),
+                discontinuity: Some(i) == restart_at,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_live_window_counts_on_and_keeps_its_discontinuities_valid() {
+        let all = segments(10, Some(4));
+        let live = media(&all, Kind::Live { window: 3 }, "");
+        assert!(live.contains("#EXT-X-MEDIA-SEQUENCE:107\n"), "{live}");
+        assert!(
+            live.contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
+            "the restart has left the window: {live}"
+        );
+        assert!(!live.contains("#EXT-X-DISCONTINUITY\n"), "{live}");
+        assert!(live.contains("#EXT-X-PROGRAM-DATE-TIME:2026-12-07T10:00:07.000Z\n#EXTINF:1.000,\n107.ts\n"));
+        assert!(!live.contains("ENDLIST") && !live.contains("PLAYLIST-TYPE"), "{live}");
+
+        // The restart inside the window: its tag is there, and not counted yet.
+        let live = media(&all[..6], Kind::Live { window: 3 }, "");
+        assert!(live.contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n"), "{live}");
+        assert!(
+            live.contains("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-07T10:00:04.000Z\n"),
+            "{live}"
+        );
+        // At the window's head: still tagged, not counted yet.
+        let live = media(&all[..7], Kind::Live { window: 3 }, "");
+        assert!(
+            live.contains("#EXT-X-MEDIA-SEQUENCE:104\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n"),
+            "{live}"
+        );
+        assert!(
+            live.contains("#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-DISCONTINUITY\n"),
+            "{live}"
+        );
+    }
+
+    #[test]
+    fn the_recording_keeps_everything_and_ends_as_vod() {
+        let all = segments(5, Some(2));
+        let event = media(&all, Kind::Event, "../../live/360p/");
+        assert!(event.contains("#EXT-X-PLAYLIST-TYPE:EVENT\n"), "{event}");
+        assert!(event.contains("#EXT-X-MEDIA-SEQUENCE:100\n") && event.contains("../../live/360p/104.ts\n"));
+        assert_eq!(event.matches("#EXT-X-DISCONTINUITY\n").count(), 1);
+        let vod = media(&all, Kind::Vod, "");
+        assert!(
+            vod.contains("#EXT-X-PLAYLIST-TYPE:VOD\n") && vod.ends_with("#EXT-X-ENDLIST\n"),
+            "{vod}"
+        );
+    }
+
+    #[test]
+    fn the_master_says_each_rungs_bandwidth_resolution_and_codecs() {
+        let master = master(&[Rung::new(720, 2000, 128), Rung::new(360, 600, 96)], 16.0 / 9.0);
+        assert!(
+            master.contains(
+                "#EXT-X-STREAM-INF:BANDWIDTH=2328000,AVERAGE-BANDWIDTH=2128000,RESOLUTION=1280x720,\
+             CODECS=\"avc1.64001f,mp4a.40.2\"\n720p/index.m3u8\n"
+            ),
+            "{master}"
+        );
+        assert!(master.contains("RESOLUTION=640x360,"), "{master}");
+        assert_eq!(width(360, 4.0 / 3.0), 480);
+        assert_eq!(width(1080, f64::NAN), 1920);
+        assert_eq!(level(1080), ("4.0", 0x28));
+    }
+}
