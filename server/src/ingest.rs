@@ -81,6 +81,8 @@ pub enum PublishRefusal {
     UnknownKey,
     #[error("this stream key is already publishing")]
     InUse,
+    #[error("the show has ended")]
+    Ended,
     #[error("the server cannot take the stream now")]
     Unavailable,
 }
@@ -105,6 +107,8 @@ pub struct Channel {
     transcoder: Option<Transcoder>,
     packaging: Option<Packaging>,
     buffer: Vec<u8>,
+    /// The operator ended the show: its encoders are ended at their next tag, and its recording made final.
+    ended: bool,
 }
 
 /// The packager at work beside a transcoder: it takes each finished segment every tenth of a second.
@@ -162,6 +166,19 @@ impl Drop for OnAir {
     }
 }
 
+/// 404 `not_found`: no show has this id.
+fn unknown_show(event_id: &str) -> AppError {
+    AppError::refused(
+        StatusCode::NOT_FOUND,
+        Refusal::new(RefusalCode::NotFound, format!("no show with id {event_id}")),
+    )
+}
+
+/// The show's folder under /media: its media prefix, or its slug.
+fn folder(event: &EventRecord) -> String {
+    event.media_prefix.clone().unwrap_or_else(|| event.slug.clone())
+}
+
 fn key_hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
@@ -189,6 +206,7 @@ impl Ingest {
                     transcoder: None,
                     packaging: None,
                     buffer: Vec::new(),
+                    ended: false,
                 }))
             })
             .clone()
@@ -204,6 +222,9 @@ impl Ingest {
         size: InputSize,
         media: (MediaKind, u32, &[u8]),
     ) -> Result<(), String> {
+        if channel.ended {
+            return Err("the operator ended the show".into());
+        }
         let (kind, timestamp, body) = media;
         let now_ms = self.epoch.elapsed().as_secs_f64() * 1000.0;
         let tags = channel.splicer.media(role, kind, timestamp, body, now_ms);
@@ -232,11 +253,7 @@ impl Ingest {
             .as_deref()
             .ok_or("ffmpeg is not installed on the server")?;
         let rungs = transcode::rungs_for(&self.settings.ladder, size.height);
-        let folder = channel
-            .event
-            .media_prefix
-            .clone()
-            .unwrap_or_else(|| channel.event.slug.clone());
+        let folder = folder(&channel.event);
         let work = self.settings.work_dir.join(&channel.event.id);
         let segment_seconds = self.settings.segment_seconds;
         let transcoder = Transcoder::start(ffmpeg, &work, &rungs, segment_seconds)
@@ -272,13 +289,48 @@ impl Ingest {
         let mut locked = channel.lock().await;
         locked.splicer.gone(role);
         if locked.splicer.is_empty() {
-            if let Some(transcoder) = locked.transcoder.take() {
-                transcoder.finish().await;
-            }
-            if let Some(packaging) = locked.packaging.take() {
-                packaging.finish().await;
+            self.off_air(&mut locked).await;
+        }
+    }
+
+    /// No encoder is left: the transcoder writes its last segments, the packager publishes them, and an ended show's
+    /// recording is made final.
+    async fn off_air(&self, channel: &mut Channel) {
+        if let Some(transcoder) = channel.transcoder.take() {
+            transcoder.finish().await;
+        }
+        if let Some(packaging) = channel.packaging.take() {
+            packaging.finish().await;
+        }
+        if channel.ended {
+            let recording = self.settings.media_dir.join(folder(&channel.event)).join("recording");
+            if let Err(e) = packager::finish_recording(&recording).await {
+                tracing::warn!(show = %channel.event.id, error = %e, "cannot make the recording final");
             }
         }
+    }
+
+    /// Ends the show now (operator): an encoder on air is ended at its next tag and none is admitted any more; its
+    /// recording becomes its replay, made final once the last segment is in. 404 for an unknown show.
+    #[tracing::instrument(skip(self), fields(show = %event_id))]
+    pub async fn end_show(&self, event_id: &str) -> Result<EventRecord, AppError> {
+        let not_found = || unknown_show(event_id);
+        let event = self.store.event_by_id(event_id).await?.ok_or_else(not_found)?;
+        let folder = folder(&event);
+        let recorded = self.settings.media_dir.join(&folder).join("recording/master.m3u8");
+        let archive = tokio::fs::try_exists(&recorded)
+            .await
+            .unwrap_or(false)
+            .then(|| format!("/media/{folder}/recording/master.m3u8"));
+        self.store.end_event(event_id, Utc::now(), archive.as_deref()).await?;
+        let channel = self.channel(&event);
+        let mut channel = channel.lock().await;
+        channel.ended = true;
+        if channel.splicer.is_empty() {
+            self.off_air(&mut channel).await;
+        }
+        tracing::info!(replay = archive.is_some(), "show ended");
+        self.store.event_by_id(event_id).await?.ok_or_else(not_found)
     }
 
     pub fn settings(&self) -> &IngestSettings {
@@ -303,10 +355,7 @@ impl Ingest {
     #[tracing::instrument(skip(self), fields(show = %event_id))]
     pub async fn issue_key(&self, event_id: &str, role: KeyRole) -> Result<IssuedKey, AppError> {
         if self.store.event_by_id(event_id).await?.is_none() {
-            return Err(AppError::refused(
-                StatusCode::NOT_FOUND,
-                Refusal::new(RefusalCode::NotFound, format!("no show with id {event_id}")),
-            ));
+            return Err(unknown_show(event_id));
         }
         let key = random_token(24).map_err(AppError::Internal)?;
         self.store
@@ -341,6 +390,9 @@ impl Ingest {
             .await
             .map_err(unavailable)?
             .ok_or(PublishRefusal::UnknownKey)?;
+        if event.status_at(Utc::now()) == crate::store::EventStatus::Ended {
+            return Err(PublishRefusal::Ended);
+        }
         let mut on_air = self.on_air.lock().map_err(|_| PublishRefusal::Unavailable)?;
         if !on_air.insert((event.id.clone(), owner.role)) {
             return Err(PublishRefusal::InUse);

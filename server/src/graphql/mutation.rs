@@ -3,7 +3,7 @@ use async_graphql::{Context, Error, ErrorExtensions, ID, Object, Result};
 use super::{
     directives::aws_lambda,
     guards::OperatorOnly,
-    types::{FeedPost, LikeCount, Pickup, Product, StreamKey, StreamKeyRole},
+    types::{Event, FeedPost, LikeCount, Pickup, Product, StreamKey, StreamKeyRole},
 };
 use crate::{
     commerce::product_news,
@@ -152,17 +152,30 @@ impl MutationRoot {
     #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"issueStreamKey\", \"Mutation\")")]
     async fn issue_stream_key(&self, ctx: &Context<'_>, event_id: ID, role: StreamKeyRole) -> Result<StreamKey> {
         let ingest = ctx.data::<crate::ingest::Ingest>()?;
-        match ingest.issue_key(&event_id, role.into()).await {
-            Ok(issued) => Ok(StreamKey { role, issued }),
-            Err(e) if e.code() == caravan::api::RefusalCode::NotFound => {
-                Err(Error::new(format!("no event with id {}", event_id.as_str()))
-                    .extend_with(|_, e| e.set("errorType", "NotFoundException")))
-            }
-            Err(e) => Err(e).or_internal(),
-        }
+        let issued = for_show(ingest.issue_key(&event_id, role.into()).await, &event_id)?;
+        Ok(StreamKey { role, issued })
+    }
+
+    /// Operator: ends the show now. An encoder on air is ended and none is admitted any more; the show's recording
+    /// becomes its replay (archiveUrl), final once its last segment is in.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"endShow\", \"Mutation\")")]
+    async fn end_show(&self, ctx: &Context<'_>, event_id: ID) -> Result<Event> {
+        let ingest = ctx.data::<crate::ingest::Ingest>()?;
+        Ok(Event(for_show(ingest.end_show(&event_id).await, &event_id)?))
     }
 }
 
 fn bad_request(message: &str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("errorType", "BadRequestException"))
+}
+
+/// A show's answer as AppSync words a refusal: NotFoundException for an unknown show, anything else internal.
+fn for_show<T>(result: std::result::Result<T, crate::error::AppError>, event_id: &ID) -> Result<T> {
+    match result {
+        Err(e) if e.code() == caravan::api::RefusalCode::NotFound => {
+            Err(Error::new(format!("no event with id {}", event_id.as_str()))
+                .extend_with(|_, e| e.set("errorType", "NotFoundException")))
+        }
+        other => other.or_internal(),
+    }
 }

@@ -187,6 +187,24 @@ impl Packager {
     }
 }
 
+/// Makes every rung's recording under `recording` final (`VOD`, `EXT-X-ENDLIST`): the show has ended.
+pub async fn finish_recording(recording: &Path) -> std::io::Result<()> {
+    let mut rungs = match tokio::fs::read_dir(recording).await {
+        Ok(rungs) => rungs,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    while let Some(rung) = rungs.next_entry().await? {
+        let index = rung.path().join("index.m3u8");
+        let Ok(text) = tokio::fs::read_to_string(&index).await else {
+            continue;
+        };
+        let prefix = format!("../../live/{}/", rung.file_name().to_string_lossy());
+        replace(&index, &playlist::media(&read_recording(&text), Kind::Vod, &prefix)).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

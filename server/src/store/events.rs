@@ -110,6 +110,21 @@ impl Store {
         .await?)
     }
 
+    /// Ends the show at `now` (unless it had ended already), with its recording as the replay when it has one:
+    /// whether it was on.
+    pub async fn end_event(&self, id: &str, now: DateTime<Utc>, archive_url: Option<&str>) -> Result<bool, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE events SET ends_at = $2, archive_url = COALESCE($3, archive_url) \
+             WHERE id = $1 AND (ends_at IS NULL OR ends_at > $2)",
+        )
+        .bind(id)
+        .bind(At(now))
+        .bind(archive_url)
+        .execute(&self.pool)
+        .await?;
+        Ok(ended.rows_affected() > 0)
+    }
+
     /// Sets where the show's live stream is played from (its ingested stream's master playlist).
     pub async fn set_live_url(&self, id: &str, live_url: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE events SET live_url = $1 WHERE id = $2")

@@ -201,17 +201,57 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     assert_eq!(recording.matches("#EXT-X-DISCONTINUITY\n").count(), 1, "{recording}");
     assert!(recording.starts_with(&recorded[..recorded.find("#EXTINF").unwrap()]));
     assert!(segments_in(&recording) > segments_in(&recorded), "{recording}");
-    let live = std::fs::read_to_string(live.join("360p/index.m3u8")).unwrap();
-    assert!(live.contains("#EXT-X-DISCONTINUITY\n"), "{live}");
+    let window = std::fs::read_to_string(live.join("360p/index.m3u8")).unwrap();
+    assert!(window.contains("#EXT-X-DISCONTINUITY\n"), "{window}");
     let probed = probe(&app.url("/media/studio/recording/360p/index.m3u8")).await;
-    assert!(
-        probed["streams"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["codec_name"] == "h264"),
-        "{probed}"
+    assert!(has_video(&probed), "{probed}");
+
+    // The operator ends the show while an encoder is on air: it is ended, the recording is the replay, and no
+    // encoder is admitted any more.
+    let on_air = broadcaster(&format!("{rtmp_url}/{key}"), 30);
+    let before = segments(&live.join("360p/index.m3u8"));
+    while segments(&live.join("360p/index.m3u8")) < before + 2 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    const END: &str = "mutation End($eventId: ID!) { endShow(eventId: $eventId) { status archiveUrl } }";
+    let ended_show = app.graphql_as_operator(END, json!({ "eventId": "evt_studio" })).await;
+    assert_eq!(ended_show["data"]["endShow"]["status"], "ENDED", "{ended_show}");
+    assert_eq!(
+        ended_show["data"]["endShow"]["archiveUrl"],
+        "/media/studio/recording/master.m3u8"
     );
+    let (ok, _) = ended(on_air).await;
+    assert!(!ok, "the server ended the encoder's publish");
+    let recording = app.dir.path().join("data/media/studio/recording/360p/index.m3u8");
+    let mut waited = 0;
+    while !std::fs::read_to_string(&recording)
+        .unwrap()
+        .ends_with("#EXT-X-ENDLIST\n")
+    {
+        waited += 1;
+        assert!(waited < 100, "the recording is not final after 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let replay = std::fs::read_to_string(&recording).unwrap();
+    assert!(replay.contains("#EXT-X-PLAYLIST-TYPE:VOD\n"), "{replay}");
+    assert_eq!(
+        replay.matches("#EXT-X-DISCONTINUITY\n").count(),
+        2,
+        "three sessions: {replay}"
+    );
+    let probed = probe(&app.url("/media/studio/recording/master.m3u8")).await;
+    assert!(has_video(&probed), "{probed}");
+    let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 3)).await;
+    assert!(!ok && said.contains("the show has ended"), "{said}");
+    let unknown = app.graphql_as_operator(END, json!({ "eventId": "evt_nope" })).await;
+    assert_eq!(unknown["errors"][0]["errorType"], "NotFoundException", "{unknown}");
+}
+
+/// Whether ffprobe found H.264 video.
+fn has_video(probed: &Value) -> bool {
+    probed["streams"]
+        .as_array()
+        .is_some_and(|streams| streams.iter().any(|s| s["codec_name"] == "h264"))
 }
 
 fn segments_in(playlist: &str) -> usize {
