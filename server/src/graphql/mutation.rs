@@ -1,4 +1,4 @@
-use async_graphql::{Context, Error, ErrorExtensions, ID, Object, Result};
+use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 
 use super::{
     directives::aws_lambda,
@@ -169,12 +169,12 @@ fn bad_request(message: &str) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("errorType", "BadRequestException"))
 }
 
-/// A show's answer as AppSync words a refusal: NotFoundException for an unknown show, anything else internal.
+/// A show's answer as the other operator mutations word a refusal (setPickup's): an unknown show is the operator's
+/// mistake (BadRequestException); anything else is internal.
 fn for_show<T>(result: std::result::Result<T, crate::error::AppError>, event_id: &ID) -> Result<T> {
     match result {
         Err(e) if e.code() == caravan::api::RefusalCode::NotFound => {
-            Err(Error::new(format!("no event with id {}", event_id.as_str()))
-                .extend_with(|_, e| e.set("errorType", "NotFoundException")))
+            Err(bad_request(&format!("no event with id {}", event_id.as_str())))
         }
         other => other.or_internal(),
     }

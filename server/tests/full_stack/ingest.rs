@@ -112,7 +112,7 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     let unknown = app
         .graphql_as_operator(ISSUE, json!({ "eventId": "evt_nope", "role": "BACKUP" }))
         .await;
-    assert_eq!(unknown["errors"][0]["errorType"], "NotFoundException", "{unknown}");
+    assert_eq!(unknown["errors"][0]["errorType"], "BadRequestException", "{unknown}");
 
     // A wrong key: the encoder is told, and gives up.
     let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/not-the-key"), 3)).await;
@@ -244,7 +244,7 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 3)).await;
     assert!(!ok && said.contains("the show has ended"), "{said}");
     let unknown = app.graphql_as_operator(END, json!({ "eventId": "evt_nope" })).await;
-    assert_eq!(unknown["errors"][0]["errorType"], "NotFoundException", "{unknown}");
+    assert_eq!(unknown["errors"][0]["errorType"], "BadRequestException", "{unknown}");
 }
 
 /// Whether ffprobe found H.264 video.
