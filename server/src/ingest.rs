@@ -83,6 +83,8 @@ pub enum PublishRefusal {
     InUse,
     #[error("the show has ended")]
     Ended,
+    #[error("the server cannot transcode streams (ffmpeg is not installed)")]
+    NoTranscoder,
     #[error("the server cannot take the stream now")]
     Unavailable,
 }
@@ -374,6 +376,9 @@ impl Ingest {
         if app != APP {
             return Err(PublishRefusal::UnknownApp);
         }
+        if self.settings.ffmpeg.is_none() {
+            return Err(PublishRefusal::NoTranscoder);
+        }
         let unavailable = |e: crate::store::StoreError| {
             tracing::warn!(error = %e, "cannot check a stream key");
             PublishRefusal::Unavailable
@@ -428,7 +433,7 @@ mod tests {
                 public_host: "live.example.com".into(),
                 media_dir: PathBuf::from("/tmp/media"),
                 work_dir: PathBuf::from("/tmp/work"),
-                ffmpeg: None,
+                ffmpeg: Some(PathBuf::from("/usr/bin/ffmpeg")),
                 ladder: transcode::default_ladder(),
                 segment_seconds: 1,
                 idle: Duration::from_secs(10),
@@ -472,6 +477,15 @@ mod tests {
             Some(PublishRefusal::UnknownKey)
         );
         assert!(ingest.admit("live", &replaced.key).await.is_ok());
+
+        // A server without ffmpeg says so, rather than taking a stream nothing would transcode.
+        let mut settings = (*ingest.settings).clone();
+        settings.ffmpeg = None;
+        let without = Ingest::new(ingest.store.clone(), settings);
+        assert_eq!(
+            without.admit("live", &replaced.key).await.err(),
+            Some(PublishRefusal::NoTranscoder)
+        );
 
         let unknown = ingest.issue_key("evt_nope", KeyRole::Backup).await.unwrap_err();
         assert_eq!(unknown.code(), RefusalCode::NotFound);

@@ -54,6 +54,20 @@ pub fn summary(config: &Config, tools: &Tools) -> Vec<Line> {
             "media served by this server (CARAVAN_PUBLIC_MEDIA_URL: a CDN)",
         ),
     });
+    lines.push(match (config.rtmp_addr.trim(), &tools.ffmpeg) {
+        ("", _) => line(State::Off, "live ingest: CARAVAN_RTMP_ADDR is empty"),
+        (addr, Some(_)) => line(
+            State::On,
+            format!("live ingest: RTMP on {addr} (encoders publish to rtmp://HOST:PORT/live/<stream key>)"),
+        ),
+        (addr, None) => line(
+            State::Missing,
+            format!(
+                "ffmpeg is not installed: encoders publishing to RTMP on {addr} are refused (nothing would transcode \
+                 them). Install it with `./dev setup`, or `sudo apt-get install ffmpeg`"
+            ),
+        ),
+    });
     lines.push(match config.smtp_url {
         Some(_) => line(State::On, "mail: sent by SMTP"),
         None => line(
@@ -204,9 +218,10 @@ mod tests {
         config.demo_media = true;
         let lines = summary(&config, &Tools::default());
         let missing: Vec<_> = lines.iter().filter(|l| l.state == State::Missing).collect();
-        assert_eq!(missing.len(), 2, "{lines:#?}");
+        assert_eq!(missing.len(), 3, "{lines:#?}");
         assert!(missing[0].text.contains("ffmpeg") && missing[0].text.contains("apt-get install ffmpeg"));
         assert!(missing[1].text.contains("/live/demo-paid") && missing[1].text.contains("./dev setup"));
+        assert!(missing[2].text.contains("RTMP") && missing[2].text.contains("apt-get install ffmpeg"));
 
         let tools = Tools {
             ffmpeg: Some(PathBuf::from("/usr/bin/ffmpeg")),
@@ -217,8 +232,10 @@ mod tests {
         assert!(lines[0].to_string().contains("/usr/bin/ffmpeg"), "{}", lines[0]);
 
         config.demo_media = false;
+        config.rtmp_addr = String::new();
         let lines = summary(&config, &Tools::default());
         assert_eq!(states(&lines, "the demo's media"), [State::Off], "no tool is wanted");
+        assert_eq!(states(&lines, "live ingest"), [State::Off]);
     }
 
     #[test]

@@ -164,7 +164,9 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
 
 fn log_refusal(peer: SocketAddr, refusal: PublishRefusal) {
     match refusal {
-        PublishRefusal::Unavailable => tracing::warn!(%peer, reason = %refusal, "publisher refused"),
+        PublishRefusal::Unavailable | PublishRefusal::NoTranscoder => {
+            tracing::warn!(%peer, reason = %refusal, "publisher refused");
+        }
         _ => tracing::info!(%peer, reason = %refusal, "publisher refused"),
     }
 }
