@@ -8,10 +8,13 @@ test('the live demo starts by itself, muted, and keeps playing', async ({ page }
   const show = new LivePage(page);
   const player = new Player(page);
   await show.goto();
-  await player.expectAdvancing(3);
+  // It starts at the live edge (a stall later, on a loaded machine, may leave it behind: then "Back to live" shows)...
+  await player.expectAdvancing(0.5);
+  await expect(player.liveBadge).toBeVisible();
   expect((await player.state()).muted, 'autoplay is muted').toBe(true);
   await expect(player.region).toHaveAttribute('data-phase', 'playing');
-  await expect(player.liveBadge).toBeVisible();
+  // ...and keeps playing.
+  await player.expectAdvancing(3);
   // Our controls only: the browser's own are never shown.
   expect(await player.video.evaluate((v: HTMLVideoElement) => v.controls)).toBe(false);
   expect(await player.video.getAttribute('playsinline')).not.toBeNull();
