@@ -23,11 +23,13 @@ use super::{
 /// How much of the stream the live playlist shows: room to step back and return to live.
 const WINDOW_SECONDS: u32 = 30;
 
-/// One rung's segments so far, and how many of this session's ffmpeg has finished and were taken.
+/// One rung's segments so far, how many of this session's ffmpeg has finished and were taken, and how long those
+/// last (the next one's date is the session's start plus that).
 struct Track {
     rung: Rung,
     segments: Vec<Segment>,
     taken: u64,
+    session_seconds: f64,
 }
 
 pub struct Packager {
@@ -120,6 +122,7 @@ impl Packager {
                 rung: rung.clone(),
                 segments: recorded,
                 taken: 0,
+                session_seconds: 0.0,
             });
         }
         // A rung the last session did not have starts at the same number as the others.
@@ -159,16 +162,12 @@ impl Packager {
                     tokio::fs::copy(&from, &into).await?;
                     let _ = tokio::fs::remove_file(&from).await;
                 }
-                let elapsed: f64 = track
-                    .segments
-                    .iter()
-                    .filter(|s| s.sequence >= self.base)
-                    .map(|s| s.seconds)
-                    .sum();
+                let elapsed = chrono::Duration::milliseconds((track.session_seconds * 1000.0) as i64);
+                track.session_seconds += seconds;
                 track.segments.push(Segment {
                     sequence,
                     seconds,
-                    date: self.started + chrono::Duration::milliseconds((elapsed * 1000.0) as i64),
+                    date: self.started + elapsed,
                     discontinuity: number == 0 && self.base > 0,
                 });
                 track.taken = number + 1;

@@ -135,7 +135,8 @@ enum Publish {
     /// Raised, not answered yet.
     Asked,
     Publishing,
-    Refused,
+    /// Refused, or ended by the publisher: nothing more passes.
+    Over,
 }
 
 pub struct Session {
@@ -298,7 +299,7 @@ impl Session {
         if self.publish != Publish::Asked {
             return;
         }
-        self.publish = Publish::Refused;
+        self.publish = Publish::Over;
         self.status("error", "NetStream.Publish.BadName", description);
     }
 
@@ -383,7 +384,7 @@ impl Session {
                 events.push(Event::PublishRequested { app, key });
             }
             "FCUnpublish" | "deleteStream" | "closeStream" if self.is_publishing() => {
-                self.publish = Publish::Refused;
+                self.publish = Publish::Over;
                 events.push(Event::Unpublished);
             }
             _ => {}
