@@ -195,3 +195,17 @@ pub async fn grant_entitlement(
     reminders::schedule(store, &entitlement, email, now).await?;
     Ok(entitlement)
 }
+
+/// Takes back a viewer's right to watch the show at `slug` (a refund), with its rental's reminder: 404 when there was
+/// none to take back.
+pub async fn revoke_entitlement(
+    store: &Store,
+    slug: &str,
+    viewer_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let event = event(store, slug).await?;
+    let revoked = store.revoke(viewer_id, &event.id).await?;
+    reminders::cancel(store, viewer_id, &event.id, now).await?;
+    if revoked { Ok(()) } else { Err(AppError::NotFound) }
+}

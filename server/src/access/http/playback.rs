@@ -24,8 +24,7 @@ use serde::Deserialize;
 use crate::{
     access::{
         http::AccessHttp,
-        playback::{self, event, grant_entitlement},
-        reminders,
+        playback::{self, grant_entitlement, revoke_entitlement},
         viewer::Identity,
     },
     client_address::{ClientAddress, Family},
@@ -154,13 +153,6 @@ async fn revoke(
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
     let request: RevokeRequest = crate::hardening::json_body(&headers, &body, "request")?;
-    let event = event(&state.store, &request.slug).await?;
-    let now = Utc::now();
-    let revoked = state.store.revoke(&request.viewer_id, &event.id).await?;
-    reminders::cancel(&state.store, &request.viewer_id, &event.id, now).await?;
-    if revoked {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::NotFound)
-    }
+    revoke_entitlement(&state.store, &request.slug, &request.viewer_id, Utc::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
