@@ -9,6 +9,7 @@
 //! reads. A key is never logged: the log names the show and the role.
 
 pub mod flv;
+pub mod health;
 pub mod packager;
 pub mod playlist;
 pub mod rtmp;
@@ -16,7 +17,7 @@ pub mod splice;
 pub mod transcode;
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
@@ -25,14 +26,19 @@ use std::{
 
 use axum::http::StatusCode;
 use caravan::api::{Refusal, RefusalCode};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::{
     error::AppError,
+    publish::{Announcement, Publisher},
     secret::{hex, random_token},
-    store::{EventRecord, KeyRole, Store},
+    store::{
+        EncoderReading, EventRecord, EventStatus, KeyRole, Store, StoredStreamStatus, StreamReadings, StreamState,
+        StreamStatusRecord,
+    },
 };
+use health::Meter;
 use packager::Packager;
 use rtmp::session::MediaKind;
 use splice::Splicer;
@@ -40,6 +46,10 @@ use transcode::{Rung, Transcoder};
 
 /// The RTMP application encoders publish to (`rtmp://host/live/{key}`).
 pub const APP: &str = "live";
+/// How often a show on air says where its stream stands, with fresh readings.
+const REPORT_EVERY_MS: f64 = 2_000.0;
+/// A live status older than this was left by an ingest that is gone (its server stopped): the show is interrupted.
+const LIVE_STATUS_LASTS: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
 /// What the ingest needs (given by the root).
 #[derive(Debug, Clone)]
@@ -93,6 +103,7 @@ pub enum PublishRefusal {
 #[derive(Clone)]
 pub struct Ingest {
     store: Store,
+    publisher: Publisher,
     settings: Arc<IngestSettings>,
     /// The show and role of every key publishing now.
     on_air: Arc<Mutex<HashSet<(String, KeyRole)>>>,
@@ -111,6 +122,37 @@ pub struct Channel {
     buffer: Vec<u8>,
     /// The operator ended the show: its encoders are ended at their next tag, and its recording made final.
     ended: bool,
+    /// Each encoder publishing: its picture's size and its meter.
+    meters: BTreeMap<KeyRole, (InputSize, Meter)>,
+    /// The encoder on air at the last report, and when that was (the ingest's clock).
+    reported: (Option<KeyRole>, f64),
+}
+
+impl Channel {
+    /// The readings of every encoder publishing, and of the transcoder.
+    fn readings(&self, segment_seconds: u32) -> StreamReadings {
+        let encoders = self
+            .meters
+            .iter()
+            .map(|(&role, (size, meter))| {
+                let reading = meter.reading();
+                EncoderReading {
+                    role,
+                    on_air: self.splicer.active() == Some(role),
+                    width: size.width,
+                    height: size.height,
+                    frame_rate: reading.frame_rate,
+                    bitrate_kbps: reading.bitrate_kbps,
+                    keyframe_interval: reading.keyframe_interval,
+                }
+            })
+            .collect();
+        StreamReadings {
+            encoders,
+            transcoder: self.transcoder.as_ref().and_then(Transcoder::reading),
+            segment_seconds,
+        }
+    }
 }
 
 /// The packager at work beside a transcoder: it takes each finished segment every tenth of a second.
@@ -186,9 +228,10 @@ fn key_hash(key: &str) -> String {
 }
 
 impl Ingest {
-    pub fn new(store: Store, settings: IngestSettings) -> Self {
+    pub fn new(store: Store, publisher: Publisher, settings: IngestSettings) -> Self {
         Self {
             store,
+            publisher,
             settings: Arc::new(settings),
             on_air: Arc::default(),
             channels: Arc::default(),
@@ -209,6 +252,8 @@ impl Ingest {
                     packaging: None,
                     buffer: Vec::new(),
                     ended: false,
+                    meters: BTreeMap::new(),
+                    reported: (None, f64::NEG_INFINITY),
                 }))
             })
             .clone()
@@ -229,6 +274,9 @@ impl Ingest {
         }
         let (kind, timestamp, body) = media;
         let now_ms = self.epoch.elapsed().as_secs_f64() * 1000.0;
+        let meter = channel.meters.entry(role).or_insert_with(|| (size, Meter::default()));
+        meter.0 = size;
+        meter.1.observe(kind, timestamp, body);
         let tags = channel.splicer.media(role, kind, timestamp, body, now_ms);
         if tags.is_empty() {
             return Ok(());
@@ -244,7 +292,36 @@ impl Ingest {
         transcoder
             .write(&channel.buffer)
             .await
-            .map_err(|e| format!("the transcoder stopped: {e}"))
+            .map_err(|e| format!("the transcoder stopped: {e}"))?;
+        let (on_air, at) = channel.reported;
+        if on_air != channel.splicer.active() || now_ms - at >= REPORT_EVERY_MS {
+            self.report(channel, StreamState::Live).await;
+        }
+        Ok(())
+    }
+
+    /// Says where the show's stream stands: stored for every replica, and told to open pages and consoles.
+    async fn report(&self, channel: &mut Channel, state: StreamState) {
+        channel.reported = (channel.splicer.active(), self.epoch.elapsed().as_secs_f64() * 1000.0);
+        let readings = channel.readings(self.settings.segment_seconds);
+        let id = &channel.event.id;
+        let now = Utc::now();
+        if let Err(e) = self.store.save_stream_status(id, state, &readings, now).await {
+            tracing::warn!(show = %id, error = %e, "cannot record where the show's stream stands");
+        }
+        match self.store.event_by_id(id).await {
+            Ok(Some(event)) => {
+                let stored = StoredStreamStatus {
+                    state,
+                    readings,
+                    updated_at: now,
+                };
+                let status = status_of(&event, Some(stored), now);
+                self.publisher.publish(Announcement::StreamStatus(status));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(show = %id, error = %e, "cannot tell where the show's stream stands"),
+        }
     }
 
     /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments.
@@ -290,14 +367,19 @@ impl Ingest {
         // The channel stays (a show's, small): the next encoder to publish starts a transcoder in it again.
         let mut locked = channel.lock().await;
         locked.splicer.gone(role);
+        locked.meters.remove(&role);
         if locked.splicer.is_empty() {
             self.off_air(&mut locked).await;
+        } else {
+            self.report(&mut locked, StreamState::Live).await;
         }
     }
 
     /// No encoder is left: the transcoder writes its last segments, the packager publishes them, and an ended show's
-    /// recording is made final.
+    /// recording is made final. Then the show is interrupted (viewers wait for it to come back) or ended (its replay
+    /// is ready).
     async fn off_air(&self, channel: &mut Channel) {
+        let was_on_air = channel.transcoder.is_some();
         if let Some(transcoder) = channel.transcoder.take() {
             transcoder.finish().await;
         }
@@ -309,6 +391,9 @@ impl Ingest {
             if let Err(e) = packager::finish_recording(&recording).await {
                 tracing::warn!(show = %channel.event.id, error = %e, "cannot make the recording final");
             }
+            self.report(channel, StreamState::Ended).await;
+        } else if was_on_air {
+            self.report(channel, StreamState::Interrupted).await;
         }
     }
 
@@ -337,6 +422,12 @@ impl Ingest {
 
     pub fn settings(&self) -> &IngestSettings {
         &self.settings
+    }
+
+    /// Where the show's stream stands now.
+    pub async fn status(&self, event: &EventRecord) -> Result<StreamStatusRecord, AppError> {
+        let stored = self.store.stream_status(&event.id).await?;
+        Ok(status_of(event, stored, Utc::now()))
     }
 
     /// The encoders' "server" URL.
@@ -420,14 +511,195 @@ impl Ingest {
     }
 }
 
+/// Where the stream of `event` stands at `now`, from what its ingest last said (`stored`): ended with the show; live,
+/// interrupted or ended as the ingest said, but interrupted when a live status has not been renewed (its ingest is
+/// gone); before any ingest, live when the show is on with a stream of its own (the demo's, an external one), and
+/// waiting otherwise.
+pub fn status_of(event: &EventRecord, stored: Option<StoredStreamStatus>, now: DateTime<Utc>) -> StreamStatusRecord {
+    let ended = event.status_at(now) == EventStatus::Ended;
+    let (state, readings, updated_at) = match stored {
+        Some(stored) => {
+            let state = match stored.state {
+                _ if ended => StreamState::Ended,
+                StreamState::Live if now - stored.updated_at > LIVE_STATUS_LASTS => StreamState::Interrupted,
+                state => state,
+            };
+            (state, stored.readings, stored.updated_at)
+        }
+        None => {
+            let state = match event.status_at(now) {
+                EventStatus::Ended => StreamState::Ended,
+                EventStatus::Live if event.live_url.is_some() => StreamState::Live,
+                _ => StreamState::Waiting,
+            };
+            (state, StreamReadings::default(), now)
+        }
+    };
+    StreamStatusRecord {
+        event_id: event.id.clone(),
+        state,
+        live_url: event.live_url.clone(),
+        archive_url: event.archive_url.clone(),
+        readings,
+        updated_at,
+    }
+}
+
+/// What needs the operator's attention in a show's stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamWarning {
+    /// An encoder's keyframes are further apart than a segment: a switch to it waits for its next keyframe.
+    KeyframeIntervalTooLong,
+    /// The transcoder encodes slower than real time: viewers will stall.
+    TranscoderTooSlow,
+    /// One encoder publishes: nothing takes over when it drops.
+    NoBackup,
+}
+
+/// Below this speed (× real time) the transcoder falls behind the show.
+const TOO_SLOW: f64 = 0.95;
+
+/// The warnings of a show on air.
+pub fn warnings(status: &StreamStatusRecord) -> Vec<StreamWarning> {
+    if status.state != StreamState::Live {
+        return Vec::new();
+    }
+    let readings = &status.readings;
+    let segment = f64::from(readings.segment_seconds);
+    let mut warnings = Vec::new();
+    if readings
+        .encoders
+        .iter()
+        .any(|e| e.keyframe_interval.is_some_and(|interval| interval > segment + 0.05))
+    {
+        warnings.push(StreamWarning::KeyframeIntervalTooLong);
+    }
+    if readings
+        .transcoder
+        .and_then(|t| t.speed)
+        .is_some_and(|speed| speed < TOO_SLOW)
+    {
+        warnings.push(StreamWarning::TranscoderTooSlow);
+    }
+    if readings.encoders.len() == 1 {
+        warnings.push(StreamWarning::NoBackup);
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::fresh_store;
+    use crate::store::{TranscoderReading, tests::fresh_store};
+
+    #[tokio::test]
+    async fn an_ended_show_says_so_to_every_replica_and_page() {
+        let (store, _db) = fresh_store().await;
+        store
+            .create_event(&EventRecord::new("evt_1", "one", "One", Utc::now()), &[])
+            .await
+            .unwrap();
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let noted = told.clone();
+        let ingest = ingest_telling(
+            store.clone(),
+            Publisher::new(move |announcement| noted.lock().unwrap().push(announcement)),
+        );
+        assert_eq!(
+            ingest.status(&store.event_by_id("evt_1").await.unwrap().unwrap()).await.unwrap().state,
+            StreamState::Waiting
+        );
+        ingest.end_show("evt_1").await.unwrap();
+        let told = told.lock().unwrap();
+        let [Announcement::StreamStatus(status)] = &told[..] else {
+            panic!("{told:?}")
+        };
+        assert_eq!((status.event_id.as_str(), status.state), ("evt_1", StreamState::Ended));
+        let stored = store.stream_status("evt_1").await.unwrap().unwrap();
+        assert_eq!(stored.state, StreamState::Ended);
+    }
+
+    #[test]
+    fn a_status_follows_the_ingest_and_the_show() {
+        let now = Utc::now();
+        let mut event = EventRecord::new("evt_1", "one", "One", now - chrono::TimeDelta::minutes(1));
+        let stored = |state, ago: i64| StoredStreamStatus {
+            state,
+            readings: StreamReadings::default(),
+            updated_at: now - chrono::TimeDelta::seconds(ago),
+        };
+        let state = |event: &EventRecord, stored| status_of(event, stored, now).state;
+        assert_eq!(state(&event, None), StreamState::Waiting, "no stream yet");
+        event.live_url = Some("/media/demo/live/master.m3u8".into());
+        assert_eq!(state(&event, None), StreamState::Live, "a stream of its own");
+        assert_eq!(state(&event, Some(stored(StreamState::Live, 1))), StreamState::Live);
+        assert_eq!(
+            state(&event, Some(stored(StreamState::Live, 30))),
+            StreamState::Interrupted,
+            "its ingest stopped saying it is live"
+        );
+        assert_eq!(
+            state(&event, Some(stored(StreamState::Interrupted, 1))),
+            StreamState::Interrupted
+        );
+        event.ends_at = Some(now - chrono::TimeDelta::seconds(1));
+        assert_eq!(state(&event, Some(stored(StreamState::Live, 1))), StreamState::Ended);
+        assert_eq!(state(&event, None), StreamState::Ended);
+    }
+
+    #[test]
+    fn warnings_name_what_needs_the_operator() {
+        let encoder = |role, keyframe_interval| EncoderReading {
+            role,
+            on_air: role == KeyRole::Primary,
+            width: Some(1280),
+            height: Some(720),
+            frame_rate: Some(30.0),
+            bitrate_kbps: Some(3000),
+            keyframe_interval,
+        };
+        let mut status = StreamStatusRecord {
+            event_id: "evt_1".into(),
+            state: StreamState::Live,
+            live_url: None,
+            archive_url: None,
+            readings: StreamReadings {
+                encoders: vec![encoder(KeyRole::Primary, Some(1.0)), encoder(KeyRole::Backup, Some(1.0))],
+                transcoder: Some(TranscoderReading {
+                    speed: Some(1.0),
+                    dropped_frames: 0,
+                }),
+                segment_seconds: 1,
+            },
+            updated_at: Utc::now(),
+        };
+        assert_eq!(warnings(&status), []);
+        status.readings.encoders[1].keyframe_interval = Some(4.0);
+        status.readings.transcoder = Some(TranscoderReading {
+            speed: Some(0.7),
+            dropped_frames: 12,
+        });
+        assert_eq!(
+            warnings(&status),
+            [StreamWarning::KeyframeIntervalTooLong, StreamWarning::TranscoderTooSlow]
+        );
+        status.readings.encoders.pop();
+        assert_eq!(
+            warnings(&status),
+            [StreamWarning::TranscoderTooSlow, StreamWarning::NoBackup]
+        );
+        status.state = StreamState::Interrupted;
+        assert_eq!(warnings(&status), [], "nothing to warn of off air");
+    }
 
     fn ingest(store: Store) -> Ingest {
+        ingest_telling(store, Publisher::new(|_: Announcement| {}))
+    }
+
+    fn ingest_telling(store: Store, publisher: Publisher) -> Ingest {
         Ingest::new(
             store,
+            publisher,
             IngestSettings {
                 rtmp_addr: Some("127.0.0.1:19350".parse().unwrap()),
                 public_host: "live.example.com".into(),
@@ -481,7 +753,7 @@ mod tests {
         // A server without ffmpeg says so, rather than taking a stream nothing would transcode.
         let mut settings = (*ingest.settings).clone();
         settings.ffmpeg = None;
-        let without = Ingest::new(ingest.store.clone(), settings);
+        let without = Ingest::new(ingest.store.clone(), ingest.publisher.clone(), settings);
         assert_eq!(
             without.admit("live", &replaced.key).await.err(),
             Some(PublishRefusal::NoTranscoder)

@@ -168,7 +168,7 @@ impl Application {
             }
             None => None,
         };
-        let ingest = ingest::Ingest::new(store.clone(), ingest_settings);
+        let ingest = ingest::Ingest::new(store.clone(), publisher.clone(), ingest_settings);
         let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone(), ingest.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
         let credentials = Credentials::new(config.api_key.clone(), config.operator_token.clone());

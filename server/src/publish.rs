@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::store::{FeedPostRecord, LikeRecord, PickupRecord, ProductRecord};
+use crate::store::{FeedPostRecord, LikeRecord, PickupRecord, ProductRecord, StreamStatusRecord};
 
 /// The mutations whose results pages subscribe to.
 pub const SET_PICKUP: &str = "setPickup";
@@ -16,6 +16,7 @@ pub const PUBLISH_LIKE_COUNT: &str = "publishLikeCount";
 pub const POST_FEED: &str = "postFeed";
 pub const HIDE_FEED_POST: &str = "hideFeedPost";
 pub const PUBLISH_FEED_POST: &str = "publishFeedPost";
+pub const PUBLISH_STREAM_STATUS: &str = "publishStreamStatus";
 
 /// How a feed post came to be announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub enum Announcement {
     LikeCount(LikeRecord),
     /// A post of a show's feed.
     FeedPost(FeedChange, FeedPostRecord),
+    /// Where a show's stream stands, with its readings.
+    StreamStatus(StreamStatusRecord),
 }
 
 impl Announcement {
@@ -51,6 +54,7 @@ impl Announcement {
             Self::FeedPost(FeedChange::Posted, _) => POST_FEED,
             Self::FeedPost(FeedChange::Hidden, _) => HIDE_FEED_POST,
             Self::FeedPost(FeedChange::Published, _) => PUBLISH_FEED_POST,
+            Self::StreamStatus(_) => PUBLISH_STREAM_STATUS,
         }
     }
 
@@ -61,6 +65,7 @@ impl Announcement {
             Self::Product(record) => serde_json::to_value(record),
             Self::LikeCount(record) => serde_json::to_value(record),
             Self::FeedPost(_, record) => serde_json::to_value(record),
+            Self::StreamStatus(record) => serde_json::to_value(record),
         }
     }
 }
@@ -68,6 +73,13 @@ impl Announcement {
 /// Something that delivers announcements (the real-time hub). Returns at once: delivery never delays the caller.
 pub trait Publish: Send + Sync + 'static {
     fn publish(&self, announcement: Announcement);
+}
+
+/// A function delivers too (a test that notes what was announced).
+impl<F: Fn(Announcement) + Send + Sync + 'static> Publish for F {
+    fn publish(&self, announcement: Announcement) {
+        self(announcement);
+    }
 }
 
 /// The port the capabilities hold.

@@ -23,9 +23,13 @@ mod playback;
 mod products;
 mod replicas;
 mod stream_keys;
+mod stream_status;
 mod waiting_room;
 pub use replicas::{Lead, Listener};
 pub use stream_keys::{KeyRole, StreamKeyOwner};
+pub use stream_status::{
+    EncoderReading, StoredStreamStatus, StreamReadings, StreamState, StreamStatusRecord, TranscoderReading,
+};
 pub use waiting_room::{
     CounterMove, Inlet, Lifetimes, PlaceState, PlaceStatus, PositionRecord, RoomRecord, RoomSettings,
 };
@@ -136,6 +140,8 @@ pub enum StoreError {
     UnknownBackend(String),
     #[error("replica message {0} was removed before it was read")]
     MessageGone(i64),
+    #[error("a stored value cannot be read: {0}")]
+    Corrupt(String),
 }
 
 #[derive(Clone, Debug)]
@@ -391,6 +397,7 @@ pub(crate) mod tests {
                 "products",
                 "replica_messages",
                 "stream_keys",
+                "stream_status",
                 "terms_acceptances",
                 "waiting_positions",
                 "waiting_rooms",

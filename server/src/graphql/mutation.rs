@@ -3,7 +3,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, Result};
 use super::{
     directives::aws_lambda,
     guards::OperatorOnly,
-    types::{Event, FeedPost, LikeCount, Pickup, Product, StreamKey, StreamKeyRole},
+    types::{Event, FeedPost, LikeCount, Pickup, Product, StreamKey, StreamKeyRole, StreamStatus},
 };
 use crate::{
     commerce::product_news,
@@ -154,6 +154,22 @@ impl MutationRoot {
         let ingest = ctx.data::<crate::ingest::Ingest>()?;
         let issued = for_show(ingest.issue_key(&event_id, role.into()).await, &event_id)?;
         Ok(StreamKey { role, issued })
+    }
+
+    /// Operator or back office: tells open pages where the show's stream stands. The server does so by itself at each
+    /// change and every 2 s while the show is on air.
+    #[graphql(directive = aws_lambda::apply(), guard = "OperatorOnly::new(\"publishStreamStatus\", \"Mutation\")")]
+    async fn publish_stream_status(&self, ctx: &Context<'_>, event_id: ID) -> Result<StreamStatus> {
+        let store = ctx.data::<Store>()?;
+        let event = store
+            .event_by_id(&event_id)
+            .await
+            .or_internal()?
+            .ok_or_else(|| bad_request(&format!("no event with id {}", event_id.as_str())))?;
+        let status = ctx.data::<crate::ingest::Ingest>()?.status(&event).await.or_internal()?;
+        ctx.data::<Publisher>()?
+            .publish(Announcement::StreamStatus(status.clone()));
+        Ok(StreamStatus(status))
     }
 
     /// Operator: ends the show now. An encoder on air is ended and none is admitted any more; the show's recording

@@ -4,12 +4,14 @@ use serde::de::DeserializeOwned;
 
 use super::{
     directives::{aws_api_key, aws_lambda, aws_subscribe},
-    types::{FeedPost, LikeCount, Pickup, Product},
+    types::{FeedPost, LikeCount, Pickup, Product, StreamStatus},
 };
 use crate::{
-    publish::{HIDE_FEED_POST, POST_FEED, PUBLISH_FEED_POST, PUBLISH_LIKE_COUNT, PUBLISH_PRODUCT, SET_PICKUP},
+    publish::{
+        HIDE_FEED_POST, POST_FEED, PUBLISH_FEED_POST, PUBLISH_LIKE_COUNT, PUBLISH_PRODUCT, PUBLISH_STREAM_STATUS, SET_PICKUP,
+    },
     realtime::Published,
-    store::{FeedPostRecord, PickupRecord, ProductRecord},
+    store::{FeedPostRecord, PickupRecord, ProductRecord, StreamStatusRecord},
 };
 
 /// The mutations each subscription field delivers (its `@aws_subscribe`).
@@ -18,6 +20,7 @@ const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
     ("onProductChanged", &[PUBLISH_PRODUCT]),
     ("onLikeCount", &[PUBLISH_LIKE_COUNT]),
     ("onFeedPost", &[POST_FEED, HIDE_FEED_POST, PUBLISH_FEED_POST]),
+    ("onStreamStatus", &[PUBLISH_STREAM_STATUS]),
 ];
 
 /// The mutations the subscription field `field` delivers: its `@aws_subscribe` in the schema, and what the real-time
@@ -105,5 +108,21 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = Option<FeedPost>>> {
         let post = delivery::<FeedPostRecord>(ctx, "onFeedPost");
         Ok(stream::iter(post.map(|record| Some(FeedPost(record)))))
+    }
+
+    /// Where the event's stream stands: at each change (on air, interrupted, ended with its replay), and every 2 s
+    /// with fresh readings while it is on air.
+    #[graphql(
+        directive = aws_subscribe::apply(mutations_of("onStreamStatus")),
+        directive = aws_api_key::apply(),
+        directive = aws_lambda::apply()
+    )]
+    async fn on_stream_status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "eventId")] _event_id: ID,
+    ) -> Result<impl Stream<Item = StreamStatus>> {
+        let status = delivery::<StreamStatusRecord>(ctx, "onStreamStatus");
+        Ok(stream::iter(status.map(StreamStatus)))
     }
 }

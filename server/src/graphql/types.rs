@@ -68,6 +68,12 @@ impl Event {
     async fn feed(&self, ctx: &Context<'_>, limit: Option<i64>) -> Result<Vec<FeedPost>> {
         feed_of_event(ctx, &self.0.id, limit).await
     }
+    /// Where the show's stream stands now (as onStreamStatus tells it).
+    #[graphql(complexity = "super::limits::read_cost(child_complexity)")]
+    async fn stream_status(&self, ctx: &Context<'_>) -> Result<StreamStatus> {
+        let ingest = ctx.data::<crate::ingest::Ingest>()?;
+        Ok(StreamStatus(ingest.status(&self.0).await.or_internal()?))
+    }
 }
 
 /// An event's newest visible feed posts, newest first: `limit` of them (1 to 50, 50 when not given).
@@ -377,5 +383,153 @@ impl StreamKey {
     /// The stream key: rtmpUrl + "/" + key is the whole publish address.
     async fn key(&self) -> &str {
         &self.issued.key
+    }
+}
+
+/// `type StreamStatus`: where a show's stream stands; its readings are the operators'.
+pub struct StreamStatus(pub store::StreamStatusRecord);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl StreamStatus {
+    async fn event_id(&self) -> ID {
+        ID(self.0.event_id.clone())
+    }
+    async fn state(&self) -> StreamState {
+        self.0.state.into()
+    }
+    /// The live stream's HLS master playlist, when the show has one.
+    async fn live_url(&self) -> Option<&str> {
+        self.0.live_url.as_deref()
+    }
+    /// The replay's HLS master playlist, once the show ended with a recording.
+    async fn archive_url(&self) -> Option<&str> {
+        self.0.archive_url.as_deref()
+    }
+    /// Operators: the encoders publishing, primary first.
+    #[graphql(
+        directive = aws_lambda::apply(),
+        guard = "super::guards::OperatorOnly::new(\"encoders\", \"StreamStatus\")"
+    )]
+    async fn encoders(&self) -> Vec<EncoderStatus> {
+        self.0.readings.encoders.iter().cloned().map(EncoderStatus).collect()
+    }
+    /// Operators: how the transcoder keeps up (null while none runs).
+    #[graphql(
+        directive = aws_lambda::apply(),
+        guard = "super::guards::OperatorOnly::new(\"transcoder\", \"StreamStatus\")"
+    )]
+    async fn transcoder(&self) -> Option<TranscoderStatus> {
+        self.0.readings.transcoder.map(TranscoderStatus)
+    }
+    /// Operators: what needs their attention while the show is on air.
+    #[graphql(
+        directive = aws_lambda::apply(),
+        guard = "super::guards::OperatorOnly::new(\"warnings\", \"StreamStatus\")"
+    )]
+    async fn warnings(&self) -> Vec<StreamWarning> {
+        crate::ingest::warnings(&self.0).into_iter().map(Into::into).collect()
+    }
+    /// When the ingest last said.
+    async fn updated_at(&self) -> AwsDateTime {
+        AwsDateTime(self.0.updated_at)
+    }
+}
+
+/// Where a show's stream stands.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum StreamState {
+    /// Nothing is on air yet.
+    Waiting,
+    /// On air.
+    Live,
+    /// Every encoder dropped before the show ended: it will be back in a moment.
+    Interrupted,
+    /// The show ended (its replay, when recorded, is archiveUrl).
+    Ended,
+}
+
+impl From<store::StreamState> for StreamState {
+    fn from(state: store::StreamState) -> Self {
+        match state {
+            store::StreamState::Waiting => Self::Waiting,
+            store::StreamState::Live => Self::Live,
+            store::StreamState::Interrupted => Self::Interrupted,
+            store::StreamState::Ended => Self::Ended,
+        }
+    }
+}
+
+/// `type EncoderStatus`: an encoder publishing to a show, measured as its stream arrives.
+pub struct EncoderStatus(store::EncoderReading);
+
+#[Object(directive = aws_lambda::apply())]
+impl EncoderStatus {
+    async fn role(&self) -> StreamKeyRole {
+        match self.0.role {
+            store::KeyRole::Primary => StreamKeyRole::Primary,
+            store::KeyRole::Backup => StreamKeyRole::Backup,
+        }
+    }
+    /// Its picture is the one on air (the other encoder stands by).
+    async fn on_air(&self) -> bool {
+        self.0.on_air
+    }
+    /// Its picture's size, as its metadata says.
+    async fn width(&self) -> Option<u32> {
+        self.0.width
+    }
+    async fn height(&self) -> Option<u32> {
+        self.0.height
+    }
+    /// Frames per second over the last 5 s of its stream.
+    async fn frame_rate(&self) -> Option<f64> {
+        self.0.frame_rate
+    }
+    /// Kilobits per second over the last 5 s of its stream, audio and video.
+    async fn bitrate_kbps(&self) -> Option<u32> {
+        self.0.bitrate_kbps
+    }
+    /// Seconds between its last two keyframes.
+    async fn keyframe_interval(&self) -> Option<f64> {
+        self.0.keyframe_interval
+    }
+}
+
+/// `type TranscoderStatus`: how a show's transcoder keeps up.
+pub struct TranscoderStatus(store::TranscoderReading);
+
+#[Object(directive = aws_lambda::apply())]
+impl TranscoderStatus {
+    /// Encoding speed as a multiple of real time: below 1 it falls behind.
+    async fn speed(&self) -> Option<f64> {
+        self.0.speed
+    }
+    /// Frames dropped to keep up, since it started.
+    async fn dropped_frames(&self) -> u64 {
+        self.0.dropped_frames
+    }
+}
+
+/// What needs an operator's attention in a show on air.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum StreamWarning {
+    /// An encoder's keyframes are further apart than a segment: a switch to it waits for its next keyframe. Set its
+    /// keyframe interval to the segment length.
+    KeyframeIntervalTooLong,
+    /// The transcoder encodes slower than real time: viewers will stall. Lower the input or the ladder.
+    TranscoderTooSlow,
+    /// One encoder publishes: nothing takes over when it drops.
+    NoBackup,
+}
+
+impl From<crate::ingest::StreamWarning> for StreamWarning {
+    fn from(warning: crate::ingest::StreamWarning) -> Self {
+        match warning {
+            crate::ingest::StreamWarning::KeyframeIntervalTooLong => Self::KeyframeIntervalTooLong,
+            crate::ingest::StreamWarning::TranscoderTooSlow => Self::TranscoderTooSlow,
+            crate::ingest::StreamWarning::NoBackup => Self::NoBackup,
+        }
     }
 }

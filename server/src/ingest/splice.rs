@@ -56,8 +56,7 @@ pub struct Splicer {
 }
 
 impl Splicer {
-    /// The encoder on air (the stream status will say it; tests read it now).
-    #[cfg(test)]
+    /// The encoder on air.
     pub fn active(&self) -> Option<KeyRole> {
         self.active
     }

@@ -6,15 +6,17 @@
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
 use tokio::{
-    io::AsyncWriteExt,
+    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     process::{Child, ChildStdin, Command},
 };
 
 use super::flv;
+use crate::store::TranscoderReading;
 
 /// One rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +68,11 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
         "-hide_banner",
         "-loglevel",
         "error",
+        // Its speed and dropped frames, every second on stdout (`Progress`).
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        "1",
         "-fflags",
         "+genpts",
         "-f",
@@ -129,11 +136,41 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
     args
 }
 
+/// ffmpeg's progress report (`-progress`): blocks of `key=value` lines, each ended by `progress=…`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    speed: Option<f64>,
+    dropped_frames: u64,
+}
+
+impl Progress {
+    /// One line of the report; at the end of a block, the reading it gives.
+    pub fn line(&mut self, line: &str) -> Option<TranscoderReading> {
+        let (key, value) = line.trim().split_once('=')?;
+        let value = value.trim();
+        match key {
+            // `1.02x`, or `N/A` before it knows.
+            "speed" => self.speed = value.strip_suffix('x').and_then(|v| v.trim().parse().ok()),
+            "drop_frames" => self.dropped_frames = value.parse().unwrap_or(self.dropped_frames),
+            "progress" => {
+                return Some(TranscoderReading {
+                    speed: self.speed,
+                    dropped_frames: self.dropped_frames,
+                });
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
 /// A running transcoder.
 pub struct Transcoder {
     child: Child,
     stdin: Option<ChildStdin>,
     out: PathBuf,
+    /// Its last progress report.
+    reading: Arc<Mutex<Option<TranscoderReading>>>,
 }
 
 impl Transcoder {
@@ -149,10 +186,23 @@ impl Transcoder {
             .current_dir(out)
             .args(arguments(rungs, segment_seconds))
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = crate::tools::bound_to_server(&mut command).spawn()?;
         crate::tools::log_stderr(&mut child, "ffmpeg");
+        let reading = Arc::new(Mutex::new(None));
+        if let Some(stdout) = child.stdout.take() {
+            let reading = reading.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stdout).lines();
+                let mut progress = Progress::default();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(now) = progress.line(&line) {
+                        *reading.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+                    }
+                }
+            });
+        }
         let mut stdin = child.stdin.take();
         if let Some(stdin) = stdin.as_mut() {
             stdin.write_all(&flv::HEADER).await?;
@@ -162,7 +212,13 @@ impl Transcoder {
             child,
             stdin,
             out: out.to_path_buf(),
+            reading,
         })
+    }
+
+    /// How it keeps up, as it last reported (nothing in its first second).
+    pub fn reading(&self) -> Option<TranscoderReading> {
+        *self.reading.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Sends FLV tags; an error means ffmpeg has gone.
@@ -207,6 +263,29 @@ mod tests {
         assert_eq!(names(Some(720)), ["720p", "360p"]);
         assert_eq!(names(Some(240)), ["360p"]);
         assert_eq!(names(None), ["1080p", "720p", "360p"]);
+    }
+
+    #[test]
+    fn progress_reports_give_the_speed_and_the_dropped_frames_at_each_block_end() {
+        let mut progress = Progress::default();
+        let block = |progress: &mut Progress, lines: &str| lines.lines().filter_map(|l| progress.line(l)).last();
+        let first = "frame=12\nfps=0.0\ndrop_frames=0\nspeed=N/A\nprogress=continue";
+        assert_eq!(
+            block(&mut progress, first),
+            Some(TranscoderReading {
+                speed: None,
+                dropped_frames: 0
+            })
+        );
+        let next = "frame=40\ndrop_frames=2\nspeed=0.98x\nprogress=continue";
+        assert_eq!(
+            block(&mut progress, next),
+            Some(TranscoderReading {
+                speed: Some(0.98),
+                dropped_frames: 2
+            })
+        );
+        assert_eq!(block(&mut progress, "garbage\nspeed=\n=\n"), None);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use super::{At, Store, StoreError};
 
 crate::text_enum! {
     /// Which of a show's two encoders a key is for.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+    #[serde(rename_all = "lowercase")]
     pub enum KeyRole {
         Primary = "primary",
         /// Takes over when the primary drops.

@@ -14,6 +14,31 @@ const ISSUE: &str = "mutation Issue($eventId: ID!, $role: StreamKeyRole!) {
   issueStreamKey(eventId: $eventId, role: $role) { role rtmpUrl srtUrl key }
 }";
 
+const STATUS: &str = "query Status($slug: String!) { event(slug: $slug) { streamStatus {
+  state liveUrl archiveUrl warnings
+  encoders { role onAir width height frameRate bitrateKbps keyframeInterval }
+  transcoder { speed droppedFrames }
+} } }";
+
+/// The show's stream status, as the operator reads it.
+async fn stream_status(app: &TestApp, slug: &str) -> Value {
+    let answer = app.graphql_as_operator(STATUS, json!({ "slug": slug })).await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"]["event"]["streamStatus"].clone()
+}
+
+/// The stream status once `ready` holds of it (within 10 s).
+async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let status = stream_status(app, slug).await;
+        if ready(&status) {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("not so after 10 s: {}", stream_status(app, slug).await);
+}
+
 /// ffmpeg publishing `seconds` of a 640x360 test pattern and a tone to `url`, as an encoder would (a keyframe a
 /// second, H.264 and AAC).
 fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
@@ -133,6 +158,39 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     }
     let stored = app.store.event_by_id("evt_studio").await.unwrap().unwrap();
     assert_eq!(stored.live_url.as_deref(), Some("/media/studio/live/master.m3u8"));
+
+    // The operator sees the encoder as it arrives: its picture, its rates, its keyframes, and the transcoder's pace.
+    let status = stream_status_when(&app, "studio", |s| {
+        s["encoders"][0]["frameRate"].is_number() && s["transcoder"]["speed"].is_number()
+    })
+    .await;
+    assert_eq!(status["state"], "LIVE", "{status}");
+    assert_eq!(status["liveUrl"], "/media/studio/live/master.m3u8");
+    let encoder = &status["encoders"][0];
+    assert_eq!(
+        (&encoder["role"], &encoder["onAir"], &encoder["width"], &encoder["height"]),
+        (&json!("PRIMARY"), &json!(true), &json!(640), &json!(360)),
+        "{status}"
+    );
+    let frame_rate = encoder["frameRate"].as_f64().unwrap();
+    assert!((29.0..=31.0).contains(&frame_rate), "{status}");
+    assert_eq!(encoder["keyframeInterval"], 1.0, "{status}");
+    let bitrate = encoder["bitrateKbps"].as_u64().unwrap();
+    assert!((50..5_000).contains(&bitrate), "{status}");
+    assert!(status["transcoder"]["droppedFrames"].is_number(), "{status}");
+    assert_eq!(status["warnings"], json!(["NO_BACKUP"]), "{status}");
+    // A viewer reads where the stream stands, not the readings.
+    let viewer = app
+        .graphql(
+            "query($slug: String!) { event(slug: $slug) { streamStatus { state encoders { role } } } }",
+            json!({ "slug": "studio" }),
+        )
+        .await;
+    assert!(
+        viewer["data"]["event"]["streamStatus"]["encoders"].is_null(),
+        "{viewer}"
+    );
+    assert_eq!(viewer["errors"][0]["errorType"], "Unauthorized", "{viewer}");
     let master = app.get("/media/studio/live/master.m3u8").await;
     assert_eq!(master.status(), 200);
     let master = master.text().await.unwrap();
@@ -172,6 +230,9 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     assert!(!ok && said.contains("already publishing"), "{said}");
     let (ok, said) = ended(on_air).await;
     assert!(ok, "the broadcaster published to its end: {said}");
+    // Nothing publishes now: the show is interrupted, not over.
+    let status = stream_status_when(&app, "studio", |s| s["state"] == "INTERRUPTED").await;
+    assert_eq!(status["encoders"], json!([]), "{status}");
 
     // What is not RTMP is dropped; the ingest stays up for the next encoder.
     let port = rtmp_url.rsplit_once(':').unwrap().1.trim_end_matches("/live");
@@ -241,6 +302,12 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     );
     let probed = probe(&app.url("/media/studio/recording/master.m3u8")).await;
     assert!(has_video(&probed), "{probed}");
+    let status = stream_status(&app, "studio").await;
+    assert_eq!(
+        (&status["state"], &status["archiveUrl"]),
+        (&json!("ENDED"), &json!("/media/studio/recording/master.m3u8")),
+        "{status}"
+    );
     let (ok, said) = ended(broadcaster(&format!("{rtmp_url}/{key}"), 3)).await;
     assert!(!ok && said.contains("the show has ended"), "{said}");
     let unknown = app.graphql_as_operator(END, json!({ "eventId": "evt_nope" })).await;
@@ -301,7 +368,21 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
         }
     };
 
+    // A viewer's page follows the stream live.
+    let mut page = app
+        .subscribe(
+            "status",
+            "subscription($e: ID!) { onStreamStatus(eventId: $e) { eventId state liveUrl } }",
+            json!({ "e": "evt_backup" }),
+        )
+        .await;
     let mut primary = broadcaster(&urls[0], 60);
+    let told = page.recv_data().await;
+    assert_eq!(
+        told["payload"]["data"]["onStreamStatus"],
+        json!({ "eventId": "evt_backup", "state": "LIVE", "liveUrl": "/media/backup/live/master.m3u8" }),
+        "{told}"
+    );
     wait_for(3).await;
     let backup = broadcaster(&urls[1], 60);
     // The backup publishes too, off air, while the primary carries the show.
@@ -332,6 +413,12 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
         longest_gap < Duration::from_millis(2_500),
         "a segment took {longest_gap:?} at the switch"
     );
+    let status = stream_status_when(&app, "backup", |s| s["encoders"].as_array().is_some_and(|e| e.len() == 1)).await;
+    assert_eq!(
+        (&status["state"], &status["encoders"][0]["role"], &status["encoders"][0]["onAir"]),
+        (&json!("LIVE"), &json!("BACKUP"), &json!(true)),
+        "{status}"
+    );
     let after = std::fs::read_to_string(&playlist).unwrap();
     assert!(
         !after.contains("#EXT-X-DISCONTINUITY\n"),
@@ -346,7 +433,13 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
 
     // Everything on air decodes cleanly across the switch (read as a finished playlist: a live one is followed).
     drop(backup);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The page hears that the show is interrupted (and puts up its slate).
+    loop {
+        let told = page.recv_data().await;
+        if told["payload"]["data"]["onStreamStatus"]["state"] == "INTERRUPTED" {
+            break;
+        }
+    }
     let finished = playlist.with_file_name("finished.m3u8");
     std::fs::write(
         &finished,

@@ -104,6 +104,7 @@ async fn the_server_serves_the_contract() {
     let feed = caravan_server::feed::Feed::new(store.clone(), publisher.clone());
     let ingest = caravan_server::ingest::Ingest::new(
         store.clone(),
+        publisher.clone(),
         caravan_server::settings::ingest(
             &caravan_server::config::Config::for_tests(dir.path(), dir.path()),
             &caravan_server::tools::Tools::default(),
