@@ -19,9 +19,11 @@ pub mod waiting_room;
 pub use client::GraphqlExecutor;
 pub use config::{ClientConfig, ELEMENT_ID as CONFIG_ELEMENT_ID};
 pub use error::ApiError;
-pub use models::{Event, EventStatus, FeedPost, FeedSource, LikeTotal, Pickup, Product, Variant};
+pub use models::{
+    Event, EventStatus, FeedPost, FeedSource, LikeTotal, Pickup, Product, StreamState, StreamStatus, Variant,
+};
 pub use operations::{
     LikeAnswer, OnPickupChanged, current_live_slug, feed, like, like_total, live_event, on_feed_post, on_like_count,
-    on_pickup_changed, on_product_changed, pickup,
+    on_pickup_changed, on_product_changed, on_stream_status, pickup, stream_status,
 };
 pub use refusal::{Refusal, RefusalCode};

@@ -213,6 +213,10 @@ texts! {
     video_player: "動画プレーヤー", "Video player";
     show_has_ended: "この番組は終了しました。", "This show has ended.";
     video_unavailable: "この番組の動画はありません。", "The video of this show is not available.";
+    show_starting: "まもなく配信が始まります。", "The show will start in a moment.";
+    back_in_a_moment: "まもなく再開します", "We'll be right back";
+    back_in_a_moment_note: "配信が一時的に途切れています。このままお待ちください。",
+        "The broadcast dropped for a moment. Stay here: it carries on by itself.";
     player_controls: "プレーヤーの操作", "Player controls";
     quality: "画質", "Quality";
     play: "再生", "Play";

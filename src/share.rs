@@ -102,6 +102,7 @@ mod tests {
             pickup: None,
             likes: LikeTotal::default(),
             feed: Vec::<FeedPost>::new(),
+            stream_status: Default::default(),
         }
     }
 

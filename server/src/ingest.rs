@@ -606,11 +606,15 @@ mod tests {
             Publisher::new(move |announcement| noted.lock().unwrap().push(announcement)),
         );
         assert_eq!(
-            ingest.status(&store.event_by_id("evt_1").await.unwrap().unwrap()).await.unwrap().state,
+            ingest
+                .status(&store.event_by_id("evt_1").await.unwrap().unwrap())
+                .await
+                .unwrap()
+                .state,
             StreamState::Waiting
         );
         ingest.end_show("evt_1").await.unwrap();
-        let told = told.lock().unwrap();
+        let told = std::mem::take(&mut *told.lock().unwrap());
         let [Announcement::StreamStatus(status)] = &told[..] else {
             panic!("{told:?}")
         };
@@ -664,7 +668,10 @@ mod tests {
             live_url: None,
             archive_url: None,
             readings: StreamReadings {
-                encoders: vec![encoder(KeyRole::Primary, Some(1.0)), encoder(KeyRole::Backup, Some(1.0))],
+                encoders: vec![
+                    encoder(KeyRole::Primary, Some(1.0)),
+                    encoder(KeyRole::Backup, Some(1.0)),
+                ],
                 transcoder: Some(TranscoderReading {
                     speed: Some(1.0),
                     dropped_frames: 0,

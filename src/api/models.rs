@@ -27,6 +27,49 @@ pub struct Event {
     /// The newest posts of the hashtag feed, newest first.
     #[serde(default)]
     pub feed: Vec<FeedPost>,
+    /// Where its stream stands (the page follows it live).
+    #[serde(default)]
+    pub stream_status: StreamStatus,
+}
+
+/// Where a show's stream stands: what its page plays.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamStatus {
+    pub state: StreamState,
+    pub live_url: Option<String>,
+    pub archive_url: Option<String>,
+    /// RFC 3339: when the server last said (the newest wins).
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StreamState {
+    /// Nothing is on air yet.
+    Waiting,
+    Live,
+    /// Every encoder dropped before the end: back in a moment.
+    Interrupted,
+    Ended,
+    /// Not said (a server without stream status), or a state this build does not know yet.
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl StreamState {
+    /// What the page's badge says of a show planned as `planned`: on air while its stream is (an interruption
+    /// included), upcoming until it starts, ended once it has.
+    pub fn show_status(self, planned: EventStatus) -> EventStatus {
+        match self {
+            StreamState::Live | StreamState::Interrupted => EventStatus::Live,
+            StreamState::Waiting => EventStatus::Scheduled,
+            StreamState::Ended => EventStatus::Ended,
+            StreamState::Unknown => planned,
+        }
+    }
 }
 
 /// A post of the show's hashtag feed. Its text is plain text (`crate::feed_text` finds the links in it).

@@ -20,7 +20,7 @@ use leptos::{
 use wasm_bindgen::JsCast;
 
 use crate::{
-    api::{Event, EventStatus},
+    api::{Event, EventStatus, StreamState, StreamStatus},
     hooks::{
         Authorization, Backend, HlsSource, Phase, UseHls, UsePlaybackAuthorization, use_hls, use_playback_analytics,
         use_playback_authorization,
@@ -58,23 +58,43 @@ pub enum Unavailable {
     Ended,
     /// It has no stream at all.
     NoVideo,
+    /// Its time has come, and its stream has not started yet.
+    Starting,
 }
 
 impl Programme {
-    /// What to play for an event whose status is `status` (`started`: the countdown has reached the start).
-    pub fn of(event: &Event, status: EventStatus, started: bool) -> Self {
-        match (status, &event.live_url, &event.archive_url) {
+    /// What to play for an event whose status is `status` and whose stream stands as `stream` says (`started`: the
+    /// countdown has reached the start). The stream decides: the show goes live when its encoder does, even before
+    /// its planned start, and its replay comes when it ends. An interruption stays live (the player waits for the
+    /// stream under its "back in a moment" slate).
+    pub fn of(event: &Event, status: EventStatus, stream: &StreamStatus, started: bool) -> Self {
+        let live = stream.live_url.is_some() || event.live_url.is_some();
+        let archive = stream.archive_url.is_some() || event.archive_url.is_some();
+        match stream.state {
+            StreamState::Live | StreamState::Interrupted if live => return Programme::Live,
+            StreamState::Ended if archive => return Programme::Archive,
+            StreamState::Ended => return Programme::Nothing(Unavailable::Ended),
+            StreamState::Waiting if !live && (status == EventStatus::Live || started) => {
+                return Programme::Nothing(Unavailable::Starting);
+            }
+            _ => {}
+        }
+        match (status, live, archive) {
             (EventStatus::Scheduled, _, _) if !started => Programme::Upcoming,
-            (EventStatus::Live | EventStatus::Scheduled, Some(_), _) => Programme::Live,
-            (EventStatus::Ended, _, Some(_)) => Programme::Archive,
-            (EventStatus::Ended, _, None) => Programme::Nothing(Unavailable::Ended),
+            (EventStatus::Live | EventStatus::Scheduled, true, _) => Programme::Live,
+            (EventStatus::Ended, _, true) => Programme::Archive,
+            (EventStatus::Ended, _, false) => Programme::Nothing(Unavailable::Ended),
             _ => Programme::Nothing(Unavailable::NoVideo),
         }
     }
 
-    /// Whether there is a stream to play (the server then says where, for this viewer).
-    fn wants_stream(&self) -> bool {
-        matches!(self, Programme::Live | Programme::Archive)
+    /// The stream to play, if any (the server then says where, for this viewer): "live" or "replay".
+    fn stream(&self) -> Option<&'static str> {
+        match self {
+            Programme::Live => Some("live"),
+            Programme::Archive => Some("replay"),
+            _ => None,
+        }
     }
 
     pub fn is_live(&self) -> bool {
@@ -105,6 +125,8 @@ pub struct PlayerActions {
     pub authorization: UsePlaybackAuthorization,
     pub media: MediaState,
     pub programme: Signal<Programme>,
+    /// Every encoder dropped before the end: "back in a moment".
+    pub interrupted: Signal<bool>,
     /// The quality menu is open (controls stay visible).
     pub menu_open: RwSignal<bool>,
 }
@@ -236,8 +258,9 @@ fn js_sys_function(object: &wasm_bindgen::JsValue, name: &str) -> Result<web_sys
         .ok_or(())
 }
 
+/// The player of `event`, following where its stream stands (`stream`; the event's own status when not given).
 #[component]
-pub fn Player(event: Event) -> impl IntoView {
+pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<StreamStatus>>) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let container = NodeRef::<Div>::new();
     let started = RwSignal::new(false);
@@ -245,10 +268,12 @@ pub fn Player(event: Event) -> impl IntoView {
     let status = event.status;
     let starts_at = event.starts_at.clone();
     let slug = event.slug.clone();
-    let programme = Signal::derive(move || Programme::of(&event, status, started.get()));
-    // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one.
-    let authorization =
-        use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().wants_stream()));
+    let stream = stream.unwrap_or_else(|| Signal::stored(event.stream_status.clone()));
+    let programme = Signal::derive(move || stream.with(|stream| Programme::of(&event, status, stream, started.get())));
+    let interrupted = Signal::derive(move || stream.with(|stream| stream.state == StreamState::Interrupted));
+    // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one,
+    // and again when it changes (from the show to its replay).
+    let authorization = use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().stream()));
     let source = Signal::derive(move || match authorization.state.get() {
         Authorization::Granted(grant) => Some(HlsSource {
             url: grant.manifest_url,
@@ -279,8 +304,17 @@ pub fn Player(event: Event) -> impl IntoView {
         authorization,
         media,
         programme,
+        interrupted,
         menu_open: RwSignal::new(false),
     };
+    // The stream is back after an interruption: play it now rather than at the player's next retry.
+    Effect::new(move |was_interrupted: Option<bool>| {
+        let now = interrupted.get();
+        if was_interrupted == Some(true) && !now && programme.get_untracked().is_live() {
+            hls.retry();
+        }
+        now
+    });
     provide_context(actions);
     // An embed page takes the partner's commands through these actions.
     if let Some(slot) = use_context::<crate::hooks::PlayerSlot>() {
@@ -364,6 +398,13 @@ pub fn Player(event: Event) -> impl IntoView {
             aria-keyshortcuts="Space K M F C ArrowLeft ArrowRight ArrowUp ArrowDown"
             tabindex="0"
             data-phase=move || hls.phase.get().name()
+            data-programme=move || match programme.get() {
+                Programme::Upcoming => "upcoming",
+                Programme::Live if interrupted.get() => "interrupted",
+                Programme::Live => "live",
+                Programme::Archive => "replay",
+                Programme::Nothing(_) => "nothing",
+            }
             data-latency=move || if hls.low_latency.get() { "low" } else { "standard" }
             data-backend=move || match hls.backend.get() {
                 Backend::Pending => "pending",
@@ -428,28 +469,78 @@ mod tests {
             pickup: None,
             likes: Default::default(),
             feed: Vec::new(),
+            stream_status: StreamStatus::default(),
+        }
+    }
+
+    fn stream(state: StreamState, live: Option<&str>, archive: Option<&str>) -> StreamStatus {
+        StreamStatus {
+            state,
+            live_url: live.map(Into::into),
+            archive_url: archive.map(Into::into),
+            updated_at: "2026-11-22T10:00:00Z".into(),
         }
     }
 
     #[test]
     fn the_programme_follows_the_event() {
+        let unsaid = StreamStatus::default();
         let both = event(Some("/live.m3u8"), Some("/archive.m3u8"));
-        assert_eq!(Programme::of(&both, EventStatus::Scheduled, false), Programme::Upcoming);
+        let of = |event: &Event, status, started| Programme::of(event, status, &unsaid, started);
+        assert_eq!(of(&both, EventStatus::Scheduled, false), Programme::Upcoming);
         assert_eq!(
-            Programme::of(&both, EventStatus::Scheduled, true),
+            of(&both, EventStatus::Scheduled, true),
             Programme::Live,
             "the countdown reached the start"
         );
-        assert_eq!(Programme::of(&both, EventStatus::Live, false), Programme::Live);
-        assert_eq!(Programme::of(&both, EventStatus::Ended, false), Programme::Archive);
+        assert_eq!(of(&both, EventStatus::Live, false), Programme::Live);
+        assert_eq!(of(&both, EventStatus::Ended, false), Programme::Archive);
         let none = event(None, None);
         assert!(matches!(
-            Programme::of(&none, EventStatus::Ended, false),
+            of(&none, EventStatus::Ended, false),
             Programme::Nothing(Unavailable::Ended)
         ));
         assert!(matches!(
-            Programme::of(&none, EventStatus::Live, false),
+            of(&none, EventStatus::Live, false),
             Programme::Nothing(Unavailable::NoVideo)
         ));
+    }
+
+    #[test]
+    fn the_programme_follows_the_stream_from_the_countdown_to_the_replay() {
+        let show = event(None, None);
+        let of = |status, stream: &StreamStatus, started| Programme::of(&show, status, stream, started);
+        let waiting = stream(StreamState::Waiting, None, None);
+        assert_eq!(of(EventStatus::Scheduled, &waiting, false), Programme::Upcoming);
+        assert_eq!(
+            of(EventStatus::Scheduled, &waiting, true),
+            Programme::Nothing(Unavailable::Starting),
+            "its time has come, not its stream"
+        );
+        assert_eq!(
+            of(EventStatus::Live, &waiting, false),
+            Programme::Nothing(Unavailable::Starting)
+        );
+        let on_air = stream(StreamState::Live, Some("/media/s/live/master.m3u8"), None);
+        assert_eq!(
+            of(EventStatus::Scheduled, &on_air, false),
+            Programme::Live,
+            "the encoder decides, even before the planned start"
+        );
+        let interrupted = stream(StreamState::Interrupted, Some("/media/s/live/master.m3u8"), None);
+        assert_eq!(of(EventStatus::Live, &interrupted, false), Programme::Live);
+        let ended = stream(
+            StreamState::Ended,
+            Some("/media/s/live/master.m3u8"),
+            Some("/media/s/recording/master.m3u8"),
+        );
+        assert_eq!(of(EventStatus::Live, &ended, false), Programme::Archive);
+        assert_eq!(
+            of(EventStatus::Live, &stream(StreamState::Ended, None, None), false),
+            Programme::Nothing(Unavailable::Ended)
+        );
+        assert_eq!(Programme::Live.stream(), Some("live"));
+        assert_eq!(Programme::Archive.stream(), Some("replay"));
+        assert_eq!(Programme::Upcoming.stream(), None);
     }
 }

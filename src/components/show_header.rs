@@ -4,18 +4,18 @@ use crate::{api::EventStatus, components::PreferenceSwitches, preferences::use_t
 
 /// The show's title, whether it is on air, and the language and theme switches.
 #[component]
-pub fn ShowHeader(title: String, status: EventStatus) -> impl IntoView {
+pub fn ShowHeader(title: String, #[prop(into)] status: Signal<EventStatus>) -> impl IntoView {
     let t = use_texts();
     let label = move || {
         let t = t.get();
-        match status {
+        match status.get() {
             EventStatus::Live => t.status_live,
             EventStatus::Scheduled => t.status_upcoming,
             EventStatus::Ended => t.status_ended,
             EventStatus::Unknown => "",
         }
     };
-    let class = match status {
+    let class = move || match status.get() {
         EventStatus::Live => "status-badge status-live",
         _ => "status-badge",
     };

@@ -43,7 +43,8 @@ impl UsePlaybackAuthorization {
 #[cfg(feature = "browser")]
 const RENEW_BEFORE_MS: f64 = 60_000.0;
 
-pub fn use_playback_authorization(slug: String, wanted: Signal<bool>) -> UsePlaybackAuthorization {
+/// Asks for the stream `wanted` names ("live", "replay"; `None`: no stream), and again when it names another.
+pub fn use_playback_authorization(slug: String, wanted: Signal<Option<&'static str>>) -> UsePlaybackAuthorization {
     let state = RwSignal::new(Authorization::Idle);
     #[cfg(not(feature = "browser"))]
     {
@@ -100,14 +101,17 @@ pub fn use_playback_authorization(slug: String, wanted: Signal<bool>) -> UsePlay
             });
         };
         ask.set_value(Arc::new(request));
-        Effect::new(move |_| {
-            if wanted.get() {
-                if state.get_untracked() == Authorization::Idle {
+        Effect::new(move |before: Option<Option<&'static str>>| {
+            let now = wanted.get();
+            if now.is_some() {
+                let another = before.flatten().is_some_and(|before| Some(before) != now);
+                if another || state.get_untracked() == Authorization::Idle {
                     ask.with_value(|ask| ask(false));
                 }
             } else {
                 state.set(Authorization::Idle);
             }
+            now
         });
         on_cleanup(move || {
             if let Some(renewal) = renewal.try_get_value().flatten() {

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::Event,
     components::{LikeButton, PickupBanner, Player, Shop, WaitingRoomOverlay},
-    hooks::{provide_cart, provide_embed, provide_pickup, provide_waiting_room, use_catalog},
+    hooks::{provide_cart, provide_embed, provide_pickup, provide_waiting_room, use_catalog, use_stream_status},
     preferences::use_texts,
     routes::{live_path, show_of_route},
 };
@@ -30,13 +30,14 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     let slug = event.slug.clone();
     let t = use_texts();
     let title = event.title.clone();
+    let stream = use_stream_status(event.id.clone(), event.slug.clone(), event.stream_status.clone());
     view! {
         <Title text=event.title.clone() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>
             // The widget shows no title (the partner's page around it has its own), but a screen reader's outline of
             // the frame starts with the show's name.
             <h1 class="visually-hidden">{event.title.clone()}</h1>
-            <Player event=event.clone() />
+            <Player event=event.clone() stream />
             <WaitingRoomOverlay />
             <div class="embed-bar">
                 <PickupBanner />

@@ -11,7 +11,7 @@ use crate::{
         ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ShareMeta, Shop, ShowHeader,
         SidePanel, WaitingRoomOverlay,
     },
-    hooks::{provide_cart, provide_pickup, provide_waiting_room, use_catalog},
+    hooks::{provide_cart, provide_pickup, provide_waiting_room, use_catalog, use_stream_status},
     preferences::use_texts,
     routes::NotFoundPage,
 };
@@ -50,6 +50,9 @@ fn LiveShow(event: Event) -> impl IntoView {
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
     let (feed_event, feed_initial) = (event.id.clone(), event.feed.clone());
+    let stream = use_stream_status(event.id.clone(), event.slug.clone(), event.stream_status.clone());
+    let planned = event.status;
+    let status = Signal::derive(move || stream.with(|stream| stream.state.show_status(planned)));
     let link = realtime::status();
     let t = use_texts();
     let link_state = move || match link.get() {
@@ -61,10 +64,10 @@ fn LiveShow(event: Event) -> impl IntoView {
         <Title text=event.title.clone() />
         <ShareMeta event=event.clone() />
         <main class="live-layout" data-live-link=link_state>
-            <ShowHeader title=event.title.clone() status=event.status />
+            <ShowHeader title=event.title.clone() status />
             <ConnectionIndicator />
             <section class="stage" aria-label=move || t.get().live_show>
-                <Player event=event.clone() />
+                <Player event=event.clone() stream />
                 <WaitingRoomOverlay />
                 <div class="stage-actions">
                     <PickupBanner />

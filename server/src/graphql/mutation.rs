@@ -166,7 +166,11 @@ impl MutationRoot {
             .await
             .or_internal()?
             .ok_or_else(|| bad_request(&format!("no event with id {}", event_id.as_str())))?;
-        let status = ctx.data::<crate::ingest::Ingest>()?.status(&event).await.or_internal()?;
+        let status = ctx
+            .data::<crate::ingest::Ingest>()?
+            .status(&event)
+            .await
+            .or_internal()?;
         ctx.data::<Publisher>()?
             .publish(Announcement::StreamStatus(status.clone()));
         Ok(StreamStatus(status))

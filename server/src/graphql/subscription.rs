@@ -8,7 +8,8 @@ use super::{
 };
 use crate::{
     publish::{
-        HIDE_FEED_POST, POST_FEED, PUBLISH_FEED_POST, PUBLISH_LIKE_COUNT, PUBLISH_PRODUCT, PUBLISH_STREAM_STATUS, SET_PICKUP,
+        HIDE_FEED_POST, POST_FEED, PUBLISH_FEED_POST, PUBLISH_LIKE_COUNT, PUBLISH_PRODUCT, PUBLISH_STREAM_STATUS,
+        SET_PICKUP,
     },
     realtime::Published,
     store::{FeedPostRecord, PickupRecord, ProductRecord, StreamStatusRecord},

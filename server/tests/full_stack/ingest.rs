@@ -168,7 +168,12 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     assert_eq!(status["liveUrl"], "/media/studio/live/master.m3u8");
     let encoder = &status["encoders"][0];
     assert_eq!(
-        (&encoder["role"], &encoder["onAir"], &encoder["width"], &encoder["height"]),
+        (
+            &encoder["role"],
+            &encoder["onAir"],
+            &encoder["width"],
+            &encoder["height"]
+        ),
         (&json!("PRIMARY"), &json!(true), &json!(640), &json!(360)),
         "{status}"
     );
@@ -413,9 +418,16 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
         longest_gap < Duration::from_millis(2_500),
         "a segment took {longest_gap:?} at the switch"
     );
-    let status = stream_status_when(&app, "backup", |s| s["encoders"].as_array().is_some_and(|e| e.len() == 1)).await;
+    let status = stream_status_when(&app, "backup", |s| {
+        s["encoders"].as_array().is_some_and(|e| e.len() == 1)
+    })
+    .await;
     assert_eq!(
-        (&status["state"], &status["encoders"][0]["role"], &status["encoders"][0]["onAir"]),
+        (
+            &status["state"],
+            &status["encoders"][0]["role"],
+            &status["encoders"][0]["onAir"]
+        ),
         (&json!("LIVE"), &json!("BACKUP"), &json!(true)),
         "{status}"
     );

@@ -25,6 +25,7 @@ pub fn PlayerOverlay() -> impl IntoView {
             let reason = match why {
                 Unavailable::Ended => texts.show_has_ended,
                 Unavailable::NoVideo => texts.video_unavailable,
+                Unavailable::Starting => texts.show_starting,
             };
             return view! { <div class="player-overlay player-message" role="status">{reason}</div> }.into_any();
         }
@@ -96,6 +97,15 @@ pub fn PlayerOverlay() -> impl IntoView {
                 .into_any();
             }
             Authorization::Idle | Authorization::Granted(_) => {}
+        }
+        if actions.interrupted.get() {
+            return view! {
+                <div class="player-overlay player-message player-slate" role="status">
+                    <p class="player-slate-title">{texts.back_in_a_moment}</p>
+                    <p class="player-note-text">{texts.back_in_a_moment_note}</p>
+                </div>
+            }
+            .into_any();
         }
         if hls.backend.get() == Backend::Unsupported {
             return view! {

@@ -109,6 +109,7 @@ pub fn event(status: EventStatus) -> Event {
         pickup: None,
         likes: LikeTotal::default(),
         feed: Vec::new(),
+        stream_status: Default::default(),
     }
 }
 
