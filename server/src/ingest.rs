@@ -126,6 +126,8 @@ pub struct Channel {
     meters: BTreeMap<KeyRole, (InputSize, Meter)>,
     /// The encoder on air at the last report, and when that was (the ingest's clock).
     reported: (Option<KeyRole>, f64),
+    /// The stream of this transcoder has been said to be live (once it was playable).
+    said_live: bool,
 }
 
 impl Channel {
@@ -159,11 +161,14 @@ impl Channel {
 struct Packaging {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    /// Turns true once viewers can play the stream (`Packager::playable`).
+    playable: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Packaging {
     fn start(mut packager: Packager, show: String) -> Self {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let (playable_now, playable) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
                 let last = tokio::select! {
@@ -173,12 +178,19 @@ impl Packaging {
                 if let Err(e) = packager.poll().await {
                     tracing::warn!(%show, error = %e, "cannot publish the show's new segments");
                 }
+                if packager.playable() {
+                    playable_now.send_if_modified(|playable| !std::mem::replace(playable, true));
+                }
                 if last {
                     return;
                 }
             }
         });
-        Self { stop, task }
+        Self { stop, task, playable }
+    }
+
+    fn playable(&self) -> bool {
+        *self.playable.borrow()
     }
 
     /// Takes what the transcoder finished last, then stops.
@@ -254,6 +266,7 @@ impl Ingest {
                     ended: false,
                     meters: BTreeMap::new(),
                     reported: (None, f64::NEG_INFINITY),
+                    said_live: false,
                 }))
             })
             .clone()
@@ -293,8 +306,18 @@ impl Ingest {
             .write(&channel.buffer)
             .await
             .map_err(|e| format!("the transcoder stopped: {e}"))?;
+        // Live once viewers can play it (a player sent to it earlier would find no segments), then at each switch
+        // and every 2 s.
+        if !channel.packaging.as_ref().is_some_and(Packaging::playable) {
+            return Ok(());
+        }
         let (on_air, at) = channel.reported;
-        if on_air != channel.splicer.active() || now_ms - at >= REPORT_EVERY_MS {
+        if !channel.said_live {
+            channel.said_live = true;
+            let url = format!("/media/{}/live/master.m3u8", folder(&channel.event));
+            self.went_live(&channel.event, &url).await;
+            self.report(channel, StreamState::Live).await;
+        } else if on_air != channel.splicer.active() || now_ms - at >= REPORT_EVERY_MS {
             self.report(channel, StreamState::Live).await;
         }
         Ok(())
@@ -348,8 +371,7 @@ impl Ingest {
             .map_err(|e| format!("cannot prepare the show's media folder: {e}"))?;
         channel.transcoder = Some(transcoder);
         channel.packaging = Some(Packaging::start(packager, channel.event.id.clone()));
-        self.went_live(&channel.event, &format!("/media/{folder}/live/master.m3u8"))
-            .await;
+        channel.said_live = false;
         Ok(())
     }
 
@@ -370,7 +392,7 @@ impl Ingest {
         locked.meters.remove(&role);
         if locked.splicer.is_empty() {
             self.off_air(&mut locked).await;
-        } else {
+        } else if locked.said_live {
             self.report(&mut locked, StreamState::Live).await;
         }
     }
@@ -379,7 +401,7 @@ impl Ingest {
     /// recording is made final. Then the show is interrupted (viewers wait for it to come back) or ended (its replay
     /// is ready).
     async fn off_air(&self, channel: &mut Channel) {
-        let was_on_air = channel.transcoder.is_some();
+        let was_live = std::mem::take(&mut channel.said_live);
         if let Some(transcoder) = channel.transcoder.take() {
             transcoder.finish().await;
         }
@@ -392,7 +414,7 @@ impl Ingest {
                 tracing::warn!(show = %channel.event.id, error = %e, "cannot make the recording final");
             }
             self.report(channel, StreamState::Ended).await;
-        } else if was_on_air {
+        } else if was_live {
             self.report(channel, StreamState::Interrupted).await;
         }
     }
@@ -501,7 +523,7 @@ impl Ingest {
     }
 
     /// Points the show's player at its ingested stream (`url`) when it was not already.
-    pub async fn went_live(&self, event: &EventRecord, url: &str) {
+    async fn went_live(&self, event: &EventRecord, url: &str) {
         if event.live_url.as_deref() == Some(url) {
             return;
         }

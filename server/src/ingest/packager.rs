@@ -142,6 +142,11 @@ impl Packager {
 
     /// Takes the segments ffmpeg has finished since the last call into the public folder and rewrites the playlists
     /// of the rungs that got one; whether any did.
+    /// Whether viewers can play the stream: every rung has a segment of this session.
+    pub fn playable(&self) -> bool {
+        self.tracks.iter().all(|track| track.taken > 0)
+    }
+
     pub async fn poll(&mut self) -> std::io::Result<bool> {
         let mut changed = false;
         for track in &mut self.tracks {

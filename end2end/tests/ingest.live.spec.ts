@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { expect, test } from '@playwright/test';
+import { OPERATOR_TOKEN } from './fixtures/api';
+import { LivePage } from './fixtures/live_page';
+import { Player } from './fixtures/player';
+import { OwnServer } from './fixtures/server';
+
+// A show put on air by the operator's own encoder (ffmpeg publishing a test pattern and a tone over RTMP to the
+// server's ingest): the open page follows it from the countdown to the show, through a drop of the encoder, to the
+// replay once the show ends, without a reload. On a server of its own (its own media, a one-rung ladder), so nothing
+// else on the machine publishes into its show.
+
+async function asOperator(server: OwnServer, query: string): Promise<Record<string, any>> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: OPERATOR_TOKEN },
+    body: JSON.stringify({ query }),
+  });
+  const body = await response.json();
+  if (response.status !== 200 || body.errors) throw new Error(`${query}: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** ffmpeg as the operator's encoder: a small test pattern and a tone, a keyframe a second, until killed. */
+function encoder(url: string): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
+      ...['-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=25'],
+      ...['-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p'],
+      ...['-c:a', 'aac', '-b:a', '64k', '-f', 'flv', url],
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+test('the page goes from the countdown to the show, waits through a drop, and plays the replay when it ends, without reloading', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const server = await OwnServer.start(undefined, { CARAVAN_INGEST_LADDER: '180:200:64' }, { ownMedia: true });
+  const encoders: ChildProcess[] = [];
+  try {
+    const { issueStreamKey: issued } = await asOperator(
+      server,
+      'mutation { issueStreamKey(eventId: "evt_demo_upcoming", role: PRIMARY) { rtmpUrl key } }',
+    );
+    const publishTo = `${issued.rtmpUrl}/${issued.key}`;
+    const show = new LivePage(page);
+    const player = new Player(page);
+    const badge = page.locator('.show-header .status-badge');
+    await page.goto(`${server.url}/live/demo-upcoming`);
+    await expect(player.region).toHaveAttribute('data-programme', 'upcoming');
+    await expect(badge).toHaveText('Upcoming');
+    await show.waitForLiveLink();
+    await show.markDocument();
+
+    // The encoder starts a week early: the page goes live with it.
+    encoders.push(encoder(publishTo));
+    await expect(player.region).toHaveAttribute('data-programme', 'live', { timeout: 30_000 });
+    await expect(badge).toHaveText('LIVE');
+    await player.expectAdvancing(2, 30_000);
+
+    // The encoder drops: the slate says the show comes back, not that something failed.
+    encoders[0].kill('SIGKILL');
+    await expect(player.region).toHaveAttribute('data-programme', 'interrupted', { timeout: 20_000 });
+    await expect(player.region.getByText("We'll be right back")).toBeVisible();
+    await expect(badge).toHaveText('LIVE');
+
+    // It comes back: so does the picture.
+    encoders.push(encoder(publishTo));
+    await expect(player.region).toHaveAttribute('data-programme', 'live', { timeout: 30_000 });
+    await player.expectAdvancing(2, 40_000);
+
+    // The operator ends the show: the page plays its recording, from the start, as a recording.
+    await asOperator(server, 'mutation { endShow(eventId: "evt_demo_upcoming") { status } }');
+    await expect(player.region).toHaveAttribute('data-programme', 'replay', { timeout: 30_000 });
+    await expect(badge).toHaveText('Ended');
+    await player.expectAdvancing(1, 30_000);
+    await expect
+      .poll(() => player.video.evaluate((v: HTMLVideoElement) => v.duration), { timeout: 15_000 })
+      .toBeGreaterThan(4);
+    expect(await player.video.evaluate((v: HTMLVideoElement) => Number.isFinite(v.duration))).toBe(true);
+    expect(await show.isSameDocument()).toBe(true);
+    expect(show.errors).toEqual([]);
+  } finally {
+    for (const running of encoders) running.kill('SIGKILL');
+    await server.dispose();
+  }
+});
