@@ -6,20 +6,10 @@ import { Player } from './fixtures/player';
 import { OwnServer } from './fixtures/server';
 
 // A show put on air by the operator's own encoder (ffmpeg publishing a test pattern and a tone over RTMP to the
-// server's ingest): the open page follows it from the countdown to the show, through a drop of the encoder, to the
-// replay once the show ends, without a reload. On a server of its own (its own media, a one-rung ladder), so nothing
-// else on the machine publishes into its show.
-
-async function asOperator(server: OwnServer, query: string): Promise<Record<string, any>> {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: OPERATOR_TOKEN },
-    body: JSON.stringify({ query }),
-  });
-  const body = await response.json();
-  if (response.status !== 200 || body.errors) throw new Error(`${query}: ${JSON.stringify(body)}`);
-  return body.data;
-}
+// server's ingest), with the key from the console: the console shows the encoder's readings, and the open page
+// follows the show from the countdown, through a drop of the encoder, to the replay once the operator ends it, without
+// a reload. On a server of its own (its own media, a one-rung ladder), so nothing else on the machine publishes into
+// its show.
 
 /** ffmpeg as the operator's encoder: a small test pattern and a tone, a keyframe a second, until killed. */
 function encoder(url: string): ChildProcess {
@@ -43,11 +33,23 @@ test('the page goes from the countdown to the show, waits through a drop, and pl
   const server = await OwnServer.start(undefined, { CARAVAN_INGEST_LADDER: '180:200:64' }, { ownMedia: true });
   const encoders: ChildProcess[] = [];
   try {
-    const { issueStreamKey: issued } = await asOperator(
-      server,
-      'mutation { issueStreamKey(eventId: "evt_demo_upcoming", role: PRIMARY) { rtmpUrl key } }',
-    );
-    const publishTo = `${issued.rtmpUrl}/${issued.key}`;
+    // The operator takes a key from the console.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    const console = await page.context().newPage();
+    await console.goto(`${server.url}/admin/demo-upcoming`);
+    await console.getByLabel('Operator token').fill(OPERATOR_TOKEN);
+    await console.getByRole('button', { name: 'Sign in' }).click();
+    const broadcast = console.getByRole('region', { name: 'Broadcast' });
+    await expect(broadcast.getByTestId('broadcast-state')).toHaveText('Waiting for the encoder');
+    await broadcast.getByRole('button', { name: 'New primary key' }).click();
+    await broadcast.getByRole('button', { name: 'Copy the stream key' }).click();
+    await expect(broadcast.getByRole('button', { name: 'Copy the stream key' })).toHaveText('Copied');
+    const serverUrl = await broadcast.getByLabel('Server URL', { exact: true }).inputValue();
+    const streamKey = await broadcast.getByLabel('Stream key', { exact: true }).inputValue();
+    expect(serverUrl).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
+    expect(streamKey.length).toBeGreaterThanOrEqual(32);
+    expect(await console.evaluate(() => navigator.clipboard.readText())).toBe(streamKey);
+    const publishTo = `${serverUrl}/${streamKey}`;
     const show = new LivePage(page);
     const player = new Player(page);
     const badge = page.locator('.show-header .status-badge');
@@ -62,6 +64,16 @@ test('the page goes from the countdown to the show, waits through a drop, and pl
     await expect(player.region).toHaveAttribute('data-programme', 'live', { timeout: 30_000 });
     await expect(badge).toHaveText('LIVE');
     await player.expectAdvancing(2, 30_000);
+    // The console reads the encoder as it arrives.
+    await expect(broadcast.getByTestId('broadcast-state')).toHaveText('On air', { timeout: 10_000 });
+    const primary = broadcast.locator('tr[data-encoder="PRIMARY"]');
+    await expect(primary).toHaveAttribute('data-on-air', 'true');
+    await expect(primary).toContainText('320×180');
+    await expect(primary).toContainText(/2[45]\.\d fps/, { timeout: 10_000 });
+    await expect(primary).toContainText('every 1.0 s');
+    await expect(broadcast.locator('tr[data-encoder="BACKUP"]')).toContainText('Not connected');
+    await expect(broadcast.getByRole('alert')).toContainText('Only one encoder is publishing');
+    await expect(broadcast.getByTestId('transcoder')).toContainText('× real time', { timeout: 10_000 });
 
     // The encoder drops: the slate says the show comes back, not that something failed.
     encoders[0].kill('SIGKILL');
@@ -75,7 +87,9 @@ test('the page goes from the countdown to the show, waits through a drop, and pl
     await player.expectAdvancing(2, 40_000);
 
     // The operator ends the show: the page plays its recording, from the start, as a recording.
-    await asOperator(server, 'mutation { endShow(eventId: "evt_demo_upcoming") { status } }');
+    await broadcast.getByText('End the show…').click();
+    await broadcast.getByRole('button', { name: 'End the show now' }).click();
+    await expect(broadcast.getByRole('status').filter({ hasText: 'The show has ended' })).toBeVisible();
     await expect(player.region).toHaveAttribute('data-programme', 'replay', { timeout: 30_000 });
     await expect(badge).toHaveText('Ended');
     await player.expectAdvancing(1, 30_000);

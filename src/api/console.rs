@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{FeedPost, Pickup};
+use super::{FeedPost, Pickup, StreamState};
 
 /// What the console shows besides the products: the banner now, how many pages follow the show, and playback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,58 @@ pub struct ConsoleState {
     pub shopify_collection: Option<String>,
     /// The newest visible posts of the show's feed, newest first.
     pub feed: Vec<FeedPost>,
+    /// The broadcast: where the stream stands and how its encoders are doing.
+    pub stream: StreamHealth,
+}
+
+/// Where a show's stream stands, with its encoders' and transcoder's readings (the schema's `StreamStatus`, as the
+/// operator reads it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamHealth {
+    pub state: StreamState,
+    /// The encoders publishing, primary first.
+    pub encoders: Vec<EncoderHealth>,
+    pub transcoder: Option<TranscoderHealth>,
+    /// `KEYFRAME_INTERVAL_TOO_LONG`, `TRANSCODER_TOO_SLOW`, `NO_BACKUP`.
+    pub warnings: Vec<String>,
+    /// The ladder's segment length, which an encoder's keyframe interval should not exceed.
+    pub segment_seconds: i64,
+}
+
+/// An encoder publishing to the show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EncoderHealth {
+    /// `PRIMARY` or `BACKUP`.
+    pub role: String,
+    pub on_air: bool,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub frame_rate: Option<f64>,
+    pub bitrate_kbps: Option<i64>,
+    pub keyframe_interval: Option<f64>,
+}
+
+/// How the show's transcoder keeps up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscoderHealth {
+    /// × real time.
+    pub speed: Option<f64>,
+    pub dropped_frames: i64,
+}
+
+/// A stream key as issued: shown to the operator this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedKey {
+    /// `PRIMARY` or `BACKUP`.
+    pub role: String,
+    /// The encoder's server (`rtmp://host:port/live`).
+    pub rtmp_url: String,
+    pub srt_url: Option<String>,
+    pub key: String,
 }
 
 /// What the console reads of the back office: the mail outbox and the dead letters.
@@ -158,6 +210,7 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
             .await
             .map_err(|e| ServerFnError::new(e.to_string()))?;
     let Some(event) = data.event else { return Ok(None) };
+    let stream = stream_health(&access, event.slug.clone()).await?;
     let playback = (access.playback)(event.id.clone()).await.map_err(ServerFnError::new)?;
     let back_office = (access.back_office)().await.map_err(ServerFnError::new)?;
     Ok(Some(ConsoleState {
@@ -168,7 +221,63 @@ pub async fn console_status(slug: String) -> Result<Option<ConsoleState>, Server
         dead_jobs: back_office.dead_jobs,
         shopify_collection: (access.catalog.collection)(&event.slug),
         feed: event.feed,
+        stream,
     }))
+}
+
+/// The show's stream as the operator reads it.
+#[cfg(feature = "ssr")]
+async fn stream_health(access: &OperatorAccess, slug: String) -> Result<StreamHealth, ServerFnError> {
+    use super::{client::execute_on, operations::ConsoleStreamQuery};
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Show {
+        stream_status: StreamHealth,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        event: Option<Show>,
+    }
+    let data: Data =
+        execute_on::<ConsoleStreamQuery, Data>(&access.executor, super::operations::console_stream_variables(slug))
+            .await
+            .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(data.event.map(|show| show.stream_status).unwrap_or_default())
+}
+
+/// A new stream key for the show's `role` encoder (`primary` or `backup`), replacing the one before, as the operator.
+#[server(prefix = "/api/console", endpoint = "issue_stream_key")]
+pub async fn issue_stream_key(event_id: String, role: String) -> Result<IssuedKey, ServerFnError> {
+    use super::{client::execute_on, operations::IssueStreamKeyMutation};
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Data {
+        issue_stream_key: IssuedKey,
+    }
+    let access = server::operator()?;
+    let variables = super::operations::issue_stream_key_variables(event_id, &role)
+        .ok_or_else(|| ServerFnError::new(format!("no encoder role {role:?}: primary or backup")))?;
+    execute_on::<IssueStreamKeyMutation, Data>(&access.executor, variables)
+        .await
+        .map(|data| data.issue_stream_key)
+        .map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Ends the show now, as the operator: its encoders are ended and its recording becomes its replay.
+#[server(prefix = "/api/console", endpoint = "end_show")]
+pub async fn end_show(event_id: String) -> Result<String, ServerFnError> {
+    use super::{client::execute_on, operations::EndShowMutation};
+
+    let access = server::operator()?;
+    execute_on::<EndShowMutation, serde::de::IgnoredAny>(
+        &access.executor,
+        super::operations::end_show_variables(event_id),
+    )
+    .await
+    .map(|_| "The show has ended: its page now plays the replay.".to_string())
+    .map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 /// Reads the show's Shopify collection again, as the operator: what changed.

@@ -1,4 +1,5 @@
 mod action_message;
+mod broadcast_panel;
 mod catalog_refresh;
 mod console_login;
 mod console_panel;

@@ -429,6 +429,14 @@ impl StreamStatus {
     async fn warnings(&self) -> Vec<StreamWarning> {
         crate::ingest::warnings(&self.0).into_iter().map(Into::into).collect()
     }
+    /// Operators: the ladder's segment length in seconds, which an encoder's keyframe interval should not exceed.
+    #[graphql(
+        directive = aws_lambda::apply(),
+        guard = "super::guards::OperatorOnly::new(\"segmentSeconds\", \"StreamStatus\")"
+    )]
+    async fn segment_seconds(&self) -> u32 {
+        self.0.readings.segment_seconds
+    }
     /// When the ingest last said.
     async fn updated_at(&self) -> AwsDateTime {
         AwsDateTime(self.0.updated_at)

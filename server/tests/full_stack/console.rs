@@ -205,3 +205,58 @@ async fn another_sites_pages_change_nothing_even_with_the_operators_cookie() {
     let own = pick_up_tea_from(&app, Some(&operator), Some(&format!("http://{}", app.addr))).await;
     assert!(own.status().is_success(), "{}", own.status());
 }
+
+/// A console action's form, posted with or without a session cookie.
+async fn console_action(app: &TestApp, action: &str, form: &[(&str, &str)], cookie: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/console/{action}")))
+        .header("accept", "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.form(form).send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broadcast_keys_and_the_end_of_the_show_are_the_operators() {
+    let app = TestApp::spawn().await;
+    let key_form = [("event_id", "evt_demo_upcoming"), ("role", "backup")];
+    let refused = console_action(&app, "issue_stream_key", &key_form, None).await;
+    assert_eq!(refused.status(), 401);
+    let refused = console_action(&app, "end_show", &[("event_id", "evt_demo_upcoming")], None).await;
+    assert_eq!(refused.status(), 401);
+    let upcoming = app.store.event_by_id("evt_demo_upcoming").await.unwrap().unwrap();
+    assert!(upcoming.ends_at.is_none(), "a refused action changes nothing");
+
+    let cookie = app.operator_cookie().await;
+    let html = app.console_html("demo-upcoming", &cookie).await;
+    assert!(html.contains("Waiting for the encoder"), "the broadcast's state");
+    assert!(html.contains("New backup key"));
+
+    let issued = console_action(&app, "issue_stream_key", &key_form, Some(&cookie)).await;
+    assert!(issued.status().is_success(), "{}", issued.status());
+    let issued: serde_json::Value = issued.json().await.unwrap();
+    assert_eq!(issued["role"], "BACKUP", "{issued}");
+    assert!(
+        issued["rtmpUrl"].as_str().unwrap().starts_with("rtmp://127.0.0.1:"),
+        "{issued}"
+    );
+    assert!(issued["key"].as_str().unwrap().len() >= 32, "{issued}");
+    let sideways = console_action(
+        &app,
+        "issue_stream_key",
+        &[("event_id", "evt_demo_upcoming"), ("role", "sideways")],
+        Some(&cookie),
+    )
+    .await;
+    assert!(!sideways.status().is_success());
+    assert!(sideways.text().await.unwrap().contains("primary or backup"));
+
+    let ended = console_action(&app, "end_show", &[("event_id", "evt_demo_upcoming")], Some(&cookie)).await;
+    assert!(ended.status().is_success(), "{}", ended.status());
+    let upcoming = app.store.event_by_id("evt_demo_upcoming").await.unwrap().unwrap();
+    assert!(upcoming.ends_at.is_some(), "the show has ended");
+    let html = app.console_html("demo-upcoming", &cookie).await;
+    assert!(html.contains("Ended: the page plays the replay"));
+}

@@ -5,12 +5,12 @@ use leptos::{form::ActionForm, prelude::*};
 use crate::{
     api::{
         Event, Product,
-        console::{ConsoleState, HideFeedPost, PostFeed, RetryJob, SetPickup, console_status},
+        console::{ConsoleState, EndShow, HideFeedPost, IssueStreamKey, PostFeed, RetryJob, SetPickup, console_status},
     },
     components::console::{
-        catalog_refresh::CatalogRefresh, dead_letters::DeadLetters, feed_moderation::FeedModeration,
-        grant_access_form::GrantAccessForm, mail_outbox::MailOutbox, playback_figures::PlaybackFigures,
-        waiting_room_controls::WaitingRoomControls,
+        broadcast_panel::BroadcastPanel, catalog_refresh::CatalogRefresh, dead_letters::DeadLetters,
+        feed_moderation::FeedModeration, grant_access_form::GrantAccessForm, mail_outbox::MailOutbox,
+        playback_figures::PlaybackFigures, waiting_room_controls::WaitingRoomControls,
     },
     format::format_price,
     routes::live_path,
@@ -24,6 +24,8 @@ const REFRESH: Duration = Duration::from_secs(3);
 #[component]
 pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoView {
     let set_pickup = ServerAction::<SetPickup>::new();
+    let issue_key = ServerAction::<IssueStreamKey>::new();
+    let end_show = ServerAction::<EndShow>::new();
     let retry = ServerAction::<RetryJob>::new();
     let post_feed = ServerAction::<PostFeed>::new();
     let hide_feed_post = ServerAction::<HideFeedPost>::new();
@@ -46,6 +48,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
             retry.version().track();
             post_feed.version().track();
             hide_feed_post.version().track();
+            end_show.version().track();
             refresh();
         }
     });
@@ -61,6 +64,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
     let feed = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.feed.clone()).unwrap_or_default()));
     let collection = Memo::new(move |_| state.with(|s| s.as_ref().and_then(|s| s.shopify_collection.clone())));
     let catalog_slug = event.slug.clone();
+    let stream = Memo::new(move |_| state.with(|s| s.as_ref().map(|s| s.stream.clone()).unwrap_or_default()));
     let on_air = Memo::new(move |_| state.with(|s| s.as_ref()?.pickup.as_ref()?.shown_product().map(|p| p.id.clone())));
 
     let live = live_path(&event.slug);
@@ -111,6 +115,7 @@ pub fn ConsolePanel(event: Event, initial: Option<ConsoleState>) -> impl IntoVie
                 set_pickup.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
             }}
 
+            <BroadcastPanel event_id=event.id.clone() stream issue=issue_key end=end_show />
             <WaitingRoomControls event_id=event.id.clone() />
             <GrantAccessForm slug=event.slug.clone() />
             {move || {
