@@ -128,6 +128,8 @@ pub struct Channel {
     reported: (Option<KeyRole>, f64),
     /// The stream of this transcoder has been said to be live (once it was playable).
     said_live: bool,
+    /// The encoders that have sent audio.
+    audio_from: std::collections::BTreeSet<KeyRole>,
 }
 
 impl Channel {
@@ -267,6 +269,7 @@ impl Ingest {
                     meters: BTreeMap::new(),
                     reported: (None, f64::NEG_INFINITY),
                     said_live: false,
+                    audio_from: std::collections::BTreeSet::new(),
                 }))
             })
             .clone()
@@ -287,6 +290,9 @@ impl Ingest {
         }
         let (kind, timestamp, body) = media;
         let now_ms = self.epoch.elapsed().as_secs_f64() * 1000.0;
+        if kind == MediaKind::Audio {
+            channel.audio_from.insert(role);
+        }
         let meter = channel.meters.entry(role).or_insert_with(|| (size, Meter::default()));
         meter.0 = size;
         meter.1.observe(kind, timestamp, body);
@@ -295,7 +301,9 @@ impl Ingest {
             return Ok(());
         }
         if channel.transcoder.is_none() {
-            self.start(channel, size).await?;
+            // An encoder sends its audio's configuration before its first keyframe: none by then, no audio.
+            let audio = channel.audio_from.contains(&role);
+            self.start(channel, size, audio).await?;
         }
         channel.buffer.clear();
         for tag in &tags {
@@ -348,7 +356,7 @@ impl Ingest {
     }
 
     /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments.
-    async fn start(&self, channel: &mut Channel, size: InputSize) -> Result<(), String> {
+    async fn start(&self, channel: &mut Channel, size: InputSize, audio: bool) -> Result<(), String> {
         let ffmpeg = self
             .settings
             .ffmpeg
@@ -358,7 +366,7 @@ impl Ingest {
         let folder = folder(&channel.event);
         let work = self.settings.work_dir.join(&channel.event.id);
         let segment_seconds = self.settings.segment_seconds;
-        let transcoder = Transcoder::start(ffmpeg, &work, &rungs, segment_seconds)
+        let transcoder = Transcoder::start(ffmpeg, &work, &rungs, segment_seconds, audio)
             .await
             .map_err(|e| format!("cannot start the transcoder: {e}"))?;
         let aspect = match (size.width, size.height) {
@@ -390,6 +398,7 @@ impl Ingest {
         let mut locked = channel.lock().await;
         locked.splicer.gone(role);
         locked.meters.remove(&role);
+        locked.audio_from.remove(&role);
         if locked.splicer.is_empty() {
             self.off_air(&mut locked).await;
         } else if locked.said_live {

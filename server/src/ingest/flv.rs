@@ -2,9 +2,12 @@
 //! bodies already, so a tag is an 11-byte header, the body unchanged, and the tag's size after it (Adobe's "Video
 //! File Format Specification", version 10, annex E).
 
-/// The file header: "FLV", version 1, audio and video present, header length 9; then the first (zero)
-/// PreviousTagSize.
-pub const HEADER: [u8; 13] = [b'F', b'L', b'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0];
+/// The file header: "FLV", version 1, video present and audio when `audio` (a reader waits for a stream the header
+/// promises), header length 9; then the first (zero) PreviousTagSize.
+pub fn header(audio: bool) -> [u8; 13] {
+    let flags = if audio { 5 } else { 1 };
+    [b'F', b'L', b'V', 1, flags, 0, 0, 0, 9, 0, 0, 0, 0]
+}
 
 /// A tag's type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,11 +53,22 @@ struct Broadcast {
     size: InputSize,
     /// The first video tag said H.264 (checked once).
     checked: bool,
+    /// The timestamp of the first audio tag while no video has come.
+    audio_since: Option<u32>,
 }
+
+/// Audio alone for this long (of the stream's time) ends the publish: a show needs a picture.
+const NO_VIDEO_MS: u32 = 5_000;
 
 impl Broadcast {
     /// Passes one audio or video tag to the show's channel; `Err` ends the publish.
     async fn media(&mut self, ingest: &Ingest, kind: MediaKind, timestamp: u32, data: &[u8]) -> Result<(), String> {
+        if kind == MediaKind::Audio && !self.checked {
+            let since = *self.audio_since.get_or_insert(timestamp);
+            if timestamp.saturating_sub(since) >= NO_VIDEO_MS {
+                return Err("the stream has no video: add a video source (H.264) to the encoder".into());
+            }
+        }
         if kind == MediaKind::Video && !self.checked {
             self.checked = true;
             if !VideoTag::parse(data).is_some_and(|tag| tag.avc) {
@@ -119,6 +130,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                             on_air,
                             size: InputSize::default(),
                             checked: false,
+                            audio_since: None,
                         });
                     }
                     Err(refusal) => {
@@ -141,6 +153,12 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                         && let Err(reason) = live.media(&ingest, kind, timestamp, &data).await
                     {
                         tracing::warn!(%peer, show = %live.on_air.event.id, reason, "publish ended");
+                        // The encoder is told why; it reads that between its writes, so the connection stays
+                        // (what it sends dropped) until it leaves, for a few seconds at most.
+                        session.end_publish(&reason);
+                        let _ = stream.write_all(&session.take_output()).await;
+                        let drain = async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), drain).await;
                         break 'connection;
                     }
                 }

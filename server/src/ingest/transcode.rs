@@ -60,8 +60,10 @@ pub fn rungs_for(ladder: &[Rung], height: Option<u32>) -> Vec<Rung> {
 }
 
 /// ffmpeg's arguments: FLV from stdin, the ladder as HLS into the current folder (a folder per rung, with ffmpeg's
-/// own list of the segments it finished, which the packager reads: viewers get the server's playlists).
-pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
+/// own list of the segments it finished, which the packager reads: viewers get the server's playlists). An input
+/// without audio (`audio` false) gets a silent track, paced by the clock, so every rung still has the AAC its
+/// playlist says.
+pub fn arguments(rungs: &[Rung], segment_seconds: u32, audio: bool) -> Vec<String> {
     let mut args = Vec::new();
     let mut push = |items: &[&str]| args.extend(items.iter().map(|item| (*item).to_owned()));
     push(&[
@@ -80,6 +82,16 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
         "-i",
         "pipe:0",
     ]);
+    if !audio {
+        push(&[
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=channel_layout=stereo:sample_rate=48000",
+        ]);
+    }
+    let audio_input = if audio { "0:a:0" } else { "1:a:0" };
     let splits: String = (0..rungs.len()).map(|i| format!("[s{i}]")).collect();
     let scales: Vec<String> = rungs
         .iter()
@@ -90,7 +102,7 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
     push(&["-filter_complex", &graph]);
     for (i, rung) in rungs.iter().enumerate() {
         let kbps = rung.video_kbps;
-        push(&["-map", &format!("[v{i}]"), "-map", "0:a:0"]);
+        push(&["-map", &format!("[v{i}]"), "-map", audio_input]);
         push(&[&format!("-b:v:{i}"), &format!("{kbps}k")]);
         push(&[&format!("-maxrate:v:{i}"), &format!("{}k", kbps * 11 / 10)]);
         push(&[&format!("-bufsize:v:{i}"), &format!("{}k", kbps * 2)]);
@@ -111,6 +123,10 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32) -> Vec<String> {
     push(&["-pix_fmt", "yuv420p", "-sc_threshold", "0"]);
     push(&["-force_key_frames", &format!("expr:gte(t,n_forced*{segment_seconds})")]);
     push(&["-c:a", "aac", "-ac", "2", "-ar", "48000"]);
+    if !audio {
+        // The silence ends with the picture.
+        push(&["-shortest"]);
+    }
     // The packager takes each segment away within a tenth of a second: a short list is plenty.
     push(&[
         "-f",
@@ -176,7 +192,13 @@ pub struct Transcoder {
 impl Transcoder {
     /// Starts ffmpeg writing into `out` (emptied first: a new stream starts from nothing) and sends it the FLV
     /// header.
-    pub async fn start(ffmpeg: &Path, out: &Path, rungs: &[Rung], segment_seconds: u32) -> std::io::Result<Self> {
+    pub async fn start(
+        ffmpeg: &Path,
+        out: &Path,
+        rungs: &[Rung],
+        segment_seconds: u32,
+        audio: bool,
+    ) -> std::io::Result<Self> {
         let _ = tokio::fs::remove_dir_all(out).await;
         for rung in rungs {
             tokio::fs::create_dir_all(out.join(&rung.name)).await?;
@@ -184,7 +206,7 @@ impl Transcoder {
         let mut command = Command::new(ffmpeg);
         command
             .current_dir(out)
-            .args(arguments(rungs, segment_seconds))
+            .args(arguments(rungs, segment_seconds, audio))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -205,7 +227,7 @@ impl Transcoder {
         }
         let mut stdin = child.stdin.take();
         if let Some(stdin) = stdin.as_mut() {
-            stdin.write_all(&flv::HEADER).await?;
+            stdin.write_all(&flv::header(audio)).await?;
         }
         tracing::info!(pid = child.id(), out = %out.display(), "transcoder started");
         Ok(Self {
@@ -290,7 +312,7 @@ mod tests {
 
     #[test]
     fn every_rung_is_mapped_with_its_bitrates_and_keyframes_at_each_segment() {
-        let args = arguments(&default_ladder(), 1).join(" ");
+        let args = arguments(&default_ladder(), 1, true).join(" ");
         assert!(
             args.contains("[0:v]split=2[s0][s1];[s0]scale=-2:720[v0];[s1]scale=-2:360[v1]"),
             "{args}"
@@ -305,5 +327,20 @@ mod tests {
             "{args}"
         );
         assert!(args.contains("-hls_time 1 -hls_list_size 20"), "{args}");
+        assert!(!args.contains("anullsrc") && !args.contains("-shortest"), "{args}");
+    }
+
+    #[test]
+    fn an_input_without_audio_gets_silence_that_ends_with_the_picture() {
+        let args = arguments(&default_ladder(), 1, false).join(" ");
+        assert!(
+            args.contains("-i pipe:0 -re -f lavfi -i anullsrc=channel_layout=stereo:sample_rate=48000"),
+            "{args}"
+        );
+        assert!(
+            args.contains("-map [v0] -map 1:a:0") && args.contains("-map [v1] -map 1:a:0"),
+            "{args}"
+        );
+        assert!(args.contains("-shortest -f hls"), "{args}");
     }
 }

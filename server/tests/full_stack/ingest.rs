@@ -42,12 +42,22 @@ async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) ->
 /// ffmpeg publishing `seconds` of a 640x360 test pattern and a tone to `url`, as an encoder would (a keyframe a
 /// second, H.264 and AAC).
 fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
-    Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
-        .args(["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
-        .args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", &seconds.to_string()])
-        .args([
+    broadcaster_of(url, seconds, true, true)
+}
+
+/// The same encoder, with its picture or its sound turned off.
+fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::process::Child {
+    let mut command = Command::new("ffmpeg");
+    command.args(["-hide_banner", "-loglevel", "error", "-nostdin"]);
+    if video {
+        command.args(["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"]);
+    }
+    if audio {
+        command.args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);
+    }
+    command.args(["-t", &seconds.to_string()]);
+    if video {
+        command.args([
             "-c:v",
             "libx264",
             "-preset",
@@ -58,8 +68,13 @@ fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
             "30",
             "-pix_fmt",
             "yuv420p",
-        ])
-        .args(["-c:a", "aac", "-b:a", "96k", "-f", "flv", url])
+        ]);
+    }
+    if audio {
+        command.args(["-c:a", "aac", "-b:a", "96k"]);
+    }
+    command
+        .args(["-f", "flv", url])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -467,4 +482,40 @@ async fn when_the_primary_encoder_stops_the_backup_carries_the_show_on_in_the_sa
         .unwrap();
     let errors = String::from_utf8_lossy(&decoded.stderr);
     assert!(decoded.status.success() && errors.trim().is_empty(), "{errors}");
+}
+
+#[tokio::test]
+async fn a_stream_without_sound_gets_a_silent_track_and_one_without_a_picture_is_refused() {
+    let app = TestApp::spawn_configured(|config| config.ingest_ladder = "180:150:64".into()).await;
+    let show = EventRecord::new("evt_quiet", "quiet", "Quiet", chrono::Utc::now());
+    app.store.create_event(&show, &[]).await.unwrap();
+    let issued = app
+        .graphql_as_operator(ISSUE, json!({ "eventId": "evt_quiet", "role": "PRIMARY" }))
+        .await;
+    let key = &issued["data"]["issueStreamKey"];
+    let url = format!("{}/{}", key["rtmpUrl"].as_str().unwrap(), key["key"].as_str().unwrap());
+
+    // Sound only: after 5 s without a picture the encoder is told why, and nothing went on air.
+    let (ok, said) = ended(broadcaster_of(&url, 20, false, true)).await;
+    assert!(!ok && said.contains("the stream has no video"), "{said}");
+    assert_eq!(stream_status(&app, "quiet").await["state"], "WAITING");
+
+    // A picture only: the ladder has a silent AAC track, as its playlist says, and plays.
+    let silent = broadcaster_of(&url, 8, true, false);
+    let rung = app.dir.path().join("data/media/quiet/live/180p/index.m3u8");
+    let mut waited = 0;
+    while segments(&rung) < 3 {
+        waited += 1;
+        assert!(waited < 200, "no segments after 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stream_status_when(&app, "quiet", |s| s["state"] == "LIVE").await;
+    let probed = probe(&app.url("/media/quiet/live/180p/index.m3u8")).await;
+    let streams = probed["streams"].as_array().unwrap();
+    assert!(streams.iter().any(|s| s["codec_name"] == "h264"), "{probed}");
+    assert!(streams.iter().any(|s| s["codec_name"] == "aac"), "{probed}");
+    let (ok, said) = ended(silent).await;
+    assert!(ok, "{said}");
+    // The silence ended with the picture: the show is interrupted, not left running.
+    stream_status_when(&app, "quiet", |s| s["state"] == "INTERRUPTED").await;
 }

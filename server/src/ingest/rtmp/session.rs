@@ -303,6 +303,16 @@ impl Session {
         self.status("error", "NetStream.Publish.BadName", description);
     }
 
+    /// Ends a publish under way, saying why (`description`: the encoder shows "Server error: …"); the caller then
+    /// closes the connection.
+    pub fn end_publish(&mut self, description: &str) {
+        if self.publish != Publish::Publishing {
+            return;
+        }
+        self.publish = Publish::Over;
+        self.status("error", "NetStream.Publish.Failed", description);
+    }
+
     fn message(&mut self, message: Message, events: &mut Vec<Event>) -> Result<(), ProtocolError> {
         let payload = &message.payload;
         let u32_at_start = || payload.get(..4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
@@ -622,6 +632,33 @@ mod tests {
         assert_eq!(
             status[0][3].get("description"),
             Some(&Value::String("unknown stream key".into()))
+        );
+        assert!(
+            session
+                .feed(&publisher.media(VIDEO, 0, vec![0x17, 1]))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_publish_under_way_is_ended_with_its_reason_and_nothing_more_passes() {
+        let (mut session, mut publisher) = connected();
+        session.end_publish("not yet publishing");
+        assert!(session.take_output().is_empty(), "nothing to end before a publish");
+        ask_to_publish(&mut session, &mut publisher, "key");
+        session.accept();
+        session.take_output();
+        session.end_publish("the stream has no video");
+        let status = publisher.commands(&session.take_output());
+        assert_eq!(status[0][3].get("level"), Some(&Value::String("error".into())));
+        assert_eq!(
+            status[0][3].get("code"),
+            Some(&Value::String("NetStream.Publish.Failed".into()))
+        );
+        assert_eq!(
+            status[0][3].get("description"),
+            Some(&Value::String("the stream has no video".into()))
         );
         assert!(
             session
