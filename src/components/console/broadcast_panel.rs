@@ -39,27 +39,30 @@ pub fn BroadcastPanel(
             <p class="broadcast-state" data-state=state_name data-testid="broadcast-state">
                 {state_label}
             </p>
-            <table class="broadcast-encoders">
-                <caption class="visually-hidden">"Encoders"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Encoder"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Picture"</th>
-                        <th scope="col">"Frame rate"</th>
-                        <th scope="col">"Bitrate"</th>
-                        <th scope="col">"Keyframes"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {["PRIMARY", "BACKUP"]
-                        .map(|role| {
-                            let reading = move || stream.with(|s| s.encoders.iter().find(|e| e.role == role).cloned());
-                            let segment = move || stream.with(|s| s.segment_seconds);
-                            view! { <EncoderRow role reading=Signal::derive(reading) segment=Signal::derive(segment) /> }
-                        })}
-                </tbody>
-            </table>
+            // On a phone the table scrolls sideways in its own frame, which the keyboard reaches too.
+            <div class="broadcast-encoders-frame" role="region" aria-label="Encoders" tabindex="0">
+                <table class="broadcast-encoders">
+                    <caption class="visually-hidden">"Encoders"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Encoder"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Picture"</th>
+                            <th scope="col">"Frame rate"</th>
+                            <th scope="col">"Bitrate"</th>
+                            <th scope="col">"Keyframes"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {["PRIMARY", "BACKUP"]
+                            .map(|role| {
+                                let reading = move || stream.with(|s| s.encoders.iter().find(|e| e.role == role).cloned());
+                                let segment = move || stream.with(|s| s.segment_seconds);
+                                view! { <EncoderRow role reading=Signal::derive(reading) segment=Signal::derive(segment) /> }
+                            })}
+                    </tbody>
+                </table>
+            </div>
             <p class="broadcast-transcoder" data-testid="transcoder">
                 {move || {
                     stream
