@@ -455,6 +455,31 @@ impl Ingest {
         &self.settings
     }
 
+    /// The show's pick-ups placed on its replay, in the order they happened: empty until the show has ended with a
+    /// recording of its own.
+    pub async fn replay_pickups(&self, event: &EventRecord) -> Result<Vec<ReplayPickup>, AppError> {
+        if event.status_at(Utc::now()) != EventStatus::Ended {
+            return Ok(Vec::new());
+        }
+        let recording = self.settings.media_dir.join(folder(event)).join("recording");
+        let Some(text) = first_rung_playlist(&recording).await else {
+            return Ok(Vec::new());
+        };
+        let segments = packager::read_recording(&text);
+        if segments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let log = self.store.pickup_log(&event.id).await?;
+        Ok(log
+            .into_iter()
+            .map(|pickup| ReplayPickup {
+                offset: playlist::offset_at(&segments, pickup.updated_at),
+                product_id: pickup.product_id,
+                visible: pickup.visible,
+            })
+            .collect())
+    }
+
     /// Where the show's stream stands now.
     pub async fn status(&self, event: &EventRecord) -> Result<StreamStatusRecord, AppError> {
         let stored = self.store.stream_status(&event.id).await?;
@@ -540,6 +565,31 @@ impl Ingest {
             tracing::warn!(show = %event.id, error = %e, "cannot record where the show's stream is");
         }
     }
+}
+
+/// A change of the pick-up banner, placed on the show's replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayPickup {
+    pub product_id: Option<String>,
+    pub visible: bool,
+    /// Seconds from the replay's start.
+    pub offset: f64,
+}
+
+/// The text of a recording's first rung playlist (every rung has the same times), if it has one.
+async fn first_rung_playlist(recording: &std::path::Path) -> Option<String> {
+    let mut rungs = Vec::new();
+    let mut entries = tokio::fs::read_dir(recording).await.ok()?;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        rungs.push(entry.path().join("index.m3u8"));
+    }
+    rungs.sort();
+    for rung in rungs {
+        if let Ok(text) = tokio::fs::read_to_string(&rung).await {
+            return Some(text);
+        }
+    }
+    None
 }
 
 /// Where the stream of `event` stands at `now`, from what its ingest last said (`stored`): ended with the show; live,

@@ -391,6 +391,7 @@ pub(crate) mod tests {
                 "order_lines",
                 "order_transitions",
                 "orders",
+                "pickup_log",
                 "pickups",
                 "playback_sessions",
                 "product_variants",

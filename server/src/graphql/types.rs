@@ -74,6 +74,32 @@ impl Event {
         let ingest = ctx.data::<crate::ingest::Ingest>()?;
         Ok(StreamStatus(ingest.status(&self.0).await.or_internal()?))
     }
+    /// The pick-up banner's changes as they happened on air, placed on the replay's timeline, in order: empty until
+    /// the show has ended with a recording of its own.
+    #[graphql(complexity = "super::limits::read_cost(child_complexity)")]
+    async fn replay_pickups(&self, ctx: &Context<'_>) -> Result<Vec<ReplayPickup>> {
+        let ingest = ctx.data::<crate::ingest::Ingest>()?;
+        let pickups = ingest.replay_pickups(&self.0).await.or_internal()?;
+        Ok(pickups.into_iter().map(ReplayPickup).collect())
+    }
+}
+
+/// `type ReplayPickup`: a change of the pick-up banner, placed on the show's replay.
+pub struct ReplayPickup(crate::ingest::ReplayPickup);
+
+#[Object(directive = aws_api_key::apply(), directive = aws_lambda::apply())]
+impl ReplayPickup {
+    /// The product shown (or kept while hidden).
+    async fn product_id(&self) -> Option<ID> {
+        self.0.product_id.clone().map(ID)
+    }
+    async fn visible(&self) -> bool {
+        self.0.visible
+    }
+    /// Seconds from the replay's start.
+    async fn offset(&self) -> f64 {
+        self.0.offset
+    }
 }
 
 /// An event's newest visible feed posts, newest first: `limit` of them (1 to 50, 50 when not given).

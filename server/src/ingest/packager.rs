@@ -51,8 +51,8 @@ async fn replace(path: &Path, text: &str) -> std::io::Result<()> {
     tokio::fs::rename(&partial, path).await
 }
 
-/// The segments of a recording this packager wrote (a restart continues it).
-fn read_recording(text: &str) -> Vec<Segment> {
+/// The segments of a recording this packager wrote (a restart continues it; the replay's timeline reads it).
+pub fn read_recording(text: &str) -> Vec<Segment> {
     let mut segments = Vec::new();
     let (mut date, mut seconds, mut discontinuity) = (None, None, false);
     for line in text.lines() {

@@ -117,6 +117,24 @@ pub fn master(rungs: &[Rung], aspect: f64) -> String {
     text
 }
 
+/// Where the moment `at` is in a recording of `segments` (seconds from its start): its place in the segment on air
+/// then; where the recording carries on when nothing was on air (between two sessions, or before the first); the end
+/// after the last.
+pub fn offset_at(segments: &[Segment], at: DateTime<Utc>) -> f64 {
+    let mut start = 0.0;
+    for segment in segments {
+        let into = (at - segment.date).num_milliseconds() as f64 / 1000.0;
+        if into < 0.0 {
+            return start;
+        }
+        if into < segment.seconds {
+            return start + into;
+        }
+        start += segment.seconds;
+    }
+    start
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +211,37 @@ mod tests {
         assert_eq!(width(360, 4.0 / 3.0), 480);
         assert_eq!(width(1080, f64::NAN), 1920);
         assert_eq!(level(1080), ("4.0", 0x28));
+    }
+
+    #[test]
+    fn a_moment_on_air_is_placed_on_the_recording_s_timeline() {
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let at = |seconds: f64| t0 + chrono::Duration::milliseconds((seconds * 1000.0) as i64);
+        let segment = |sequence, start: f64, discontinuity| Segment {
+            sequence,
+            seconds: 1.0,
+            date: at(start),
+            discontinuity,
+        };
+        // Two seconds on air, a drop of ten, then two more.
+        let recording = [
+            segment(0, 0.0, false),
+            segment(1, 1.0, false),
+            segment(2, 12.0, true),
+            segment(3, 13.0, false),
+        ];
+        assert_eq!(offset_at(&recording, at(-30.0)), 0.0, "before the show");
+        assert_eq!(offset_at(&recording, at(0.5)), 0.5);
+        assert_eq!(offset_at(&recording, at(1.25)), 1.25);
+        assert_eq!(
+            offset_at(&recording, at(5.0)),
+            2.0,
+            "while it was off: where it carries on"
+        );
+        assert_eq!(offset_at(&recording, at(12.5)), 2.5);
+        assert_eq!(offset_at(&recording, at(60.0)), 4.0, "after the end");
+        assert_eq!(offset_at(&[], at(1.0)), 0.0);
     }
 }

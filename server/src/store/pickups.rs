@@ -100,8 +100,26 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
+        sqlx::query("INSERT INTO pickup_log (event_id, product_id, visible, at) VALUES ($1, $2, $3, $4)")
+            .bind(&record.event_id)
+            .bind(&record.product_id)
+            .bind(Flag(record.visible))
+            .bind(At(record.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(record)
+    }
+
+    /// Every change of the show's pick-up banner, in the order they happened.
+    pub async fn pickup_log(&self, event_id: &str) -> Result<Vec<PickupRecord>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT event_id, product_id, visible, at AS updated_at FROM pickup_log WHERE event_id = $1 ORDER BY id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }
 
@@ -136,6 +154,9 @@ mod tests {
 
         let again = store.set_pickup("evt_demo", None, true).await.unwrap();
         assert_eq!(again.product_id.as_deref(), Some("prd_demo_03"));
+
+        // Each change is kept, in order, for the replay's timeline.
+        assert_eq!(store.pickup_log("evt_demo").await.unwrap(), [shown, hidden, again]);
     }
 
     #[tokio::test]
@@ -159,5 +180,6 @@ mod tests {
             None,
             "a refused change writes nothing"
         );
+        assert_eq!(store.pickup_log("evt_demo").await.unwrap(), []);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::{path::Path, process::Stdio, time::Duration};
 
-use caravan_server::store::EventRecord;
+use caravan_server::store::{EventRecord, ProductRecord};
 use serde_json::{Value, json};
 use tokio::{io::AsyncWriteExt, process::Command};
 
@@ -128,7 +128,20 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     .await;
     let now = chrono::Utc::now();
     let show = EventRecord::new("evt_studio", "studio", "Studio", now - chrono::Duration::minutes(5));
-    app.store.create_event(&show, &[]).await.unwrap();
+    let kettle = ProductRecord {
+        id: "prd_kettle".into(),
+        event_id: "evt_studio".into(),
+        position: 0,
+        title: "鉄瓶".into(),
+        title_en: Some("Iron kettle".into()),
+        description: None,
+        image_url: "/demo/product-01.svg".into(),
+        price: 12100,
+        currency: "JPY".into(),
+        tax_rate_bp: 1000,
+        stock: 3,
+    };
+    app.store.create_event(&show, &[kettle]).await.unwrap();
 
     let issued = app
         .graphql_as_operator(ISSUE, json!({ "eventId": "evt_studio", "role": "PRIMARY" }))
@@ -289,11 +302,16 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
 
     // The operator ends the show while an encoder is on air: it is ended, the recording is the replay, and no
     // encoder is admitted any more.
+    let recorded_before = seconds_in(
+        &std::fs::read_to_string(app.dir.path().join("data/media/studio/recording/360p/index.m3u8")).unwrap(),
+    );
     let on_air = broadcaster(&format!("{rtmp_url}/{key}"), 30);
     let before = segments(&live.join("360p/index.m3u8"));
     while segments(&live.join("360p/index.m3u8")) < before + 2 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The kettle is picked up on air: the replay has it at that moment of the recording.
+    app.set_pickup("evt_studio", Some("prd_kettle"), true).await;
     const END: &str = "mutation End($eventId: ID!) { endShow(eventId: $eventId) { status archiveUrl } }";
     let ended_show = app.graphql_as_operator(END, json!({ "eventId": "evt_studio" })).await;
     assert_eq!(ended_show["data"]["endShow"]["status"], "ENDED", "{ended_show}");
@@ -322,6 +340,24 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
     );
     let probed = probe(&app.url("/media/studio/recording/master.m3u8")).await;
     assert!(has_video(&probed), "{probed}");
+    let timeline = app
+        .graphql(
+            "query { event(slug: \"studio\") { replayPickups { productId visible offset } } }",
+            json!({}),
+        )
+        .await;
+    let pickups = timeline["data"]["event"]["replayPickups"].as_array().unwrap().clone();
+    assert_eq!(pickups.len(), 1, "{timeline}");
+    assert_eq!(
+        (&pickups[0]["productId"], &pickups[0]["visible"]),
+        (&json!("prd_kettle"), &json!(true))
+    );
+    let offset = pickups[0]["offset"].as_f64().unwrap();
+    assert!(
+        offset >= recorded_before + 1.0 && offset <= seconds_in(&replay),
+        "picked up {offset} s into a replay of {} s, whose last session began at {recorded_before} s",
+        seconds_in(&replay)
+    );
     let status = stream_status(&app, "studio").await;
     assert_eq!(
         (&status["state"], &status["archiveUrl"]),
@@ -339,6 +375,15 @@ fn has_video(probed: &Value) -> bool {
     probed["streams"]
         .as_array()
         .is_some_and(|streams| streams.iter().any(|s| s["codec_name"] == "h264"))
+}
+
+/// The seconds a playlist's segments last.
+fn seconds_in(playlist: &str) -> f64 {
+    playlist
+        .lines()
+        .filter_map(|line| line.strip_prefix("#EXTINF:"))
+        .filter_map(|value| value.trim_end_matches(',').parse::<f64>().ok())
+        .sum()
 }
 
 fn segments_in(playlist: &str) -> usize {
