@@ -20,7 +20,8 @@ pub use client::GraphqlExecutor;
 pub use config::{ClientConfig, ELEMENT_ID as CONFIG_ELEMENT_ID};
 pub use error::ApiError;
 pub use models::{
-    Event, EventStatus, FeedPost, FeedSource, LikeTotal, Pickup, Product, StreamState, StreamStatus, Variant,
+    Event, EventStatus, FeedPost, FeedSource, LikeTotal, Pickup, Product, ReplayPickup, StreamState, StreamStatus,
+    Variant,
 };
 pub use operations::{
     LikeAnswer, OnPickupChanged, current_live_slug, feed, like, like_total, live_event, on_feed_post, on_like_count,

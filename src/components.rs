@@ -24,7 +24,7 @@ pub use error_notice::ErrorNotice;
 pub use hashtag_feed::HashtagFeed;
 pub use like_button::LikeButton;
 pub use pickup_banner::{PickupBanner, product_anchor};
-pub use player::{Player, PlayerActions};
+pub use player::{Player, PlayerActions, Programme};
 pub use preference_switches::PreferenceSwitches;
 pub use product_carousel::{ProductCard, ProductCarousel};
 pub use product_picture::ProductPicture;

@@ -10,6 +10,7 @@ mod use_live_subscription;
 mod use_pickup;
 mod use_playback_analytics;
 mod use_playback_authorization;
+mod use_replay;
 mod use_stream_status;
 mod use_stripe_elements;
 mod use_swipe;
@@ -25,6 +26,7 @@ pub use use_live_subscription::{UseLiveSubscriptionReturn, use_live_subscription
 pub use use_pickup::{provide_pickup, provide_still_pickup, use_picked_up_id, use_pickup};
 pub use use_playback_analytics::use_playback_analytics;
 pub use use_playback_authorization::{Authorization, UsePlaybackAuthorization, use_playback_authorization};
+pub use use_replay::{ReplayClock, ReplayMoments, provide_replay};
 pub use use_stream_status::use_stream_status;
 pub use use_stripe_elements::{UseStripeElements, use_stripe_elements};
 pub use use_swipe::{UseSwipe, use_swipe};

@@ -141,6 +141,7 @@ texts! {
     tax_included: "(税込)", "(tax incl.)";
     sold_out: "売り切れ", "Sold out";
     on_air: "紹介中", "On air";
+    jump_to_moment: "紹介シーンを再生", "Jump to when this was on";
     add_to_cart: "カートに入れる", "Add to cart";
     pick_up: "PICK UP", "PICK UP";
     pickup_region: "ピックアップ", "Pick up";

@@ -103,6 +103,7 @@ mod tests {
             likes: LikeTotal::default(),
             feed: Vec::<FeedPost>::new(),
             stream_status: Default::default(),
+            replay_pickups: Vec::new(),
         }
     }
 

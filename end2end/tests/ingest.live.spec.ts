@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { expect, test } from '@playwright/test';
-import { OPERATOR_TOKEN } from './fixtures/api';
+import { OPERATOR_TOKEN, setPickup } from './fixtures/api';
 import { LivePage } from './fixtures/live_page';
 import { Player } from './fixtures/player';
 import { OwnServer } from './fixtures/server';
@@ -10,6 +10,23 @@ import { OwnServer } from './fixtures/server';
 // follows the show from the countdown, through a drop of the encoder, to the replay once the operator ends it, without
 // a reload. On a server of its own (its own media, a one-rung ladder), so nothing else on the machine publishes into
 // its show.
+
+/** A GraphQL operation as the operator; its data. */
+async function asOperator(server: OwnServer, query: string): Promise<Record<string, any>> {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: OPERATOR_TOKEN },
+    body: JSON.stringify({ query }),
+  });
+  const body = await response.json();
+  if (response.status !== 200 || body.errors) throw new Error(`${query}: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+async function streamState(server: OwnServer, slug: string): Promise<string> {
+  const data = await asOperator(server, `{ event(slug: "${slug}") { streamStatus { state } } }`);
+  return data.event.streamStatus.state;
+}
 
 /** ffmpeg as the operator's encoder: a small test pattern and a tone, a keyframe a second, until killed. */
 function encoder(url: string): ChildProcess {
@@ -101,6 +118,53 @@ test('the page goes from the countdown to the show, waits through a drop, and pl
     expect(show.errors).toEqual([]);
   } finally {
     for (const running of encoders) running.kill('SIGKILL');
+    await server.dispose();
+  }
+});
+
+test('the replay shows each pick-up at its moment, and a product that was on jumps the replay there', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const server = await OwnServer.start(undefined, { CARAVAN_INGEST_LADDER: '180:200:64' }, { ownMedia: true });
+  let running: ChildProcess | undefined;
+  try {
+    // On air: a few seconds in, the operator picks up the matcha set; a few seconds later the show ends.
+    const { issueStreamKey: issued } = await asOperator(
+      server,
+      'mutation { issueStreamKey(eventId: "evt_demo", role: PRIMARY) { rtmpUrl key } }',
+    );
+    running = encoder(`${issued.rtmpUrl}/${issued.key}`);
+    await expect.poll(() => streamState(server, 'demo'), { timeout: 30_000 }).toBe('LIVE');
+    await new Promise((done) => setTimeout(done, 3_000));
+    await setPickup(server.url, 'prd_demo_03', true);
+    await new Promise((done) => setTimeout(done, 3_000));
+    await asOperator(server, 'mutation { endShow(eventId: "evt_demo") { status } }');
+    await expect.poll(() => streamState(server, 'demo'), { timeout: 20_000 }).toBe('ENDED');
+
+    const show = new LivePage(page);
+    const player = new Player(page);
+    await page.goto(`${server.url}/live/demo`);
+    await expect(player.region).toHaveAttribute('data-programme', 'replay');
+    await player.expectAdvancing(0.5, 30_000);
+    // From the start, the banner is as it was then: empty.
+    await player.video.evaluate((v: HTMLVideoElement) => {
+      v.pause();
+      v.currentTime = 0;
+    });
+    await expect(show.pickupBanner.locator('.pickup-card')).toHaveCount(0);
+    // Only the product that was on offers its moment; it plays the replay from there, with the banner as it was.
+    await expect(show.product('静岡煎茶 100g').getByRole('button', { name: /Jump to when this was on/ })).toHaveCount(0);
+    const jump = show.product('抹茶ラテセット').getByRole('button', { name: /Jump to when this was on/ });
+    await jump.click();
+    await expect(show.pickedUp('抹茶ラテセット')).toBeVisible({ timeout: 5_000 });
+    const at = await player.video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    expect(at).toBeGreaterThan(1);
+    expect(at).toBeLessThan(12);
+    await player.expectAdvancing(0.5, 15_000);
+    expect(show.errors).toEqual([]);
+  } finally {
+    running?.kill('SIGKILL');
     await server.dispose();
   }
 });

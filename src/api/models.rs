@@ -30,6 +30,19 @@ pub struct Event {
     /// Where its stream stands (the page follows it live).
     #[serde(default)]
     pub stream_status: StreamStatus,
+    /// The pick-up banner's changes placed on its replay, in order (once it has ended with a recording).
+    #[serde(default)]
+    pub replay_pickups: Vec<ReplayPickup>,
+}
+
+/// A change of the pick-up banner, placed on the show's replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayPickup {
+    pub product_id: Option<String>,
+    pub visible: bool,
+    /// Seconds from the replay's start.
+    pub offset: f64,
 }
 
 /// Where a show's stream stands: what its page plays.

@@ -341,10 +341,16 @@ pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<Stream
             || !matches!(hls.phase.get(), Phase::Playing | Phase::Buffering)
     };
 
+    let replay_clock = use_context::<crate::hooks::ReplayClock>();
     let read_time = move || {
         let Some(element) = video.get_untracked() else { return };
         let position = element.current_time();
         media.position.set(position);
+        if let Some(clock) = replay_clock
+            && programme.get_untracked() == Programme::Archive
+        {
+            clock.0.set(position);
+        }
         if programme.get_untracked().is_live() {
             let behind = hls
                 .live_position()
@@ -470,6 +476,7 @@ mod tests {
             likes: Default::default(),
             feed: Vec::new(),
             stream_status: StreamStatus::default(),
+            replay_pickups: Vec::new(),
         }
     }
 

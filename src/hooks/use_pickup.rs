@@ -9,8 +9,9 @@ use crate::{
     hooks::use_live_subscription,
 };
 
+/// The pick-up state components below follow (the show's, or its replay's: `provide_replay`).
 #[derive(Debug, Clone, Copy)]
-struct PickupContext(ReadSignal<Option<Pickup>>);
+pub(super) struct PickupContext(pub(super) Signal<Option<Pickup>>);
 
 /// Starts following the event's pick-up state for the components below.
 pub fn provide_pickup(event_id: String, initial: Option<Pickup>) {
@@ -35,17 +36,17 @@ pub fn provide_pickup(event_id: String, initial: Option<Pickup>) {
             }
         });
     });
-    provide_context(PickupContext(pickup));
+    provide_context(PickupContext(pickup.into()));
 }
 
 /// A pick-up state that follows no show: what the designers' gallery shows its banners with (a live one would re-read
 /// its show at its start and hide a specimen that no show has).
 pub fn provide_still_pickup(pickup: Option<Pickup>) {
-    provide_context(PickupContext(signal(pickup).0));
+    provide_context(PickupContext(signal(pickup).0.into()));
 }
 
 /// The current pick-up state (`provide_pickup` must run above).
-pub fn use_pickup() -> ReadSignal<Option<Pickup>> {
+pub fn use_pickup() -> Signal<Option<Pickup>> {
     expect_context::<PickupContext>().0
 }
 

@@ -5,7 +5,10 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api::Event,
     components::{LikeButton, PickupBanner, Player, Shop, WaitingRoomOverlay},
-    hooks::{provide_cart, provide_embed, provide_pickup, provide_waiting_room, use_catalog, use_stream_status},
+    hooks::{
+        provide_cart, provide_embed, provide_pickup, provide_replay, provide_waiting_room, use_catalog,
+        use_stream_status,
+    },
     preferences::use_texts,
     routes::{live_path, show_of_route},
 };
@@ -31,6 +34,12 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     let t = use_texts();
     let title = event.title.clone();
     let stream = use_stream_status(event.id.clone(), event.slug.clone(), event.stream_status.clone());
+    provide_replay(
+        &event.id,
+        &event.replay_pickups,
+        &event.products,
+        super::live_page::replaying(&event, stream),
+    );
     view! {
         <Title text=event.title.clone() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>

@@ -11,7 +11,9 @@ use crate::{
         ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ShareMeta, Shop, ShowHeader,
         SidePanel, WaitingRoomOverlay,
     },
-    hooks::{provide_cart, provide_pickup, provide_waiting_room, use_catalog, use_stream_status},
+    hooks::{
+        PlayerSlot, provide_cart, provide_pickup, provide_replay, provide_waiting_room, use_catalog, use_stream_status,
+    },
     preferences::use_texts,
     routes::NotFoundPage,
 };
@@ -47,10 +49,14 @@ fn LiveShow(event: Event) -> impl IntoView {
     provide_cart(&event.slug);
     provide_waiting_room(event.id.clone());
     provide_pickup(event.id.clone(), event.pickup.clone());
+    let stream = use_stream_status(event.id.clone(), event.slug.clone(), event.stream_status.clone());
+    // The replay's banner follows the recording's moments; its products jump the player to theirs.
+    provide_context(PlayerSlot(RwSignal::new(None)));
+    let replaying = replaying(&event, stream);
+    provide_replay(&event.id, &event.replay_pickups, &event.products, replaying);
     let products = use_catalog(event.id.clone(), event.slug.clone(), event.products.clone());
     let slug = event.slug.clone();
     let (feed_event, feed_initial) = (event.id.clone(), event.feed.clone());
-    let stream = use_stream_status(event.id.clone(), event.slug.clone(), event.stream_status.clone());
     let planned = event.status;
     let status = Signal::derive(move || stream.with(|stream| stream.state.show_status(planned)));
     let link = realtime::status();
@@ -82,4 +88,15 @@ fn LiveShow(event: Event) -> impl IntoView {
             />
         </main>
     }
+}
+
+/// Whether the page plays the show's replay (it ended with a recording), as the player decides.
+pub fn replaying(event: &Event, stream: Signal<crate::api::StreamStatus>) -> Signal<bool> {
+    let event = event.clone();
+    Signal::derive(move || {
+        stream.with(|stream| {
+            crate::components::Programme::of(&event, event.status, stream, false)
+                == crate::components::Programme::Archive
+        })
+    })
 }

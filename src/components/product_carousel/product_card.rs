@@ -6,6 +6,7 @@ use crate::{
     api::Product,
     components::{AddToCart, ProductPicture, product_anchor},
     format::format_tax_rate,
+    hooks::{PlayerSlot, ReplayMoments},
     preferences::use_texts,
 };
 
@@ -54,9 +55,36 @@ pub fn ProductCard(product: Product, #[prop(into)] picked_up: Signal<bool>) -> i
                 <Show when=move || picked_up.get()>
                     <p class="on-air-badge">{move || t.get().on_air}</p>
                 </Show>
+                <JumpToMoment product_id=product.id.clone() />
                 {(!product.variants.is_empty()).then(|| view! { <VariantChoice product=product.clone() chosen /> })}
                 <AddToCart product=product.clone() variant=chosen />
             </div>
         </article>
+    }
+}
+
+/// On a replay, for a product that was on: a button that plays the replay from when it was ("Jump to when this was
+/// on 1:05"). Nothing elsewhere.
+#[component]
+fn JumpToMoment(product_id: String) -> impl IntoView {
+    let t = use_texts();
+    let (moments, slot) = (use_context::<ReplayMoments>(), use_context::<PlayerSlot>());
+    let moment = move || moments?.0.get()?.with_value(|first| first.get(&product_id).copied());
+    move || {
+        let offset = moment()?;
+        let jump = move |_| {
+            if let Some(player) = slot.and_then(|slot| slot.0.get_untracked()) {
+                player.seek_to(offset);
+                player.play();
+            }
+        };
+        let at = crate::format::format_clock(offset);
+        Some(view! {
+            <button type="button" class="jump-to-moment" on:click=jump>
+                {move || t.get().jump_to_moment}
+                " "
+                <span class="jump-time">{at.clone()}</span>
+            </button>
+        })
     }
 }

@@ -110,6 +110,7 @@ pub fn event(status: EventStatus) -> Event {
         likes: LikeTotal::default(),
         feed: Vec::new(),
         stream_status: Default::default(),
+        replay_pickups: Vec::new(),
     }
 }
 
