@@ -17,7 +17,7 @@ pub mod splice;
 pub mod transcode;
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
@@ -129,7 +129,7 @@ pub struct Channel {
     /// The stream of this transcoder has been said to be live (once it was playable).
     said_live: bool,
     /// The encoders that have sent audio.
-    audio_from: std::collections::BTreeSet<KeyRole>,
+    audio_from: BTreeSet<KeyRole>,
 }
 
 impl Channel {
@@ -269,7 +269,7 @@ impl Ingest {
                     meters: BTreeMap::new(),
                     reported: (None, f64::NEG_INFINITY),
                     said_live: false,
-                    audio_from: std::collections::BTreeSet::new(),
+                    audio_from: BTreeSet::new(),
                 }))
             })
             .clone()
@@ -323,7 +323,7 @@ impl Ingest {
         if !channel.said_live {
             channel.said_live = true;
             let url = format!("/media/{}/live/master.m3u8", folder(&channel.event));
-            self.went_live(&channel.event, &url).await;
+            self.went_live(&mut channel.event, url).await;
             self.report(channel, StreamState::Live).await;
         } else if on_air != channel.splicer.active() || now_ms - at >= REPORT_EVERY_MS {
             self.report(channel, StreamState::Live).await;
@@ -340,19 +340,13 @@ impl Ingest {
         if let Err(e) = self.store.save_stream_status(id, state, &readings, now).await {
             tracing::warn!(show = %id, error = %e, "cannot record where the show's stream stands");
         }
-        match self.store.event_by_id(id).await {
-            Ok(Some(event)) => {
-                let stored = StoredStreamStatus {
-                    state,
-                    readings,
-                    updated_at: now,
-                };
-                let status = status_of(&event, Some(stored), now);
-                self.publisher.publish(Announcement::StreamStatus(status));
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(show = %id, error = %e, "cannot tell where the show's stream stands"),
-        }
+        let stored = StoredStreamStatus {
+            state,
+            readings,
+            updated_at: now,
+        };
+        let status = status_of(&channel.event, Some(stored), now);
+        self.publisher.publish(Announcement::StreamStatus(status));
     }
 
     /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments.
@@ -441,14 +435,17 @@ impl Ingest {
             .unwrap_or(false)
             .then(|| format!("/media/{folder}/recording/master.m3u8"));
         self.store.end_event(event_id, Utc::now(), archive.as_deref()).await?;
+        let ended = self.store.event_by_id(event_id).await?.ok_or_else(not_found)?;
         let channel = self.channel(&event);
         let mut channel = channel.lock().await;
+        // The channel's copy of the show, which its last report reads: ended, with its replay.
+        channel.event = ended.clone();
         channel.ended = true;
         if channel.splicer.is_empty() {
             self.off_air(&mut channel).await;
         }
         tracing::info!(replay = archive.is_some(), "show ended");
-        self.store.event_by_id(event_id).await?.ok_or_else(not_found)
+        Ok(ended)
     }
 
     pub fn settings(&self) -> &IngestSettings {
@@ -556,14 +553,16 @@ impl Ingest {
         })
     }
 
-    /// Points the show's player at its ingested stream (`url`) when it was not already.
-    async fn went_live(&self, event: &EventRecord, url: &str) {
-        if event.live_url.as_deref() == Some(url) {
+    /// Points the show's player at its ingested stream (`url`) when it was not already (the channel's copy of the
+    /// show too, which its reports read).
+    async fn went_live(&self, event: &mut EventRecord, url: String) {
+        if event.live_url.as_deref() == Some(url.as_str()) {
             return;
         }
-        if let Err(e) = self.store.set_live_url(&event.id, url).await {
+        if let Err(e) = self.store.set_live_url(&event.id, &url).await {
             tracing::warn!(show = %event.id, error = %e, "cannot record where the show's stream is");
         }
+        event.live_url = Some(url);
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Meter {
     tags: VecDeque<(u32, usize, bool)>,
     /// The timestamps of the last two keyframes.
     keyframes: (Option<u32>, Option<u32>),
+    /// The latest timestamp seen (the window ends there).
+    newest: u32,
 }
 
 /// What the meter reads now.
@@ -32,11 +34,7 @@ pub struct Reading {
 impl Meter {
     /// A tag of the encoder's stream.
     pub fn observe(&mut self, kind: MediaKind, timestamp: u32, body: &[u8]) {
-        if self
-            .tags
-            .back()
-            .is_some_and(|&(last, _, _)| timestamp.saturating_add(RESTART_MS) < last)
-        {
+        if !self.tags.is_empty() && timestamp.saturating_add(RESTART_MS) < self.newest {
             *self = Self::default();
         }
         let video = match kind {
@@ -47,11 +45,11 @@ impl Meter {
             self.keyframes = (self.keyframes.1, Some(timestamp));
         }
         self.tags.push_back((timestamp, body.len(), video.is_some()));
-        let newest = self.tags.iter().map(|&(t, _, _)| t).max().unwrap_or(timestamp);
+        self.newest = self.newest.max(timestamp);
         while self
             .tags
             .front()
-            .is_some_and(|&(t, _, _)| t.saturating_add(WINDOW_MS) < newest)
+            .is_some_and(|&(t, _, _)| t.saturating_add(WINDOW_MS) < self.newest)
         {
             self.tags.pop_front();
         }
