@@ -189,6 +189,13 @@ pub struct Config {
     pub ingest_ladder: String,
     /// The length of a live stream's segments.
     pub ingest_segment_seconds: u32,
+    /// Where media is kept: empty for `{data_dir}/media`, or an S3-compatible bucket as `s3://bucket/prefix`.
+    pub media_store: String,
+    /// The S3-compatible service's address (MinIO, R2, a test server); `None`: AWS's for `s3_region`.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret<String>>,
 }
 
 /// Who takes the payments of shows without a provider of their own.

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     error::AppError,
+    media_store::MediaStore,
     publish::{Announcement, Publisher},
     secret::{hex, random_token},
     store::{
@@ -39,7 +40,7 @@ use crate::{
     },
 };
 use health::Meter;
-use packager::Packager;
+use packager::{Keep, Packager};
 use rtmp::session::MediaKind;
 use splice::Splicer;
 use transcode::{Rung, Transcoder};
@@ -58,9 +59,11 @@ pub struct IngestSettings {
     pub rtmp_addr: Option<SocketAddr>,
     /// How encoders reach this server, for the URLs operators are given (`host` or `host:port`).
     pub public_host: String,
-    /// The media folder (`/media`): a show's stream goes to `{folder}/live` in it, its recording to
+    /// The media store (`/media`): a show's stream goes to `{folder}/live` in it, its recording to
     /// `{folder}/recording`.
-    pub media_dir: PathBuf,
+    pub media: MediaStore,
+    /// Shows whose stream never ends (the demo's), by id: only their live window is kept, and no recording.
+    pub endless: BTreeSet<String>,
     /// Where the transcoders write (a folder per show, never served).
     pub work_dir: PathBuf,
     /// ffmpeg, when found.
@@ -367,10 +370,15 @@ impl Ingest {
             (Some(width), Some(height)) if height > 0 => f64::from(width) / f64::from(height),
             _ => 16.0 / 9.0,
         };
-        let public = self.settings.media_dir.join(&folder);
-        let packager = Packager::open(&work, &public, &rungs, aspect, segment_seconds, Utc::now())
+        let keep = if self.settings.endless.contains(&channel.event.id) {
+            Keep::Window
+        } else {
+            Keep::Everything
+        };
+        let media = (&self.settings.media, folder.as_str());
+        let packager = Packager::open(&work, media, keep, &rungs, (aspect, segment_seconds), Utc::now())
             .await
-            .map_err(|e| format!("cannot prepare the show's media folder: {e}"))?;
+            .map_err(|e| format!("cannot prepare the show's media: {e}"))?;
         channel.transcoder = Some(transcoder);
         channel.packaging = Some(Packaging::start(packager, channel.event.id.clone()));
         channel.said_live = false;
@@ -412,8 +420,7 @@ impl Ingest {
             packaging.finish().await;
         }
         if channel.ended {
-            let recording = self.settings.media_dir.join(folder(&channel.event)).join("recording");
-            if let Err(e) = packager::finish_recording(&recording).await {
+            if let Err(e) = packager::finish_recording(&self.settings.media, &folder(&channel.event)).await {
                 tracing::warn!(show = %channel.event.id, error = %e, "cannot make the recording final");
             }
             self.report(channel, StreamState::Ended).await;
@@ -429,11 +436,15 @@ impl Ingest {
         let not_found = || unknown_show(event_id);
         let event = self.store.event_by_id(event_id).await?.ok_or_else(not_found)?;
         let folder = folder(&event);
-        let recorded = self.settings.media_dir.join(&folder).join("recording/master.m3u8");
-        let archive = tokio::fs::try_exists(&recorded)
-            .await
-            .unwrap_or(false)
-            .then(|| format!("/media/{folder}/recording/master.m3u8"));
+        let recorded = format!("{folder}/recording/master.m3u8");
+        let archive = match self.settings.media.exists(&recorded).await {
+            Ok(true) => Some(format!("/media/{recorded}")),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell whether the show was recorded");
+                None
+            }
+        };
         self.store.end_event(event_id, Utc::now(), archive.as_deref()).await?;
         let ended = self.store.event_by_id(event_id).await?.ok_or_else(not_found)?;
         let channel = self.channel(&event);
@@ -458,8 +469,7 @@ impl Ingest {
         if event.status_at(Utc::now()) != EventStatus::Ended {
             return Ok(Vec::new());
         }
-        let recording = self.settings.media_dir.join(folder(event)).join("recording");
-        let Some(text) = first_rung_playlist(&recording).await else {
+        let Some(text) = first_rung_playlist(&self.settings.media, &folder(event)).await else {
             return Ok(Vec::new());
         };
         let segments = packager::read_recording(&text);
@@ -575,16 +585,11 @@ pub struct ReplayPickup {
     pub offset: f64,
 }
 
-/// The text of a recording's first rung playlist (every rung has the same times), if it has one.
-async fn first_rung_playlist(recording: &std::path::Path) -> Option<String> {
-    let mut rungs = Vec::new();
-    let mut entries = tokio::fs::read_dir(recording).await.ok()?;
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        rungs.push(entry.path().join("index.m3u8"));
-    }
-    rungs.sort();
-    for rung in rungs {
-        if let Ok(text) = tokio::fs::read_to_string(&rung).await {
+/// The text of the recording's first rung playlist in the show's `folder` (every rung has the same times), if it
+/// has one.
+async fn first_rung_playlist(media: &MediaStore, folder: &str) -> Option<String> {
+    for rung in media.folders(&format!("{folder}/recording")).await.ok()? {
+        if let Ok(Some(text)) = media.text(&format!("{folder}/recording/{rung}/index.m3u8")).await {
             return Some(text);
         }
     }
@@ -790,8 +795,12 @@ mod tests {
             IngestSettings {
                 rtmp_addr: Some("127.0.0.1:19350".parse().unwrap()),
                 public_host: "live.example.com".into(),
-                media_dir: PathBuf::from("/tmp/media"),
-                work_dir: PathBuf::from("/tmp/work"),
+                media: MediaStore::open(&crate::media_store::MediaStoreSettings::Local(
+                    std::env::temp_dir().join("caravan-ingest-unit/media"),
+                ))
+                .unwrap(),
+                endless: BTreeSet::new(),
+                work_dir: std::env::temp_dir().join("caravan-ingest-unit/work"),
                 ffmpeg: Some(PathBuf::from("/usr/bin/ffmpeg")),
                 ladder: transcode::default_ladder(),
                 segment_seconds: 1,

@@ -24,6 +24,7 @@ pub mod likes;
 pub mod listen;
 pub mod mail;
 pub mod media;
+pub mod media_store;
 pub mod outbound;
 pub mod publish;
 pub mod rate_limit;
@@ -98,6 +99,8 @@ impl Application {
         let store = Store::open(&config.database_url())
             .await
             .context("opening the database")?;
+        let media =
+            media_store::MediaStore::open(&settings::media_store(config)?).context("opening the media store")?;
         if config.database_url.is_none() {
             secret::make_private(&config.data_dir.join(config::SQLITE_FILE)).context("protecting the database")?;
         }
@@ -116,7 +119,7 @@ impl Application {
                     store::DEMO_SLUG
                 );
             }
-            register_demo_key(&store, &settings::demo_vod(config, &tools).key_file).await;
+            register_demo_key(&store, &settings::demo_vod(config, &tools, media.clone()).key_file).await;
         }
         let listener = TcpListener::bind(config.addr)
             .await
@@ -157,7 +160,7 @@ impl Application {
         let feed_sources = settings::feed_sources(config).context("configuring the feed")?;
         // The RTMP listener, bound now so that a port in use stops the start like the HTTP one; operators are told
         // the port it got (an ephemeral one in tests).
-        let mut ingest_settings = settings::ingest(config, &tools).context("configuring the ingest")?;
+        let mut ingest_settings = settings::ingest(config, &tools, media.clone()).context("configuring the ingest")?;
         let rtmp_listener = match ingest_settings.rtmp_addr {
             Some(addr) => {
                 let listener = TcpListener::bind(addr)
@@ -215,7 +218,7 @@ impl Application {
                 dev_gallery: config.dev_gallery,
             },
             sessions,
-            media_dir: config.media_dir(),
+            media,
             access,
             commerce,
             checkout,
@@ -246,7 +249,7 @@ impl Application {
             jobs_poll: Duration::from_millis(config.jobs_poll_ms.max(10)),
             // Without ffmpeg there is nothing to make (the summary has said so).
             demo_media: (config.demo && config.demo_media && tools.ffmpeg.is_some())
-                .then(|| settings::demo_vod(config, &tools)),
+                .then(|| settings::demo_vod(config, &tools, state.media.clone())),
             listener,
             router,
             connection_limits: listen::ConnectionLimits {
@@ -290,6 +293,16 @@ impl Application {
             self.state.waiting_room.lifetimes,
             media_stopped.clone(),
         ));
+        let demo_broadcast = self.demo_media.as_ref().map(|_| {
+            let ingest = self.rtmp.as_ref().map(|(_, ingest)| ingest.clone());
+            let (store, stop) = (self.state.store.clone(), media_stopped.clone());
+            tokio::spawn(async move {
+                match ingest {
+                    Some(ingest) => media::broadcast_demo(store, ingest, store::DEMO_EVENT_ID.into(), stop).await,
+                    None => tracing::warn!("the demo's live show is not broadcast: the RTMP ingest is off"),
+                }
+            })
+        });
         let rtmp = self
             .rtmp
             .map(|(listener, ingest)| tokio::spawn(ingest::rtmp::serve(listener, ingest, media_stopped.clone())));
@@ -298,10 +311,6 @@ impl Application {
             self.publisher.clone(),
             media_stopped.clone(),
         ));
-        let demo_stream = self
-            .demo_media
-            .as_ref()
-            .map(|_| tokio::spawn(media::supervise_demo_live(self.state.media_dir.clone(), media_stopped)));
         // Dropping the task kills its encoder (kill_on_drop), so a shutdown mid-encode leaves only a .partial folder.
         let store = self.state.store.clone();
         let demo_vod = self.demo_media.map(|vod| {
@@ -335,8 +344,8 @@ impl Application {
         if let Some(vod) = demo_vod {
             vod.abort();
         }
-        if let Some(stream) = demo_stream {
-            let _ = stream.await;
+        if let Some(broadcast) = demo_broadcast {
+            let _ = broadcast.await;
         }
         // Last: the database's connections (PostgreSQL's are the server's to count, shared by every replica).
         self.state.store.close().await;
@@ -395,7 +404,7 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
         .merge(console::router())
         .merge(graphql::router())
         .merge(realtime::router())
-        .merge(media::http::router(&state.media_dir, AccessHttp::from_ref(&state)))
+        .merge(media::http::router(state.media.clone(), AccessHttp::from_ref(&state)))
         .merge(site::router(site::Site {
             leptos: state.leptos.clone(),
             schema: state.schema.clone(),

@@ -1,13 +1,13 @@
-//! Media: the demo's streams, made on this machine, and the `/media` files.
+//! Media: the demo's streams, made on this machine, and `/media`.
 //!
-//! In demo mode the server runs ffmpeg as a supervised child process writing a live stream (`live`), and makes the
-//! on-demand recording and its ClearKey-encrypted variant once (`demo_vod`).
+//! In demo mode the server broadcasts the demo's live show into its own ingest (`live`), and makes the on-demand
+//! recording and its ClearKey-encrypted variant once (`demo_vod`).
 
 mod demo_vod;
 pub mod http;
 mod live;
 
 pub use demo_vod::{ContentKey, DemoVod, MediaError};
-pub use live::supervise_demo_live;
+pub use live::broadcast_demo;
 
-pub use crate::store::{DEMO_ARCHIVE, DEMO_CLEARKEY, DEMO_LIVE, demo_url};
+pub use crate::store::{DEMO_ARCHIVE, DEMO_CLEARKEY};

@@ -19,6 +19,7 @@ use crate::{
     ingest::{IngestSettings, transcode::Rung},
     mail::{MailSettings, Mailer},
     media::DemoVod,
+    media_store::{MediaStore, MediaStoreSettings, S3Settings},
     store::PaymentProvider,
     tools::Tools,
 };
@@ -39,11 +40,38 @@ pub fn waiting_room_key(config: &Config) -> Result<rsa::RsaPrivateKey, KeyError>
     }
 }
 
+/// Where media is kept: the data directory's `media/`, or the S3-compatible bucket of `s3://bucket/prefix`.
+pub fn media_store(config: &Config) -> anyhow::Result<MediaStoreSettings> {
+    let url = config.media_store.trim();
+    if url.is_empty() {
+        return Ok(MediaStoreSettings::Local(config.media_dir()));
+    }
+    let Some(location) = url.strip_prefix("s3://") else {
+        anyhow::bail!("CARAVAN_MEDIA_STORE must be empty (the data directory) or s3://bucket/prefix, not {url}");
+    };
+    let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+    if bucket.is_empty() {
+        anyhow::bail!("CARAVAN_MEDIA_STORE names no bucket: s3://bucket/prefix");
+    }
+    let (Some(access_key_id), Some(secret_access_key)) = (&config.s3_access_key_id, &config.s3_secret_access_key)
+    else {
+        anyhow::bail!("an S3 media store needs CARAVAN_S3_ACCESS_KEY_ID and CARAVAN_S3_SECRET_ACCESS_KEY");
+    };
+    Ok(MediaStoreSettings::S3(S3Settings {
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+        endpoint: config.s3_endpoint.clone().filter(|e| !e.trim().is_empty()),
+        region: config.s3_region.clone(),
+        access_key_id: access_key_id.clone(),
+        secret_access_key: secret_access_key.clone(),
+    }))
+}
+
 /// How the demo's on-demand media is made: into the media directory, its key kept outside it, with the packager
 /// found at start.
-pub fn demo_vod(config: &Config, tools: &Tools) -> DemoVod {
+pub fn demo_vod(config: &Config, tools: &Tools, media: MediaStore) -> DemoVod {
     DemoVod {
-        media_dir: config.media_dir(),
+        media,
         work_dir: config.data_dir.join("work/demo-vod"),
         key_file: config.data_dir.join("keys/demo-clearkey.json"),
         packager: tools.packager.clone(),
@@ -162,7 +190,7 @@ pub fn mailer(config: &Config) -> anyhow::Result<Mailer> {
 }
 
 /// The live ingest's settings: the RTMP address (empty: off), the host encoders are told, the ladder.
-pub fn ingest(config: &Config, tools: &Tools) -> anyhow::Result<IngestSettings> {
+pub fn ingest(config: &Config, tools: &Tools, media: MediaStore) -> anyhow::Result<IngestSettings> {
     let rtmp_addr = match config.rtmp_addr.trim() {
         "" => None,
         addr => Some(
@@ -183,7 +211,12 @@ pub fn ingest(config: &Config, tools: &Tools) -> anyhow::Result<IngestSettings> 
     Ok(IngestSettings {
         rtmp_addr,
         public_host,
-        media_dir: config.media_dir(),
+        media,
+        // The demo's broadcast never ends: only its live window is kept.
+        endless: (config.demo && config.demo_media)
+            .then(|| crate::store::DEMO_EVENT_ID.to_owned())
+            .into_iter()
+            .collect(),
         work_dir: config.data_dir.join("work/ingest"),
         ffmpeg: tools.ffmpeg.clone(),
         ladder: ladder(&config.ingest_ladder)?,
@@ -340,20 +373,54 @@ mod tests {
     }
 
     #[test]
+    fn the_media_store_is_the_data_directory_or_a_bucket() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_tests(dir.path(), dir.path());
+        assert!(
+            matches!(media_store(&config).unwrap(), MediaStoreSettings::Local(path) if path == dir.path().join("media"))
+        );
+        config.media_store = "s3://caravan-media/shows/tokyo".into();
+        let error = format!("{:#}", media_store(&config).unwrap_err());
+        assert!(error.contains("CARAVAN_S3_ACCESS_KEY_ID"), "{error}");
+        config.s3_access_key_id = Some("AKIDEXAMPLE".into());
+        config.s3_secret_access_key = Some(Secret::new("wJalrXUtnFEMI/K7MDENG".to_owned()));
+        config.s3_endpoint = Some("http://127.0.0.1:9000".into());
+        let MediaStoreSettings::S3(s3) = media_store(&config).unwrap() else {
+            panic!("a bucket");
+        };
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str()),
+            ("caravan-media", "shows/tokyo")
+        );
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        let opened = MediaStore::open(&MediaStoreSettings::S3(s3)).unwrap();
+        let described = format!("{opened} {opened:?}");
+        assert!(!described.contains("wJalr"), "no secret in {described}");
+        for wrong in ["/srv/media", "s3://", "s3:///prefix", "gs://bucket"] {
+            config.media_store = wrong.into();
+            assert!(media_store(&config).is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
     fn the_ingest_reads_its_ladder_and_address_or_says_what_is_wrong() {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_tests(dir.path(), dir.path());
         config.rtmp_addr = "0.0.0.0:1935".into();
         config.public_site_url = "https://shop.example:8443/live".into();
         config.ingest_ladder = "1080:4500:128, 720:2000:128,360:600:96".into();
-        let settings = ingest(&config, &Tools::default()).unwrap();
+        let media = MediaStore::open(&MediaStoreSettings::Local(dir.path().join("media"))).unwrap();
+        let settings = ingest(&config, &Tools::default(), media.clone()).unwrap();
         assert_eq!(settings.rtmp_addr, Some("0.0.0.0:1935".parse().unwrap()));
         assert_eq!(settings.public_host, "shop.example");
         let names: Vec<_> = settings.ladder.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["1080p", "720p", "360p"]);
 
         config.rtmp_addr = String::new();
-        assert_eq!(ingest(&config, &Tools::default()).unwrap().rtmp_addr, None);
+        assert_eq!(
+            ingest(&config, &Tools::default(), media.clone()).unwrap().rtmp_addr,
+            None
+        );
         for (ladder, says) in [
             ("720:2000", "is not HEIGHT:VIDEO_KBPS:AUDIO_KBPS"),
             ("721:2000:128", "is not HEIGHT"),
@@ -361,13 +428,17 @@ mod tests {
             ("", "is not HEIGHT"),
         ] {
             config.ingest_ladder = ladder.into();
-            let error = format!("{:#}", ingest(&config, &Tools::default()).unwrap_err());
+            let error = format!("{:#}", ingest(&config, &Tools::default(), media.clone()).unwrap_err());
             assert!(error.contains(says), "{ladder}: {error}");
         }
         config.ingest_ladder = "720:2000:128".into();
         config.rtmp_addr = "somewhere".into();
-        assert!(format!("{:#}", ingest(&config, &Tools::default()).unwrap_err()).contains("CARAVAN_RTMP_ADDR"));
+        assert!(
+            format!("{:#}", ingest(&config, &Tools::default(), media.clone()).unwrap_err())
+                .contains("CARAVAN_RTMP_ADDR")
+        );
         assert_eq!(site_host("http://[::1]:3000"), "[::1]");
+        assert!(settings.endless.is_empty(), "no demo broadcast in tests");
         assert_eq!(site_host("http://localhost:3000/"), "localhost");
     }
 }

@@ -24,8 +24,8 @@ pub struct AppState {
     /// Where pages find the API (rendered into every page).
     pub client: ClientConfig,
     pub sessions: Sessions,
-    /// The media files served at `/media`.
-    pub media_dir: std::path::PathBuf,
+    /// The media served at `/media` (the local disk or an object store).
+    pub media: crate::media_store::MediaStore,
     /// Playback authorization, signed cookies and the media gate.
     pub access: crate::access::AccessState,
     /// Checkout providers and their webhooks.

@@ -11,7 +11,7 @@ mod column;
 pub use column::{At, Flag, MaybeAt};
 pub use likes::LikeRecord;
 mod demo;
-pub use demo::{DEMO_ARCHIVE, DEMO_CLEARKEY, DEMO_LIVE, DEMO_PAID_EVENT_ID, DEMO_SLUG, demo_url};
+pub use demo::{DEMO_ARCHIVE, DEMO_CLEARKEY, DEMO_EVENT_ID, DEMO_PAID_EVENT_ID, DEMO_SLUG};
 mod events;
 mod feed;
 mod jobs;

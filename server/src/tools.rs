@@ -59,12 +59,21 @@ pub fn bound_to_server(command: &mut tokio::process::Command) -> &mut tokio::pro
 
 /// Logs what the child `program` says on stderr (ffmpeg at `-loglevel error` says only what went wrong).
 pub fn log_stderr(child: &mut tokio::process::Child, program: &'static str) {
+    log_stderr_hiding(child, program, String::new());
+}
+
+/// [`log_stderr`], with `secret` (a stream key in the program's arguments, which it may repeat) never logged.
+pub fn log_stderr_hiding(child: &mut tokio::process::Child, program: &'static str, secret: String) {
     use tokio::io::AsyncBufReadExt;
     if let Some(stderr) = child.stderr.take() {
         tokio::spawn(async move {
             let mut lines = tokio::io::BufReader::new(stderr).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                tracing::warn!(program, "{line}");
+                if secret.is_empty() {
+                    tracing::warn!(program, "{line}");
+                } else {
+                    tracing::warn!(program, "{}", line.replace(&secret, "<secret>"));
+                }
             }
         });
     }

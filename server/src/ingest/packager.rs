@@ -1,14 +1,14 @@
 //! The show's packager: takes each segment ffmpeg finishes (in a work folder of the show's, never served) into the
-//! public folder under its media sequence number, and writes the playlists viewers read (`playlist`): each rung's
+//! media store under its media sequence number, and writes the playlists viewers read (`playlist`): each rung's
 //! live window and recording, and the master playlists. The numbering, the dates and the recording carry on across
-//! a restart of the transcoder or of the server: a session starts from the recording on disk.
+//! a restart of the transcoder or of the server: a session starts from the stored recording.
 //!
 //! ```text
-//! {media}/{folder}/live/master.m3u8            the rungs
-//! {media}/{folder}/live/{rung}/index.m3u8      the live window
-//! {media}/{folder}/live/{rung}/{sequence}.ts   every segment of the show
-//! {media}/{folder}/recording/master.m3u8
-//! {media}/{folder}/recording/{rung}/index.m3u8 every segment: EVENT while on air
+//! {folder}/live/master.m3u8            the rungs
+//! {folder}/live/{rung}/index.m3u8      the live window
+//! {folder}/live/{rung}/{sequence}.ts   every segment of the show (or of its window only: `Keep::Window`)
+//! {folder}/recording/master.m3u8
+//! {folder}/recording/{rung}/index.m3u8 every segment: EVENT while on air
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -19,6 +19,21 @@ use super::{
     playlist::{self, Kind, Segment},
     transcode::Rung,
 };
+use crate::media_store::{MediaStore, MediaStoreError};
+
+/// What a show keeps of its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Everything: the recording becomes the replay.
+    Everything,
+    /// The live window only, for a stream that never ends (the demo's): segments that left it are deleted, and no
+    /// recording is written.
+    Window,
+}
+
+/// Segments kept a little after they leave the live window: a player that read the playlist just before may still
+/// ask for them.
+const KEPT_AFTER_WINDOW: usize = 4;
 
 /// How much of the stream the live playlist shows: room to step back and return to live.
 const WINDOW_SECONDS: u32 = 30;
@@ -28,27 +43,24 @@ const WINDOW_SECONDS: u32 = 30;
 struct Track {
     rung: Rung,
     segments: Vec<Segment>,
+    /// Discontinuities in segments no longer held (a window's).
+    earlier_discontinuities: usize,
     taken: u64,
     session_seconds: f64,
 }
 
 pub struct Packager {
     work: PathBuf,
-    live: PathBuf,
-    recording: PathBuf,
+    media: MediaStore,
+    /// The show's folder in the media store.
+    folder: String,
+    keep: Keep,
     tracks: Vec<Track>,
     /// This session's first sequence number (ffmpeg's segment N is `base + N`).
     base: u64,
     /// When this session's first frame arrived, and how far into it the rungs' segments have come.
     started: DateTime<Utc>,
     window: usize,
-}
-
-/// `path` written whole or not at all (a reader never sees half a playlist).
-async fn replace(path: &Path, text: &str) -> std::io::Result<()> {
-    let partial = path.with_extension("m3u8.partial");
-    tokio::fs::write(&partial, text).await?;
-    tokio::fs::rename(&partial, path).await
 }
 
 /// The segments of a recording this packager wrote (a restart continues it; the replay's timeline reads it).
@@ -97,42 +109,59 @@ fn read_ffmpeg(text: &str) -> Vec<(u64, f64)> {
 }
 
 impl Packager {
-    /// A new session of the show's stream: `work` is ffmpeg's folder, `public` the show's media folder; `aspect` the
-    /// input's width over height; `started` when its first frame arrived.
+    /// A new session of the show's stream: `work` is ffmpeg's folder, `folder` the show's in the media store; `aspect`
+    /// the input's width over height; `started` when its first frame arrived.
     pub async fn open(
         work: &Path,
-        public: &Path,
+        (media, folder): (&MediaStore, &str),
+        keep: Keep,
         rungs: &[Rung],
-        aspect: f64,
-        segment_seconds: u32,
+        (aspect, segment_seconds): (f64, u32),
         started: DateTime<Utc>,
-    ) -> std::io::Result<Self> {
-        let (live, recording) = (public.join("live"), public.join("recording"));
+    ) -> Result<Self, MediaStoreError> {
         let mut tracks = Vec::new();
         let mut next = 0;
         for rung in rungs {
-            tokio::fs::create_dir_all(live.join(&rung.name)).await?;
-            tokio::fs::create_dir_all(recording.join(&rung.name)).await?;
-            let recorded = tokio::fs::read_to_string(recording.join(&rung.name).join("index.m3u8"))
-                .await
-                .map(|text| read_recording(&text))
-                .unwrap_or_default();
+            // A kept recording carries the numbering; a window's own playlist does.
+            let kept = match keep {
+                Keep::Everything => format!("{folder}/recording/{}/index.m3u8", rung.name),
+                Keep::Window => format!("{folder}/live/{}/index.m3u8", rung.name),
+            };
+            let kept = media.text(&kept).await?.unwrap_or_default();
+            let recorded = read_recording(&kept);
             next = next.max(recorded.last().map_or(0, |s| s.sequence + 1));
+            let (recorded, earlier_discontinuities) = match keep {
+                Keep::Everything => (recorded, 0),
+                // A window starts afresh (what it showed of the last session leaves the store), counting on the
+                // discontinuities its players have seen.
+                Keep::Window => {
+                    for segment in &recorded {
+                        media
+                            .delete(&format!("{folder}/live/{}/{}.ts", rung.name, segment.sequence))
+                            .await?;
+                    }
+                    (Vec::new(), playlist::discontinuities_through(&kept))
+                }
+            };
             tracks.push(Track {
                 rung: rung.clone(),
                 segments: recorded,
+                earlier_discontinuities,
                 taken: 0,
                 session_seconds: 0.0,
             });
         }
         // A rung the last session did not have starts at the same number as the others.
         let master = playlist::master(rungs, aspect);
-        replace(&live.join("master.m3u8"), &master).await?;
-        replace(&recording.join("master.m3u8"), &master).await?;
+        media.put(&format!("{folder}/live/master.m3u8"), master.clone()).await?;
+        if keep == Keep::Everything {
+            media.put(&format!("{folder}/recording/master.m3u8"), master).await?;
+        }
         Ok(Self {
             work: work.to_path_buf(),
-            live,
-            recording,
+            media: media.clone(),
+            folder: folder.to_owned(),
+            keep,
             tracks,
             base: next,
             started,
@@ -147,26 +176,26 @@ impl Packager {
         self.tracks.iter().all(|track| track.taken > 0)
     }
 
-    pub async fn poll(&mut self) -> std::io::Result<bool> {
+    pub async fn poll(&mut self) -> Result<bool, MediaStoreError> {
         let mut changed = false;
+        let folder = &self.folder;
         for track in &mut self.tracks {
-            let folder = self.work.join(&track.rung.name);
-            let Ok(text) = tokio::fs::read_to_string(folder.join("index.m3u8")).await else {
+            let work = self.work.join(&track.rung.name);
+            let Ok(text) = tokio::fs::read_to_string(work.join("index.m3u8")).await else {
                 continue;
             };
+            let name = &track.rung.name;
             let mut took = false;
             for (number, seconds) in read_ffmpeg(&text) {
                 if number < track.taken {
                     continue;
                 }
                 let sequence = self.base + number;
-                let into = self.live.join(&track.rung.name).join(format!("{sequence}.ts"));
-                let from = folder.join(format!("seg_{number:05}.ts"));
-                if tokio::fs::rename(&from, &into).await.is_err() {
-                    // Another file system: copy, then remove.
-                    tokio::fs::copy(&from, &into).await?;
-                    let _ = tokio::fs::remove_file(&from).await;
-                }
+                let from = work.join(format!("seg_{number:05}.ts"));
+                self.media
+                    .put_file(&format!("{folder}/live/{name}/{sequence}.ts"), &from)
+                    .await?;
+                let _ = tokio::fs::remove_file(&from).await;
                 let elapsed = chrono::Duration::milliseconds((track.session_seconds * 1000.0) as i64);
                 track.session_seconds += seconds;
                 track.segments.push(Segment {
@@ -179,11 +208,32 @@ impl Packager {
                 took = true;
             }
             if took {
-                let name = &track.rung.name;
-                let live = playlist::media(&track.segments, Kind::Live { window: self.window }, "");
-                replace(&self.live.join(name).join("index.m3u8"), &live).await?;
-                let recorded = playlist::media(&track.segments, Kind::Event, &format!("../../live/{name}/"));
-                replace(&self.recording.join(name).join("index.m3u8"), &recorded).await?;
+                let window = Kind::Live {
+                    window: self.window,
+                    earlier: track.earlier_discontinuities,
+                };
+                let live = playlist::media(&track.segments, window, "");
+                self.media
+                    .put(&format!("{folder}/live/{name}/index.m3u8"), live)
+                    .await?;
+                match self.keep {
+                    Keep::Everything => {
+                        let recorded = playlist::media(&track.segments, Kind::Event, &format!("../../live/{name}/"));
+                        self.media
+                            .put(&format!("{folder}/recording/{name}/index.m3u8"), recorded)
+                            .await?;
+                    }
+                    Keep::Window => {
+                        let keep = self.window + KEPT_AFTER_WINDOW;
+                        let gone = track.segments.len().saturating_sub(keep);
+                        for segment in track.segments.drain(..gone) {
+                            track.earlier_discontinuities += usize::from(segment.discontinuity);
+                            self.media
+                                .delete(&format!("{folder}/live/{name}/{}.ts", segment.sequence))
+                                .await?;
+                        }
+                    }
+                }
                 changed = true;
             }
         }
@@ -191,20 +241,17 @@ impl Packager {
     }
 }
 
-/// Makes every rung's recording under `recording` final (`VOD`, `EXT-X-ENDLIST`): the show has ended.
-pub async fn finish_recording(recording: &Path) -> std::io::Result<()> {
-    let mut rungs = match tokio::fs::read_dir(recording).await {
-        Ok(rungs) => rungs,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    while let Some(rung) = rungs.next_entry().await? {
-        let index = rung.path().join("index.m3u8");
-        let Ok(text) = tokio::fs::read_to_string(&index).await else {
+/// Makes every rung's recording of the show in `folder` final (`VOD`, `EXT-X-ENDLIST`): the show has ended.
+pub async fn finish_recording(media: &MediaStore, folder: &str) -> Result<(), MediaStoreError> {
+    for rung in media.folders(&format!("{folder}/recording")).await? {
+        let index = format!("{folder}/recording/{rung}/index.m3u8");
+        let Some(text) = media.text(&index).await? else {
             continue;
         };
-        let prefix = format!("../../live/{}/", rung.file_name().to_string_lossy());
-        replace(&index, &playlist::media(&read_recording(&text), Kind::Vod, &prefix)).await?;
+        let prefix = format!("../../live/{rung}/");
+        media
+            .put(&index, playlist::media(&read_recording(&text), Kind::Vod, &prefix))
+            .await?;
     }
     Ok(())
 }

@@ -29,8 +29,8 @@ pub struct Segment {
 /// What a media playlist is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// The last `window` segments of a stream on air.
-    Live { window: usize },
+    /// The last `window` segments of a stream on air; `earlier` discontinuities were in segments no longer given.
+    Live { window: usize, earlier: usize },
     /// Every segment, more to come.
     Event,
     /// Every segment, the stream ended.
@@ -40,17 +40,22 @@ pub enum Kind {
 /// A rung's media playlist over `segments` (in order), naming each segment `{prefix}{sequence}.ts`.
 pub fn media(segments: &[Segment], kind: Kind, prefix: &str) -> String {
     let shown = match kind {
-        Kind::Live { window } => &segments[segments.len().saturating_sub(window)..],
+        Kind::Live { window, .. } => &segments[segments.len().saturating_sub(window)..],
         Kind::Event | Kind::Vod => segments,
     };
     let first = shown.first().map_or(0, |s| s.sequence);
     // Discontinuities that left the window. One that opens the window keeps its tag, so every segment's
     // discontinuity number (this, plus the tags before it) stays what it was in the playlists before.
-    let discontinuity_sequence = segments
-        .iter()
-        .take_while(|s| s.sequence < first)
-        .filter(|s| s.discontinuity)
-        .count();
+    let earlier = match kind {
+        Kind::Live { earlier, .. } => earlier,
+        Kind::Event | Kind::Vod => 0,
+    };
+    let discontinuity_sequence = earlier
+        + segments
+            .iter()
+            .take_while(|s| s.sequence < first)
+            .filter(|s| s.discontinuity)
+            .count();
     let target = shown.iter().map(|s| s.seconds.round() as u64).max().unwrap_or(1).max(1);
     let mut text = String::from("#EXTM3U\n#EXT-X-VERSION:6\n");
     let _ = writeln!(text, "#EXT-X-TARGETDURATION:{target}");
@@ -117,6 +122,16 @@ pub fn master(rungs: &[Rung], aspect: f64) -> String {
     text
 }
 
+/// The discontinuity sequence a live playlist ends on: its `EXT-X-DISCONTINUITY-SEQUENCE` and the tags it shows.
+pub fn discontinuities_through(text: &str) -> usize {
+    let declared = text
+        .lines()
+        .find_map(|line| line.strip_prefix("#EXT-X-DISCONTINUITY-SEQUENCE:"))
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    declared + text.lines().filter(|line| *line == "#EXT-X-DISCONTINUITY").count()
+}
+
 /// Where the moment `at` is in a recording of `segments` (seconds from its start): its place in the segment on air
 /// then; where the recording carries on when nothing was on air (between two sessions, or before the first); the end
 /// after the last.
@@ -154,7 +169,7 @@ mod tests {
     #[test]
     fn the_live_window_counts_on_and_keeps_its_discontinuities_valid() {
         let all = segments(10, Some(4));
-        let live = media(&all, Kind::Live { window: 3 }, "");
+        let live = media(&all, Kind::Live { window: 3, earlier: 0 }, "");
         assert!(live.contains("#EXT-X-MEDIA-SEQUENCE:107\n"), "{live}");
         assert!(
             live.contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
@@ -163,16 +178,25 @@ mod tests {
         assert!(!live.contains("#EXT-X-DISCONTINUITY\n"), "{live}");
         assert!(live.contains("#EXT-X-PROGRAM-DATE-TIME:2026-12-07T10:00:07.000Z\n#EXTINF:1.000,\n107.ts\n"));
         assert!(!live.contains("ENDLIST") && !live.contains("PLAYLIST-TYPE"), "{live}");
+        // Segments no longer held still count theirs.
+        let live = media(&all[5..], Kind::Live { window: 3, earlier: 1 }, "");
+        assert!(
+            live.contains(
+                "#EXT-X-DISCONTINUITY-SEQUENCE:1
+"
+            ),
+            "{live}"
+        );
 
         // The restart inside the window: its tag is there, and not counted yet.
-        let live = media(&all[..6], Kind::Live { window: 3 }, "");
+        let live = media(&all[..6], Kind::Live { window: 3, earlier: 0 }, "");
         assert!(live.contains("#EXT-X-DISCONTINUITY-SEQUENCE:0\n"), "{live}");
         assert!(
             live.contains("#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-12-07T10:00:04.000Z\n"),
             "{live}"
         );
         // At the window's head: still tagged, not counted yet.
-        let live = media(&all[..7], Kind::Live { window: 3 }, "");
+        let live = media(&all[..7], Kind::Live { window: 3, earlier: 0 }, "");
         assert!(
             live.contains("#EXT-X-MEDIA-SEQUENCE:104\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n"),
             "{live}"
@@ -181,6 +205,13 @@ mod tests {
             live.contains("#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-DISCONTINUITY\n"),
             "{live}"
         );
+    }
+
+    #[test]
+    fn a_window_that_starts_again_carries_on_its_discontinuities() {
+        let all = segments(10, Some(8));
+        let before = media(&all, Kind::Live { window: 3, earlier: 2 }, "");
+        assert_eq!(discontinuities_through(&before), 3, "{before}");
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   Its key is written to `<data_dir>/keys/demo-clearkey.json`, outside the served media directory.
 //!
 //! ffmpeg encodes one clear mezzanine per rendition; both outputs are packaged from it, so one encode serves both.
-//! Each output is built in a `.partial` folder and renamed into place, so a crash leaves nothing half-made.
+//! Each output is built in a work folder and then written to the media store, its playlists after what they list, so
+//! a crash leaves nothing a player can find half-made.
 
 use std::{
     io,
@@ -17,7 +18,10 @@ use std::{
 use tokio::process::Command;
 
 use super::{DEMO_ARCHIVE, DEMO_CLEARKEY};
-use crate::secret::hex;
+use crate::{
+    media_store::{MediaStore, MediaStoreError},
+    secret::hex,
+};
 
 /// Length of the recording.
 const SECONDS: u32 = 20;
@@ -25,9 +29,9 @@ const SECONDS: u32 = 20;
 /// Where the demo's on-demand media is made, and with which tools.
 #[derive(Debug, Clone)]
 pub struct DemoVod {
-    /// The served media directory.
-    pub media_dir: PathBuf,
-    /// Scratch space for the mezzanine files (not served).
+    /// Where the media is served from.
+    pub media: MediaStore,
+    /// Scratch space for the mezzanine and the packaged outputs (not served).
     pub work_dir: PathBuf,
     /// Where the ClearKey variant's key is kept (not served).
     pub key_file: PathBuf,
@@ -40,6 +44,8 @@ pub struct DemoVod {
 pub enum MediaError {
     #[error("{0}")]
     Io(#[from] io::Error),
+    #[error("{0}")]
+    Store(#[from] MediaStoreError),
     #[error("{tool} failed ({status}): {stderr}")]
     Tool {
         tool: &'static str,
@@ -56,13 +62,11 @@ impl DemoVod {
 
     /// Makes whatever is missing; returns what it made.
     pub async fn prepare(&self) -> Result<Vec<&'static str>, MediaError> {
-        let archive = self.media_dir.join(DEMO_ARCHIVE);
-        let clearkey = self.media_dir.join(DEMO_CLEARKEY);
-        let packager = self
-            .packager
-            .as_deref()
-            .filter(|_| !clearkey.join("master.m3u8").exists());
-        let want_archive = !archive.join("master.m3u8").exists();
+        let packager = match self.packager.as_deref() {
+            Some(packager) if !self.media.exists(&format!("{DEMO_CLEARKEY}/master.m3u8")).await? => Some(packager),
+            _ => None,
+        };
+        let want_archive = !self.media.exists(&format!("{DEMO_ARCHIVE}/master.m3u8")).await?;
         if !want_archive && packager.is_none() {
             return Ok(Vec::new());
         }
@@ -73,15 +77,15 @@ impl DemoVod {
 
         let mut made = Vec::new();
         if want_archive {
-            let partial = partial(&archive);
+            let partial = self.work_dir.join("archive");
             run("ffmpeg", &mut package_archive(&self.work_dir, &partial)).await?;
             write_captions(&partial).await?;
-            publish(&partial, &archive).await?;
+            self.media.put_folder(DEMO_ARCHIVE, &partial).await?;
             made.push(DEMO_ARCHIVE);
         }
         if let Some(packager) = packager {
             let key = self.content_key().await?;
-            let partial = partial(&clearkey);
+            let partial = self.work_dir.join("clearkey");
             run(
                 "packager",
                 &mut package_clearkey(packager, &self.work_dir, &partial, &key),
@@ -92,7 +96,7 @@ impl DemoVod {
                 let text = tokio::fs::read_to_string(&path).await?;
                 tokio::fs::write(&path, clearkey_keyformat(&text)).await?;
             }
-            publish(&partial, &clearkey).await?;
+            self.media.put_folder(DEMO_CLEARKEY, &partial).await?;
             made.push(DEMO_CLEARKEY);
         }
         let _ = tokio::fs::remove_dir_all(&self.work_dir).await;
@@ -129,15 +133,6 @@ impl ContentKey {
         crate::secret::write_private_file(path, &json)?;
         Ok(key)
     }
-}
-
-fn partial(dir: &Path) -> PathBuf {
-    dir.with_extension("partial")
-}
-
-async fn publish(partial: &Path, dir: &Path) -> io::Result<()> {
-    let _ = tokio::fs::remove_dir_all(dir).await;
-    tokio::fs::rename(partial, dir).await
 }
 
 async fn run(tool: &'static str, command: &mut Command) -> Result<(), MediaError> {

@@ -1,26 +1,135 @@
-//! `/media/…`: the media directory's files over HTTP, behind the media gate.
-
-use std::path::Path;
+//! `/media/…`: the media store's objects over HTTP, behind the media gate, as a CDN's origin serves them: typed for
+//! HLS, with entity tags (`304` for a copy that is current) and single byte ranges (`206`, `416`).
 
 use axum::{
     Router,
-    extract::Request,
-    http::{HeaderValue, header},
+    body::Body,
+    extract::{Path, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
+    routing::get,
 };
-use tower_http::services::ServeDir;
+use caravan::api::{Refusal, RefusalCode};
 
-use crate::access::http::{AccessHttp, gate::guard};
+use crate::{
+    access::http::{AccessHttp, gate::guard},
+    error::AppError,
+    media_store::{Fetched, MediaStore, Read, ReadError, Wanted},
+};
 
-/// `/media/…`: files of the media directory, typed for HLS. Playlists change every segment and must not be cached;
-/// segments never change.
-/// Guarded events' folders pass the media gate first (`access::gate`).
-pub fn router<S: Clone + Send + Sync + 'static>(media_dir: &Path, gate: AccessHttp) -> Router<S> {
+/// `/media/…`: objects of the media store. Playlists change every segment and must not be cached; segments never
+/// change. Guarded events' folders pass the media gate first (`access::gate`).
+pub fn router<S: Clone + Send + Sync + 'static>(media: MediaStore, gate: AccessHttp) -> Router<S> {
     Router::new()
-        .nest_service("/media", ServeDir::new(media_dir))
+        .route("/media/{*key}", get(serve))
+        .with_state(media)
         .layer(middleware::from_fn(hls_headers))
         .layer(middleware::from_fn_with_state(gate, guard))
+}
+
+async fn serve(State(media): State<MediaStore>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let wanted = Wanted {
+        range: match byte_range(&headers) {
+            Ok(range) => range,
+            Err(()) => return not_satisfiable(None),
+        },
+        if_none_match: headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let partial = wanted.range.is_some();
+    let fetched = match media.read(&key, wanted).await {
+        Ok(Read::Object(fetched)) => fetched,
+        Ok(Read::NotModified) => return StatusCode::NOT_MODIFIED.into_response(),
+        Ok(Read::Missing) => {
+            return AppError::refused(
+                StatusCode::NOT_FOUND,
+                Refusal::new(RefusalCode::NotFound, "no such media"),
+            )
+            .into_response();
+        }
+        Err(ReadError::RangeNotSatisfiable(size)) => return not_satisfiable(Some(size)),
+        Err(ReadError::Store(e)) => {
+            tracing::error!(error = %e, %key, "cannot read media");
+            return AppError::refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Refusal::new(RefusalCode::Unavailable, "the media cannot be read now; try again"),
+            )
+            .into_response();
+        }
+    };
+    respond(fetched, partial)
+}
+
+/// The object's bytes with what a cache and a player need to know of them.
+fn respond(fetched: Fetched, partial: bool) -> Response {
+    let mut response = Response::new(Body::from_stream(fetched.body));
+    let out = response.headers_mut();
+    out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    out.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(fetched.range.end - fetched.range.start),
+    );
+    if let Some(Ok(e_tag)) = fetched.e_tag.as_deref().map(HeaderValue::from_str) {
+        out.insert(header::ETAG, e_tag);
+    }
+    let modified = fetched.last_modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    if let Ok(modified) = HeaderValue::from_str(&modified) {
+        out.insert(header::LAST_MODIFIED, modified);
+    }
+    if partial {
+        let (first, last) = (fetched.range.start, fetched.range.end - 1);
+        if let Ok(range) = HeaderValue::from_str(&format!("bytes {first}-{last}/{}", fetched.size)) {
+            out.insert(header::CONTENT_RANGE, range);
+        }
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+    }
+    response
+}
+
+/// 416, with the object's size when known.
+fn not_satisfiable(size: Option<u64>) -> Response {
+    let mut response = AppError::refused(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        Refusal::new(RefusalCode::BadRequest, "the byte range is not in the object"),
+    )
+    .into_response();
+    if let Some(Ok(range)) = size.map(|size| HeaderValue::from_str(&format!("bytes */{size}"))) {
+        response.headers_mut().insert(header::CONTENT_RANGE, range);
+    }
+    response
+}
+
+/// The one byte range a request asks for (`bytes=A-B`, `bytes=A-`); `None` for the whole object, including for
+/// several ranges or a unit other than bytes (served whole, as RFC 9110 allows); `Err` for a range that cannot be
+/// (`B < A`). A suffix range (`bytes=-N`) is served whole too: players do not send one.
+fn byte_range(headers: &HeaderMap) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(spec) = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let Ok(first) = first.trim().parse::<u64>() else {
+        return Ok(None);
+    };
+    match last.trim() {
+        "" => Ok(Some(first..u64::MAX)),
+        last => match last.parse::<u64>() {
+            Ok(last) if last >= first => Ok(Some(first..last.saturating_add(1))),
+            Ok(_) => Err(()),
+            Err(_) => Ok(None),
+        },
+    }
 }
 
 async fn hls_headers(request: Request, next: Next) -> Response {
@@ -40,10 +149,33 @@ async fn hls_headers(request: Request, next: Next) -> Response {
     } else if path.ends_with(".vtt") {
         ("text/vtt; charset=utf-8", "public, max-age=3600")
     } else {
-        return response;
+        ("application/octet-stream", "public, max-age=3600")
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str) -> Result<Option<std::ops::Range<u64>>, ()> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::RANGE, HeaderValue::from_str(value).unwrap());
+        byte_range(&headers)
+    }
+
+    #[test]
+    fn one_byte_range_is_read_and_anything_else_is_the_whole() {
+        assert_eq!(byte_range(&HeaderMap::new()), Ok(None));
+        assert_eq!(range("bytes=0-99"), Ok(Some(0..100)));
+        assert_eq!(range("bytes=100-"), Ok(Some(100..u64::MAX)));
+        assert_eq!(range("bytes=5-4"), Err(()));
+        for whole in ["bytes=0-1,5-6", "items=0-1", "bytes=-500", "bytes=x-1", "bytes=0-y"] {
+            assert_eq!(range(whole), Ok(None), "{whole}");
+        }
+        assert_eq!(range("bytes=0-18446744073709551615"), Ok(Some(0..u64::MAX)));
+    }
 }

@@ -4,8 +4,9 @@ use chrono::{Duration, Utc};
 
 use super::{Access, EventRecord, ProductRecord, Store, StoreError, VariantRecord};
 
-/// Where the demo's media is written, under the media directory: the live stream, the recording, and the recording
-/// encrypted for ClearKey.
+/// Where the demo's media is written, in the media store: the live show's folder (`demo`, where its ingest writes the
+/// stream at `demo/live/`), the recording, and the recording encrypted for ClearKey.
+pub const DEMO_FOLDER: &str = "demo";
 pub const DEMO_LIVE: &str = "demo/live";
 pub const DEMO_ARCHIVE: &str = "demo/archive";
 pub const DEMO_CLEARKEY: &str = "demo/clearkey";
@@ -16,6 +17,8 @@ pub fn demo_url(media: &str) -> String {
 }
 
 pub const DEMO_SLUG: &str = "demo";
+/// The live demo show, broadcast into the server's own ingest.
+pub const DEMO_EVENT_ID: &str = "evt_demo";
 pub const DEMO_ARCHIVE_SLUG: &str = "demo-archive";
 pub const DEMO_UPCOMING_SLUG: &str = "demo-upcoming";
 pub const DEMO_PAID_SLUG: &str = "demo-paid";
@@ -60,14 +63,14 @@ fn demo_variants() -> Vec<VariantRecord> {
 
 impl Store {
     /// Seeds the demo shows that do not exist yet and returns how many it seeded:
-    /// - `demo`, "Caravan Live Demo": on air from now with no end, playing the demo's live stream, 12 products;
+    /// - `demo`, "Caravan Live Demo": on air from now with no end, playing the demo's broadcast, 12 products;
     /// - `demo-archive`: a show that ended yesterday, playing the demo's recording on demand;
     /// - `demo-upcoming`: a show starting a week after seeding (the player counts down to it);
     /// - `demo-paid`: a ticketed show (ended, on demand) with terms to accept, its recording ClearKey-encrypted.
     pub async fn seed_demo(&self) -> Result<usize, StoreError> {
         let now = Utc::now();
         let live = EventRecord {
-            id: "evt_demo".into(),
+            id: DEMO_EVENT_ID.into(),
             slug: DEMO_SLUG.into(),
             title: "Caravan Live Demo".into(),
             description: Some("A live show with a shop: watch and buy without leaving the page.".into()),
@@ -77,7 +80,7 @@ impl Store {
             archive_url: Some(demo_url(DEMO_ARCHIVE)),
             access: Access::Free,
             terms_required: false,
-            media_prefix: Some("demo/live".into()),
+            media_prefix: Some(DEMO_FOLDER.into()),
             plan: None,
         };
         let products = PRODUCTS
@@ -109,10 +112,10 @@ impl Store {
                 now - Duration::days(1) - Duration::hours(1),
             )
         };
+        // It goes live when an encoder publishes with one of its keys (the console issues them).
         let upcoming = EventRecord {
             description: Some("A show that has not started yet.".into()),
-            live_url: Some(demo_url(DEMO_LIVE)),
-            media_prefix: Some("demo/live".into()),
+            media_prefix: Some("demo/upcoming".into()),
             ..EventRecord::new(
                 "evt_demo_upcoming",
                 DEMO_UPCOMING_SLUG,

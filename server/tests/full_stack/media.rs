@@ -1,9 +1,13 @@
-//! The demo's live stream: ffmpeg run by the server, served as HLS at /media, stopped with the server.
+//! The demo's media: its live show broadcast through the server's own ingest, its recording and ClearKey variant,
+//! served at /media, and stopped with the server.
 
 use std::{path::Path, time::Duration};
 
 use crate::support::TestApp;
-use caravan_server::media::DemoVod;
+use caravan_server::{
+    media::DemoVod,
+    media_store::{MediaStore, MediaStoreSettings},
+};
 
 /// Waits (up to 30 s) until `path` answers 200 and `ready` accepts its body.
 async fn wait_for(app: &TestApp, path: &str, ready: impl Fn(&str) -> bool) -> reqwest::Response {
@@ -23,19 +27,22 @@ async fn wait_for(app: &TestApp, path: &str, ready: impl Fn(&str) -> bool) -> re
     panic!("{path} did not become ready in 30 s");
 }
 
-/// The process ids whose working directory is `dir` (the encoder writes there).
-fn processes_in(dir: &std::path::Path) -> Vec<u32> {
+/// The process ids whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd == dir))
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(needle))
+        })
         .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_stream_is_served_as_live_hls_and_stops_with_the_server() {
+async fn the_demo_is_broadcast_through_the_ingest_as_live_hls_and_stops_with_the_server() {
     let app = TestApp::spawn_configured(|config| config.demo_media = true).await;
-    let live = app.dir.path().join("data/media/demo/live");
+    let data = app.dir.path().join("data");
 
     let master = wait_for(&app, "/media/demo/live/master.m3u8", |body| {
         body.contains("#EXT-X-STREAM-INF")
@@ -46,7 +53,7 @@ async fn the_demo_stream_is_served_as_live_hls_and_stops_with_the_server() {
     let master = master.text().await.unwrap();
     assert!(
         master.contains("RESOLUTION=640x360") && master.contains("RESOLUTION=1280x720"),
-        "{master}"
+        "the default ladder over the 720p broadcast: {master}"
     );
 
     let playlist = wait_for(&app, "/media/demo/live/360p/index.m3u8", |body| body.contains(".ts")).await;
@@ -65,13 +72,39 @@ async fn the_demo_stream_is_served_as_live_hls_and_stops_with_the_server() {
         bytes.len() > 1000 && bytes[0] == 0x47,
         "an MPEG-TS segment (sync byte 0x47)"
     );
+    // The show is on air as any show is: its page's player is sent there, and its status says so.
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        status = app
+            .graphql(
+                r#"{ event(slug: "demo") { liveUrl streamStatus { state } } }"#,
+                serde_json::json!({}),
+            )
+            .await;
+        if status["data"]["event"]["streamStatus"]["state"] == "LIVE" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["data"]["event"]["streamStatus"]["state"], "LIVE", "{status}");
+    assert_eq!(status["data"]["event"]["liveUrl"], "/media/demo/live/master.m3u8");
+    // A stream that never ends keeps its window only: no recording.
+    assert!(!data.join("media/demo/recording").exists());
 
-    assert_eq!(processes_in(&live).len(), 1, "one encoder");
-    let (result, dir) = app.shut_down().await;
+    let work = data.join("work/ingest");
+    assert_eq!(processes_with("Caravan Live Demo").len(), 1, "one publisher");
+    let transcoders = processes_with(&work.display().to_string());
+    let (result, _dir) = app.shut_down().await;
     result.expect("clean shutdown");
     assert!(
-        processes_in(&dir.path().join("data/media/demo/live")).is_empty(),
-        "the encoder stopped with the server"
+        processes_with("Caravan Live Demo").is_empty(),
+        "the publisher stopped with the server"
+    );
+    assert!(
+        transcoders
+            .iter()
+            .all(|pid| !Path::new(&format!("/proc/{pid}")).exists()),
+        "the transcoder stopped with the server"
     );
 }
 
@@ -86,7 +119,7 @@ async fn the_demo_recording_and_its_clearkey_variant_are_made_once_and_served() 
     let app = TestApp::spawn().await;
     let data = app.dir.path().join("data");
     let vod = DemoVod {
-        media_dir: data.join("media"),
+        media: MediaStore::open(&MediaStoreSettings::Local(data.join("media"))).unwrap(),
         work_dir: data.join("work/demo-vod"),
         key_file: data.join("keys/demo-clearkey.json"),
         packager: caravan_server::tools::locate(

@@ -34,7 +34,7 @@ fn room(module: &str) -> Room {
         | "site" => Room::Adapter,
         "access" | "commerce" | "feed" | "ingest" | "jobs" | "likes" | "media" | "waiting_room" => Room::Service,
         "auth" | "client_address" | "config" | "error" | "lead" | "mail" | "outbound" | "publish" | "rate_limit"
-        | "secret" | "session" | "store" | "telemetry" | "tools" => Room::Leaf,
+        | "media_store" | "secret" | "session" | "store" | "telemetry" | "tools" => Room::Leaf,
         other => panic!("`{other}` has no room: give it one in tests/full_stack/rooms.rs (and docs/ARCHITECTURE.md)"),
     }
 }

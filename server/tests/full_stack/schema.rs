@@ -108,6 +108,10 @@ async fn the_server_serves_the_contract() {
         caravan_server::settings::ingest(
             &caravan_server::config::Config::for_tests(dir.path(), dir.path()),
             &caravan_server::tools::Tools::default(),
+            caravan_server::media_store::MediaStore::open(&caravan_server::media_store::MediaStoreSettings::Local(
+                dir.path().join("media"),
+            ))
+            .unwrap(),
         )
         .unwrap(),
     );
