@@ -35,8 +35,8 @@ use crate::{
     publish::{Announcement, Publisher},
     secret::{hex, random_token},
     store::{
-        EncoderReading, EventRecord, EventStatus, KeyRole, Store, StoredStreamStatus, StreamReadings, StreamState,
-        StreamStatusRecord,
+        EncoderReading, EventRecord, EventStatus, KeyRole, Lead, Store, StoredStreamStatus, StreamReadings,
+        StreamState, StreamStatusRecord,
     },
 };
 use health::Meter;
@@ -100,6 +100,8 @@ pub enum PublishRefusal {
     NoTranscoder,
     #[error("the server cannot take the stream now")]
     Unavailable,
+    #[error("this show is on air through another server: publish to that one")]
+    OnAnotherServer,
 }
 
 /// The live ingest of every show.
@@ -112,6 +114,9 @@ pub struct Ingest {
     on_air: Arc<Mutex<HashSet<(String, KeyRole)>>>,
     /// The shows on air, by id: their encoders' splice and transcoder.
     channels: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Channel>>>>>,
+    /// The shows whose stream this replica makes (the lead `ingest:{id}`, held while an encoder publishes): one
+    /// replica at a time writes a show's media.
+    leads: Arc<tokio::sync::Mutex<HashMap<String, Lead>>>,
     /// The clock the splice reads (milliseconds since this).
     epoch: Instant,
 }
@@ -252,6 +257,7 @@ impl Ingest {
             settings: Arc::new(settings),
             on_air: Arc::default(),
             channels: Arc::default(),
+            leads: Arc::default(),
             epoch: Instant::now(),
         }
     }
@@ -329,9 +335,24 @@ impl Ingest {
             self.went_live(&mut channel.event, url).await;
             self.report(channel, StreamState::Live).await;
         } else if on_air != channel.splicer.active() || now_ms - at >= REPORT_EVERY_MS {
+            self.follow_the_show(channel).await;
             self.report(channel, StreamState::Live).await;
         }
         Ok(())
+    }
+
+    /// Reads the show again (every 2 s on air): the operator may have ended it through another replica, which then
+    /// leaves the end of its stream to this one (see `end_show`).
+    async fn follow_the_show(&self, channel: &mut Channel) {
+        match self.store.event_by_id(&channel.event.id).await {
+            Ok(Some(event)) if event.status_at(Utc::now()) == EventStatus::Ended => {
+                tracing::info!(show = %event.id, "the show was ended through another server");
+                channel.event = event;
+                channel.ended = true;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(show = %channel.event.id, error = %e, "cannot read the show"),
+        }
     }
 
     /// Says where the show's stream stands: stored for every replica, and told to open pages and consoles.
@@ -403,6 +424,8 @@ impl Ingest {
         locked.audio_from.remove(&role);
         if locked.splicer.is_empty() {
             self.off_air(&mut locked).await;
+            // Another replica may make the show's stream now.
+            self.leads.lock().await.remove(event_id);
         } else if locked.said_live {
             self.report(&mut locked, StreamState::Live).await;
         }
@@ -447,6 +470,11 @@ impl Ingest {
         };
         self.store.end_event(event_id, Utc::now(), archive.as_deref()).await?;
         let ended = self.store.event_by_id(event_id).await?.ok_or_else(not_found)?;
+        // The replica making the show's stream ends it (within 2 s) and makes its recording final.
+        if self.lead(event_id).await == Err(PublishRefusal::OnAnotherServer) {
+            tracing::info!("show ended; its stream ends on the server making it");
+            return Ok(ended);
+        }
         let channel = self.channel(&event);
         let mut channel = channel.lock().await;
         // The channel's copy of the show, which its last report reads: ended, with its replay.
@@ -454,6 +482,7 @@ impl Ingest {
         channel.ended = true;
         if channel.splicer.is_empty() {
             self.off_air(&mut channel).await;
+            self.leads.lock().await.remove(event_id);
         }
         tracing::info!(replay = archive.is_some(), "show ended");
         Ok(ended)
@@ -552,6 +581,7 @@ impl Ingest {
         if event.status_at(Utc::now()) == crate::store::EventStatus::Ended {
             return Err(PublishRefusal::Ended);
         }
+        self.lead(&event.id).await?;
         let mut on_air = self.on_air.lock().map_err(|_| PublishRefusal::Unavailable)?;
         if !on_air.insert((event.id.clone(), owner.role)) {
             return Err(PublishRefusal::InUse);
@@ -561,6 +591,25 @@ impl Ingest {
             role: owner.role,
             on_air: self.on_air.clone(),
         })
+    }
+
+    /// Makes sure this replica leads the show's stream: it already does, or no other replica does.
+    async fn lead(&self, event_id: &str) -> Result<(), PublishRefusal> {
+        let mut leads = self.leads.lock().await;
+        if leads.contains_key(event_id) {
+            return Ok(());
+        }
+        match self.store.try_lead(&format!("ingest:{event_id}")).await {
+            Ok(Some(lead)) => {
+                leads.insert(event_id.to_owned(), lead);
+                Ok(())
+            }
+            Ok(None) => Err(PublishRefusal::OnAnotherServer),
+            Err(e) => {
+                tracing::warn!(error = %e, show = %event_id, "cannot ask for the show's lead");
+                Err(PublishRefusal::Unavailable)
+            }
+        }
     }
 
     /// Points the show's player at its ingested stream (`url`) when it was not already (the channel's copy of the

@@ -10,11 +10,11 @@ use tokio::{io::AsyncWriteExt, process::Command};
 
 use crate::support::TestApp;
 
-const ISSUE: &str = "mutation Issue($eventId: ID!, $role: StreamKeyRole!) {
+pub(crate) const ISSUE: &str = "mutation Issue($eventId: ID!, $role: StreamKeyRole!) {
   issueStreamKey(eventId: $eventId, role: $role) { role rtmpUrl srtUrl key }
 }";
 
-const STATUS: &str = "query Status($slug: String!) { event(slug: $slug) { streamStatus {
+pub(crate) const STATUS: &str = "query Status($slug: String!) { event(slug: $slug) { streamStatus {
   state liveUrl archiveUrl warnings
   encoders { role onAir width height frameRate bitrateKbps keyframeInterval }
   transcoder { speed droppedFrames }
@@ -28,7 +28,7 @@ async fn stream_status(app: &TestApp, slug: &str) -> Value {
 }
 
 /// The stream status once `ready` holds of it (within 10 s).
-async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..100 {
         let status = stream_status(app, slug).await;
         if ready(&status) {
@@ -41,7 +41,7 @@ async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) ->
 
 /// ffmpeg publishing `seconds` of a 640x360 test pattern and a tone to `url`, as an encoder would (a keyframe a
 /// second, H.264 and AAC).
-fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
+pub(crate) fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
     broadcaster_of(url, seconds, true, true)
 }
 
@@ -84,7 +84,7 @@ fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::p
 }
 
 /// How a broadcaster ended: its exit status and what it said.
-async fn ended(child: tokio::process::Child) -> (bool, String) {
+pub(crate) async fn ended(child: tokio::process::Child) -> (bool, String) {
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("the broadcaster ends")
@@ -101,7 +101,7 @@ fn segments(playlist: &Path) -> usize {
 }
 
 /// What ffprobe says of a stream's first video and audio: codec and height.
-async fn probe(url: &str) -> Value {
+pub(crate) async fn probe(url: &str) -> Value {
     let output = Command::new("ffprobe")
         .args([
             "-v",

@@ -26,6 +26,7 @@ mod likes;
 mod likes_crash;
 mod live_page;
 mod media;
+mod media_store;
 mod oidc;
 mod orders;
 mod pickup;

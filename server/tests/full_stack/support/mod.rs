@@ -305,6 +305,26 @@ pub async fn new_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// A new, empty bucket in the tests' S3 endpoint (`TEST_S3_ENDPOINT`, moto_server, which `./dev test` starts): the
+/// endpoint and the bucket's name.
+pub async fn new_s3_bucket() -> (String, String) {
+    let endpoint = std::env::var("TEST_S3_ENDPOINT")
+        .expect("TEST_S3_ENDPOINT names the S3 endpoint of the tests (./dev test starts moto_server)");
+    let token = secret::random_token(12).unwrap();
+    let bucket = format!(
+        "caravan-test-{}",
+        token.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "")
+    );
+    caravan_server::outbound::install_tls();
+    let made = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("the tests' S3 endpoint answers");
+    assert!(made.status().is_success(), "bucket made: {}", made.status());
+    (endpoint, bucket)
+}
+
 /// The PostgreSQL database of the test folder `dir`: made on its first server, found again by a restart.
 async fn postgres_database_of(dir: &Path) -> String {
     let file = dir.join("postgres-url");
