@@ -12,6 +12,7 @@ pub mod flv;
 pub mod health;
 pub mod packager;
 pub mod playlist;
+mod publisher;
 pub mod rtmp;
 pub mod splice;
 pub mod transcode;

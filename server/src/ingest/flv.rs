@@ -1,6 +1,7 @@
 //! FLV, the container the transcoder reads from its stdin: an RTMP publisher's audio and video messages are FLV tag
 //! bodies already, so a tag is an 11-byte header, the body unchanged, and the tag's size after it (Adobe's "Video
-//! File Format Specification", version 10, annex E).
+//! File Format Specification", version 10, annex E). Read back too: an SRT publisher's MPEG-TS reaches the ingest as
+//! FLV, remuxed by ffmpeg.
 
 /// The file header: "FLV", version 1, video present and audio when `audio` (a reader waits for a stream the header
 /// promises), header length 9; then the first (zero) PreviousTagSize.
@@ -66,9 +67,115 @@ pub fn is_aac_sequence_header(body: &[u8]) -> bool {
     body.first().is_some_and(|b| b >> 4 == 10) && body.get(1) == Some(&0)
 }
 
+/// One tag read from an FLV stream: its type (8 audio, 9 video, 18 script data), timestamp (ms) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub kind: u8,
+    pub timestamp: u32,
+    pub body: Vec<u8>,
+}
+
+/// Why an FLV stream cannot be read on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlvError {
+    #[error("not an FLV stream")]
+    NotFlv,
+    #[error("an encrypted or filtered FLV tag")]
+    Filtered,
+}
+
+/// Reads the tags of an FLV stream as its bytes come (a remuxer's output, in pieces of any size): the file header
+/// and each tag's trailing size are skipped.
+#[derive(Debug, Default)]
+pub struct Reader {
+    pending: Vec<u8>,
+    /// The file header has been read.
+    started: bool,
+}
+
+impl Reader {
+    /// The tags completed by `bytes`.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Tag>, FlvError> {
+        self.pending.extend_from_slice(bytes);
+        let mut at = 0;
+        if !self.started {
+            if self.pending.len() < 9 {
+                return Ok(Vec::new());
+            }
+            if &self.pending[..3] != b"FLV" {
+                return Err(FlvError::NotFlv);
+            }
+            let offset = u32::from_be_bytes([self.pending[5], self.pending[6], self.pending[7], self.pending[8]]);
+            // The header, then PreviousTagSize0.
+            at = offset as usize + 4;
+            if self.pending.len() < at {
+                return Ok(Vec::new());
+            }
+            self.started = true;
+        }
+        let mut tags = Vec::new();
+        while let Some(header) = self.pending.get(at..at + 11) {
+            if header[0] & 0x20 != 0 {
+                return Err(FlvError::Filtered);
+            }
+            let size = u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
+            let timestamp = u32::from_be_bytes([header[7], header[4], header[5], header[6]]);
+            let end = at + 11 + size + 4;
+            let Some(body) = self
+                .pending
+                .get(at + 11..at + 11 + size)
+                .filter(|_| self.pending.len() >= end)
+            else {
+                break;
+            };
+            tags.push(Tag {
+                kind: header[0] & 0x1f,
+                timestamp,
+                body: body.to_vec(),
+            });
+            at = end;
+        }
+        self.pending.drain(..at);
+        Ok(tags)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_written_is_read_back_in_pieces_of_any_size() {
+        let mut stream = header(true).to_vec();
+        write_tag(TagType::Video, 0x0102_0304, &[0x17, 0x00, 0x01], &mut stream);
+        write_tag(TagType::Audio, 40, &[0xaf, 0x01, 0x21, 0x10], &mut stream);
+        let expected = [
+            Tag {
+                kind: 9,
+                timestamp: 0x0102_0304,
+                body: vec![0x17, 0x00, 0x01],
+            },
+            Tag {
+                kind: 8,
+                timestamp: 40,
+                body: vec![0xaf, 0x01, 0x21, 0x10],
+            },
+        ];
+        for piece in [1, 2, 5, 13, 100] {
+            let mut reader = Reader::default();
+            let tags: Vec<Tag> = stream
+                .chunks(piece)
+                .flat_map(|chunk| reader.push(chunk).unwrap())
+                .collect();
+            assert_eq!(tags, expected, "in pieces of {piece}");
+            assert!(reader.pending.is_empty());
+        }
+        assert_eq!(Reader::default().push(b"GIF89a\0\0\0"), Err(FlvError::NotFlv));
+        let mut filtered = header(true).to_vec();
+        write_tag(TagType::Audio, 0, &[0xaf], &mut filtered);
+        filtered[13] |= 0x20;
+        assert_eq!(Reader::default().push(&filtered), Err(FlvError::Filtered));
+    }
 
     #[test]
     fn a_tag_is_header_body_and_size() {

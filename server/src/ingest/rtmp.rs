@@ -8,7 +8,7 @@ pub mod amf0;
 pub mod chunk;
 pub mod session;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -16,8 +16,8 @@ use tokio::{
     sync::watch,
 };
 
-use super::{Channel, Ingest, InputSize, OnAir, PublishRefusal, flv::VideoTag};
-use session::{Event, MediaKind, Session};
+use super::{Ingest, PublishRefusal, publisher::Broadcast};
+use session::{Event, Session};
 
 /// Accepts publishers until `stop` turns true.
 #[tracing::instrument(name = "rtmp_listener", skip_all, fields(addr = ?listener.local_addr().ok()))]
@@ -43,47 +43,6 @@ pub async fn serve(listener: TcpListener, ingest: Ingest, mut stop: watch::Recei
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
         }
-    }
-}
-
-/// An accepted publisher: its show's channel, and what it said of its stream.
-struct Broadcast {
-    on_air: OnAir,
-    channel: Arc<tokio::sync::Mutex<Channel>>,
-    size: InputSize,
-    /// The first video tag said H.264 (checked once).
-    checked: bool,
-    /// The timestamp of the first audio tag while no video has come.
-    audio_since: Option<u32>,
-}
-
-/// Audio alone for this long (of the stream's time) ends the publish: a show needs a picture.
-const NO_VIDEO_MS: u32 = 5_000;
-
-impl Broadcast {
-    /// Passes one audio or video tag to the show's channel; `Err` ends the publish.
-    async fn media(&mut self, ingest: &Ingest, kind: MediaKind, timestamp: u32, data: &[u8]) -> Result<(), String> {
-        if kind == MediaKind::Audio && !self.checked {
-            let since = *self.audio_since.get_or_insert(timestamp);
-            if timestamp.saturating_sub(since) >= NO_VIDEO_MS {
-                return Err("the stream has no video: add a video source (H.264) to the encoder".into());
-            }
-        }
-        if kind == MediaKind::Video && !self.checked {
-            self.checked = true;
-            if !VideoTag::parse(data).is_some_and(|tag| tag.avc) {
-                return Err("the video is not H.264: set the encoder to x264/H.264".into());
-            }
-        }
-        let mut channel = self.channel.lock().await;
-        ingest
-            .media(&mut channel, self.on_air.role, self.size, (kind, timestamp, data))
-            .await
-    }
-
-    async fn finish(self, ingest: &Ingest) {
-        ingest.gone(&self.on_air.event.id, self.on_air.role).await;
-        tracing::info!(show = %self.on_air.event.id, role = self.on_air.role.as_str(), "publisher gone");
     }
 }
 
@@ -125,13 +84,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                     Ok(on_air) => {
                         tracing::info!(%peer, show = %on_air.event.id, role = on_air.role.as_str(), "publisher on air");
                         session.accept();
-                        broadcast = Some(Broadcast {
-                            channel: ingest.channel(&on_air.event),
-                            on_air,
-                            size: InputSize::default(),
-                            checked: false,
-                            audio_since: None,
-                        });
+                        broadcast = Some(Broadcast::new(&ingest, on_air));
                     }
                     Err(refusal) => {
                         log_refusal(peer, refusal);
@@ -141,11 +94,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
                 },
                 Event::Metadata(metadata) => {
                     if let Some(broadcast) = broadcast.as_mut() {
-                        let pixels = |n: Option<f64>| n.filter(|n| (1.0..=8640.0).contains(n)).map(|n| n as u32);
-                        broadcast.size = InputSize {
-                            width: pixels(metadata.width),
-                            height: pixels(metadata.height),
-                        };
+                        broadcast.metadata(&metadata);
                     }
                 }
                 Event::Media { kind, timestamp, data } => {
@@ -180,7 +129,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ingest: Ingest) {
     }
 }
 
-fn log_refusal(peer: SocketAddr, refusal: PublishRefusal) {
+pub(super) fn log_refusal(peer: SocketAddr, refusal: PublishRefusal) {
     match refusal {
         PublishRefusal::Unavailable | PublishRefusal::NoTranscoder => {
             tracing::warn!(%peer, reason = %refusal, "publisher refused");

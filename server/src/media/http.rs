@@ -40,27 +40,21 @@ async fn serve(State(media): State<MediaStore>, Path(key): Path<String>, headers
             .map(str::to_owned),
     };
     let partial = wanted.range.is_some();
-    let fetched = match media.read(&key, wanted).await {
-        Ok(Read::Object(fetched)) => fetched,
-        Ok(Read::NotModified) => return StatusCode::NOT_MODIFIED.into_response(),
-        Ok(Read::Missing) => {
-            return AppError::refused(
-                StatusCode::NOT_FOUND,
-                Refusal::new(RefusalCode::NotFound, "no such media"),
-            )
-            .into_response();
-        }
-        Err(ReadError::RangeNotSatisfiable(size)) => return not_satisfiable(Some(size)),
+    match media.read(&key, wanted).await {
+        Ok(Read::Object(fetched)) => respond(fetched, partial),
+        Ok(Read::NotModified) => StatusCode::NOT_MODIFIED.into_response(),
+        Ok(Read::Missing) => AppError::refused(
+            StatusCode::NOT_FOUND,
+            Refusal::new(RefusalCode::NotFound, "no such media"),
+        )
+        .into_response(),
+        Err(ReadError::RangeNotSatisfiable(size)) => not_satisfiable(Some(size)),
         Err(ReadError::Store(e)) => {
             tracing::error!(error = %e, %key, "cannot read media");
-            return AppError::refused(
-                StatusCode::SERVICE_UNAVAILABLE,
-                Refusal::new(RefusalCode::Unavailable, "the media cannot be read now; try again"),
-            )
-            .into_response();
+            let refusal = Refusal::new(RefusalCode::Unavailable, "the media cannot be read now; try again");
+            AppError::refused(StatusCode::SERVICE_UNAVAILABLE, refusal).into_response()
         }
-    };
-    respond(fetched, partial)
+    }
 }
 
 /// The object's bytes with what a cache and a player need to know of them.

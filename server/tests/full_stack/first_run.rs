@@ -1,7 +1,7 @@
 //! A newcomer's first run: the server binary started the way `./dev run` starts it, from the folder it runs in with
 //! nothing configured (a relative data directory, Shaka Packager at its default relative path under
-//! `node_modules/`), and every demo show has media to play: the live stream, the recording, the upcoming show's
-//! stream, and the paid show's ClearKey recording, whose manifest, segments and key a granted viewer gets.
+//! `node_modules/`), and every demo show has media to play: the live stream (through the ingest), the recording,
+//! and the paid show's ClearKey recording, whose manifest, segments and key a granted viewer gets.
 
 use std::{
     path::{Path, PathBuf},
@@ -180,16 +180,17 @@ async fn after_a_first_start_with_the_defaults_every_demo_show_plays() {
     };
     wait_up(&newcomer.client, port).await;
 
-    // The live show, and the upcoming one (its stream opens at its start; the player counts down meanwhile).
+    // The live show, broadcast into the server's own ingest.
     let (status, live, _) = newcomer.playback("demo", "").await;
     assert_eq!(status, 200, "{live}");
     let segment = newcomer
         .expect_playable(live["manifestUrl"].as_str().unwrap(), "")
         .await;
     assert_eq!(segment[0], 0x47, "an MPEG-TS segment");
+    // The upcoming show has no stream until an encoder publishes with one of its keys.
     let (status, upcoming, _) = newcomer.playback("demo-upcoming", "").await;
-    assert_eq!(status, 200, "{upcoming}");
-    assert_eq!(upcoming["manifestUrl"], live["manifestUrl"]);
+    assert_eq!(status, 400, "{upcoming}");
+    assert_eq!(upcoming["error"], "this show has no video to play now");
 
     // The ended show's recording.
     let (status, archive, _) = newcomer.playback("demo-archive", "").await;

@@ -69,6 +69,18 @@ pub struct Metadata {
 }
 
 impl Metadata {
+    /// What a data message (or an FLV script tag) says, if it is the stream's metadata: `@setDataFrame`,
+    /// "onMetaData", {…}, or the older "onMetaData", {…}.
+    pub fn from_data(values: &[Value]) -> Option<Self> {
+        let mut values = values.iter();
+        let properties = match values.next().and_then(Value::as_str) {
+            Some("@setDataFrame") if values.next().and_then(Value::as_str) == Some("onMetaData") => values.next(),
+            Some("onMetaData") => values.next(),
+            _ => None,
+        };
+        properties.map(Self::from_object)
+    }
+
     fn from_object(object: &Value) -> Self {
         let number = |key: &str| object.get(key).and_then(Value::as_number).filter(|n| n.is_finite());
         Self {
@@ -406,16 +418,8 @@ impl Session {
         if !self.is_publishing() {
             return;
         }
-        // `@setDataFrame`, "onMetaData", {…} (or the older "onMetaData", {…}).
-        let mut values = values.iter();
-        let first = values.next().and_then(Value::as_str);
-        let properties = match first {
-            Some("@setDataFrame") if values.next().and_then(Value::as_str) == Some("onMetaData") => values.next(),
-            Some("onMetaData") => values.next(),
-            _ => None,
-        };
-        if let Some(properties) = properties {
-            events.push(Event::Metadata(Metadata::from_object(properties)));
+        if let Some(metadata) = Metadata::from_data(values) {
+            events.push(Event::Metadata(metadata));
         }
     }
 }
