@@ -62,6 +62,7 @@ export default defineConfig({
       CARAVAN_ADDR: `127.0.0.1:${port}`,
       // An ephemeral RTMP port: the suite never competes with a server on this machine for 1935.
       CARAVAN_RTMP_ADDR: '127.0.0.1:0',
+      CARAVAN_SRT_ADDR: '127.0.0.1:0',
       CARAVAN_DATA_DIR: data,
       CARAVAN_SITE_DIR: site,
       CARAVAN_LOG: 'warn',

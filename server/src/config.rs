@@ -185,6 +185,10 @@ pub struct Config {
     /// The host (or `host:port`) encoders reach the ingest at, for the URLs operators are given; empty: the host of
     /// `public_site_url`.
     pub rtmp_public_host: String,
+    /// Where the SRT ingest listens (`host:port`, UDP); empty: no SRT.
+    pub srt_addr: String,
+    /// The passphrase SRT callers must encrypt with (10 to 79 characters); `None`: unencrypted.
+    pub srt_passphrase: Option<Secret<String>>,
     /// The live ladder: `HEIGHT:VIDEO_KBPS:AUDIO_KBPS` rungs, comma-separated, highest first.
     pub ingest_ladder: String,
     /// The length of a live stream's segments.
@@ -370,6 +374,7 @@ impl Config {
         config.demo_media = false;
         // An ephemeral port: test servers side by side never compete for 1935.
         config.rtmp_addr = "127.0.0.1:0".into();
+        config.srt_addr = "127.0.0.1:0".into();
         config
     }
 }

@@ -15,6 +15,7 @@ pub mod playlist;
 mod publisher;
 pub mod rtmp;
 pub mod splice;
+pub mod srt;
 pub mod transcode;
 
 use std::{
@@ -34,7 +35,7 @@ use crate::{
     error::AppError,
     media_store::MediaStore,
     publish::{Announcement, Publisher},
-    secret::{hex, random_token},
+    secret::{Secret, hex, random_token},
     store::{
         EncoderReading, EventRecord, EventStatus, KeyRole, Lead, Store, StoredStreamStatus, StreamReadings,
         StreamState, StreamStatusRecord,
@@ -58,6 +59,10 @@ const LIVE_STATUS_LASTS: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 pub struct IngestSettings {
     /// The RTMP listener's address; `None`: no ingest.
     pub rtmp_addr: Option<SocketAddr>,
+    /// The SRT listener's address; `None`: no SRT.
+    pub srt_addr: Option<SocketAddr>,
+    /// What SRT callers encrypt with; `None`: nothing.
+    pub srt_passphrase: Option<Secret<String>>,
     /// How encoders reach this server, for the URLs operators are given (`host` or `host:port`).
     pub public_host: String,
     /// The media store (`/media`): a show's stream goes to `{folder}/live` in it, its recording to
@@ -83,6 +88,8 @@ pub struct IssuedKey {
     pub role: KeyRole,
     /// The encoder's "server" (`rtmp://host:port/live`).
     pub rtmp_url: String,
+    /// The whole SRT address, key included (`srt://host:port?streamid=…`), when SRT is on.
+    pub srt_url: Option<String>,
     pub key: String,
 }
 
@@ -526,15 +533,29 @@ impl Ingest {
     /// The encoders' "server" URL.
     pub fn rtmp_url(&self) -> String {
         let port = self.settings.rtmp_addr.map_or(1935, |addr| addr.port());
+        format!("rtmp://{}/{APP}", self.authority(port))
+    }
+
+    /// The SRT address an encoder calls with `key` (caller mode; the passphrase is the operator's to add).
+    pub fn srt_url(&self, key: &str) -> Option<String> {
+        let port = self.settings.srt_addr?.port();
+        // The public host without the RTMP port it may name (`[::1]:1935`, `live.example:1935`).
+        let public = self.settings.public_host.as_str();
+        let host = match public.rsplit_once(':') {
+            Some((host, p)) if p.parse::<u16>().is_ok() && (!host.contains(':') || host.ends_with(']')) => host,
+            _ => public,
+        };
+        Some(format!("srt://{host}:{port}?streamid=#!::r={APP}/{key},m=publish"))
+    }
+
+    /// The public host with `port` unless it names a port of its own.
+    fn authority(&self, port: u16) -> String {
         let host = &self.settings.public_host;
-        // The host without a port of its own gets the listener's.
-        let authority = if host.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !host.ends_with(']')
-        {
+        if host.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !host.ends_with(']') {
             host.clone()
         } else {
             format!("{host}:{port}")
-        };
-        format!("rtmp://{authority}/{APP}")
+        }
     }
 
     /// A new key for `role` of the show `event_id`, replacing the one before: 404 for an unknown show.
@@ -551,6 +572,7 @@ impl Ingest {
         Ok(IssuedKey {
             role,
             rtmp_url: self.rtmp_url(),
+            srt_url: self.srt_url(&key),
             key,
         })
     }
@@ -844,6 +866,8 @@ mod tests {
             publisher,
             IngestSettings {
                 rtmp_addr: Some("127.0.0.1:19350".parse().unwrap()),
+                srt_addr: Some("127.0.0.1:19000".parse().unwrap()),
+                srt_passphrase: None,
                 public_host: "live.example.com".into(),
                 media: MediaStore::open(&crate::media_store::MediaStoreSettings::Local(
                     std::env::temp_dir().join("caravan-ingest-unit/media"),
@@ -869,6 +893,16 @@ mod tests {
         let ingest = ingest(store);
         let issued = ingest.issue_key("evt_1", KeyRole::Primary).await.unwrap();
         assert_eq!(issued.rtmp_url, "rtmp://live.example.com:19350/live");
+        assert_eq!(
+            issued.srt_url.as_deref(),
+            Some(
+                format!(
+                    "srt://live.example.com:19000?streamid=#!::r=live/{},m=publish",
+                    issued.key
+                )
+                .as_str()
+            )
+        );
         assert!(issued.key.len() >= 32);
 
         let on_air = ingest.admit("live", &issued.key).await.unwrap();

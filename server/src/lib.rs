@@ -79,6 +79,8 @@ pub struct Application {
     feed_sources: feed::poller::FeedSources,
     /// The RTMP listener and the ingest it feeds (unless the ingest is off).
     rtmp: Option<(TcpListener, ingest::Ingest)>,
+    /// The SRT listener and the ingest it feeds (unless SRT is off).
+    srt: Option<(ingest::srt::Listener, ingest::Ingest)>,
 }
 
 impl Application {
@@ -171,6 +173,16 @@ impl Application {
             }
             None => None,
         };
+        let srt_listener = match ingest_settings.srt_addr {
+            Some(addr) => {
+                let (listener, local) = ingest::srt::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for SRT on {addr} (CARAVAN_SRT_ADDR; empty turns it off)"))?;
+                ingest_settings.srt_addr = Some(local);
+                Some(listener)
+            }
+            None => None,
+        };
         let ingest = ingest::Ingest::new(store.clone(), publisher.clone(), ingest_settings);
         let schema = graphql::schema(store.clone(), publisher.clone(), likes, feed.clone(), ingest.clone());
         tokio::spawn(hub_worker.run(schema.clone()));
@@ -243,6 +255,7 @@ impl Application {
             stopping,
             like_tasks: Box::pin(like_tasks),
             feed_sources,
+            srt: srt_listener.map(|listener| (listener, ingest.clone())),
             rtmp: rtmp_listener.map(|listener| (listener, ingest)),
             publisher,
             jobs,
@@ -303,6 +316,9 @@ impl Application {
                 }
             })
         });
+        let srt = self
+            .srt
+            .map(|(listener, ingest)| tokio::spawn(ingest::srt::serve(listener, ingest, media_stopped.clone())));
         let rtmp = self
             .rtmp
             .map(|(listener, ingest)| tokio::spawn(ingest::rtmp::serve(listener, ingest, media_stopped.clone())));
@@ -339,6 +355,9 @@ impl Application {
         let _ = like_tasks.await;
         if let Some(rtmp) = rtmp {
             let _ = rtmp.await;
+        }
+        if let Some(srt) = srt {
+            let _ = srt.await;
         }
         feed_poller.abort();
         if let Some(vod) = demo_vod {

@@ -198,6 +198,18 @@ pub fn ingest(config: &Config, tools: &Tools, media: MediaStore) -> anyhow::Resu
                 .map_err(|_| anyhow::anyhow!("CARAVAN_RTMP_ADDR must be host:port (or empty), not {addr:?}"))?,
         ),
     };
+    let srt_addr = match config.srt_addr.trim() {
+        "" => None,
+        addr => Some(
+            addr.parse()
+                .map_err(|_| anyhow::anyhow!("CARAVAN_SRT_ADDR must be host:port (or empty), not {addr:?}"))?,
+        ),
+    };
+    if let Some(passphrase) = &config.srt_passphrase
+        && !(10..=79).contains(&passphrase.expose().chars().count())
+    {
+        anyhow::bail!("CARAVAN_SRT_PASSPHRASE must be 10 to 79 characters (SRT's rule)");
+    }
     let public_host = match config.rtmp_public_host.trim() {
         "" => site_host(&config.public_site_url),
         host => host.to_owned(),
@@ -210,6 +222,8 @@ pub fn ingest(config: &Config, tools: &Tools, media: MediaStore) -> anyhow::Resu
     }
     Ok(IngestSettings {
         rtmp_addr,
+        srt_addr,
+        srt_passphrase: config.srt_passphrase.clone(),
         public_host,
         media,
         // The demo's broadcast never ends: only its live window is kept.

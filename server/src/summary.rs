@@ -47,6 +47,16 @@ pub fn summary(config: &Config, tools: &Tools) -> Vec<Line> {
         _ => format!("SQLite, in {}", config.data_dir.display()),
     };
     lines.push(line(State::On, format!("database: {database}")));
+    lines.push(match config.media_store.trim() {
+        "" => line(
+            State::On,
+            format!(
+                "media kept in {} (CARAVAN_MEDIA_STORE=s3://bucket/prefix: one store for every replica)",
+                config.media_dir().display()
+            ),
+        ),
+        store => line(State::On, format!("media kept in {store}")),
+    });
     lines.push(match &config.public_media_url {
         Some(url) => line(State::On, format!("media delivered through {url}")),
         None => line(
@@ -56,10 +66,16 @@ pub fn summary(config: &Config, tools: &Tools) -> Vec<Line> {
     });
     lines.push(match (config.rtmp_addr.trim(), &tools.ffmpeg) {
         ("", _) => line(State::Off, "live ingest: CARAVAN_RTMP_ADDR is empty"),
-        (addr, Some(_)) => line(
-            State::On,
-            format!("live ingest: RTMP on {addr} (encoders publish to rtmp://HOST:PORT/live/<stream key>)"),
-        ),
+        (addr, Some(_)) => {
+            let srt = match config.srt_addr.trim() {
+                "" => String::new(),
+                srt => format!(", SRT on {srt} (streamid #!::r=live/<stream key>,m=publish)"),
+            };
+            line(
+                State::On,
+                format!("live ingest: RTMP on {addr} (encoders publish to rtmp://HOST:PORT/live/<stream key>){srt}"),
+            )
+        }
         (addr, None) => line(
             State::Missing,
             format!(

@@ -403,7 +403,7 @@ impl StreamKey {
 
     /// The SRT address (caller mode, the key in its streamid), when SRT ingest is on.
     async fn srt_url(&self) -> Option<&str> {
-        None
+        self.issued.srt_url.as_deref()
     }
 
     /// The stream key: rtmpUrl + "/" + key is the whole publish address.

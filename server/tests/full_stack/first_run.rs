@@ -38,6 +38,7 @@ fn start_as_a_newcomer(dir: &Path, port: u16) -> Child {
         .env("CARAVAN_ADDR", format!("127.0.0.1:{port}"))
         // The one default a test cannot keep: 1935 may be taken on this machine (by `./dev run`).
         .env("CARAVAN_RTMP_ADDR", "127.0.0.1:0")
+        .env("CARAVAN_SRT_ADDR", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)

@@ -83,6 +83,34 @@ fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::p
         .expect("ffmpeg runs")
 }
 
+/// ffmpeg calling `url` over SRT with `seconds` of the same test pattern and tone, as MPEG-TS (OBS's SRT output).
+pub(crate) fn srt_broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
+    Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+        .args(["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
+        .args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args(["-t", &seconds.to_string()])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-b:a", "96k", "-f", "mpegts", url])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("ffmpeg runs")
+}
+
 /// How a broadcaster ended: its exit status and what it said.
 pub(crate) async fn ended(child: tokio::process::Child) -> (bool, String) {
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
@@ -148,8 +176,16 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
         .await;
     let key = &issued["data"]["issueStreamKey"];
     assert_eq!(key["role"], "PRIMARY");
-    assert_eq!(key["srtUrl"], Value::Null);
     let rtmp_url = key["rtmpUrl"].as_str().unwrap().to_owned();
+    let srt_url = key["srtUrl"].as_str().unwrap();
+    assert!(
+        srt_url.starts_with("srt://127.0.0.1:")
+            && srt_url.ends_with(&format!(
+                "?streamid=#!::r=live/{},m=publish",
+                key["key"].as_str().unwrap()
+            )),
+        "{srt_url}"
+    );
     // The site's host, with the port the listener got.
     assert!(
         rtmp_url.starts_with("rtmp://127.0.0.1:") && rtmp_url.ends_with("/live"),
@@ -563,4 +599,94 @@ async fn a_stream_without_sound_gets_a_silent_track_and_one_without_a_picture_is
     assert!(ok, "{said}");
     // The silence ended with the picture: the show is interrupted, not left running.
     stream_status_when(&app, "quiet", |s| s["state"] == "INTERRUPTED").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_srt_caller_with_the_key_and_the_passphrase_goes_on_air_and_others_are_refused() {
+    const PASSPHRASE: &str = "correct horse battery";
+    let app = TestApp::spawn_configured(|config| {
+        config.ingest_ladder = "360:500:96,180:150:64".into();
+        config.srt_passphrase = Some(caravan_server::secret::Secret::new(PASSPHRASE.into()));
+    })
+    .await;
+    let show = EventRecord::new("evt_srt", "srt", "SRT", chrono::Utc::now());
+    app.store.create_event(&show, &[]).await.unwrap();
+    let issued = app
+        .graphql_as_operator(ISSUE, json!({ "eventId": "evt_srt", "role": "PRIMARY" }))
+        .await;
+    let srt_url = issued["data"]["issueStreamKey"]["srtUrl"].as_str().unwrap().to_owned();
+    let with = |url: &str, passphrase: &str| format!("{url}&passphrase={passphrase}&pbkeylen=16");
+
+    // A wrong key, a wrong passphrase, no passphrase, a caller that wants to watch: refused in the handshake.
+    let wrong_key = srt_url.replace("r=live/", "r=live/not");
+    let watcher = srt_url.replace("m=publish", "m=request");
+    for (refused, because) in [
+        (with(&wrong_key, PASSPHRASE), "Application-defined rejection reason"),
+        (with(&srt_url, "not the passphrase at all"), "Incorrect passphrase"),
+        (srt_url.clone(), "Password required"),
+        (with(&watcher, PASSPHRASE), "Application-defined rejection reason"),
+    ] {
+        let (ok, said) = ended(srt_broadcaster(&refused, 3)).await;
+        assert!(
+            !ok && said.contains(because),
+            "{refused} was refused ({because}): {said}"
+        );
+    }
+    assert_eq!(stream_status(&app, "srt").await["state"], "WAITING");
+
+    // Garbage datagrams (no handshake, broken handshakes, oversized) harm nothing.
+    let port: u16 = srt_url["srt://127.0.0.1:".len()..]
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let garbage = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..500u32 {
+        let mut datagram = vec![0u8; (i as usize * 37) % 1500 + 1];
+        for (j, byte) in datagram.iter_mut().enumerate() {
+            *byte = (i.wrapping_mul(2_654_435_761) >> (j % 24)) as u8 ^ j as u8;
+        }
+        // Every fourth looks like a control packet (the high bit), a handshake's type in its second word.
+        if i % 4 == 0 && datagram.len() > 16 {
+            datagram[0] = 0x80;
+            datagram[1] = 0x00;
+        }
+        garbage.send_to(&datagram, ("127.0.0.1", port)).unwrap();
+    }
+
+    // The right key and passphrase: on air, in the ladder, the picture measured as over RTMP.
+    let on_air = srt_broadcaster(&with(&srt_url, PASSPHRASE), 30);
+    let status = stream_status_when(&app, "srt", |s| {
+        s["state"] == "LIVE" && s["encoders"][0]["frameRate"].is_number()
+    })
+    .await;
+    let encoder = &status["encoders"][0];
+    assert_eq!(
+        (&encoder["width"], &encoder["height"]),
+        (&json!(640), &json!(360)),
+        "{status}"
+    );
+    let frame_rate = encoder["frameRate"].as_f64().unwrap();
+    assert!((29.0..=31.0).contains(&frame_rate), "{status}");
+    assert_eq!(encoder["keyframeInterval"], 1.0, "{status}");
+    for rung in ["360p", "180p"] {
+        let probed = probe(&app.url(&format!("/media/srt/live/{rung}/index.m3u8"))).await;
+        let codecs: Vec<&str> = probed["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["codec_name"].as_str())
+            .collect();
+        assert_eq!(codecs, ["h264", "aac"], "{rung}: {probed}");
+    }
+
+    // A second caller on the key in use: refused, and the first stays on air.
+    let (ok, said) = ended(srt_broadcaster(&with(&srt_url, PASSPHRASE), 3)).await;
+    assert!(!ok, "a second publisher is refused: {said}");
+    assert_eq!(stream_status(&app, "srt").await["state"], "LIVE");
+
+    // The caller goes: the show is interrupted, not over.
+    drop(on_air);
+    stream_status_when(&app, "srt", |s| s["state"] == "INTERRUPTED").await;
 }

@@ -22,6 +22,7 @@ pub fn start(dir: &Path, port: u16, env: &[(&str, String)]) -> Child {
         .env("CARAVAN_CONFIG", dir.join("none.toml"))
         .env("CARAVAN_ADDR", format!("127.0.0.1:{port}"))
         .env("CARAVAN_RTMP_ADDR", "127.0.0.1:0")
+        .env("CARAVAN_SRT_ADDR", "127.0.0.1:0")
         .env("CARAVAN_DATA_DIR", dir.join("data"))
         .env("CARAVAN_SITE_DIR", dir.join("site"))
         .env("CARAVAN_DEMO_MEDIA", "false")
