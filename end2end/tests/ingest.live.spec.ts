@@ -168,3 +168,55 @@ test('the replay shows each pick-up at its moment, and a product that was on jum
     await server.dispose();
   }
 });
+
+test('with a backup encoder publishing, the primary is killed and the picture keeps moving through the switch', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const server = await OwnServer.start(undefined, { CARAVAN_INGEST_LADDER: '180:200:64' }, { ownMedia: true });
+  const encoders: ChildProcess[] = [];
+  try {
+    const issue = async (role: string) => {
+      const data = await asOperator(
+        server,
+        `mutation { issueStreamKey(eventId: "evt_demo_upcoming", role: ${role}) { rtmpUrl key } }`,
+      );
+      return `${data.issueStreamKey.rtmpUrl}/${data.issueStreamKey.key}`;
+    };
+    encoders.push(encoder(await issue('PRIMARY')));
+    encoders.push(encoder(await issue('BACKUP')));
+    const player = new Player(page);
+    await page.goto(`${server.url}/live/demo-upcoming`);
+    await expect(player.region).toHaveAttribute('data-programme', 'live', { timeout: 30_000 });
+    await player.expectAdvancing(2, 30_000);
+    // Every stall the page meets from here on.
+    await player.video.evaluate((video: HTMLVideoElement) => {
+      (window as any).__stalls = 0;
+      video.addEventListener('waiting', () => (window as any).__stalls++);
+    });
+
+    encoders[0].kill('SIGKILL');
+    await expect
+      .poll(
+        async () => {
+          const data = await asOperator(server, '{ event(slug: "demo-upcoming") { streamStatus { encoders { role onAir } } } }');
+          return data.event.streamStatus.encoders;
+        },
+        { timeout: 15_000 },
+      )
+      .toEqual([{ role: 'BACKUP', onAir: true }]);
+    // Through the switch and after it: the picture advances every second, the page never waits, the show stays live.
+    let last = await player.video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    for (let second = 0; second < 6; second++) {
+      await page.waitForTimeout(1000);
+      const now = await player.video.evaluate((v: HTMLVideoElement) => v.currentTime);
+      expect(now - last, `second ${second + 1} after the primary went`).toBeGreaterThan(0.5);
+      last = now;
+    }
+    expect(await page.evaluate(() => (window as any).__stalls)).toBe(0);
+    await expect(player.region).toHaveAttribute('data-programme', 'live');
+  } finally {
+    for (const running of encoders) running.kill('SIGKILL');
+    await server.dispose();
+  }
+});

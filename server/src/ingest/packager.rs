@@ -31,6 +31,9 @@ pub enum Keep {
     Window,
 }
 
+/// The segments a player starts behind the live edge (the page's hls.js `liveSyncDurationCount`, 2), and one.
+const PLAYER_START_SEGMENTS: u64 = 3;
+
 /// Segments kept a little after they leave the live window: a player that read the playlist just before may still
 /// ask for them.
 const KEPT_AFTER_WINDOW: usize = 4;
@@ -169,13 +172,15 @@ impl Packager {
         })
     }
 
-    /// Takes the segments ffmpeg has finished since the last call into the public folder and rewrites the playlists
-    /// of the rungs that got one; whether any did.
-    /// Whether viewers can play the stream: every rung has a segment of this session.
+    /// Whether viewers can play the stream: every rung has the segments a player starts behind the live edge, and
+    /// one more. A player sent earlier stalls at once, and hls.js then keeps a second more of distance for the rest
+    /// of the show.
     pub fn playable(&self) -> bool {
-        self.tracks.iter().all(|track| track.taken > 0)
+        self.tracks.iter().all(|track| track.taken >= PLAYER_START_SEGMENTS)
     }
 
+    /// Takes the segments ffmpeg has finished since the last call into the media store and rewrites the playlists
+    /// of the rungs that got one; whether any did.
     pub async fn poll(&mut self) -> Result<bool, MediaStoreError> {
         let mut changed = false;
         let folder = &self.folder;

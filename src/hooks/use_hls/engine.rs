@@ -125,6 +125,10 @@ impl Engine {
         };
         // Used only when the playlist has partial segments (LL-HLS); regular streams play as usual.
         set("lowLatencyMode", true.into());
+        // Two segments behind the live edge rather than hls.js's three: with the ingest's 1 s segments, a second
+        // closer to the show (docs/PERFORMANCE.md, glass to glass). A viewer who stalls is moved a second further
+        // back each time (hls.js's liveSyncOnStallIncrease), so a poor network trades latency for smoothness.
+        set("liveSyncDurationCount", 2.into());
         // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
         set("capLevelToPlayerSize", true.into());
         set("backBufferLength", 30.into());
