@@ -123,6 +123,9 @@ function owncastLike(dir) {
     '-sc_threshold', '0', '-master_pl_name', 'stream.m3u8', '-hls_segment_filename', join(dir, '%v/stream-%d.ts'),
     '-max_muxing_queue_size', '400', join(dir, '%v/stream.m3u8'),
   ], { stdio: ['pipe', 'ignore', 'inherit'] });
+  // Either may go first when the run ends: a closed pipe is not an error then.
+  transcoder.stdin.on('error', () => {});
+  encoderToFlv.stdout.on('error', () => {});
   encoderToFlv.stdout.pipe(transcoder.stdin);
   const stop = camera(encoderToFlv);
   return () => {
