@@ -32,7 +32,9 @@ async fn prepare_clip(dir: &Path) -> anyhow::Result<PathBuf> {
         .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
         .args(["-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30"])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-b:v", "4000k"])
+        .args([
+            "-t", "10", "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-b:v", "4000k",
+        ])
         .args(["-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k", "-f", "flv"])
         .arg(&clip)
         .status()
@@ -44,7 +46,16 @@ async fn prepare_clip(dir: &Path) -> anyhow::Result<PathBuf> {
 /// An encoder publishing `clip` to `url` in a loop, in real time.
 fn publisher(clip: &Path, url: &str) -> anyhow::Result<Child> {
     Ok(Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-stream_loop", "-1", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-i",
+        ])
         .arg(clip)
         .args(["-c", "copy", "-f", "flv", url])
         .stdin(Stdio::null())
@@ -143,7 +154,11 @@ async fn run(clip: &Path, ladder: &str, shows: usize) -> anyhow::Result<(f64, f6
         )
         .await?;
         let key = &issued["issueStreamKey"];
-        let url = format!("{}/{}", key["rtmpUrl"].as_str().unwrap_or_default(), key["key"].as_str().unwrap_or_default());
+        let url = format!(
+            "{}/{}",
+            key["rtmpUrl"].as_str().unwrap_or_default(),
+            key["key"].as_str().unwrap_or_default()
+        );
         publishers.push(publisher(clip, &url)?);
     }
     tokio::time::sleep(WARM_UP).await;
@@ -163,7 +178,9 @@ async fn run(clip: &Path, ladder: &str, shows: usize) -> anyhow::Result<(f64, f6
                 json!({ "s": format!("show{n}") }),
             )
             .await?;
-            let speed = status["event"]["streamStatus"]["transcoder"]["speed"].as_f64().unwrap_or(0.0);
+            let speed = status["event"]["streamStatus"]["transcoder"]["speed"]
+                .as_f64()
+                .unwrap_or(0.0);
             slowest = slowest.min(speed);
         }
     }
@@ -183,12 +200,17 @@ async fn main() -> anyhow::Result<()> {
         let (cores, speed, lagged) = run(&clip, ladder, 1).await?;
         println!("| {ladder} | {cores:.2} | {speed:.2} | {lagged:.1} |");
     }
-    println!("\n| shows at once, default ladder | transcoders' CPU, cores | slowest, × real time | most lag, s | sustained |");
+    println!(
+        "\n| shows at once, default ladder | transcoders' CPU, cores | slowest, × real time | most lag, s | sustained |"
+    );
     println!("|---|---|---|---|---|");
     for shows in 1..=max_shows {
         let (cores, speed, lagged) = run(&clip, DEFAULT_LADDER, shows).await?;
         let sustained = speed >= 0.97 && lagged <= 2.5;
-        println!("| {shows} | {cores:.2} | {speed:.2} | {lagged:.1} | {} |", if sustained { "yes" } else { "no" });
+        println!(
+            "| {shows} | {cores:.2} | {speed:.2} | {lagged:.1} | {} |",
+            if sustained { "yes" } else { "no" }
+        );
         if !sustained {
             break;
         }

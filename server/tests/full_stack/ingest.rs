@@ -690,3 +690,120 @@ async fn an_srt_caller_with_the_key_and_the_passphrase_goes_on_air_and_others_ar
     drop(on_air);
     stream_status_when(&app, "srt", |s| s["state"] == "INTERRUPTED").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4k_encoder_is_transcoded_below_its_size_and_the_other_shows_go_on() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now();
+    for (id, slug) in [("evt_uhd", "uhd"), ("evt_small", "small")] {
+        app.store
+            .create_event(&EventRecord::new(id, slug, slug, now), &[])
+            .await
+            .unwrap();
+    }
+    let url_for = |id: &'static str| {
+        let app = &app;
+        async move {
+            let issued = app
+                .graphql_as_operator(ISSUE, json!({ "eventId": id, "role": "PRIMARY" }))
+                .await;
+            let key = &issued["data"]["issueStreamKey"];
+            format!("{}/{}", key["rtmpUrl"].as_str().unwrap(), key["key"].as_str().unwrap())
+        }
+    };
+    // A 4K clip at a few frames a second: the picture is 4K, and the test leaves the machine's cores to the others.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("uhd.flv");
+    let made = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
+        .args(["-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=5"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
+        .args([
+            "-t",
+            "3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "5",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .args(["-c:a", "aac", "-f", "flv"])
+        .arg(&clip)
+        .status()
+        .await
+        .unwrap();
+    assert!(made.success());
+    let small = broadcaster(&url_for("evt_small").await, 60);
+    let uhd = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-i",
+        ])
+        .arg(&clip)
+        .args(["-c", "copy", "-f", "flv", &url_for("evt_uhd").await])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    // The 4K encoder is on air, read as what it is, and made into the ladder below it.
+    let mut status = Value::Null;
+    for _ in 0..300 {
+        status = stream_status(&app, "uhd").await;
+        if status["state"] == "LIVE"
+            && status["encoders"][0]["width"].is_number()
+            && status["transcoder"]["speed"].is_number()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status["state"], "LIVE", "{status}");
+    assert_eq!(
+        (&status["encoders"][0]["width"], &status["encoders"][0]["height"]),
+        (&json!(3840), &json!(2160)),
+        "{status}"
+    );
+    let master = app.get("/media/uhd/live/master.m3u8").await.text().await.unwrap();
+    assert!(
+        master.contains("RESOLUTION=1280x720") && master.contains("RESOLUTION=640x360"),
+        "{master}"
+    );
+    assert!(!master.contains("2160"), "no rung above the default ladder: {master}");
+    let probed = probe(&app.url("/media/uhd/live/720p/index.m3u8")).await;
+    assert_eq!(probed["streams"][0]["height"], 720, "{probed}");
+    // A transcoder that cannot keep up says so to the operator.
+    if status["transcoder"]["speed"].as_f64().unwrap() < 0.97 {
+        assert!(
+            status["warnings"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("TRANSCODER_TOO_SLOW")),
+            "{status}"
+        );
+    }
+
+    // The other show goes on beside it: live, its playlist moving.
+    let small_status = stream_status_when(&app, "small", |s| s["state"] == "LIVE").await;
+    assert_eq!(small_status["encoders"][0]["height"], 360, "{small_status}");
+    let count = |text: String| text.matches("#EXTINF").count();
+    let before = app.get("/media/small/live/360p/index.m3u8").await.text().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = app.get("/media/small/live/360p/index.m3u8").await.text().await.unwrap();
+    let last = |text: &str| text.lines().rfind(|l| l.ends_with(".ts")).map(str::to_owned);
+    assert_ne!(last(&before), last(&after), "new segments: {after}");
+    assert!(count(after) >= 3);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    drop((small, uhd));
+}
