@@ -193,6 +193,8 @@ pub struct Config {
     pub ingest_ladder: String,
     /// The length of a live stream's segments.
     pub ingest_segment_seconds: u32,
+    /// Add the encoder's own picture, unchanged, as the top rung.
+    pub ingest_passthrough: bool,
     /// Where media is kept: empty for `{data_dir}/media`, or an S3-compatible bucket as `s3://bucket/prefix`.
     pub media_store: String,
     /// The S3-compatible service's address (MinIO, R2, a test server); `None`: AWS's for `s3_region`.

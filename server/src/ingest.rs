@@ -78,6 +78,8 @@ pub struct IngestSettings {
     pub ladder: Vec<Rung>,
     /// The segments' length.
     pub segment_seconds: u32,
+    /// Add the encoder's own picture as the top rung, copied (`CARAVAN_INGEST_PASSTHROUGH`).
+    pub passthrough: bool,
     /// A publisher that sends nothing for this long is ended.
     pub idle: Duration,
 }
@@ -223,6 +225,8 @@ impl Packaging {
 pub struct InputSize {
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// The video bitrate it says it sends (kbit/s).
+    pub video_kbps: Option<u32>,
 }
 
 /// A publisher holding its show's key: the key is free again when this goes.
@@ -320,7 +324,12 @@ impl Ingest {
         if channel.transcoder.is_none() {
             // An encoder sends its audio's configuration before its first keyframe: none by then, no audio.
             let audio = channel.audio_from.contains(&role);
-            self.start(channel, size, audio).await?;
+            let codecs = tags.iter().find_map(|tag| {
+                (tag.kind == flv::TagType::Video)
+                    .then(|| flv::avc_codecs(&tag.body))
+                    .flatten()
+            });
+            self.start(channel, size, audio, codecs).await?;
         }
         channel.buffer.clear();
         for tag in &tags {
@@ -381,14 +390,26 @@ impl Ingest {
         self.publisher.publish(Announcement::StreamStatus(status));
     }
 
-    /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments.
-    async fn start(&self, channel: &mut Channel, size: InputSize, audio: bool) -> Result<(), String> {
+    /// Starts the show's transcoder (writing into its work folder) and the packager that publishes its segments;
+    /// `codecs`: the encoder's picture's, for a passthrough rung.
+    async fn start(
+        &self,
+        channel: &mut Channel,
+        size: InputSize,
+        audio: bool,
+        codecs: Option<String>,
+    ) -> Result<(), String> {
         let ffmpeg = self
             .settings
             .ffmpeg
             .as_deref()
             .ok_or("ffmpeg is not installed on the server")?;
-        let rungs = transcode::rungs_for(&self.settings.ladder, size.height);
+        let rungs = match (self.settings.passthrough, size.height, codecs) {
+            (true, Some(height), Some(codecs)) => {
+                transcode::with_passthrough(&self.settings.ladder, size, height, codecs)
+            }
+            _ => transcode::rungs_for(&self.settings.ladder, size.height),
+        };
         let folder = folder(&channel.event);
         let work = self.settings.work_dir.join(&channel.event.id);
         let segment_seconds = self.settings.segment_seconds;
@@ -878,6 +899,7 @@ mod tests {
                 ffmpeg: Some(PathBuf::from("/usr/bin/ffmpeg")),
                 ladder: transcode::default_ladder(),
                 segment_seconds: 1,
+                passthrough: false,
                 idle: Duration::from_secs(10),
             },
         )

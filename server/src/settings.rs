@@ -235,6 +235,7 @@ pub fn ingest(config: &Config, tools: &Tools, media: MediaStore) -> anyhow::Resu
         ffmpeg: tools.ffmpeg.clone(),
         ladder: ladder(&config.ingest_ladder)?,
         segment_seconds: config.ingest_segment_seconds,
+        passthrough: config.ingest_passthrough,
         idle: std::time::Duration::from_secs(10),
     })
 }

@@ -62,6 +62,21 @@ impl VideoTag {
     }
 }
 
+/// The RFC 6381 codecs of an AVC sequence header's picture (`avc1.` and its profile, constraints and level, from its
+/// decoder configuration record), if `body` is one.
+pub fn avc_codecs(body: &[u8]) -> Option<String> {
+    let tag = VideoTag::parse(body)?;
+    if !tag.sequence_header {
+        return None;
+    }
+    // The tag's 5 bytes (frame type and codec, packet type, composition time), then the record: version 1, profile,
+    // its compatibility flags, level.
+    match body.get(5..9)? {
+        [1, profile, constraints, level] => Some(format!("avc1.{profile:02x}{constraints:02x}{level:02x}")),
+        _ => None,
+    }
+}
+
 /// Whether an FLV audio tag body is AAC's decoder configuration (the sequence header).
 pub fn is_aac_sequence_header(body: &[u8]) -> bool {
     body.first().is_some_and(|b| b >> 4 == 10) && body.get(1) == Some(&0)
@@ -187,6 +202,23 @@ mod tests {
                 9, 0, 0, 3, 0x02, 0x03, 0x04, 0x01, 0, 0, 0, 0x17, 0x01, 0xaa, 0, 0, 0, 14
             ]
         );
+    }
+
+    #[test]
+    fn an_avc_sequence_header_says_its_codecs() {
+        let header = [0x17, 0x00, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e, 0xff, 0xe1];
+        assert_eq!(avc_codecs(&header).as_deref(), Some("avc1.42c01e"));
+        assert_eq!(
+            avc_codecs(&[0x17, 0x01, 0, 0, 0, 0x01, 0x42, 0xc0, 0x1e]),
+            None,
+            "a frame"
+        );
+        assert_eq!(
+            avc_codecs(&[0x17, 0x00, 0, 0, 0, 0x02, 0x42, 0xc0, 0x1e]),
+            None,
+            "not version 1"
+        );
+        assert_eq!(avc_codecs(&[0x17, 0x00, 0]), None);
     }
 
     #[test]

@@ -110,11 +110,17 @@ pub fn master(rungs: &[Rung], aspect: f64) -> String {
     for rung in rungs {
         let peak = (u64::from(rung.video_kbps) * 11 / 10 + u64::from(rung.audio_kbps)) * 1000;
         let average = (u64::from(rung.video_kbps) + u64::from(rung.audio_kbps)) * 1000;
-        let (_, level) = level(rung.height);
+        // The encoder's own picture says its profile and level; the ladder's are High at the rung's level.
+        let (video, width) = match &rung.source {
+            Some(source) => (source.codecs.clone(), source.width),
+            None => (
+                format!("avc1.6400{:02x}", level(rung.height).1),
+                width(rung.height, aspect),
+            ),
+        };
         let _ = writeln!(
             text,
-            "#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},RESOLUTION={}x{},CODECS=\"avc1.6400{level:02x},mp4a.40.2\"",
-            width(rung.height, aspect),
+            "#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},RESOLUTION={width}x{},CODECS=\"{video},mp4a.40.2\"",
             rung.height
         );
         let _ = writeln!(text, "{}/index.m3u8", rung.name);
@@ -180,13 +186,7 @@ mod tests {
         assert!(!live.contains("ENDLIST") && !live.contains("PLAYLIST-TYPE"), "{live}");
         // Segments no longer held still count theirs.
         let live = media(&all[5..], Kind::Live { window: 3, earlier: 1 }, "");
-        assert!(
-            live.contains(
-                "#EXT-X-DISCONTINUITY-SEQUENCE:1
-"
-            ),
-            "{live}"
-        );
+        assert!(live.contains("#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), "{live}");
 
         // The restart inside the window: its tag is there, and not counted yet.
         let live = media(&all[..6], Kind::Live { window: 3, earlier: 0 }, "");

@@ -37,6 +37,10 @@ impl Broadcast {
         self.size = InputSize {
             width: pixels(metadata.width),
             height: pixels(metadata.height),
+            video_kbps: metadata
+                .video_kbps
+                .filter(|kbps| (1.0..=1_000_000.0).contains(kbps))
+                .map(|kbps| kbps as u32),
         };
     }
 

@@ -21,11 +21,21 @@ use crate::store::TranscoderReading;
 /// One rung of the ladder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rung {
-    /// The rung's folder and label (`720p`).
+    /// The rung's folder and label (`720p`, `source`).
     pub name: String,
     pub height: u32,
     pub video_kbps: u32,
     pub audio_kbps: u32,
+    /// The encoder's own picture, copied rather than encoded (the passthrough rung).
+    pub source: Option<SourcePicture>,
+}
+
+/// What the passthrough rung's playlist says of the encoder's picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePicture {
+    pub width: u32,
+    /// `avc1.PPCCLL`, from the encoder's decoder configuration.
+    pub codecs: String,
 }
 
 impl Rung {
@@ -35,6 +45,18 @@ impl Rung {
             height,
             video_kbps,
             audio_kbps,
+            source: None,
+        }
+    }
+
+    /// The encoder's picture as it comes, `width`×`height` at about `video_kbps`, with the audio of `audio_kbps`.
+    pub fn passthrough(picture: SourcePicture, height: u32, video_kbps: u32, audio_kbps: u32) -> Self {
+        Self {
+            name: "source".into(),
+            height,
+            video_kbps,
+            audio_kbps,
+            source: Some(picture),
         }
     }
 }
@@ -57,6 +79,22 @@ pub fn rungs_for(ladder: &[Rung], height: Option<u32>) -> Vec<Rung> {
         rungs.push(lowest.clone());
     }
     rungs
+}
+
+/// The ladder with the encoder's own picture (`height` pixels high, as `size` says, of `codecs`) on top, copied: the
+/// encoded rungs below it (none at or above its height), always the lowest. Its bitrate is what the encoder says of
+/// itself, or twice the top encoded rung's.
+pub fn with_passthrough(ladder: &[Rung], size: super::InputSize, height: u32, codecs: String) -> Vec<Rung> {
+    let below: Vec<Rung> = rungs_for(ladder, Some(height.saturating_sub(1)));
+    let top = below.first().or(ladder.first());
+    let video_kbps = size
+        .video_kbps
+        .filter(|kbps| (100..=100_000).contains(kbps))
+        .unwrap_or_else(|| top.map_or(4000, |rung| rung.video_kbps * 2));
+    let audio_kbps = top.map_or(128, |rung| rung.audio_kbps);
+    let width = size.width.unwrap_or_else(|| super::playlist::width(height, 16.0 / 9.0));
+    let source = Rung::passthrough(SourcePicture { width, codecs }, height, video_kbps, audio_kbps);
+    std::iter::once(source).chain(below).collect()
 }
 
 /// ffmpeg's arguments: FLV from stdin, the ladder as HLS into the current folder (a folder per rung, with ffmpeg's
@@ -92,34 +130,38 @@ pub fn arguments(rungs: &[Rung], segment_seconds: u32, audio: bool) -> Vec<Strin
         ]);
     }
     let audio_input = if audio { "0:a:0" } else { "1:a:0" };
-    let splits: String = (0..rungs.len()).map(|i| format!("[s{i}]")).collect();
-    let scales: Vec<String> = rungs
-        .iter()
-        .enumerate()
-        .map(|(i, rung)| format!("[s{i}]scale=-2:{}[v{i}]", rung.height))
-        .collect();
-    let graph = format!("[0:v]split={}{splits};{}", rungs.len(), scales.join(";"));
-    push(&["-filter_complex", &graph]);
+    // The encoded rungs share one decode of the input, split and scaled; a passthrough rung maps the input itself.
+    let encoded: Vec<usize> = (0..rungs.len()).filter(|&i| rungs[i].source.is_none()).collect();
+    if !encoded.is_empty() {
+        let splits: String = encoded.iter().map(|i| format!("[s{i}]")).collect();
+        let scales: Vec<String> = encoded
+            .iter()
+            .map(|&i| format!("[s{i}]scale=-2:{}[v{i}]", rungs[i].height))
+            .collect();
+        let graph = format!("[0:v]split={}{splits};{}", encoded.len(), scales.join(";"));
+        push(&["-filter_complex", &graph]);
+    }
     for (i, rung) in rungs.iter().enumerate() {
+        if rung.source.is_some() {
+            push(&["-map", "0:v:0", "-map", audio_input]);
+            push(&[&format!("-b:a:{i}"), &format!("{}k", rung.audio_kbps)]);
+            continue;
+        }
         let kbps = rung.video_kbps;
         push(&["-map", &format!("[v{i}]"), "-map", audio_input]);
         push(&[&format!("-b:v:{i}"), &format!("{kbps}k")]);
         push(&[&format!("-maxrate:v:{i}"), &format!("{}k", kbps * 11 / 10)]);
         push(&[&format!("-bufsize:v:{i}"), &format!("{}k", kbps * 2)]);
         push(&[&format!("-b:a:{i}"), &format!("{}k", rung.audio_kbps)]);
-        // The level the master playlist's CODECS says.
+        // The profile and level the master playlist's CODECS says (per rung: a copied picture takes neither).
+        push(&[&format!("-profile:v:{i}"), "high"]);
         push(&[&format!("-level:v:{i}"), super::playlist::level(rung.height).0]);
     }
-    push(&[
-        "-c:v",
-        "libx264",
-        "-profile:v",
-        "high",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-    ]);
+    push(&["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency"]);
+    // After the encoder for every rung: the passthrough rung's is none.
+    for (i, _) in rungs.iter().enumerate().filter(|(_, rung)| rung.source.is_some()) {
+        push(&[&format!("-c:v:{i}"), "copy"]);
+    }
     push(&["-pix_fmt", "yuv420p", "-sc_threshold", "0"]);
     push(&["-force_key_frames", &format!("expr:gte(t,n_forced*{segment_seconds})")]);
     push(&["-c:a", "aac", "-ac", "2", "-ar", "48000"]);
@@ -288,6 +330,45 @@ mod tests {
     }
 
     #[test]
+    fn the_passthrough_rung_is_the_encoders_picture_copied_above_the_encoded_ones() {
+        let size = crate::ingest::InputSize {
+            width: Some(1280),
+            height: Some(720),
+            video_kbps: Some(3500),
+        };
+        let rungs = with_passthrough(&default_ladder(), size, 720, "avc1.64001f".into());
+        let names: Vec<_> = rungs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["source", "360p"], "no encoded rung at the input's height");
+        assert_eq!(
+            (rungs[0].height, rungs[0].video_kbps, rungs[0].audio_kbps),
+            (720, 3500, 96)
+        );
+        let said_nothing = crate::ingest::InputSize {
+            video_kbps: None,
+            ..size
+        };
+        assert_eq!(
+            with_passthrough(&default_ladder(), said_nothing, 720, "x".into())[0].video_kbps,
+            1200
+        );
+
+        let args = arguments(&rungs, 1, true).join(" ");
+        assert!(args.contains("[0:v]split=1[s1];[s1]scale=-2:360[v1]"), "{args}");
+        assert!(args.contains("-map 0:v:0 -map 0:a:0 -b:a:0 96k -map [v1]"), "{args}");
+        assert!(args.contains("-c:v:0 copy"), "{args}");
+        assert!(!args.contains("-b:v:0"), "the copy has the encoder's rate: {args}");
+        assert!(
+            args.contains("-var_stream_map v:0,a:0,name:source v:1,a:1,name:360p"),
+            "{args}"
+        );
+        let master = crate::ingest::playlist::master(&rungs, 16.0 / 9.0);
+        assert!(
+            master.contains("BANDWIDTH=3946000,AVERAGE-BANDWIDTH=3596000,RESOLUTION=1280x720,CODECS=\"avc1.64001f,mp4a.40.2\"\nsource/index.m3u8"),
+            "{master}"
+        );
+    }
+
+    #[test]
     fn progress_reports_give_the_speed_and_the_dropped_frames_at_each_block_end() {
         let mut progress = Progress::default();
         let block = |progress: &mut Progress, lines: &str| lines.lines().filter_map(|l| progress.line(l)).last();
@@ -318,7 +399,9 @@ mod tests {
             "{args}"
         );
         assert!(
-            args.contains("-b:v:0 2000k -maxrate:v:0 2200k -bufsize:v:0 4000k -b:a:0 128k -level:v:0 3.1"),
+            args.contains(
+                "-b:v:0 2000k -maxrate:v:0 2200k -bufsize:v:0 4000k -b:a:0 128k -profile:v:0 high -level:v:0 3.1"
+            ),
             "{args}"
         );
         assert!(args.contains("-force_key_frames expr:gte(t,n_forced*1)"), "{args}");

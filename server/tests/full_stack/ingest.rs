@@ -220,8 +220,16 @@ async fn the_shows_key_puts_an_encoder_on_air_in_the_ladder_and_other_publishers
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let stored = app.store.event_by_id("evt_studio").await.unwrap().unwrap();
-    assert_eq!(stored.live_url.as_deref(), Some("/media/studio/live/master.m3u8"));
+    // The show is said live (its player sent here) once every rung has three segments, at the next tag.
+    let mut stored = None;
+    for _ in 0..50 {
+        stored = app.store.event_by_id("evt_studio").await.unwrap().unwrap().live_url;
+        if stored.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored.as_deref(), Some("/media/studio/live/master.m3u8"));
 
     // The operator sees the encoder as it arrives: its picture, its rates, its keyframes, and the transcoder's pace.
     let status = stream_status_when(&app, "studio", |s| {
@@ -806,4 +814,69 @@ async fn a_4k_encoder_is_transcoded_below_its_size_and_the_other_shows_go_on() {
     assert!(count(after) >= 3);
     assert_eq!(app.get("/healthz").await.status(), 200);
     drop((small, uhd));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passthrough_rung_carries_the_encoders_own_picture_above_the_encoded_ones() {
+    let app = TestApp::spawn_configured(|config| {
+        config.ingest_ladder = "360:500:96,180:150:64".into();
+        config.ingest_passthrough = true;
+    })
+    .await;
+    let show = EventRecord::new("evt_copy", "copy", "Copy", chrono::Utc::now());
+    app.store.create_event(&show, &[]).await.unwrap();
+    let issued = app
+        .graphql_as_operator(ISSUE, json!({ "eventId": "evt_copy", "role": "PRIMARY" }))
+        .await;
+    let key = &issued["data"]["issueStreamKey"];
+    let on_air = broadcaster(
+        &format!("{}/{}", key["rtmpUrl"].as_str().unwrap(), key["key"].as_str().unwrap()),
+        30,
+    );
+    stream_status_when(&app, "copy", |s| s["state"] == "LIVE").await;
+
+    // The encoder's picture on top, with its own profile and level (x264 ultrafast: Constrained Baseline, level 3.0);
+    // no encoded rung at its height; the encoded one below it, High.
+    let master = app.get("/media/copy/live/master.m3u8").await.text().await.unwrap();
+    let rungs: Vec<&str> = master.lines().filter(|line| line.ends_with(".m3u8")).collect();
+    assert_eq!(rungs, ["source/index.m3u8", "180p/index.m3u8"], "{master}");
+    assert!(
+        master.contains("RESOLUTION=640x360,CODECS=\"avc1.42c01e,mp4a.40.2\"\nsource/index.m3u8"),
+        "{master}"
+    );
+    let profile = |probed: &Value| probed["streams"][0]["profile"].as_str().map(str::to_owned);
+    let source = probe_profile(&app.url("/media/copy/live/source/index.m3u8")).await;
+    assert_eq!(
+        (profile(&source).as_deref(), &source["streams"][0]["height"]),
+        (Some("Constrained Baseline"), &json!(360)),
+        "{source}"
+    );
+    let encoded = probe_profile(&app.url("/media/copy/live/180p/index.m3u8")).await;
+    assert_eq!(
+        (profile(&encoded).as_deref(), &encoded["streams"][0]["height"]),
+        (Some("High"), &json!(180)),
+        "{encoded}"
+    );
+    drop(on_air);
+}
+
+/// What ffprobe says of a stream's video: its profile and height.
+async fn probe_profile(url: &str) -> Value {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=profile,height",
+            "-of",
+            "json",
+            url,
+        ])
+        .output()
+        .await
+        .expect("ffprobe runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
 }
