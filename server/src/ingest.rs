@@ -691,7 +691,7 @@ async fn first_rung_playlist(media: &MediaStore, folder: &str) -> Option<String>
 
 /// Where the stream of `event` stands at `now`, from what its ingest last said (`stored`): ended with the show; live,
 /// interrupted or ended as the ingest said, but interrupted when a live status has not been renewed (its ingest is
-/// gone); before any ingest, live when the show is on with a stream of its own (the demo's, an external one), and
+/// gone); before any ingest, live when the show is on with a stream of its own (an external one), and
 /// waiting otherwise.
 pub fn status_of(event: &EventRecord, stored: Option<StoredStreamStatus>, now: DateTime<Utc>) -> StreamStatusRecord {
     let ended = event.status_at(now) == EventStatus::Ended;

@@ -47,6 +47,11 @@ pub(crate) fn broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
 
 /// The same encoder, with its picture or its sound turned off.
 fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::process::Child {
+    encoder(url, "flv", seconds, video, audio)
+}
+
+/// The encoder, writing `format` to `url`.
+fn encoder(url: &str, format: &str, seconds: u32, video: bool, audio: bool) -> tokio::process::Child {
     let mut command = Command::new("ffmpeg");
     command.args(["-hide_banner", "-loglevel", "error", "-nostdin"]);
     if video {
@@ -74,7 +79,7 @@ fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::p
         command.args(["-c:a", "aac", "-b:a", "96k"]);
     }
     command
-        .args(["-f", "flv", url])
+        .args(["-f", format, url])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -85,30 +90,7 @@ fn broadcaster_of(url: &str, seconds: u32, video: bool, audio: bool) -> tokio::p
 
 /// ffmpeg calling `url` over SRT with `seconds` of the same test pattern and tone, as MPEG-TS (OBS's SRT output).
 pub(crate) fn srt_broadcaster(url: &str, seconds: u32) -> tokio::process::Child {
-    Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
-        .args(["-re", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"])
-        .args(["-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", &seconds.to_string()])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-g",
-            "30",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .args(["-c:a", "aac", "-b:a", "96k", "-f", "mpegts", url])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("ffmpeg runs")
+    encoder(url, "mpegts", seconds, true, true)
 }
 
 /// How a broadcaster ended: its exit status and what it said.
