@@ -4,6 +4,9 @@ import { LivePage } from './fixtures/live_page';
 import { OwnServer } from './fixtures/server';
 
 test('the operator picks up from the console and every open page follows within a second', async ({ browser }) => {
+  // Three pages, two of them playing, and a server of its own: 21 to 29 s on two cores. Each step keeps its own budget
+  // (a second for the pick-up); the whole gets triple the default.
+  test.slow();
   const server = await OwnServer.start(); // its own show: the viewer count and the banner are this test's alone
   try {
     const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -208,19 +208,27 @@ test('before the show a countdown runs to its start', async ({ page }) => {
 
 test('a low-latency stream is played in low-latency mode', async ({ page, isMobile }) => {
   test.skip(isMobile, 'the same player; once is enough');
-  // The demo encoder cannot write LL-HLS, so its playlists are rewritten on the way: every segment is also announced
-  // as an independent partial segment (EXT-X-PART), with the server control a low-latency playlist carries.
+  // The packager does not write LL-HLS, so its playlists are rewritten on the way: every segment is also announced as
+  // an independent partial segment (EXT-X-PART), with the server control a low-latency playlist carries. (Parts after
+  // their EXTINF, or no segment left to come, made hls.js 1.7 see a sequence mismatch whenever a loaded machine made
+  // it switch rungs.)
   await page.route('**/media/demo/live/*/index.m3u8', async (route) => {
     const response = await route.fetch();
     const lines = (await response.text()).split('\n');
+    const last = lines.findLastIndex((line) => line.startsWith('#EXTINF:'));
     const out: string[] = [];
-    let duration = '2.0';
-    for (const line of lines) {
-      if (line.startsWith('#EXTINF:')) duration = line.slice(8).replace(/,.*$/, '');
-      if (line.endsWith('.ts')) out.push(`#EXT-X-PART:DURATION=${duration},URI="${line}",INDEPENDENT=YES`);
-      out.push(line);
-      if (line.startsWith('#EXT-X-TARGETDURATION')) {
-        out.push('#EXT-X-SERVER-CONTROL:PART-HOLD-BACK=6.0', '#EXT-X-PART-INF:PART-TARGET=2.0');
+    for (const [i, line] of lines.entries()) {
+      // As a low-latency packager writes them: each segment's parts before its EXTINF and URI, and the newest segment
+      // as its parts only, its URI to come.
+      if (line.startsWith('#EXTINF:')) {
+        const duration = line.slice(8).replace(/,.*$/, '');
+        out.push(`#EXT-X-PART:DURATION=${duration},URI="${lines[i + 1]}",INDEPENDENT=YES`);
+      }
+      if (i < last || i > last + 1) out.push(line);
+      if (line.startsWith('#EXT-X-TARGETDURATION:')) {
+        // A part is never longer than the target, and the player holds back three parts.
+        const target = Number(line.slice(22));
+        out.push(`#EXT-X-SERVER-CONTROL:PART-HOLD-BACK=${3 * target}.0`, `#EXT-X-PART-INF:PART-TARGET=${target}.0`);
       }
     }
     await route.fulfill({ response, body: out.join('\n') });
