@@ -2,7 +2,8 @@
 // Assembles Caravan's site from built parts. Two uses:
 //
 //   node scripts/build-site.mjs site <wasm-bindgen-dir> <site-dir>
-//       The SSR site: the hydrate bundle (caravan.js, caravan_bg.wasm), hls.js and the bundled CSS go to
+//       The SSR site: the hydrate bundles (the viewers' caravan.js and caravan_bg.wasm, the console's caravan_console.js
+//       and caravan_console_bg.wasm), hls.js and the bundled CSS go to
 //       <site-dir>/pkg/<id>/, where <id> is a hash of their contents, so every file there can be cached forever;
 //       public/ is copied to <site-dir>/; text files are precompressed (.br, .gz); manifest.json, written last,
 //       tells caravan-server which pkg folder is current.
@@ -23,6 +24,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KEEP_BUILDS = 2; // the current bundle and the one before, for pages still open during a deploy
 const COMPRESSIBLE = /\.(js|mjs|wasm|css|svg|json|html|txt|map)$/;
 const HLS_JS = join(root, 'node_modules/hls.js/dist/hls.min.js');
+// The viewers' bundle, and the console's (with the designers' gallery), each as wasm-bindgen writes it.
+const BUNDLES = ['caravan', 'caravan_console'];
+// What every viewer downloads before the page responds: the build fails past it, so the viewers' wasm cannot grow back
+// unnoticed. Brotli bytes; lowered as each saving lands (the goal is 200 KB: docs/PERFORMANCE.md).
+const VIEWER_WASM_BUDGET = 570_000;
 
 function readHlsJs() {
   if (!existsSync(HLS_JS)) throw new Error('node_modules/hls.js is missing: run `npm ci` (./dev setup does)');
@@ -67,8 +73,9 @@ function pruneOldBuilds(pkgRoot, current) {
 
 function buildSite(bindgenDir, siteDir) {
   const parts = {
-    'caravan.js': readFileSync(join(bindgenDir, 'caravan.js')),
-    'caravan_bg.wasm': readFileSync(join(bindgenDir, 'caravan_bg.wasm')),
+    ...Object.fromEntries(
+      BUNDLES.flatMap((name) => [`${name}.js`, `${name}_bg.wasm`]).map((file) => [file, readFileSync(join(bindgenDir, file))]),
+    ),
     'caravan.css': Buffer.from(bundleCss(join(root, 'style/main.css'))),
     'hls.min.js': readHlsJs(),
   };
@@ -87,6 +94,16 @@ function buildSite(bindgenDir, siteDir) {
       precompress(join(staging, name));
     }
     renameSync(staging, pkg);
+  }
+
+  // Checked before the build becomes current: a build over budget is never served.
+  const viewerWasm = statSync(join(pkg, 'caravan_bg.wasm.br')).size;
+  if (viewerWasm > VIEWER_WASM_BUDGET) {
+    throw new Error(
+      `the viewers' wasm is ${viewerWasm.toLocaleString('en')} B brotli, over its budget of ` +
+        `${VIEWER_WASM_BUDGET.toLocaleString('en')} B: keep what viewers do not need at first out of it ` +
+        '(docs/PERFORMANCE.md, "What a viewer downloads")',
+    );
   }
 
   cpSync(join(root, 'public'), siteDir, { recursive: true });

@@ -4,6 +4,7 @@
 
 mod client;
 pub mod config;
+#[cfg(feature = "console")]
 pub mod console;
 mod error;
 mod models;

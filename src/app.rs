@@ -9,12 +9,14 @@ use leptos_router::{
 use crate::{
     api::{CONFIG_ELEMENT_ID, ClientConfig},
     preferences::{Chosen, provide_preferences},
-    routes::{AdminPage, EmbedPage, GalleryPage, HomePage, LivePage, NotFoundPage},
+    routes::{EmbedPage, HomePage, LivePage, NotFoundPage},
 };
 
 /// The HTML document around the app, rendered on the server. `options.site_pkg_dir` names the content-hashed folder
 /// of this build's bundle, so every file under it can be cached for a year.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let options = with_bundle_of_page(options);
     let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
     // hls.js, deferred: it downloads alongside the app's bundle and runs before the app hydrates.
     let hls_js = format!("/{}/hls.min.js", options.site_pkg_dir);
@@ -45,6 +47,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The bundle a page loads: the console's on the console's pages and the gallery, the viewers' everywhere else (see
+/// `AppRoutes`). Both are in the build's pkg folder: `{name}.js` and `{name}_bg.wasm`.
+#[cfg(feature = "ssr")]
+fn with_bundle_of_page(mut options: LeptosOptions) -> LeptosOptions {
+    if use_context::<http::request::Parts>().is_some_and(|request| is_console_path(request.uri.path())) {
+        options.output_name = CONSOLE_BUNDLE.into();
+    }
+    options
+}
+
+/// The console's bundle (`hydrate,console`); the viewers' is `LeptosOptions::output_name`.
+#[cfg(feature = "ssr")]
+const CONSOLE_BUNDLE: &str = "caravan_console";
+
+/// Whether `path` is under the console's pages (`/admin/{slug}`) or the gallery's (`/dev/gallery`): the console's
+/// bundle has every route, so whatever the router makes of a path there (a trailing slash, a 404) hydrates.
+#[cfg(any(feature = "ssr", test))]
+fn is_console_path(path: &str) -> bool {
+    path.starts_with("/admin/") || path.starts_with("/dev/")
+}
+
 /// The app's routes. `/live/:slug` renders in `SsrMode::Async` so the server knows the event (and so the status
 /// code: 404 for an unknown slug) before it sends the first byte.
 #[component]
@@ -59,15 +82,41 @@ pub fn App() -> impl IntoView {
             if cfg!(feature = "ssr") { escape_text(&title) } else { title }
         } />
         <Router>
+            <AppRoutes />
+        </Router>
+    }
+}
+
+/// The pages every bundle has, then `$console`'s.
+macro_rules! routes_and {
+    ($($console:tt)*) => {
+        view! {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                 <Route path=path!("/live/:slug") view=LivePage ssr=SsrMode::Async />
-                <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
                 <Route path=path!("/embed/:slug") view=EmbedPage ssr=SsrMode::Async />
-                <Route path=path!("/dev/gallery") view=GalleryPage />
+                $($console)*
             </Routes>
-        </Router>
+        }
+    };
+}
+
+/// The pages, with the console's and the designers' gallery where the `console` feature is on: on the server, in
+/// `trunk serve` and in the console's bundle, never in the viewers' bundle (see `Cargo.toml`).
+#[cfg(feature = "console")]
+#[component]
+fn AppRoutes() -> impl IntoView {
+    use crate::routes::{AdminPage, GalleryPage};
+    routes_and! {
+        <Route path=path!("/admin/:slug") view=AdminPage ssr=SsrMode::Async />
+        <Route path=path!("/dev/gallery") view=GalleryPage />
     }
+}
+
+#[cfg(not(feature = "console"))]
+#[component]
+fn AppRoutes() -> impl IntoView {
+    routes_and! {}
 }
 
 /// `text` as HTML text: `&`, `<` and `>` as entities.
@@ -77,6 +126,17 @@ fn escape_text(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_console_and_the_gallery_load_the_console_bundle() {
+        use super::is_console_path;
+        for console in ["/admin/demo", "/admin/demo/", "/dev/gallery", "/admin/demo/unknown"] {
+            assert!(is_console_path(console), "{console}");
+        }
+        for viewer in ["/", "/live/demo", "/embed/demo", "/admin", "/administer", "/unknown"] {
+            assert!(!is_console_path(viewer), "{viewer}");
+        }
+    }
+
     #[test]
     fn text_cannot_become_markup() {
         assert_eq!(

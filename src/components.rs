@@ -2,6 +2,7 @@
 
 mod cart;
 mod connection_indicator;
+#[cfg(feature = "console")]
 pub(crate) mod console;
 mod error_notice;
 mod hashtag_feed;
@@ -19,6 +20,7 @@ mod waiting_room_overlay;
 
 pub use cart::{AddToCart, CartButton, CartSheet};
 pub use connection_indicator::ConnectionIndicator;
+#[cfg(feature = "console")]
 pub use console::{ConsoleLogin, ConsolePanel};
 pub use error_notice::ErrorNotice;
 pub use hashtag_feed::HashtagFeed;

@@ -1,14 +1,18 @@
 //! One file per page.
 
+#[cfg(feature = "console")]
 mod admin_page;
 mod embed_page;
+#[cfg(feature = "console")]
 mod gallery_page;
 mod home_page;
 mod live_page;
 mod not_found_page;
 
+#[cfg(feature = "console")]
 pub use admin_page::AdminPage;
 pub use embed_page::EmbedPage;
+#[cfg(feature = "console")]
 pub use gallery_page::GalleryPage;
 pub use home_page::HomePage;
 pub use live_page::{LivePage, show_of_route};

@@ -153,13 +153,24 @@ async fn the_page_loads_the_hydrate_bundle_of_the_built_site() {
         std::fs::write(dir.join("site/manifest.json"), r#"{"pkg":"pkg/0123abcd"}"#).unwrap();
     })
     .await;
-    let html = app.get("/live/demo").await.text().await.unwrap();
-    assert!(
-        html.contains("/pkg/0123abcd/caravan.js"),
-        "hydration script from the build's folder"
-    );
-    assert!(html.contains("/pkg/0123abcd/caravan_bg.wasm"));
-    assert!(html.contains("/pkg/0123abcd/caravan.css"));
+    // Viewers' pages load the viewers' bundle, never the console's.
+    for path in ["/live/demo", "/embed/demo", "/"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(
+            html.contains("/pkg/0123abcd/caravan.js"),
+            "{path}: hydration script from the build's folder"
+        );
+        assert!(html.contains("/pkg/0123abcd/caravan_bg.wasm"), "{path}");
+        assert!(html.contains("/pkg/0123abcd/caravan.css"), "{path}");
+        assert!(!html.contains("caravan_console"), "{path}");
+    }
+    // The console's pages (and the designers' gallery) load the console's, which has their code.
+    for path in ["/admin/demo", "/dev/gallery"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(html.contains("/pkg/0123abcd/caravan_console.js"), "{path}");
+        assert!(html.contains("/pkg/0123abcd/caravan_console_bg.wasm"), "{path}");
+        assert!(!html.contains("/pkg/0123abcd/caravan.js"), "{path}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
