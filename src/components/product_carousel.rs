@@ -30,6 +30,8 @@ pub fn ProductCarousel(#[prop(into)] products: Signal<Vec<Product>>) -> impl Int
 
     view! {
         <section class="product-carousel" aria-roledescription="carousel" aria-label=move || t.get().products>
+            // The page's outline: the show's title (h1), then its products (h2), each product's name (h3).
+            <h2 class="visually-hidden">{move || t.get().products}</h2>
             <CarouselControls swipe count controls="product-strip" />
             <ul
                 class="product-list carousel-track"

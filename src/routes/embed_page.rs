@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
@@ -42,6 +42,8 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
     );
     view! {
         <Title text=event.title.clone() />
+        // What a search engine shows for the frame, as for the show's page.
+        <Meta name="description" content=event.description.clone().unwrap_or_default() />
         <main class="embed-layout" data-mode=if full { "full" } else { "player" }>
             // The widget shows no title (the partner's page around it has its own), but a screen reader's outline of
             // the frame starts with the show's name.

@@ -148,6 +148,20 @@ async fn the_page_speaks_the_viewer_s_language_and_keeps_their_theme() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_describe_themselves_and_keep_their_outline() {
+    let app = TestApp::spawn().await;
+    let description =
+        r#"<meta name="description" content="A live show with a shop: watch and buy without leaving the page.">"#;
+    for path in ["/live/demo", "/embed/demo?mode=full"] {
+        let html = app.get(path).await.text().await.unwrap();
+        assert!(html.contains(description), "{path}");
+        // No level skipped: the show (h1), its products (h2), then each product (h3).
+        let at = |tag: &str| html.find(tag).unwrap_or_else(|| panic!("{path}: no {tag}"));
+        assert!(at("<h1") < at("<h2") && at("<h2") < at("<h3"), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_loads_the_hydrate_bundle_of_the_built_site() {
     let app = TestApp::spawn_with(|dir| {
         std::fs::write(dir.join("site/manifest.json"), r#"{"pkg":"pkg/0123abcd"}"#).unwrap();
