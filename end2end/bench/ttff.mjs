@@ -8,6 +8,8 @@
 // server) playing the same stream. The difference is what server rendering, the wasm bundle and hydration cost.
 // Both are measured twice: on localhost as it is, and on Lighthouse's mobile profile applied for real (its DevTools
 // throttling: 562.5 ms per request, 1,474.56 kbit/s down, 675 up, the CPU slowed 4×, a 412×823 phone screen).
+// Chromium applies the network throttling to every request but the page's own document (its first byte stays at a
+// few milliseconds), alike for both pages.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
