@@ -9,6 +9,7 @@
 // name (issue 22, docs/PERFORMANCE.md), with what misses its goal and which audits fail outside performance.
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
+import { chromium } from '../../end2end/chromium.mjs';
 
 const [base, runsArg] = process.argv.slice(2);
 if (!base) {
@@ -35,8 +36,9 @@ const median = (values) => {
 
 async function audit(url) {
   const chrome = await chromeLauncher.launch({
-    chromePath: '/usr/bin/chromium',
-    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-component-update'],
+    // Debian's Chromium, started as the browser tests and the other benchmarks start it.
+    chromePath: chromium.executablePath,
+    chromeFlags: ['--headless=new', ...chromium.args],
   });
   try {
     const { lhr } = await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error' });
