@@ -6,6 +6,10 @@
 // allows when the release build lays out its hydration future.
 #![recursion_limit = "256"]
 
+// Server-rendered HTML and the hydrate bundle must be built alike (see `.cargo/config.toml`).
+#[cfg(not(erase_components))]
+compile_error!("build with `--cfg erase_components` (.cargo/config.toml sets it; a RUSTFLAGS variable replaces it)");
+
 pub mod api;
 pub mod app;
 #[cfg(feature = "browser")]
