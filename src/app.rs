@@ -20,6 +20,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
     // hls.js, deferred: it downloads alongside the app's bundle and runs before the app hydrates.
     let hls_js = format!("/{}/hls.min.js", options.site_pkg_dir);
+    // Then the player's bootstrap, which starts the show's stream before the app has loaded (use_hls/start.js).
+    let player_start_js = format!("/{}/player-start.js", options.site_pkg_dir);
     // Where the page finds the API (see api::ClientConfig); the server provides it for each render.
     let config = use_context::<ClientConfig>().map(|config| config.to_script_json());
     // The viewer's language and theme, on <html> before the first paint (no flash); the app hydrates with them.
@@ -36,8 +38,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <link rel="stylesheet" href=stylesheet />
                 <script src=hls_js defer></script>
+                <script src=player_start_js defer></script>
                 <script id=CONFIG_ELEMENT_ID type="application/json" inner_html=config></script>
-                <HydrationScripts options />
+                <AppScript options />
                 <MetaTags />
             </head>
             <body>
@@ -46,6 +49,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         </html>
     }
 }
+
+/// Loads the page's bundle and hydrates (Leptos's `HydrationScripts`, without its wasm preload). On a page whose player
+/// starts before the app (`<video data-start>`, see `use_hls/start.js`), the bundle is fetched once the first frame
+/// plays, so on a slow network the stream's first segments do not share it with the app; the app follows at once
+/// when the bootstrap started nothing, and after `APP_AFTER_MS` at the latest.
+#[component]
+fn AppScript(options: LeptosOptions) -> impl IntoView {
+    let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
+    let (js, wasm) = (format!("{pkg}.js"), format!("{pkg}_bg.wasm"));
+    #[cfg(feature = "ssr")]
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(not(feature = "ssr"))]
+    let nonce = None::<String>;
+    let script = format!("({HYDRATE_JS})({js:?}, {wasm:?}, {APP_AFTER_MS});");
+    view! {
+        <link rel="modulepreload" href=js />
+        <script type="module" nonce=nonce>{script}</script>
+    }
+}
+
+/// The app's bundle comes at the latest this long after the page, first frame or not.
+const APP_AFTER_MS: u32 = 6_000;
+
+const HYDRATE_JS: &str = r#"(js, wasm, latest) => {
+  let asked = false;
+  const hydrate = () => {
+    if (asked) return;
+    asked = true;
+    import(js).then((app) => app.default({ module_or_path: wasm }).then(() => app.hydrate()));
+  };
+  const video = document.querySelector("video[data-start]");
+  if (!video || !(window.caravanStartedPlayer || video.getAttribute("src")) || !video.paused) return hydrate();
+  for (const event of ["playing", "error", "caravanstartfailed"]) video.addEventListener(event, hydrate);
+  setTimeout(hydrate, latest);
+}"#;
 
 /// The bundle a page loads: the console's on the console's pages and the gallery, the viewers' everywhere else (see
 /// `AppRoutes`). Both are in the build's pkg folder: `{name}.js` and `{name}_bg.wasm`.

@@ -52,6 +52,10 @@ async function audit(url) {
       tbt: value('total-blocking-time'),
       cls: value('cumulative-layout-shift'),
       tti: value('interactive'),
+      // The longest main-thread tasks, and whose.
+      longTasks: (lhr.audits['long-tasks']?.details?.items ?? [])
+        .slice(0, 3)
+        .map((task) => `${Math.round(task.duration)} ms (${String(task.url ?? '').split('/').pop() || 'page'})`),
       failing: CATEGORIES.filter((id) => id !== 'performance').flatMap((id) =>
         (lhr.categories[id]?.auditRefs ?? [])
           .filter((ref) => ref.weight > 0 && lhr.audits[ref.id]?.score !== null && lhr.audits[ref.id]?.score < 1)
@@ -83,4 +87,6 @@ for (const page of PAGES) {
       `  ${String(Math.round(m.tti)).padStart(6)}${misses.length ? `   misses: ${misses.join(', ')}` : ''}` +
       `${failing.length ? `   failing audits: ${failing.join(', ')}` : ''}`,
   );
+  const last = results[results.length - 1];
+  console.log(`            long tasks: ${last.longTasks.join(', ') || 'none'}`);
 }

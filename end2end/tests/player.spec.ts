@@ -21,6 +21,34 @@ test('the live demo starts by itself, muted, and keeps playing', async ({ page }
   expect(show.errors).toEqual([]);
 });
 
+test('the stream starts before the app has loaded, and the app carries on with it', async ({ page }) => {
+  // The app's bundle is held back: the page's bootstrap (src/hooks/use_hls/start.js) plays the stream without it.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/caravan_bg.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const manifests: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/master.m3u8')) manifests.push(request.url());
+  });
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await player.expectAdvancing(1);
+  await expect(player.region, 'the app has not hydrated yet').toHaveAttribute('data-backend', 'pending');
+
+  // The app arrives and takes the playing stream over: no second player, no restart, the quality menu knows the
+  // renditions the bootstrap's player had already read.
+  release();
+  await expect(player.region).toHaveAttribute('data-backend', 'hls.js', { timeout: 30_000 });
+  await expect(player.region).toHaveAttribute('data-phase', 'playing');
+  await player.expectAdvancing(1);
+  expect(manifests, 'one player: the app carries on with the bootstrap\'s').toHaveLength(1);
+  await player.qualityButton.click();
+  await expect(player.qualityMenu.getByRole('menuitemradio')).toHaveText(['Auto', '720p', '360p']);
+});
+
 test('tap to unmute, then mute and unmute with the sound button', async ({ page }) => {
   const player = new Player(page);
   await new LivePage(page).goto();

@@ -432,6 +432,7 @@ pub fn app(state: AppState, embedding: embed::EmbedPolicy) -> Router {
             store: state.store.clone(),
             sessions: state.sessions.clone(),
             commerce: state.commerce.clone(),
+            access: axum::extract::FromRef::from_ref(&state),
         }))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(

@@ -7,7 +7,7 @@ use axum::{
     Json, Router,
     extract::{FromRef, State},
     handler::HandlerWithoutStateExt,
-    http::{HeaderValue, header},
+    http::{HeaderValue, header, request::Parts},
     routing::get,
 };
 use caravan::{
@@ -15,6 +15,7 @@ use caravan::{
     api::{
         ClientConfig,
         console::{AccessGranter, BackOffice, CatalogRefresher, DeadJob, OperatorAccess, OutboxMail, PlaybackSummary},
+        playback::RenderAuthorizer,
     },
     shell,
 };
@@ -27,7 +28,7 @@ use serde::Deserialize;
 use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
 
 use crate::{
-    access::playback::grant_entitlement,
+    access::{http::AccessHttp, http::playback::authorize_at_render, playback::grant_entitlement},
     auth::Caller,
     commerce::{CommerceState, catalog::RefreshError},
     error::AppError,
@@ -86,6 +87,8 @@ pub struct Site {
     pub store: Store,
     pub sessions: Sessions,
     pub commerce: CommerceState,
+    /// The show pages authorize their viewer while they render.
+    pub access: AccessHttp,
 }
 
 pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
@@ -172,6 +175,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
         catalog: catalog_refresher(state),
     };
     let sessions = state.sessions.clone();
+    let access = state.access.clone();
     let script_policy =
         crate::hardening::ScriptPolicy::new(state.commerce.stripe.as_ref().map(|stripe| stripe.page.js_url.as_str()));
     // Every render and server function gets the viewer's GraphQL and the page configuration; the operator's powers
@@ -189,8 +193,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
         provide_context(executor.clone());
         provide_context(client.clone());
         let parts = use_context::<axum::http::request::Parts>();
-        if parts.is_some_and(|parts| sessions.operator_in(&parts.headers)) {
+        if parts.as_ref().is_some_and(|parts| sessions.operator_in(&parts.headers)) {
             provide_context(operator.clone());
+        }
+        if let (Some(parts), Some(response)) = (parts, use_context::<leptos_axum::ResponseOptions>()) {
+            provide_context(render_authorizer(access.clone(), parts, response));
         }
     };
     let options = state.leptos.clone();
@@ -239,6 +246,22 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
 fn routes() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// A show page's authorization of its viewer while it renders (the player's first ask, `POST /api/playback/{slug}`'s
+/// rules): its cookies go on the page's response.
+fn render_authorizer(access: AccessHttp, request: Parts, response: leptos_axum::ResponseOptions) -> RenderAuthorizer {
+    let request = Arc::new(request);
+    RenderAuthorizer(Arc::new(move |slug: String| {
+        let (access, request, response) = (access.clone(), request.clone(), response.clone());
+        Box::pin(async move {
+            let (grant, cookies) = authorize_at_render(&access, &slug, &request).await?;
+            for cookie in cookies {
+                response.append_header(header::SET_COOKIE, cookie);
+            }
+            Some(grant)
+        })
+    }))
 }
 
 /// The console's "give access": the same rules as `POST /api/admin/entitlements`.

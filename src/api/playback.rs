@@ -63,6 +63,80 @@ impl LicenseServer {
     }
 }
 
+/// hls.js's configuration for `drm` (`None`: a clear stream): the player's, and the page's bootstrap's
+/// (`PlayerStart`), so the stream the page starts is the one the app would have started.
+pub fn hls_config(drm: Option<&Drm>) -> serde_json::Value {
+    let mut config = serde_json::json!({
+        // Used only when the playlist has partial segments (LL-HLS); regular streams play as usual.
+        "lowLatencyMode": true,
+        // Two segments behind the live edge rather than hls.js's three: with the ingest's 1 s segments, a second
+        // closer to the show (docs/PERFORMANCE.md, glass to glass). A viewer who stalls is moved a second further
+        // back each time (hls.js's liveSyncOnStallIncrease), so a poor network trades latency for smoothness.
+        "liveSyncDurationCount": 2,
+        // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
+        "capLevelToPlayerSize": true,
+        "backBufferLength": 30,
+    });
+    if let Some(drm) = drm {
+        // Keys from the license servers (they check the viewer's entitlement; the cookie goes with the request).
+        let systems: serde_json::Map<String, serde_json::Value> = drm
+            .systems()
+            .map(|(key_system, server)| {
+                let mut entry = serde_json::json!({ "licenseUrl": server.license_url });
+                if let Some(certificate) = &server.certificate_url {
+                    entry["serverCertificateUrl"] = certificate.as_str().into();
+                }
+                (key_system.to_string(), entry)
+            })
+            .collect();
+        config["emeEnabled"] = true.into();
+        config["drmSystems"] = systems.into();
+    }
+    config
+}
+
+/// What the page's bootstrap (`src/hooks/use_hls/start.js`) starts before the app has loaded: the server-rendered
+/// `<video>`'s `data-start`, written when the server authorized the viewer while rendering the page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlayerStart {
+    pub src: String,
+    pub config: serde_json::Value,
+}
+
+impl PlayerStart {
+    pub fn of(grant: &PlaybackGrant) -> Self {
+        Self {
+            src: grant.manifest_url.clone(),
+            config: hls_config(grant.drm.as_ref()),
+        }
+    }
+}
+
+/// The server's authorization of this page's viewer while it renders the page (`ssr`): the grant, its cookies set on
+/// the page's response; `None` when the viewer may not watch (the player asks, and says why).
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct RenderAuthorizer(pub std::sync::Arc<dyn Fn(String) -> GrantAtRender + Send + Sync>);
+
+/// What a `RenderAuthorizer` answers.
+#[cfg(feature = "ssr")]
+pub type GrantAtRender = std::pin::Pin<Box<dyn Future<Output = Option<PlaybackGrant>> + Send>>;
+
+/// The grant for `slug`, asked while the server renders the page when the future is awaited (the authorizer is taken
+/// from the render's context at the call); always `None` in the browser, where the player asks itself.
+pub fn grant_at_render(slug: String) -> impl Future<Output = Option<PlaybackGrant>> + Send + use<> {
+    #[cfg(feature = "ssr")]
+    let asked = leptos::prelude::use_context::<RenderAuthorizer>().map(|authorizer| (authorizer.0)(slug));
+    #[cfg(not(feature = "ssr"))]
+    let (asked, _) = (None::<std::future::Ready<Option<PlaybackGrant>>>, slug);
+    async move {
+        match asked {
+            Some(asked) => asked.await,
+            None => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum PlaybackAnswer {
     Granted(PlaybackGrant),
@@ -109,6 +183,37 @@ mod browser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bootstrap_starts_the_stream_as_the_player_would() {
+        let clear = PlaybackGrant {
+            manifest_url: "/media/s/live/master.m3u8".into(),
+            expires_at: "2026-11-22T10:00:00Z".into(),
+            drm: None,
+        };
+        let start = serde_json::to_value(PlayerStart::of(&clear)).unwrap();
+        assert_eq!(start["src"], "/media/s/live/master.m3u8");
+        assert_eq!(start["config"]["liveSyncDurationCount"], 2);
+        assert_eq!(start["config"]["lowLatencyMode"], true);
+        assert!(start["config"].get("drmSystems").is_none());
+        let encrypted = Drm {
+            clearkey: Some(LicenseServer::at("/drm/clearkey/s".into())),
+            fairplay: Some(LicenseServer {
+                license_url: "/drm/fairplay/s".into(),
+                certificate_url: Some("/drm/fairplay/certificate".into()),
+            }),
+            ..Drm::default()
+        };
+        let config = hls_config(Some(&encrypted));
+        assert_eq!(config["emeEnabled"], true);
+        assert_eq!(
+            config["drmSystems"],
+            serde_json::json!({
+                "org.w3.clearkey": { "licenseUrl": "/drm/clearkey/s" },
+                "com.apple.fps": { "licenseUrl": "/drm/fairplay/s", "serverCertificateUrl": "/drm/fairplay/certificate" },
+            })
+        );
+    }
 
     #[test]
     fn the_grant_names_each_offered_system_by_its_key_system() {

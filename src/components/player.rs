@@ -20,7 +20,10 @@ use leptos::{
 use wasm_bindgen::JsCast;
 
 use crate::{
-    api::{Event, EventStatus, StreamState, StreamStatus},
+    api::{
+        Event, EventStatus, StreamState, StreamStatus,
+        playback::{PlaybackGrant, PlayerStart},
+    },
     hooks::{
         Authorization, Backend, HlsSource, Phase, UseHls, UsePlaybackAuthorization, use_hls, use_playback_analytics,
         use_playback_authorization,
@@ -89,7 +92,7 @@ impl Programme {
     }
 
     /// The stream to play, if any (the server then says where, for this viewer): "live" or "replay".
-    fn stream(&self) -> Option<&'static str> {
+    pub fn stream(&self) -> Option<&'static str> {
         match self {
             Programme::Live => Some("live"),
             Programme::Archive => Some("replay"),
@@ -259,8 +262,13 @@ fn js_sys_function(object: &wasm_bindgen::JsValue, name: &str) -> Result<web_sys
 }
 
 /// The player of `event`, following where its stream stands (`stream`; the event's own status when not given).
+/// `start`: the server's authorization while it rendered the page; the stream starts with it, before the app loads.
 #[component]
-pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<StreamStatus>>) -> impl IntoView {
+pub fn Player(
+    event: Event,
+    #[prop(optional, into)] stream: Option<Signal<StreamStatus>>,
+    #[prop(default = None)] start: Option<PlaybackGrant>,
+) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     let container = NodeRef::<Div>::new();
     let started = RwSignal::new(false);
@@ -273,7 +281,12 @@ pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<Stream
     let interrupted = Signal::derive(move || stream.with(|stream| stream.state == StreamState::Interrupted));
     // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one,
     // and again when it changes (from the show to its replay).
-    let authorization = use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().stream()));
+    // What the page's bootstrap plays until the app takes over (src/hooks/use_hls/start.js).
+    let data_start = start
+        .as_ref()
+        .and_then(|grant| serde_json::to_string(&PlayerStart::of(grant)).ok());
+    let authorization =
+        use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().stream()), start);
     let source = Signal::derive(move || match authorization.state.get() {
         Authorization::Granted(grant) => Some(HlsSource {
             url: grant.manifest_url,
@@ -366,6 +379,14 @@ pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<Stream
             media.volume.set(element.volume());
         }
     };
+    // The page's bootstrap may have started the video before the app listened: start from where it stands.
+    Effect::new(move |_| {
+        let Some(element) = video.get() else { return };
+        media.paused.set(element.paused());
+        media.duration.set(element.duration());
+        read_volume();
+        read_time();
+    });
     let on_key = move |event: ev::KeyboardEvent| {
         if event.ctrl_key() || event.meta_key() || event.alt_key() {
             return;
@@ -428,6 +449,7 @@ pub fn Player(event: Event, #[prop(optional, into)] stream: Option<Signal<Stream
             <video
                 class="player-video"
                 node_ref=video
+                data-start=data_start
                 playsinline=true
                 autoplay=true
                 muted=true

@@ -1,7 +1,8 @@
 //! `use_playback_authorization`: the player's right to watch. While the programme wants a stream it asks
 //! `POST /api/playback/{slug}` (which sets the signed cookies the media needs), renews the authorization before it
 //! ends so a long show plays on without a break, and reports a refusal (terms to accept, no ticket, access ended)
-//! so the page can say why. Inert during server rendering (the state stays `Idle`).
+//! so the page can say why. Inert during server rendering; when the server authorized the viewer while rendering the
+//! page, it starts `Granted` (and asks again only when that is due for renewal).
 
 use leptos::prelude::*;
 
@@ -44,8 +45,13 @@ impl UsePlaybackAuthorization {
 const RENEW_BEFORE_MS: f64 = 60_000.0;
 
 /// Asks for the stream `wanted` names ("live", "replay"; `None`: no stream), and again when it names another.
-pub fn use_playback_authorization(slug: String, wanted: Signal<Option<&'static str>>) -> UsePlaybackAuthorization {
-    let state = RwSignal::new(Authorization::Idle);
+/// `granted`: what the server granted while it rendered the page (nothing to ask until it is due for renewal).
+pub fn use_playback_authorization(
+    slug: String,
+    wanted: Signal<Option<&'static str>>,
+    granted: Option<PlaybackGrant>,
+) -> UsePlaybackAuthorization {
+    let state = RwSignal::new(granted.map_or(Authorization::Idle, Authorization::Granted));
     #[cfg(not(feature = "browser"))]
     {
         let _ = (slug, wanted);
@@ -62,6 +68,22 @@ pub fn use_playback_authorization(slug: String, wanted: Signal<Option<&'static s
         let latest = StoredValue::new(0u64);
         // The renewal timer calls `ask` again, so it lives in a stored value the closure can reach.
         let ask = StoredValue::new(Arc::new(|_: bool| {}) as Arc<dyn Fn(bool) + Send + Sync>);
+        // Asks again a while before `grant` ends.
+        let schedule_renewal = move |grant: &PlaybackGrant| {
+            let ends = web_sys::js_sys::Date::parse(&grant.expires_at);
+            let left = ends - web_sys::js_sys::Date::now();
+            let wait = if left > 2.0 * RENEW_BEFORE_MS {
+                left - RENEW_BEFORE_MS
+            } else {
+                left / 2.0
+            };
+            if let Some(previous) = renewal.get_value() {
+                previous.clear();
+            }
+            let renew = move || ask.with_value(|ask| ask(false));
+            let wait = Duration::from_millis(wait.max(1_000.0) as u64);
+            renewal.set_value(set_timeout_with_handle(renew, wait).ok());
+        };
         let request = move |accept_terms: bool| {
             let slug = slug.clone();
             let number = latest.get_value() + 1;
@@ -76,19 +98,7 @@ pub fn use_playback_authorization(slug: String, wanted: Signal<Option<&'static s
                 }
                 let next = match answer {
                     Ok(PlaybackAnswer::Granted(grant)) => {
-                        let ends = web_sys::js_sys::Date::parse(&grant.expires_at);
-                        let left = ends - web_sys::js_sys::Date::now();
-                        let wait = if left > 2.0 * RENEW_BEFORE_MS {
-                            left - RENEW_BEFORE_MS
-                        } else {
-                            left / 2.0
-                        };
-                        if let Some(previous) = renewal.get_value() {
-                            previous.clear();
-                        }
-                        let renew = move || ask.with_value(|ask| ask(false));
-                        let wait = Duration::from_millis(wait.max(1_000.0) as u64);
-                        renewal.set_value(set_timeout_with_handle(renew, wait).ok());
+                        schedule_renewal(&grant);
                         Authorization::Granted(grant)
                     }
                     Ok(PlaybackAnswer::Refused(refusal)) => Authorization::Refused(refusal),
@@ -101,6 +111,9 @@ pub fn use_playback_authorization(slug: String, wanted: Signal<Option<&'static s
             });
         };
         ask.set_value(Arc::new(request));
+        if let Authorization::Granted(grant) = state.get_untracked() {
+            schedule_renewal(&grant);
+        }
         Effect::new(move |before: Option<Option<&'static str>>| {
             let now = wanted.get();
             if now.is_some() {

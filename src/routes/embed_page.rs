@@ -3,7 +3,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::Event,
+    api::{Event, playback::PlaybackGrant},
     components::{LikeButton, PickupBanner, Player, Shop, WaitingRoomOverlay},
     hooks::{
         provide_cart, provide_embed, provide_pickup, provide_replay, provide_waiting_room, use_catalog,
@@ -19,11 +19,11 @@ use crate::{
 #[component]
 pub fn EmbedPage() -> impl IntoView {
     let full = use_query_map().read_untracked().get("mode").as_deref() == Some("full");
-    show_of_route(move |event| view! { <EmbedShow event full /> }.into_any())
+    show_of_route(move |event, start| view! { <EmbedShow event start full /> }.into_any())
 }
 
 #[component]
-fn EmbedShow(event: Event, full: bool) -> impl IntoView {
+fn EmbedShow(event: Event, start: Option<PlaybackGrant>, full: bool) -> impl IntoView {
     provide_pickup(event.id.clone(), event.pickup.clone());
     // Before the cart: it tells the partner about additions.
     provide_embed(event.slug.clone());
@@ -48,7 +48,7 @@ fn EmbedShow(event: Event, full: bool) -> impl IntoView {
             // The widget shows no title (the partner's page around it has its own), but a screen reader's outline of
             // the frame starts with the show's name.
             <h1 class="visually-hidden">{event.title.clone()}</h1>
-            <Player event=event.clone() stream />
+            <Player event=event.clone() stream start />
             <WaitingRoomOverlay />
             <div class="embed-bar">
                 <PickupBanner />

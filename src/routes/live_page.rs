@@ -5,11 +5,12 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     api::{
         self, Event,
+        playback::PlaybackGrant,
         realtime::{self, LinkStatus},
     },
     components::{
-        ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, ShareMeta, Shop, ShowHeader,
-        SidePanel, WaitingRoomOverlay,
+        ConnectionIndicator, ErrorNotice, HashtagFeed, LikeButton, PickupBanner, Player, Programme, ShareMeta, Shop,
+        ShowHeader, SidePanel, WaitingRoomOverlay,
     },
     hooks::{
         PlayerSlot, provide_cart, provide_pickup, provide_replay, provide_waiting_room, use_catalog, use_stream_status,
@@ -21,20 +22,35 @@ use crate::{
 /// `/live/:slug`: the show. The server renders it complete (products included) so it reads without JavaScript.
 #[component]
 pub fn LivePage() -> impl IntoView {
-    show_of_route(|event| view! { <LiveShow event /> }.into_any())
+    show_of_route(|event, start| view! { <LiveShow event start /> }.into_any())
 }
 
 /// The show the route's `:slug` names, loaded (on the server, before the first byte), then laid out by `show`; the
 /// not-found page for an unknown slug, and the error notice when the API fails. The live page's and the widget's.
-pub fn show_of_route(show: impl Fn(Event) -> AnyView + Copy + Send + Sync + 'static) -> impl IntoView {
+///
+/// When the show has a stream to play, the server also authorizes the viewer while it renders (`start`, with the
+/// stream's cookies on the page's response), so the page starts the stream before the app has loaded.
+pub fn show_of_route(
+    show: impl Fn(Event, Option<PlaybackGrant>) -> AnyView + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let event = Resource::new(slug, api::live_event);
+    let event = Resource::new(slug, |slug| async move {
+        let start = api::playback::grant_at_render(slug.clone());
+        let Some(event) = api::live_event(slug).await? else {
+            return Ok(None);
+        };
+        let playable = Programme::of(&event, event.status, &event.stream_status, false)
+            .stream()
+            .is_some();
+        let start = if playable { start.await } else { None };
+        Ok::<_, api::ApiError>(Some((event, start)))
+    });
     view! {
         <Suspense fallback=|| view! { <p class="page-message">{move || use_texts().get().loading_show}</p> }>
             {move || Suspend::new(async move {
                 match event.await {
-                    Ok(Some(event)) => show(event),
+                    Ok(Some((event, start))) => show(event, start),
                     Ok(None) => view! { <NotFoundPage /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -45,7 +61,7 @@ pub fn show_of_route(show: impl Fn(Event) -> AnyView + Copy + Send + Sync + 'sta
 
 /// The layout of a show: the stage (player, pickup banner, like button) and the side panel (shop and feed).
 #[component]
-fn LiveShow(event: Event) -> impl IntoView {
+fn LiveShow(event: Event, start: Option<PlaybackGrant>) -> impl IntoView {
     provide_cart(&event.slug);
     provide_waiting_room(event.id.clone());
     provide_pickup(event.id.clone(), event.pickup.clone());
@@ -73,7 +89,7 @@ fn LiveShow(event: Event) -> impl IntoView {
             <ShowHeader title=event.title.clone() status />
             <ConnectionIndicator />
             <section class="stage" aria-label=move || t.get().live_show>
-                <Player event=event.clone() stream />
+                <Player event=event.clone() stream start />
                 <WaitingRoomOverlay />
                 <div class="stage-actions">
                     <PickupBanner />
@@ -94,9 +110,6 @@ fn LiveShow(event: Event) -> impl IntoView {
 pub fn replaying(event: &Event, stream: Signal<crate::api::StreamStatus>) -> Signal<bool> {
     let event = event.clone();
     Signal::derive(move || {
-        stream.with(|stream| {
-            crate::components::Programme::of(&event, event.status, stream, false)
-                == crate::components::Programme::Archive
-        })
+        stream.with(|stream| Programme::of(&event, event.status, stream, false) == Programme::Archive)
     })
 }

@@ -20,14 +20,17 @@ async fn post(app: &TestApp, path: &str, cookies: &str, body: Value) -> (u16, Ve
     (status, set, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, path: &str, cookies: &str) -> (u16, String) {
-    let response = app
-        .client
+async fn get_response(app: &TestApp, path: &str, cookies: &str) -> reqwest::Response {
+    app.client
         .get(app.url(path))
         .header("cookie", cookies)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn get(app: &TestApp, path: &str, cookies: &str) -> (u16, String) {
+    let response = get_response(app, path, cookies).await;
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
@@ -374,4 +377,58 @@ async fn no_host_header_widens_a_ticket_to_another_paid_show() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
+}
+
+/// The page's response, its cookies and what its `<video>` starts (`data-start`), if anything.
+async fn page(app: &TestApp, path: &str, cookies: &str) -> (u16, Vec<String>, Option<Value>) {
+    let response = get_response(app, path, cookies).await;
+    let (status, set) = (response.status().as_u16(), set_cookies(&response));
+    let html = response.text().await.unwrap();
+    let start = html.split_once(" data-start=\"").map(|(_, rest)| {
+        let attribute = rest.split('"').next().unwrap();
+        serde_json::from_str(&html_escape::decode_html_entities(attribute)).unwrap()
+    });
+    (status, set, start)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_show_page_authorizes_its_viewer_as_it_renders_so_the_stream_starts_before_the_app() {
+    let app = TestApp::spawn().await;
+    app.put_demo_key().await;
+
+    // A free show on air, for a newcomer: the page starts its stream, and makes the viewer.
+    let (status, set, start) = page(&app, "/live/demo", "").await;
+    assert_eq!(status, 200);
+    let start = start.expect("the live show's page starts its stream");
+    assert_eq!(start["src"], "/media/demo/live/master.m3u8");
+    assert_eq!(start["config"]["liveSyncDurationCount"], 2, "the player's own settings");
+    assert!(start["config"].get("drmSystems").is_none());
+    assert!(set.iter().any(|c| c.starts_with("caravan_viewer=")), "{set:?}");
+    let viewer = cookie_header(&set);
+    // The widget too; a known viewer stays who they are.
+    let (_, set, start) = page(&app, "/embed/demo", &viewer).await;
+    assert_eq!(start.unwrap()["src"], "/media/demo/live/master.m3u8");
+    assert!(set.iter().all(|c| !c.starts_with("caravan_viewer=")), "{set:?}");
+    // The ended show's recording.
+    let (_, _, start) = page(&app, "/live/demo-archive", &viewer).await;
+    assert_eq!(start.unwrap()["src"], "/media/demo/archive/master.m3u8");
+    // Nothing to play yet: nothing started.
+    assert_eq!(page(&app, "/live/demo-upcoming", &viewer).await.2, None);
+
+    // The paid show without a ticket: nothing started, and no cookie opens its media (the player asks, and says why).
+    let (status, set, start) = page(&app, "/live/demo-paid", &viewer).await;
+    assert_eq!((status, start), (200, None));
+    assert!(set.iter().all(|c| !c.starts_with("CloudFront-")), "{set:?}");
+    // With the terms accepted and a ticket: its encrypted stream, its license server, and the cookies of its folder.
+    let (_, _, answer) = post(&app, "/api/playback/demo-paid", &viewer, json!({ "acceptTerms": true })).await;
+    let ticket = json!({ "slug": "demo-paid", "viewerId": answer["viewerId"], "kind": "ticket" });
+    assert_eq!(grant(&app, Some(&app.operator_token), ticket).await, 204);
+    let (_, set, start) = page(&app, "/live/demo-paid", &viewer).await;
+    let start = start.expect("the paid show's page starts its stream for a ticket holder");
+    assert_eq!(start["src"], "/media/demo/clearkey/master.m3u8");
+    assert_eq!(
+        start["config"]["drmSystems"]["org.w3.clearkey"]["licenseUrl"],
+        "/drm/clearkey/demo-paid"
+    );
+    assert!(policy_of(&set).contains("demo/clearkey"), "{set:?}");
 }

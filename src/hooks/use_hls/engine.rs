@@ -111,7 +111,10 @@ impl Engine {
             // Encrypted streams go through hls.js's EME support: only clear streams play natively.
             self.state.borrow_mut().native = true;
             self.setters.backend.set(Backend::Native);
-            self.video.set_src(&source.url);
+            // The page's bootstrap may have started it already.
+            if self.video.get_attribute("src").as_deref() != Some(source.url.as_str()) {
+                self.video.set_src(&source.url);
+            }
             self.play();
         } else {
             self.setters.backend.set(Backend::Unsupported);
@@ -119,36 +122,22 @@ impl Engine {
     }
 
     fn attach_hls(&self, source: &HlsSource) {
-        let config = js_sys::Object::new();
-        let set = |key: &str, value: JsValue| {
-            let _ = js_sys::Reflect::set(&config, &key.into(), &value);
-        };
-        // Used only when the playlist has partial segments (LL-HLS); regular streams play as usual.
-        set("lowLatencyMode", true.into());
-        // Two segments behind the live edge rather than hls.js's three: with the ingest's 1 s segments, a second
-        // closer to the show (docs/PERFORMANCE.md, glass to glass). A viewer who stalls is moved a second further
-        // back each time (hls.js's liveSyncOnStallIncrease), so a poor network trades latency for smoothness.
-        set("liveSyncDurationCount", 2.into());
-        // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
-        set("capLevelToPlayerSize", true.into());
-        set("backBufferLength", 30.into());
-        if let Some(drm) = &source.drm {
-            // Keys from the license servers (they check the viewer's entitlement; the cookie goes with the request).
-            let systems = js_sys::Object::new();
-            for (key_system, server) in drm.systems() {
-                let entry = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&entry, &"licenseUrl".into(), &server.license_url.as_str().into());
-                if let Some(certificate) = &server.certificate_url {
-                    let _ = js_sys::Reflect::set(&entry, &"serverCertificateUrl".into(), &certificate.as_str().into());
-                }
-                let _ = js_sys::Reflect::set(&systems, &key_system.into(), &entry);
+        // The page's bootstrap may have started this very stream before the app loaded: carry on with it.
+        let hls = match adopt_started(&self.video, &source.url) {
+            Some(hls) => hls,
+            None => {
+                let config = crate::api::playback::hls_config(source.drm.as_ref()).to_string();
+                let Some(hls) = js_sys::JSON::parse(&config)
+                    .ok()
+                    .and_then(|config| Hls::new(&config).ok())
+                else {
+                    self.setters.backend.set(Backend::Unsupported);
+                    return;
+                };
+                hls.load_source(&source.url);
+                hls.attach_media(&self.video);
+                hls
             }
-            set("emeEnabled", true.into());
-            set("drmSystems", systems.into());
-        }
-        let Ok(hls) = Hls::new(&config) else {
-            self.setters.backend.set(Backend::Unsupported);
-            return;
         };
         let mut listeners = Vec::new();
         let mut on = |event: &str, handle: fn(&Engine, JsValue)| {
@@ -187,10 +176,16 @@ impl Engine {
             };
             engine.input(input);
         });
-        hls.load_source(&source.url);
-        hls.attach_media(&self.video);
         self.setters.backend.set(Backend::HlsJs);
+        let parsed = hls.levels().length() > 0;
         self.state.borrow_mut().hls = Some((hls, listeners));
+        // What the adopted player did before the app listened.
+        if parsed {
+            self.on_manifest();
+        }
+        if !self.video.paused() && self.video.ready_state() >= HAVE_FUTURE_DATA {
+            self.input(Input::Playing);
+        }
     }
 
     fn on_manifest(&self) {
@@ -373,6 +368,28 @@ impl Engine {
                 .video
                 .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
         }
+    }
+}
+
+/// `HTMLMediaElement.HAVE_FUTURE_DATA`: the element can play on.
+const HAVE_FUTURE_DATA: u16 = 3;
+
+/// The hls.js player the page's bootstrap (`start.js`) started on `video` with `url`, taken over (once); `None` when
+/// it started nothing, another stream, or failed (then it is stopped, and the engine starts afresh).
+fn adopt_started(video: &HtmlVideoElement, url: &str) -> Option<Hls> {
+    let global = js_sys::global();
+    let key = JsValue::from_str("caravanStartedPlayer");
+    let started = js_sys::Reflect::get(&global, &key).ok().filter(|s| s.is_object())?;
+    let _ = js_sys::Reflect::delete_property(&global, &key);
+    let field = |name: &str| js_sys::Reflect::get(&started, &name.into()).ok();
+    let hls: Hls = field("hls")?.unchecked_into();
+    let same_video = field("video").is_some_and(|v| &v == AsRef::<JsValue>::as_ref(video));
+    let failed = field("failed").is_none_or(|failed| failed.is_truthy());
+    if same_video && !failed && field("src").and_then(|src| src.as_string()).as_deref() == Some(url) {
+        Some(hls)
+    } else {
+        hls.destroy();
+        None
     }
 }
 

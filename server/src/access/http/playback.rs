@@ -51,22 +51,44 @@ struct PlaybackRequest {
     accept_terms: bool,
 }
 
-/// Per viewer: a request without a viewer cookie is not limited (it cannot be entitled, so it never costs a
-/// signature; limiting by address would shut out everyone behind one carrier NAT at the start of a show). Per address:
-/// accepting terms (each acceptance is a row: a fresh cookie per call must not write without end).
-fn limit(
-    state: &AccessHttp,
-    viewer_id: &str,
+/// One ask to watch, from the player or from a render of the show's page.
+struct Asked<'a> {
+    slug: &'a str,
+    viewer: &'a crate::access::viewer::Viewer,
+    /// The request made the viewer (it had no cookie).
     new_viewer: bool,
     accept_terms: bool,
     client: ClientAddress,
-) -> Result<(), AppError> {
-    if !new_viewer {
-        let taken = state.access.playback_limit.take(viewer_id, std::time::Instant::now());
+}
+
+impl Asked<'_> {
+    fn request(&self) -> playback::PlaybackRequest<'_> {
+        playback::PlaybackRequest {
+            slug: self.slug,
+            viewer: self.viewer,
+            accept_terms: self.accept_terms,
+            viewer_ip: match self.client.0 {
+                std::net::IpAddr::V4(ip) => Some(ip),
+                std::net::IpAddr::V6(_) => None,
+            },
+            now: Utc::now(),
+        }
+    }
+}
+
+/// Per viewer: a request without a viewer cookie is not limited (it cannot be entitled, so it never costs a
+/// signature; limiting by address would shut out everyone behind one carrier NAT at the start of a show). Per address:
+/// accepting terms (each acceptance is a row: a fresh cookie per call must not write without end).
+fn limit(state: &AccessHttp, asked: &Asked<'_>) -> Result<(), AppError> {
+    if !asked.new_viewer {
+        let taken = state
+            .access
+            .playback_limit
+            .take(&asked.viewer.id, std::time::Instant::now());
         taken.map_err(AppError::TooManyRequests)?;
     }
-    if accept_terms {
-        state.address_limits.limit(Family::Terms, client)?;
+    if asked.accept_terms {
+        state.address_limits.limit(Family::Terms, asked.client)?;
     }
     Ok(())
 }
@@ -84,19 +106,15 @@ async fn authorize(
     } else {
         crate::hardening::json_body(&headers, &body, "playback request")?
     };
-    limit(&state, &viewer.id, new_viewer.is_new(), request.accept_terms, client)?;
-    let viewer_ip = match client.0 {
-        std::net::IpAddr::V4(ip) => Some(ip),
-        std::net::IpAddr::V6(_) => None,
-    };
-    let asked = playback::PlaybackRequest {
+    let asked = Asked {
         slug: &slug,
         viewer: &viewer,
+        new_viewer: new_viewer.is_new(),
         accept_terms: request.accept_terms,
-        viewer_ip,
-        now: Utc::now(),
+        client,
     };
-    let response = match playback::authorize(&state.store, &state.access, asked).await {
+    limit(&state, &asked)?;
+    let response = match playback::authorize(&state.store, &state.access, asked.request()).await {
         Ok(authorized) => {
             let cookies = authorized
                 .cookies
@@ -107,6 +125,36 @@ async fn authorize(
         Err(refused) => refused.into_response(),
     };
     Ok((new_viewer, response).into_response())
+}
+
+/// The same authorization, asked by the server itself while it renders a show's page for `request` (the player's
+/// first ask, answered before the page is sent): the grant, and the cookies for the page's response (the viewer's
+/// when the request made one, and the media's). `None` when the viewer may not watch, or cannot be told now: the
+/// player then asks as usual and says why.
+pub async fn authorize_at_render(
+    state: &AccessHttp,
+    slug: &str,
+    request: &axum::http::request::Parts,
+) -> Option<(caravan::api::playback::PlaybackGrant, Vec<axum::http::HeaderValue>)> {
+    let client = *request.extensions.get::<ClientAddress>()?;
+    let (viewer, new_viewer) = crate::access::viewer::identify_or_new(&state.identity, &request.headers)
+        .await
+        .ok()?;
+    let asked = Asked {
+        slug,
+        viewer: &viewer,
+        new_viewer: new_viewer.is_some(),
+        accept_terms: false,
+        client,
+    };
+    limit(state, &asked).ok()?;
+    let authorized = playback::authorize(&state.store, &state.access, asked.request())
+        .await
+        .ok()?;
+    Some((
+        authorized.grant,
+        new_viewer.into_iter().chain(authorized.cookies).collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
