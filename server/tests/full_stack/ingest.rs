@@ -27,16 +27,17 @@ async fn stream_status(app: &TestApp, slug: &str) -> Value {
     answer["data"]["event"]["streamStatus"].clone()
 }
 
-/// The stream status once `ready` holds of it (within 10 s).
+/// The stream status once `ready` holds of it (within 20 s: on a loaded 2-core machine, with the other tests' encoders
+/// and transcoders running, an ffmpeg publisher took more than 10 s to connect and be on air).
 pub(crate) async fn stream_status_when(app: &TestApp, slug: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let status = stream_status(app, slug).await;
         if ready(&status) {
             return status;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("not so after 10 s: {}", stream_status(app, slug).await);
+    panic!("not so after 20 s: {}", stream_status(app, slug).await);
 }
 
 /// ffmpeg publishing `seconds` of a 640x360 test pattern and a tone to `url`, as an encoder would (a keyframe a
