@@ -52,8 +52,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// Loads the page's bundle and hydrates (Leptos's `HydrationScripts`, without its wasm preload). On a page whose player
 /// starts before the app (`<video data-start>`, see `use_hls/start.js`), the bundle is fetched once the first frame
-/// plays, so on a slow network the stream's first segments do not share it with the app; the app follows at once
-/// when the bootstrap started nothing, and after `APP_AFTER_MS` at the latest.
+/// plays, so on a slow network the stream's first segments do not share it with the app; the app comes at once when
+/// the bootstrap started nothing or cannot go on alone (a failed stream, a refused autoplay), when the viewer touches
+/// or types, and after `APP_AFTER_MS` at the latest.
 #[component]
 fn AppScript(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
@@ -81,7 +82,9 @@ const HYDRATE_JS: &str = r#"(js, wasm, latest) => {
   };
   const video = document.querySelector("video[data-start]");
   if (!video || !(window.caravanStartedPlayer || video.getAttribute("src")) || !video.paused) return hydrate();
-  for (const event of ["playing", "error", "caravanstartfailed"]) video.addEventListener(event, hydrate);
+  for (const event of ["playing", "error", "caravanappwanted"]) video.addEventListener(event, hydrate);
+  // A viewer who reaches for the page wants it to answer: the app comes now.
+  for (const event of ["pointerdown", "keydown"]) addEventListener(event, hydrate, { capture: true, passive: true });
   setTimeout(hydrate, latest);
 }"#;
 

@@ -11,16 +11,18 @@
   } catch {
     return;
   }
-  const play = () => video.play().catch(() => {});
+  // The app takes over whatever the bootstrap cannot do alone: a refused autoplay (its play button), a failed stream.
+  const wantApp = () => video.dispatchEvent(new Event('caravanappwanted'));
+  const play = () => video.play().catch(wantApp);
   if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls(start.config);
     const started = { hls, video, src: start.src, failed: false };
     hls.on(window.Hls.Events.MANIFEST_PARSED, play);
-    // A stream that fails is left to the app, which recovers (and is not kept waiting for a first frame).
+    // A stream that fails is left to the app, which recovers it.
     hls.on(window.Hls.Events.ERROR, (_, data) => {
       if (!data.fatal || started.failed) return;
       started.failed = true;
-      video.dispatchEvent(new Event('caravanstartfailed'));
+      wantApp();
     });
     hls.loadSource(start.src);
     hls.attachMedia(video);
