@@ -18,7 +18,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     let options = with_bundle_of_page(options);
     let stylesheet = format!("/{}/caravan.css", options.site_pkg_dir);
-    // hls.js, deferred: it downloads alongside the app's bundle and runs before the app hydrates.
+    // hls.js, deferred: it runs before the player's bootstrap and before the app hydrates.
     let hls_js = format!("/{}/hls.min.js", options.site_pkg_dir);
     // Then the player's bootstrap, which starts the show's stream before the app has loaded (use_hls/start.js).
     let player_start_js = format!("/{}/player-start.js", options.site_pkg_dir);

@@ -279,12 +279,12 @@ pub fn Player(
     let stream = stream.unwrap_or_else(|| Signal::stored(event.stream_status.clone()));
     let programme = Signal::derive(move || stream.with(|stream| Programme::of(&event, status, stream, started.get())));
     let interrupted = Signal::derive(move || stream.with(|stream| stream.state == StreamState::Interrupted));
-    // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one,
-    // and again when it changes (from the show to its replay).
     // What the page's bootstrap plays until the app takes over (src/hooks/use_hls/start.js).
     let data_start = start
         .as_ref()
         .and_then(|grant| serde_json::to_string(&PlayerStart::of(grant)).ok());
+    // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one,
+    // and again when it changes (from the show to its replay); `start` is its first answer, given with the page.
     let authorization =
         use_playback_authorization(slug.clone(), Signal::derive(move || programme.read().stream()), start);
     let source = Signal::derive(move || match authorization.state.get() {
