@@ -49,6 +49,25 @@ test('the stream starts before the app has loaded, and the app carries on with i
   await expect(player.qualityMenu.getByRole('menuitemradio')).toHaveText(['Auto', '720p', '360p']);
 });
 
+test('a picture left behind without the viewer asking catches up with the show by itself', async ({ page }) => {
+  const player = new Player(page);
+  await new LivePage(page).goto();
+  await expect(player.region).toHaveAttribute('data-backend', 'hls.js', { timeout: 30_000 });
+  await player.expectAdvancing(1);
+  // The picture falls ten seconds behind, as after a stall on a slow network or a busy phone (or an encoder that
+  // sent its seconds in a burst): not a step the viewer took.
+  const was = await player.video.evaluate((v: HTMLVideoElement) => {
+    const at = v.currentTime;
+    v.currentTime = at - 10;
+    return at;
+  });
+  // The show and its pick-ups stay in step: the player goes back to live without "Back to live" being pressed.
+  await expect.poll(async () => (await player.state()).currentTime, { timeout: 10_000 }).toBeGreaterThan(was - 2);
+  await expect(player.liveBadge).toBeVisible();
+  await expect(player.backToLive).toBeHidden();
+  // A viewer who steps back stays there until they ask (the keyboard test presses "Back to live").
+});
+
 test('tap to unmute, then mute and unmute with the sound button', async ({ page }) => {
   const player = new Player(page);
   await new LivePage(page).goto();

@@ -38,6 +38,30 @@ use overlay::{PlayerOverlay, UnmutePrompt};
 const CONTROLS_IDLE: Duration = Duration::from_secs(3);
 /// Seconds behind the live position that count as "behind live".
 const BEHIND_LIVE_SECONDS: f64 = 4.0;
+
+/// Where a live show's picture stands against `live`, the position hls.js would play it at now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LiveStance {
+    AtLive,
+    /// The viewer stepped back (paused, or sought back): "Back to live" offers the way back.
+    Behind,
+    /// Behind although the viewer never stepped back (a stall, a slow network, a busy phone, an encoder's burst):
+    /// the player catches up to `live`, so the show and its pick-ups stay in step.
+    CatchUp(f64),
+}
+
+/// The stance of a picture at `position`; `follows_live`: the viewer has not stepped back since last at live.
+fn live_stance(live: Option<f64>, position: f64, follows_live: bool) -> LiveStance {
+    match live {
+        Some(live) if is_behind(live, position) && follows_live => LiveStance::CatchUp(live),
+        Some(live) if is_behind(live, position) => LiveStance::Behind,
+        _ => LiveStance::AtLive,
+    }
+}
+
+fn is_behind(live: f64, position: f64) -> bool {
+    live - position > BEHIND_LIVE_SECONDS
+}
 /// Seconds the arrow keys seek.
 const SEEK_STEP: f64 = 5.0;
 
@@ -132,6 +156,8 @@ pub struct PlayerActions {
     pub interrupted: Signal<bool>,
     /// The quality menu is open (controls stay visible).
     pub menu_open: RwSignal<bool>,
+    /// The viewer (or the partner's page) has not paused or sought back since the picture was last at live.
+    follows_live: StoredValue<bool>,
 }
 
 impl PlayerActions {
@@ -144,6 +170,7 @@ impl PlayerActions {
 
     pub fn pause(&self) {
         if let Some(video) = self.video.get_untracked() {
+            self.follows_live.set_value(false);
             let _ = video.pause();
         }
     }
@@ -170,6 +197,7 @@ impl PlayerActions {
             }
             self.hls.play();
         } else {
+            self.follows_live.set_value(false);
             let _ = video.pause();
         }
     }
@@ -198,6 +226,13 @@ impl PlayerActions {
 
     pub fn seek_to(&self, position: f64) {
         if let Some(video) = self.video.get_untracked() {
+            // Sought back on a live show: the viewer steps back; anywhere near live: they follow it again.
+            let live = self
+                .hls
+                .live_position()
+                .filter(|_| self.programme.get_untracked().is_live());
+            self.follows_live
+                .set_value(!live.is_some_and(|live| is_behind(live, position)));
             video.set_current_time(position.max(0.0));
         }
     }
@@ -319,6 +354,7 @@ pub fn Player(
         programme,
         interrupted,
         menu_open: RwSignal::new(false),
+        follows_live: StoredValue::new(true),
     };
     // The stream is back after an interruption: play it now rather than at the player's next retry.
     Effect::new(move |was_interrupted: Option<bool>| {
@@ -365,9 +401,13 @@ pub fn Player(
             clock.0.set(position);
         }
         if programme.get_untracked().is_live() {
-            let behind = hls
-                .live_position()
-                .is_some_and(|live| live - position > BEHIND_LIVE_SECONDS);
+            let behind = match live_stance(hls.live_position(), position, actions.follows_live.get_value()) {
+                LiveStance::CatchUp(live) if !element.paused() => {
+                    actions.seek_to(live);
+                    false
+                }
+                stance => stance != LiveStance::AtLive,
+            };
             if media.behind_live.get_untracked() != behind {
                 media.behind_live.set(behind);
             }
@@ -509,6 +549,23 @@ mod tests {
             archive_url: archive.map(Into::into),
             updated_at: "2026-11-22T10:00:00Z".into(),
         }
+    }
+
+    #[test]
+    fn a_live_picture_left_behind_catches_up_unless_the_viewer_stepped_back() {
+        assert_eq!(live_stance(Some(100.0), 97.0, true), LiveStance::AtLive);
+        assert_eq!(
+            live_stance(Some(100.0), 97.0, false),
+            LiveStance::AtLive,
+            "near live either way"
+        );
+        assert_eq!(live_stance(Some(100.0), 90.0, true), LiveStance::CatchUp(100.0));
+        assert_eq!(live_stance(Some(100.0), 90.0, false), LiveStance::Behind);
+        assert_eq!(
+            live_stance(None, 0.0, true),
+            LiveStance::AtLive,
+            "no live position known yet"
+        );
     }
 
     #[test]
