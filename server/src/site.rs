@@ -1,7 +1,13 @@
 //! The web page: server-side rendering of the app's routes with leptos_axum, the hydrate bundle under
 //! `/pkg/<build>/` (content-hashed, precompressed, cached for a year) and the files of `public/`.
 
-use std::{path::Path, sync::Arc};
+use std::{
+    future::Future,
+    path::Path,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
 
 use axum::{
     Json, Router,
@@ -14,14 +20,17 @@ use caravan::{
     App,
     api::{
         ClientConfig,
-        console::{AccessGranter, BackOffice, CatalogRefresher, DeadJob, OperatorAccess, OutboxMail, PlaybackSummary},
+        console::{
+            AccessGranter, BackOffice, CatalogRefresher, DeadJob, OperatorAccess, OperatorSession, OutboxMail,
+            PlaybackSummary,
+        },
         playback::RenderAuthorizer,
     },
     shell,
 };
 use leptos::{
     config::LeptosOptions,
-    prelude::{provide_context, use_context},
+    prelude::{Owner, provide_context, use_context},
 };
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list, render_app_to_stream_with_context};
 use serde::Deserialize;
@@ -193,9 +202,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
         provide_context(executor.clone());
         provide_context(client.clone());
         let parts = use_context::<axum::http::request::Parts>();
-        if parts.as_ref().is_some_and(|parts| sessions.operator_in(&parts.headers)) {
-            provide_context(operator.clone());
-        }
+        let signed_in = parts.as_ref().is_some_and(|parts| sessions.operator_in(&parts.headers));
+        provide_context(OperatorSession(signed_in.then(|| operator.clone())));
         if let (Some(parts), Some(response)) = (parts, use_context::<leptos_axum::ResponseOptions>()) {
             provide_context(render_authorizer(access.clone(), parts, response));
         }
@@ -236,7 +244,65 @@ pub fn router<S: Clone + Send + Sync + 'static>(state: Site) -> Router<S> {
                 .service(bundle),
         )
         .fallback_service(public)
+        .layer(tower::layer::layer_fn(OwnReactiveScope))
         .with_state(options)
+}
+
+/// Gives each page's or server function's request a reactive owner of its own on the thread it runs on. Leptos keeps
+/// the current owner (whose contexts `use_context` reads, and whose arena holds the signals) in a thread-local: a
+/// page's render makes its root current and relies on it staying current across the render's awaits (reactive_graph
+/// 0.2's `Owner::new_root`, leptos_integration_utils' `from_app`), and a server function's owner is made the child
+/// of whatever is current (`Owner::new`). Left alone, a request polled on a worker thread after another's page
+/// would read that page's contexts, its operator session among them
+/// (`console::a_server_function_never_borrows_the_session_of_a_page_…`), and a page polled after another's would
+/// render with the other's owner. So each poll enters the request's own owner (none at first) and leaves the thread
+/// with none.
+#[derive(Clone)]
+struct OwnReactiveScope<S>(S);
+
+impl<S> tower::Service<axum::extract::Request> for OwnReactiveScope<S>
+where
+    S: tower::Service<axum::extract::Request>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let mut scope = RequestScope::default();
+        let mut answer = Box::pin(scope.run(|| self.0.call(request)));
+        Box::pin(std::future::poll_fn(move |cx| scope.run(|| answer.as_mut().poll(cx))))
+    }
+}
+
+/// A request's current reactive owner while it is not running.
+#[derive(Default)]
+struct RequestScope(Option<Owner>);
+
+impl RequestScope {
+    /// `step` with this request's owner current (none before it has one), keeping what `step` makes current and
+    /// leaving the thread with no current owner.
+    fn run<T>(&mut self, step: impl FnOnce() -> T) -> T {
+        match &self.0 {
+            Some(own) => own.set(),
+            None => leave_no_owner(),
+        }
+        let done = step();
+        self.0 = Owner::current();
+        leave_no_owner();
+        done
+    }
+}
+
+fn leave_no_owner() {
+    if let Some(current) = Owner::current() {
+        current.unset();
+    }
 }
 
 /// The app's routes, listed once per process. Listing runs the app with resource loading suppressed through a flag
@@ -325,5 +391,43 @@ fn catalog_refresher(state: &Site) -> CatalogRefresher {
                 }
             })
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone)]
+    struct Marker;
+
+    #[test]
+    fn a_request_reads_no_context_of_a_page_left_current_on_its_thread() {
+        // A page's render leaves its root current, with its contexts (leptos_integration_utils' build_response).
+        let page = Owner::new_root(None);
+        provide_context(Marker);
+
+        let inherited = RequestScope::default().run(|| Owner::new().with(|| use_context::<Marker>().is_some()));
+        assert!(!inherited, "a server function's owner is not the page's child");
+        assert!(Owner::current().is_none(), "the thread is left with no current owner");
+        drop(page);
+    }
+
+    #[test]
+    fn a_request_keeps_its_own_owner_from_one_poll_to_the_next() {
+        let mut request = RequestScope::default();
+        let root = request.run(|| {
+            let root = Owner::new_root(None);
+            provide_context(Marker);
+            root
+        });
+        assert!(Owner::current().is_none());
+        // Another request runs on the thread between the two polls.
+        let other = Owner::new_root(None);
+        assert!(
+            request.run(|| use_context::<Marker>().is_some()),
+            "its own contexts, not the other's"
+        );
+        drop((root, other));
     }
 }

@@ -1,6 +1,7 @@
 //! The operator console's calls: server functions, so the console works without JavaScript (plain form posts) and
-//! never holds the operator token. caravan-server provides [`OperatorAccess`] to a request only when it carries a
-//! valid operator session; without it every call here is refused.
+//! never holds the operator token. caravan-server provides every request its [`OperatorSession`]: the operator's
+//! powers ([`OperatorAccess`]) only when it carries a valid operator session; without them every call here is
+//! refused.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -121,7 +122,9 @@ pub struct PlaybackSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{AccessGranter, BackOfficeReader, CatalogRefresher, JobRetrier, OperatorAccess, PlaybackReader};
+pub use server::{
+    AccessGranter, BackOfficeReader, CatalogRefresher, JobRetrier, OperatorAccess, OperatorSession, PlaybackReader,
+};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -174,25 +177,33 @@ mod server {
         pub catalog: CatalogRefresher,
     }
 
+    /// What a request may do as the operator, provided to every request by the server: `None` without a valid
+    /// operator session. Always provided, so the answer is the request's own, never one found further up the
+    /// reactive owners.
+    #[derive(Clone)]
+    pub struct OperatorSession(pub Option<OperatorAccess>);
+
     /// The operator's powers, or the refusal with what to do. Called as a server function (`/api/console/…`) the
     /// refusal answers 401, a client's error; a console page rendered without a session stays a page (its sign-in
     /// form).
     pub fn operator() -> Result<OperatorAccess, ServerFnError> {
-        use_context::<OperatorAccess>().ok_or_else(|| {
-            let called =
-                use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-            if let (true, Some(response)) = (called, use_context::<leptos_axum::ResponseOptions>()) {
-                response.set_status(http::StatusCode::UNAUTHORIZED);
-            }
-            ServerFnError::new("Sign in as the operator first.")
-        })
+        use_context::<OperatorSession>()
+            .and_then(|session| session.0)
+            .ok_or_else(|| {
+                let called =
+                    use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+                if let (true, Some(response)) = (called, use_context::<leptos_axum::ResponseOptions>()) {
+                    response.set_status(http::StatusCode::UNAUTHORIZED);
+                }
+                ServerFnError::new("Sign in as the operator first.")
+            })
     }
 }
 
 /// Whether this request comes from a signed-in operator.
 #[server(prefix = "/api/console", endpoint = "session")]
 pub async fn console_session() -> Result<bool, ServerFnError> {
-    Ok(use_context::<OperatorAccess>().is_some())
+    Ok(use_context::<OperatorSession>().is_some_and(|session| session.0.is_some()))
 }
 
 /// The banner and the viewer count of the show at `slug`, for a signed-in operator; `None` when there is no such show.

@@ -110,6 +110,41 @@ async fn the_pickup_action_needs_a_session() {
     );
 }
 
+/// Leptos keeps the current reactive owner in a thread-local: a page's render makes its own current and leaves it so
+/// while the page streams, and a server function's owner becomes the child of whatever is current, reading its
+/// contexts. Here one thread runs both: the operator's console page, still streaming, and an anonymous pick-up.
+#[tokio::test(flavor = "current_thread")]
+async fn a_server_function_never_borrows_the_session_of_a_page_rendering_on_its_thread() {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    let app = TestApp::spawn().await;
+    let cookie = app.operator_cookie().await;
+    let router = app.router();
+    let console = Request::get("/admin/demo")
+        .header("cookie", &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let console = router.clone().oneshot(TestApp::in_process(console)).await.unwrap();
+    assert_eq!(console.status(), 200, "the console renders for its operator");
+
+    // The console's body is not read yet: its render is under way when the pick-up arrives.
+    let pick_up = Request::post("/api/console/set_pickup")
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("event_id=evt_demo&product_id=prd_demo_04&visible=true"))
+        .unwrap();
+    let refused = router.oneshot(TestApp::in_process(pick_up)).await.unwrap();
+    assert_eq!(refused.status(), 401, "no session, no operator's powers");
+    assert!(app.store.pickup("evt_demo").await.unwrap().is_none());
+
+    let page = axum::body::to_bytes(console.into_body(), usize::MAX).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&page).contains("</html>"),
+        "the console's page completes"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_ends_the_session() {
     let app = TestApp::spawn().await;

@@ -64,6 +64,8 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub store: Store,
     pub hub: Hub,
+    /// The server's shared state, for driving its routes in-process (`TestApp::router`).
+    state: caravan_server::state::AppState,
     pub api_key: String,
     pub operator_token: String,
     stop: Option<oneshot::Sender<()>>,
@@ -113,6 +115,7 @@ impl TestApp {
         let addr = app.local_addr();
         let store = app.state().store.clone();
         let hub = app.state().realtime.hub.clone();
+        let state = app.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = SERVERS.spawn(app.serve(async move {
             let _ = stopped.await;
@@ -129,11 +132,26 @@ impl TestApp {
             dir,
             store,
             hub,
+            state,
             api_key: config.api_key.expose().clone(),
             operator_token: config.operator_token.expose().clone(),
             stop: Some(stop),
             server: Some(server),
         }
+    }
+
+    /// The server's routes over its state, to drive in-process on the test's own runtime (without its listener: a
+    /// request given to it says where it comes from in a `ConnectInfo`, see `TestApp::in_process`).
+    pub fn router(&self) -> axum::Router {
+        let embedding = caravan_server::embed::EmbedPolicy::new("", Vec::new()).expect("no partners");
+        caravan_server::app(self.state.clone(), embedding)
+    }
+
+    /// `request` as one from this machine reaching the listener.
+    pub fn in_process(mut request: axum::http::Request<axum::body::Body>) -> axum::http::Request<axum::body::Body> {
+        let from = SocketAddr::from(([127, 0, 0, 1], 40_000));
+        request.extensions_mut().insert(axum::extract::ConnectInfo(from));
+        request
     }
 
     pub fn url(&self, path: &str) -> String {
