@@ -54,7 +54,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// starts before the app (`<video data-start>`, see `use_hls/start.js`), the bundle is fetched once the first frame
 /// plays, so on a slow network the stream's first segments do not share it with the app; the app comes at once when
 /// the bootstrap started nothing or cannot go on alone (a failed stream, a refused autoplay), when the viewer touches
-/// or types, and after `APP_AFTER_MS` at the latest.
+/// or types, and after `APP_AFTER_MS` at the latest. Taps on what the app answers before it has come are held and made
+/// again once it has.
 #[component]
 fn AppScript(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}/{}", options.site_pkg_dir, options.output_name);
@@ -75,10 +76,27 @@ const APP_AFTER_MS: u32 = 6_000;
 
 const HYDRATE_JS: &str = r#"(js, wasm, latest) => {
   let asked = false;
+  // A tap on what the app answers (a button; a link marked data-in-place, which the app follows without loading the
+  // page again) before the app has come is held, and made again once it has: it is not lost, and a switch does not
+  // reload the page, and the video, behind it. Should the app fail to come, the held taps go to the browser.
+  let holding = true;
+  const held = [];
+  addEventListener("click", (event) => {
+    const target = holding && event.target instanceof Element && event.target.closest("button, [data-in-place]");
+    if (!target) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    held.push(target);
+    hydrate();
+  }, { capture: true });
+  const replay = () => {
+    holding = false;
+    for (const target of held.splice(0)) if (target.isConnected) target.click();
+  };
   const hydrate = () => {
     if (asked) return;
     asked = true;
-    import(js).then((app) => app.default({ module_or_path: wasm }).then(() => app.hydrate()));
+    import(js).then((app) => app.default({ module_or_path: wasm }).then(() => app.hydrate())).finally(replay);
   };
   const video = document.querySelector("video[data-start]");
   if (!video || !(window.caravanStartedPlayer || video.getAttribute("src")) || !video.paused) return hydrate();

@@ -49,6 +49,41 @@ test('the stream starts before the app has loaded, and the app carries on with i
   await expect(player.qualityMenu.getByRole('menuitemradio')).toHaveText(['Auto', '720p', '360p']);
 });
 
+test('a tap before the app has loaded is made once it has: the like counts, the language switches in place', async ({
+  page,
+}) => {
+  // The app's bundle is held back while the page's bootstrap plays the stream.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/caravan_bg.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const show = new LivePage(page);
+  const player = new Player(page);
+  await show.goto();
+  await player.expectAdvancing(0.5);
+  await page.evaluate(() => ((window as unknown as { mark: number }).mark = 1));
+  const likes = async () => Number(((await page.getByTestId('like-count').textContent()) ?? '').replace(/,/g, ''));
+  const before = await likes();
+
+  // Two likes and the language switch (a link, which without the app would load the page again).
+  await page.getByRole('button', { name: 'Like the show' }).click();
+  await page.getByRole('button', { name: 'Like the show' }).click();
+  await page.getByTestId('language-switch').click();
+  await expect(player.region, 'the app has not hydrated yet').toHaveAttribute('data-backend', 'pending');
+
+  release();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'ja', { timeout: 30_000 });
+  await expect.poll(likes).toBeGreaterThanOrEqual(before + 2);
+  // The same document and the same stream: nothing was reloaded (the player is named in Japanese now).
+  expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(1);
+  const time = () => page.locator('video.player-video').evaluate((v: HTMLVideoElement) => v.currentTime);
+  const now = await time();
+  await expect.poll(time).toBeGreaterThan(now + 1);
+  expect(show.errors).toEqual([]);
+});
+
 test('a picture left behind without the viewer asking catches up with the show by itself', async ({ page }) => {
   const player = new Player(page);
   await new LivePage(page).goto();

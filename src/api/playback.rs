@@ -75,6 +75,12 @@ pub fn hls_config(drm: Option<&Drm>) -> serde_json::Value {
         "liveSyncDurationCount": 2,
         // Automatic quality no larger than the player shows (a phone does not fetch 1080p for a 360 px box).
         "capLevelToPlayerSize": true,
+        // The first segment from the rendition the bandwidth estimate affords (hls.js's 500 kbit/s until it has
+        // measured one), not the multivariant playlist's first, the largest: on a phone's 4G the first frame comes
+        // from a 90 KB segment instead of a 250 KB one, and the quality moves up once the network is measured. No
+        // bandwidth test first (a whole segment fetched only to be timed, then fetched again to play).
+        "startLevel": -1,
+        "testBandwidth": false,
         "backBufferLength": 30,
     });
     if let Some(drm) = drm {
@@ -195,6 +201,10 @@ mod tests {
         assert_eq!(start["src"], "/media/s/live/master.m3u8");
         assert_eq!(start["config"]["liveSyncDurationCount"], 2);
         assert_eq!(start["config"]["lowLatencyMode"], true);
+        assert_eq!(
+            start["config"]["startLevel"], -1,
+            "the rendition the network affords first"
+        );
         assert!(start["config"].get("drmSystems").is_none());
         let encrypted = Drm {
             clearkey: Some(LicenseServer::at("/drm/clearkey/s".into())),

@@ -314,10 +314,14 @@ pub fn Player(
     let stream = stream.unwrap_or_else(|| Signal::stored(event.stream_status.clone()));
     let programme = Signal::derive(move || stream.with(|stream| Programme::of(&event, status, stream, started.get())));
     let interrupted = Signal::derive(move || stream.with(|stream| stream.state == StreamState::Interrupted));
-    // What the page's bootstrap plays until the app takes over (src/hooks/use_hls/start.js).
+    // What the page's bootstrap plays until the app takes over (src/hooks/use_hls/start.js), and its playlist, which
+    // the browser fetches while hls.js downloads (as hls.js asks for it: same origin, no credentials flag).
     let data_start = start
         .as_ref()
         .and_then(|grant| serde_json::to_string(&PlayerStart::of(grant)).ok());
+    let playlist_preload = start.as_ref().map(|grant| {
+        view! { <leptos_meta::Link rel="preload" href=grant.manifest_url.clone() as_="fetch" crossorigin="anonymous" /> }
+    });
     // The server says where the stream is and sets the cookies it needs (paid shows), once the programme has one,
     // and again when it changes (from the show to its replay); `start` is its first answer, given with the page.
     let authorization =
@@ -457,6 +461,7 @@ pub fn Player(
     };
 
     view! {
+        {playlist_preload}
         <div
             class="player"
             node_ref=container

@@ -7,7 +7,8 @@ use crate::{
 
 /// The language switch (named in the other language, for whoever cannot read this one) and the light-theme toggle.
 /// Both are links to `?lang=`/`?theme=`, so they work without JavaScript; with it, they switch in place and the video
-/// keeps playing.
+/// keeps playing (`data-in-place`: a tap before the app has loaded waits for it rather than loading the page, see
+/// `AppScript`).
 #[component]
 pub fn PreferenceSwitches() -> impl IntoView {
     let preferences = use_preferences();
@@ -34,6 +35,7 @@ pub fn PreferenceSwitches() -> impl IntoView {
                 lang=move || other_locale().tag()
                 aria-label=move || t.get().switch_to(other_locale())
                 on:click=switch_locale
+                data-in-place=""
                 data-testid="language-switch"
             >
                 {move || other_locale().name()}
@@ -45,6 +47,7 @@ pub fn PreferenceSwitches() -> impl IntoView {
                 aria-label=move || t.get().light_theme
                 aria-checked=move || (preferences.theme.get() == Theme::Light).to_string()
                 on:click=switch_theme
+                data-in-place=""
                 data-testid="theme-switch"
             >
                 <span class="theme-icon" aria-hidden="true">
