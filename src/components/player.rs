@@ -38,6 +38,8 @@ use overlay::{PlayerOverlay, UnmutePrompt};
 const CONTROLS_IDLE: Duration = Duration::from_secs(3);
 /// Seconds behind the live position that count as "behind live".
 const BEHIND_LIVE_SECONDS: f64 = 4.0;
+/// Seconds the arrow keys seek.
+const SEEK_STEP: f64 = 5.0;
 
 /// Where a live show's picture stands against `live`, the position hls.js would play it at now.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,8 +64,6 @@ fn live_stance(live: Option<f64>, position: f64, follows_live: bool) -> LiveStan
 fn is_behind(live: f64, position: f64) -> bool {
     live - position > BEHIND_LIVE_SECONDS
 }
-/// Seconds the arrow keys seek.
-const SEEK_STEP: f64 = 5.0;
 
 /// What the player shows for the event.
 #[derive(Debug, Clone, PartialEq)]
