@@ -81,14 +81,6 @@ const HYDRATE_JS: &str = r#"(js, wasm, latest) => {
   // reload the page, and the video, behind it. Should the app fail to come, the held taps go to the browser.
   let holding = true;
   const held = [];
-  addEventListener("click", (event) => {
-    const target = holding && event.target instanceof Element && event.target.closest("button, [data-in-place]");
-    if (!target) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    held.push(target);
-    hydrate();
-  }, { capture: true });
   const replay = () => {
     holding = false;
     for (const target of held.splice(0)) if (target.isConnected) target.click();
@@ -98,6 +90,14 @@ const HYDRATE_JS: &str = r#"(js, wasm, latest) => {
     asked = true;
     import(js).then((app) => app.default({ module_or_path: wasm }).then(() => app.hydrate())).finally(replay);
   };
+  addEventListener("click", (event) => {
+    const target = holding && event.target instanceof Element && event.target.closest("button, [data-in-place]");
+    if (!target) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    held.push(target);
+    hydrate();
+  }, { capture: true });
   const video = document.querySelector("video[data-start]");
   if (!video || !(window.caravanStartedPlayer || video.getAttribute("src")) || !video.paused) return hydrate();
   for (const event of ["playing", "error", "caravanappwanted"]) video.addEventListener(event, hydrate);

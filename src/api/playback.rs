@@ -205,6 +205,10 @@ mod tests {
             start["config"]["startLevel"], -1,
             "the rendition the network affords first"
         );
+        assert_eq!(
+            start["config"]["testBandwidth"], false,
+            "no segment fetched only to be timed"
+        );
         assert!(start["config"].get("drmSystems").is_none());
         let encrypted = Drm {
             clearkey: Some(LicenseServer::at("/drm/clearkey/s".into())),
