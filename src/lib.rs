@@ -23,6 +23,8 @@ pub mod images;
 pub mod money;
 pub mod preferences;
 pub mod routes;
+#[cfg(any(feature = "browser", test))]
+pub mod scheduler;
 pub mod share;
 
 pub use app::{App, shell};
@@ -32,5 +34,6 @@ pub use app::{App, shell};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    scheduler::install();
     leptos::mount::hydrate_body(App);
 }

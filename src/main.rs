@@ -3,5 +3,6 @@
 
 fn main() {
     console_error_panic_hook::set_once();
+    caravan::scheduler::install();
     leptos::mount::mount_to_body(caravan::App);
 }
