@@ -87,6 +87,78 @@ async fn page(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (reqwest::
     (response.headers().clone(), response.text().await.unwrap())
 }
 
+/// The page's bytes as sent, for `accept_encoding`.
+async fn sent(
+    app: &TestApp,
+    path: &str,
+    accept_encoding: &str,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", accept_encoding)
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_sent_compressed_to_browsers_that_accept_it() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let (_, headers, plain) = sent(&app, "/live/demo", "identity").await;
+    assert!(headers.get("content-encoding").is_none(), "no encoding unless asked");
+    let plain = String::from_utf8(plain).unwrap();
+    assert!(plain.contains("オリジナルTシャツ") && plain.contains("</html>"));
+
+    let (status, headers, bytes) = sent(&app, "/live/demo", "gzip, deflate, br").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-encoding"], "br", "brotli when the browser takes it");
+    assert!(
+        headers["vary"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase()
+            .contains("accept-encoding")
+    );
+    let mut html = String::new();
+    brotli_decompressor::Decompressor::new(bytes.as_slice(), 4096)
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(
+        html.contains("オリジナルTシャツ") && html.contains("</html>"),
+        "the whole page"
+    );
+    // The two renders differ only in their nonce and timestamps: the same length within a few bytes.
+    assert!(
+        html.len().abs_diff(plain.len()) < 200,
+        "{} against {}",
+        html.len(),
+        plain.len()
+    );
+    assert!(
+        bytes.len() * 3 < html.len(),
+        "{} bytes sent for a page of {}",
+        bytes.len(),
+        html.len()
+    );
+
+    let (_, headers, bytes) = sent(&app, "/live/demo", "gzip").await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(bytes.as_slice())
+        .read_to_string(&mut html)
+        .unwrap();
+    assert!(html.contains("オリジナルTシャツ") && html.contains("</html>"));
+
+    // The 404 page too, with its status.
+    let (status, headers, _) = sent(&app, "/no/such/page", "br").await;
+    assert_eq!(status, 404);
+    assert_eq!(headers["content-encoding"], "br");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_speaks_the_viewer_s_language_and_keeps_their_theme() {
     let app = TestApp::spawn().await;
