@@ -394,7 +394,7 @@ mod tests {
         queue.spawn(gate(&open, &polls, &waker));
         queue.run();
         assert_eq!(polls.get(), 1);
-        open.set(true);
+        // Woken twice while it can still not finish: were it queued twice, this run would poll it twice.
         let w = waker.borrow().clone().expect("polled once");
         w.wake_by_ref();
         w.wake_by_ref();
@@ -405,10 +405,14 @@ mod tests {
         );
         queue.run();
         assert_eq!(polls.get(), 2);
+        open.set(true);
+        w.wake_by_ref();
+        queue.run();
+        assert_eq!(polls.get(), 3);
         // Finished: a stale wake polls nothing.
         w.wake_by_ref();
         queue.run();
-        assert_eq!(polls.get(), 2);
+        assert_eq!(polls.get(), 3);
     }
 
     #[test]

@@ -15,11 +15,6 @@ mod support;
 /// License requests a viewer may make in a burst (the proxy's per-viewer limit).
 const PER_VIEWER: usize = 10;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
 async fn timed(client: &reqwest::Client, url: &str, cookie: &str, challenge: &[u8]) -> Duration {
     let started = Instant::now();
     let response = client
@@ -112,16 +107,16 @@ async fn main() -> anyhow::Result<()> {
     ] {
         println!(
             "| {name} | {requests} | {:.3} | {:.3} | {:.3} |",
-            percentile(times, 0.5),
-            percentile(times, 0.99),
-            percentile(times, 1.0)
+            support::percentile(times, 0.5),
+            support::percentile(times, 0.99),
+            support::percentile(times, 1.0)
         );
     }
     println!(
         "\nAdded by the proxy: p50 {:.3} ms, p99 {:.3} ms ({:.2}× the direct p50).",
-        percentile(&proxied, 0.5) - percentile(&direct, 0.5),
-        percentile(&proxied, 0.99) - percentile(&direct, 0.99),
-        percentile(&proxied, 0.5) / percentile(&direct, 0.5)
+        support::percentile(&proxied, 0.5) - support::percentile(&direct, 0.5),
+        support::percentile(&proxied, 0.99) - support::percentile(&direct, 0.99),
+        support::percentile(&proxied, 0.5) / support::percentile(&direct, 0.5)
     );
     Ok(())
 }

@@ -12,11 +12,6 @@ use std::{
 
 mod support;
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
 /// One request; its time and the bytes that came.
 async fn timed(client: &reqwest::Client, url: &str, accept_encoding: &str) -> (Duration, usize) {
     let started = Instant::now();
@@ -90,16 +85,16 @@ async fn main() -> anyhow::Result<()> {
     for times in &mut times {
         times.sort();
     }
-    let baseline = percentile(&times[0], 0.5);
+    let baseline = support::percentile(&times[0], 0.5);
     for (i, leg) in LEGS.iter().enumerate() {
         println!(
             "| {} | {} | {:.3} | {:.3} | {:.3} | {:.1}× |",
             leg.name,
             sizes[i],
-            percentile(&times[i], 0.5),
-            percentile(&times[i], 0.99),
-            percentile(&times[i], 1.0),
-            percentile(&times[i], 0.5) / baseline
+            support::percentile(&times[i], 0.5),
+            support::percentile(&times[i], 0.99),
+            support::percentile(&times[i], 1.0),
+            support::percentile(&times[i], 0.5) / baseline
         );
     }
 

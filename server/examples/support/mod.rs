@@ -54,6 +54,12 @@ impl InProcess {
     }
 }
 
+/// The `p` quantile (0–1) of `sorted` durations, in milliseconds.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
 /// A new, empty database in the PostgreSQL server `server` names (`postgres://…/postgres`): its URL.
 pub async fn new_postgres_database(server: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
